@@ -1,0 +1,391 @@
+//! Reads the schema set under `schemas/`: the schemas, the providers' catalogs, the sample fixtures
+//! and the errata, and compiles validators that resolve every `$ref` inside the set.
+//!
+//! This crate is the one place that knows the layout of `schemas/` (see `schemas/README.md`); the
+//! xtask generators and the conformance suite are thin callers of it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+mod errata;
+mod fixtures;
+
+pub use errata::{Errata, Erratum, ExpectedError, Fix};
+pub use fixtures::{Fixture, SignatureVector};
+
+/// The prefix of every schema's `$id`; the rest is the file's path under `schemas/`.
+pub const ID_BASE: &str = "https://schemas.proptech-events.dev/";
+
+/// The providers, in the order the project lists them.
+pub const PROVIDERS: [&str; 4] = ["valara", "repull", "lavanda", "everreal"];
+
+/// The values `x-documentation-status` may take.
+pub const DOCUMENTATION_STATUSES: [&str; 3] = ["complete", "partial", "undocumented"];
+
+/// Anything that stops the schema set from loading.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A schema file is not JSON.
+    #[error("{path} is not valid JSON: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: serde_json::Error,
+    },
+    /// A TOML file does not have the expected shape.
+    #[error("{path} is not valid: {source}")]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: toml::de::Error,
+    },
+    /// A schema failed to compile (for example a `$ref` that does not resolve).
+    #[error("schema {id} does not compile: {message}")]
+    Compile {
+        /// The schema's `$id`.
+        id: String,
+        /// What the validator reported.
+        message: String,
+    },
+    /// A schema or file the caller asked for is not in the set.
+    #[error("no schema {0} in the schema set")]
+    Missing(String),
+}
+
+/// One schema file of the set.
+#[derive(Debug, Clone)]
+pub struct SchemaDoc {
+    /// Its path under `schemas/`, with `/` separators, e.g. `repull/events/listing.created.json`.
+    pub path: String,
+    /// The parsed schema.
+    pub value: Value,
+}
+
+impl SchemaDoc {
+    /// The `$id` this file must carry: [`ID_BASE`] followed by its path.
+    pub fn expected_id(&self) -> String {
+        format!("{ID_BASE}{}", self.path)
+    }
+
+    /// The provider directory the file lives in.
+    pub fn provider(&self) -> &str {
+        self.path.split('/').next().unwrap_or_default()
+    }
+
+    /// A string annotation or keyword at the schema's top level.
+    pub fn str(&self, keyword: &str) -> Option<&str> {
+        self.value.get(keyword).and_then(Value::as_str)
+    }
+
+    /// The event this schema describes, if it is an event schema.
+    pub fn event(&self) -> Option<EventSchema<'_>> {
+        let rest = self.path.split_once("/events/")?.1;
+        let file_type = rest.strip_suffix(".json")?;
+        Some(EventSchema {
+            doc: self,
+            provider: self.provider(),
+            event_type: self.str("x-event-type").unwrap_or(file_type),
+        })
+    }
+}
+
+/// An event schema, with the annotations the generators rely on.
+#[derive(Debug, Clone, Copy)]
+pub struct EventSchema<'a> {
+    /// The schema file.
+    pub doc: &'a SchemaDoc,
+    /// Its provider.
+    pub provider: &'a str,
+    /// The event type exactly as the provider sends it.
+    pub event_type: &'a str,
+}
+
+impl<'a> EventSchema<'a> {
+    /// The catalog category (`x-category`).
+    pub fn category(&self) -> Option<&'a str> {
+        self.doc.str("x-category")
+    }
+
+    /// How completely the docs describe the payload (`x-documentation-status`).
+    pub fn documentation_status(&self) -> Option<&'a str> {
+        self.doc.str("x-documentation-status")
+    }
+}
+
+/// The providers' catalogs as their docs name them (`schemas/catalog.toml`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProviderCatalog {
+    /// The catalog page.
+    pub document: String,
+    /// Event types by category, in the docs' order.
+    pub categories: BTreeMap<String, Vec<String>>,
+}
+
+impl ProviderCatalog {
+    /// Every `(category, event type)` of the catalog.
+    pub fn events(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.categories
+            .iter()
+            .flat_map(|(c, names)| names.iter().map(move |n| (c.as_str(), n.as_str())))
+    }
+}
+
+/// The whole schema set, loaded from a `schemas/` directory.
+#[derive(Debug, Clone)]
+pub struct SchemaSet {
+    root: PathBuf,
+    docs: BTreeMap<String, SchemaDoc>,
+}
+
+impl SchemaSet {
+    /// The `schemas/` directory of this workspace.
+    pub fn workspace_root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas")
+    }
+
+    /// Loads the schema set of this workspace.
+    pub fn load_workspace() -> Result<Self, Error> {
+        Self::load(Self::workspace_root())
+    }
+
+    /// Loads every `*.json` schema under `root` except the fixtures.
+    pub fn load(root: impl Into<PathBuf>) -> Result<Self, Error> {
+        let root = root.into();
+        let mut docs = BTreeMap::new();
+        for path in walk(&root)? {
+            let rel = relative(&root, &path);
+            if !rel.ends_with(".json") || rel.contains("/fixtures/") {
+                continue;
+            }
+            let value = read_json(&path)?;
+            docs.insert(rel.clone(), SchemaDoc { path: rel, value });
+        }
+        Ok(Self { root, docs })
+    }
+
+    /// The directory the set was loaded from.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Every schema file, in path order.
+    pub fn docs(&self) -> impl Iterator<Item = &SchemaDoc> {
+        self.docs.values()
+    }
+
+    /// The schema at `path` (relative to `schemas/`).
+    pub fn get(&self, path: &str) -> Option<&SchemaDoc> {
+        self.docs.get(path)
+    }
+
+    /// The schema whose `$id` is `id`.
+    pub fn by_id(&self, id: &str) -> Option<&SchemaDoc> {
+        self.docs.get(id.strip_prefix(ID_BASE)?)
+    }
+
+    /// Every event schema, by provider then event type file name.
+    pub fn events(&self) -> impl Iterator<Item = EventSchema<'_>> {
+        self.docs.values().filter_map(SchemaDoc::event)
+    }
+
+    /// The event schema of `provider` for `event_type`.
+    pub fn event(&self, provider: &str, event_type: &str) -> Option<EventSchema<'_>> {
+        self.get(&format!("{provider}/events/{event_type}.json"))
+            .and_then(SchemaDoc::event)
+    }
+
+    /// The providers' catalogs (`catalog.toml`).
+    pub fn catalogs(&self) -> Result<BTreeMap<String, ProviderCatalog>, Error> {
+        read_toml(&self.root.join("catalog.toml"))
+    }
+
+    /// The errata (`errata.toml`).
+    pub fn errata(&self) -> Result<Errata, Error> {
+        Errata::load(&self.root.join("errata.toml"))
+    }
+
+    /// Every fixture of every provider, as listed in its `fixtures/SOURCES.toml`.
+    pub fn fixtures(&self) -> Result<Vec<Fixture>, Error> {
+        let mut all = Vec::new();
+        for provider in PROVIDERS {
+            all.extend(fixtures::load(&self.root, provider)?);
+        }
+        Ok(all)
+    }
+
+    /// A [`Validators`] cache over this set, with `format` assertions on.
+    pub fn validators(&self) -> Validators {
+        let store: HashMap<String, Value> = self
+            .docs
+            .values()
+            .map(|d| (d.expected_id(), d.value.clone()))
+            .collect();
+        Validators {
+            store: Arc::new(store),
+            compiled: BTreeMap::new(),
+        }
+    }
+}
+
+/// Compiled validators, each compiled once, whose `$ref`s resolve inside the schema set.
+pub struct Validators {
+    store: Arc<HashMap<String, Value>>,
+    compiled: BTreeMap<String, jsonschema::Validator>,
+}
+
+impl fmt::Debug for Validators {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Validators")
+            .field("compiled", &self.compiled.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Resolves `$ref`s against the schema set only: the set must be self-contained.
+struct SetRetriever(Arc<HashMap<String, Value>>);
+
+impl jsonschema::Retrieve for SetRetriever {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        self.0
+            .get(uri.as_str())
+            .cloned()
+            .ok_or_else(|| format!("{uri} is not in the schema set").into())
+    }
+}
+
+impl Validators {
+    /// The validator of the schema with `$id` `id`, compiled on first use.
+    pub fn get(&mut self, id: &str) -> Result<&jsonschema::Validator, Error> {
+        if !self.compiled.contains_key(id) {
+            let schema = self
+                .store
+                .get(id)
+                .ok_or_else(|| Error::Missing(id.to_owned()))?;
+            let validator = jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .with_retriever(SetRetriever(Arc::clone(&self.store)))
+                .build(schema)
+                .map_err(|e| Error::Compile {
+                    id: id.to_owned(),
+                    message: e.to_string(),
+                })?;
+            self.compiled.insert(id.to_owned(), validator);
+        }
+        Ok(&self.compiled[id])
+    }
+
+    /// Every validation error of `instance` against the schema `id`, in a stable order.
+    pub fn errors(&mut self, id: &str, instance: &Value) -> Result<Vec<Violation>, Error> {
+        let validator = self.get(id)?;
+        let mut errors: Vec<Violation> = validator
+            .iter_errors(instance)
+            .map(|e| Violation {
+                instance_path: e.instance_path().to_string(),
+                keyword: e.kind().keyword().to_owned(),
+                message: e.to_string(),
+            })
+            .collect();
+        errors.sort();
+        Ok(errors)
+    }
+}
+
+/// One way an instance violates a schema.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Violation {
+    /// JSON pointer to the offending value (`""` for the root).
+    pub instance_path: String,
+    /// The schema keyword that failed (`required`, `type`, `pattern`, …).
+    pub keyword: String,
+    /// The validator's message.
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.instance_path.is_empty() {
+            "(root)"
+        } else {
+            &self.instance_path
+        };
+        write!(f, "{path} [{}] {}", self.keyword, self.message)
+    }
+}
+
+/// Every file below `dir`, sorted, so that everything built from the set is deterministic.
+pub fn walk(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|source| Error::Io {
+            path: d.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| Error::Io {
+                path: d.clone(),
+                source,
+            })?;
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// `path` relative to `root`, with `/` separators.
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Reads a file to a string.
+pub(crate) fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads and parses a JSON file.
+pub fn read_json(path: &Path) -> Result<Value, Error> {
+    serde_json::from_str(&read(path)?).map_err(|source| Error::Json {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads and parses a TOML file.
+pub(crate) fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
+    toml::from_str(&read(path)?).map_err(|source| Error::Toml {
+        path: path.to_path_buf(),
+        source,
+    })
+}
