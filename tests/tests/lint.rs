@@ -1,0 +1,343 @@
+//! Schema lint: every schema is valid 2020-12, resolves, carries its annotations, and the schema set
+//! matches the providers' catalogs exactly.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use proptech_catalog::{DOCUMENTATION_STATUSES, ID_BASE, PROVIDERS, SchemaDoc};
+use proptech_conformance::{schema_set, validators};
+use serde_json::Value;
+
+#[test]
+fn every_schema_is_valid_against_the_2020_12_metaschema() {
+    for doc in schema_set().docs() {
+        assert_eq!(
+            doc.str("$schema"),
+            Some("https://json-schema.org/draft/2020-12/schema"),
+            "{}",
+            doc.path
+        );
+        if let Err(e) = jsonschema::meta::validate(&doc.value) {
+            panic!("{} is not a valid 2020-12 schema: {e}", doc.path);
+        }
+    }
+}
+
+#[test]
+fn every_schema_compiles() {
+    let mut v = validators().lock().unwrap_or_else(|e| e.into_inner());
+    for doc in schema_set().docs() {
+        v.get(&doc.expected_id()).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// Every `$ref` below `v`, with the JSON pointer where it stands.
+fn refs<'a>(v: &'a Value, at: String, out: &mut Vec<(String, &'a str)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                if k == "$ref" {
+                    if let Some(r) = child.as_str() {
+                        out.push((at.clone(), r));
+                    }
+                } else if k != "examples" && k != "const" && k != "enum" {
+                    refs(child, format!("{at}/{k}"), out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                refs(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Resolves a relative `$ref` against the document's path, to (target path, fragment).
+fn resolve(doc: &SchemaDoc, reference: &str) -> (String, String) {
+    let (file, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+    if file.is_empty() {
+        return (doc.path.clone(), fragment.to_owned());
+    }
+    let mut parts: Vec<&str> = doc.path.split('/').collect();
+    parts.pop();
+    for seg in file.split('/') {
+        match seg {
+            ".." => {
+                parts.pop();
+            }
+            "." => {}
+            s => parts.push(s),
+        }
+    }
+    (parts.join("/"), fragment.to_owned())
+}
+
+#[test]
+fn every_ref_resolves_inside_the_set() {
+    let set = schema_set();
+    let mut count = 0;
+    for doc in set.docs() {
+        let mut found = Vec::new();
+        refs(&doc.value, String::new(), &mut found);
+        for (at, reference) in found {
+            assert!(
+                !reference.contains("://"),
+                "{} {at}: $ref {reference} must be relative so the set resolves offline",
+                doc.path
+            );
+            let (target, fragment) = resolve(doc, reference);
+            let target_doc = set
+                .get(&target)
+                .unwrap_or_else(|| panic!("{} {at}: $ref {reference}: no file {target}", doc.path));
+            assert!(
+                target_doc.value.pointer(&fragment).is_some(),
+                "{} {at}: $ref {reference}: no {fragment} in {target}",
+                doc.path
+            );
+            count += 1;
+        }
+    }
+    assert!(count > 100, "only {count} $refs seen: the walk is broken");
+}
+
+#[test]
+fn every_schema_carries_its_identity_and_annotations() {
+    for doc in schema_set().docs() {
+        let p = &doc.path;
+        assert_eq!(doc.str("$id"), Some(doc.expected_id().as_str()), "{p}: $id");
+        assert!(
+            doc.str("title").is_some_and(|t| !t.is_empty()),
+            "{p}: title"
+        );
+        assert!(
+            doc.str("description").is_some_and(|t| t.len() > 10),
+            "{p}: description"
+        );
+        assert_eq!(
+            doc.str("x-provider"),
+            Some(doc.provider()),
+            "{p}: x-provider"
+        );
+        let sources = doc.value.get("x-source").and_then(Value::as_array);
+        assert!(
+            sources.is_some_and(|s| !s.is_empty()
+                && s.iter()
+                    .all(|u| u.as_str().is_some_and(|u| u.starts_with("https://")))),
+            "{p}: x-source must list the documentation URLs"
+        );
+        if let Some(event) = doc.event() {
+            let file_type = p.rsplit('/').next().and_then(|f| f.strip_suffix(".json"));
+            assert_eq!(
+                Some(event.event_type),
+                file_type,
+                "{p}: x-event-type names the file"
+            );
+            assert!(event.category().is_some(), "{p}: x-category");
+            assert!(
+                event
+                    .documentation_status()
+                    .is_some_and(|s| DOCUMENTATION_STATUSES.contains(&s)),
+                "{p}: x-documentation-status"
+            );
+            if doc.provider() == "valara" {
+                assert!(doc.str("x-api-version").is_some(), "{p}: x-api-version");
+            }
+        }
+    }
+}
+
+/// Every schema under a `properties` map, with its pointer.
+fn properties<'a>(v: &'a Value, at: String, out: &mut Vec<(String, &'a Value)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                if k == "examples" {
+                    continue;
+                }
+                if k == "properties" {
+                    if let Some(props) = child.as_object() {
+                        for (name, schema) in props {
+                            out.push((format!("{at}/properties/{name}"), schema));
+                        }
+                    }
+                }
+                properties(child, format!("{at}/{k}"), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                properties(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_property_has_a_description() {
+    let mut missing = Vec::new();
+    let mut count = 0;
+    for doc in schema_set().docs() {
+        let mut found = Vec::new();
+        properties(&doc.value, String::new(), &mut found);
+        for (at, schema) in found {
+            count += 1;
+            let described = schema
+                .get("description")
+                .and_then(Value::as_str)
+                .is_some_and(|d| !d.trim().is_empty());
+            if !described {
+                missing.push(format!("{}#{at}", doc.path));
+            }
+        }
+    }
+    assert!(
+        count > 500,
+        "only {count} properties seen: the walk is broken"
+    );
+    assert!(
+        missing.is_empty(),
+        "properties without a description: {missing:#?}"
+    );
+}
+
+#[test]
+fn the_schema_set_matches_the_providers_catalogs() {
+    let set = schema_set();
+    let catalogs = set.catalogs().expect("catalog.toml loads");
+    assert_eq!(
+        catalogs.keys().map(String::as_str).collect::<Vec<_>>(),
+        {
+            let mut p = PROVIDERS.to_vec();
+            p.sort_unstable();
+            p
+        },
+        "catalog.toml has one table per provider"
+    );
+    let expected_counts = BTreeMap::from([
+        ("valara", 17),
+        ("repull", 15),
+        ("lavanda", 30),
+        ("everreal", 28),
+    ]);
+    for (provider, catalog) in &catalogs {
+        let named: BTreeMap<&str, &str> = catalog.events().map(|(c, n)| (n, c)).collect();
+        let schemas: BTreeMap<&str, Option<&str>> = set
+            .events()
+            .filter(|e| e.provider == provider)
+            .map(|e| (e.event_type, e.category()))
+            .collect();
+        let missing: Vec<_> = named.keys().filter(|n| !schemas.contains_key(*n)).collect();
+        let extra: Vec<_> = schemas.keys().filter(|n| !named.contains_key(*n)).collect();
+        assert!(
+            missing.is_empty(),
+            "{provider}: catalog types with no schema: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "{provider}: schemas not in the catalog: {extra:?}"
+        );
+        assert_eq!(
+            named.len(),
+            expected_counts[provider.as_str()],
+            "{provider}: catalog size"
+        );
+        for (name, category) in &named {
+            assert_eq!(
+                schemas[name],
+                Some(*category),
+                "{provider}/{name}: x-category differs from the catalog"
+            );
+        }
+    }
+    assert_eq!(set.events().count(), 90);
+}
+
+/// The provider docs, where this checkout has them beside it (CI does): `PROVIDER_DOCS`, or
+/// `../shared/provider-docs` next to the workspace.
+fn provider_docs() -> Option<PathBuf> {
+    let dir = std::env::var_os("PROVIDER_DOCS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/provider-docs")
+        });
+    dir.is_dir().then_some(dir)
+}
+
+/// `catalog.toml` is a transcription; this checks it against the docs' own text, so a name typed
+/// wrong, or left out, fails. CI runs it with `REQUIRE_PROVIDER_DOCS=1`, which makes missing docs an
+/// error rather than a skipped check.
+#[test]
+fn the_catalogs_transcribe_the_provider_docs() {
+    let Some(dir) = provider_docs() else {
+        assert!(
+            std::env::var_os("REQUIRE_PROVIDER_DOCS").is_none(),
+            "REQUIRE_PROVIDER_DOCS is set but the provider docs are not found (set PROVIDER_DOCS)"
+        );
+        eprintln!("provider docs not found: catalog transcription not re-checked");
+        return;
+    };
+    let read =
+        |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+    let valara = read("000_365793be9e159890.txt");
+    let repull = read("002_ea16d0cd40556098.txt");
+    let lavanda = read("003_ae7dfff3b100018c.txt");
+    let everreal = read("004_5c6601964e6b7837.txt");
+
+    // Names as each document spells them: Valara's catalog rows start with the type; Repull's
+    // event sections are headed by the bare type; Lavanda names each type in its sample's "type"; EverReal
+    // separates types with '|'.
+    let mut in_docs: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let valara_names = valara
+        .lines()
+        .filter_map(|l| {
+            l.split_once(|c: char| c.is_ascii_uppercase())
+                .map(|(n, _)| n)
+        })
+        .filter(|n| n.contains('.') && !n.contains(' '))
+        .map(str::to_owned);
+    in_docs.insert("valara", valara_names.collect());
+    let repull_names = repull
+        .lines()
+        .filter(|l| {
+            l.contains('.')
+                && l.chars()
+                    .all(|c| c.is_ascii_lowercase() || "._".contains(c))
+        })
+        .map(str::to_owned);
+    in_docs.insert("repull", repull_names.collect());
+    let lavanda_names = lavanda.lines().filter_map(|l| {
+        let rest = l
+            .strip_prefix("\"type\": \"")
+            .filter(|r| r.starts_with("v1."))?;
+        rest.trim_end_matches(',')
+            .strip_suffix('"')
+            .map(str::to_owned)
+    });
+    in_docs.insert("lavanda", lavanda_names.collect());
+    let everreal_part = everreal.split("Event Types").nth(1).unwrap_or_default();
+    let everreal_names = everreal_part
+        .lines()
+        .filter(|l| {
+            l.contains('_')
+                && l.chars()
+                    .all(|c| c.is_ascii_uppercase() || "_| ".contains(c))
+        })
+        .flat_map(|l| l.split('|').map(|n| n.trim().to_owned()));
+    in_docs.insert("everreal", everreal_names.collect());
+
+    let catalogs = schema_set().catalogs().expect("catalog.toml loads");
+    for (provider, names) in in_docs {
+        let transcribed: BTreeSet<String> = catalogs[provider]
+            .events()
+            .map(|(_, n)| n.to_owned())
+            .collect();
+        assert_eq!(
+            transcribed, names,
+            "{provider}: catalog.toml differs from the docs"
+        );
+    }
+    assert!(ID_BASE.ends_with('/'));
+}
