@@ -1,0 +1,530 @@
+//! The Rust model of a provider's schemas: the structs, open enums and events to generate, built by
+//! walking the schemas and following their `$ref`s.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptech_catalog::SchemaSet;
+use serde_json::Value;
+
+use crate::Error;
+use crate::bundle::resolve_ref;
+use crate::config::{Config, ProviderConfig};
+
+/// The Rust type of a schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// `String`.
+    String,
+    /// `i64`: an integer that may be negative.
+    I64,
+    /// `u64`: an integer with `minimum >= 0`.
+    U64,
+    /// `serde_json::Number`: any JSON number, kept in the form it was sent (`2` stays `2`).
+    F64,
+    /// `bool`.
+    Bool,
+    /// `crate::DateTime` (`format: date-time`).
+    DateTime,
+    /// `crate::Date` (`format: date`).
+    Date,
+    /// `uuid::Uuid` (`format: uuid`).
+    Uuid,
+    /// `crate::Email` (`format: email`).
+    Email,
+    /// `crate::Uri` (`format: uri`).
+    Uri,
+    /// `serde_json::Value`: the docs give no type.
+    Value,
+    /// `serde_json::Map<String, Value>`: an object with no documented members.
+    Object,
+    /// A generated struct or enum of the provider's module.
+    Named(String),
+    /// A checked newtype shared by every provider.
+    Pattern(String),
+    /// `Vec<T>`.
+    Vec(Box<Ty>),
+    /// `BTreeMap<String, T>`: an object whose members are all of one type.
+    Map(Box<Ty>),
+    /// `crate::EventType<E>`: the member that carries the event type, `E` being the event's payload
+    /// (in an envelope) or the event itself (in a flat event).
+    EventTypeTag,
+    /// The envelope's payload, its type parameter `D`.
+    Payload,
+}
+
+/// A member of a struct.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The JSON member name.
+    pub json: String,
+    /// The Rust field name (without `r#`).
+    pub rust: String,
+    /// Its doc comment.
+    pub doc: Option<String>,
+    /// Its type.
+    pub ty: Ty,
+    /// Whether the member must be present.
+    pub required: bool,
+    /// Whether the value may be `null`.
+    pub nullable: bool,
+}
+
+/// A generated item.
+#[derive(Debug, Clone)]
+pub enum Item {
+    /// A struct with named fields.
+    Struct {
+        /// Its name.
+        name: String,
+        /// Its doc comment.
+        doc: Option<String>,
+        /// Its fields, in schema order.
+        fields: Vec<Field>,
+        /// Whether unknown members are rejected (`additionalProperties: false`).
+        closed: bool,
+        /// Groups of members of which at least one must be present (`anyOf` of `required`).
+        one_of_required: Vec<Vec<String>>,
+        /// The event this struct is the payload or flat body of, if any.
+        event: Option<String>,
+    },
+    /// A payload the docs do not describe: a newtype over `serde_json::Value`.
+    Opaque {
+        /// Its name.
+        name: String,
+        /// Its doc comment.
+        doc: Option<String>,
+        /// The event it is the payload of.
+        event: String,
+    },
+    /// An open string enum.
+    Enum {
+        /// Its name.
+        name: String,
+        /// Its doc comment.
+        doc: Option<String>,
+        /// The documented values.
+        values: Vec<String>,
+    },
+}
+
+impl Item {
+    /// The item's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Item::Struct { name, .. } | Item::Opaque { name, .. } | Item::Enum { name, .. } => name,
+        }
+    }
+}
+
+/// One event of a provider.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The event type as the provider sends it.
+    pub event_type: String,
+    /// The variant and payload type name.
+    pub name: String,
+    /// The schema's description.
+    pub doc: String,
+    /// Its catalog category.
+    pub category: String,
+    /// `complete`, `partial` or `undocumented`.
+    pub documentation_status: String,
+    /// The schema path under `schemas/`.
+    pub schema_path: String,
+}
+
+/// Everything generated for one provider.
+#[derive(Debug, Clone)]
+pub struct ProviderModel {
+    /// The provider's directory name.
+    pub provider: String,
+    /// Its configuration.
+    pub config: ProviderConfig,
+    /// The envelope struct (generic over the payload), if the provider has one.
+    pub envelope: Option<Item>,
+    /// The events, by event type.
+    pub events: Vec<Event>,
+    /// Every other item, by name.
+    pub items: BTreeMap<String, Item>,
+    /// The pattern newtypes the provider uses.
+    pub patterns: BTreeSet<String>,
+}
+
+/// `PascalCase` of a name made of words separated by `.`, `_`, `-`, spaces or case changes.
+pub fn pascal(s: &str) -> String {
+    let mut out = String::new();
+    for word in s.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if word.is_empty() {
+            continue;
+        }
+        let all_upper = word.chars().all(|c| !c.is_ascii_lowercase());
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            if all_upper {
+                out.extend(chars.map(|c| c.to_ascii_lowercase()));
+            } else {
+                out.extend(chars);
+            }
+        }
+    }
+    out
+}
+
+/// `snake_case` of a JSON member name (`deliveryId` → `delivery_id`).
+pub fn snake(s: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in s.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else {
+            out.push('_');
+            prev_lower = false;
+        }
+    }
+    out
+}
+
+/// The variant and payload type name of an event type (`v1.crm.lead.created` → `CrmLeadCreated`).
+pub fn event_name(event_type: &str) -> String {
+    pascal(event_type.strip_prefix("v1.").unwrap_or(event_type))
+}
+
+struct Builder<'a> {
+    set: &'a SchemaSet,
+    config: &'a Config,
+    provider: &'a str,
+    items: BTreeMap<String, Item>,
+    /// Named types already built for a referenced schema, by (file, pointer).
+    named: BTreeMap<(String, String), Ty>,
+    patterns: BTreeSet<String>,
+}
+
+fn str_of<'v>(schema: &'v Value, key: &str) -> Option<&'v str> {
+    schema.get(key).and_then(Value::as_str)
+}
+
+fn doc_of(schema: &Value) -> Option<String> {
+    str_of(schema, "description").map(str::to_owned)
+}
+
+impl Builder<'_> {
+    fn insert(&mut self, item: Item) -> Result<(), Error> {
+        let name = item.name().to_owned();
+        if self.items.contains_key(&name) {
+            return Err(Error::Schema(format!(
+                "{}: two types would be named {name}; rename one in the schema",
+                self.provider
+            )));
+        }
+        self.items.insert(name, item);
+        Ok(())
+    }
+
+    /// The type of `schema` (found in the file `origin`) and whether it is nullable. `hint` names
+    /// the struct or enum it becomes, if it becomes one.
+    fn ty(&mut self, origin: &str, schema: &Value, hint: &str) -> Result<(Ty, bool), Error> {
+        if let Some(reference) = str_of(schema, "$ref") {
+            let key = resolve_ref(origin, reference);
+            if let Some(ty) = self.named.get(&key) {
+                return Ok((ty.clone(), false));
+            }
+            let target = self
+                .set
+                .get(&key.0)
+                .and_then(|d| d.value.pointer(&key.1))
+                .cloned()
+                .ok_or_else(|| {
+                    Error::Schema(format!("{origin}: $ref {reference} does not resolve"))
+                })?;
+            let def_name = key.1.rsplit('/').next().map(pascal).unwrap_or_default();
+            let (ty, nullable) = self.ty(&key.0.clone(), &target, &def_name)?;
+            self.named.insert(key, ty.clone());
+            return Ok((ty, nullable));
+        }
+        let (types, nullable) = match schema.get("type") {
+            Some(Value::String(t)) => (vec![t.as_str()], false),
+            Some(Value::Array(ts)) => {
+                let all: Vec<&str> = ts.iter().filter_map(Value::as_str).collect();
+                let nullable = all.contains(&"null");
+                (all.into_iter().filter(|t| *t != "null").collect(), nullable)
+            }
+            _ => (Vec::new(), false),
+        };
+        if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+            return Ok((self.open_enum(schema, values, hint)?, nullable));
+        }
+        if let Some(value) = schema.get("const") {
+            if value.is_string() && !types.iter().any(|t| *t != "string") {
+                return Ok((
+                    self.open_enum(schema, std::slice::from_ref(value), hint)?,
+                    nullable,
+                ));
+            }
+        }
+        let ty = match types.as_slice() {
+            ["string"] => self.string(schema)?,
+            ["integer"] => {
+                let non_negative = schema
+                    .get("minimum")
+                    .and_then(Value::as_f64)
+                    .is_some_and(|m| m >= 0.0);
+                if non_negative { Ty::U64 } else { Ty::I64 }
+            }
+            ["number"] => Ty::F64,
+            ["boolean"] => Ty::Bool,
+            ["array"] => {
+                let items = schema.get("items").cloned().unwrap_or(Value::Bool(true));
+                let item_hint = format!("{hint}Item");
+                Ty::Vec(Box::new(self.ty(origin, &items, &item_hint)?.0))
+            }
+            ["object"] => self.object(origin, schema, hint, None)?,
+            [] if schema.get("properties").is_some() => self.object(origin, schema, hint, None)?,
+            _ => Ty::Value,
+        };
+        Ok((ty, nullable))
+    }
+
+    fn string(&mut self, schema: &Value) -> Result<Ty, Error> {
+        if let Some(pattern) = str_of(schema, "pattern") {
+            let named = self.config.pattern.get(pattern).ok_or_else(|| {
+                Error::Schema(format!(
+                    "pattern {pattern:?} has no name: add it under [pattern] in codegen.toml"
+                ))
+            })?;
+            self.patterns.insert(named.name.clone());
+            return Ok(Ty::Pattern(named.name.clone()));
+        }
+        Ok(match str_of(schema, "format") {
+            Some("date-time") => Ty::DateTime,
+            Some("date") => Ty::Date,
+            Some("uuid") => Ty::Uuid,
+            Some("email") => Ty::Email,
+            Some("uri") => Ty::Uri,
+            _ => Ty::String,
+        })
+    }
+
+    fn open_enum(&mut self, schema: &Value, values: &[Value], name: &str) -> Result<Ty, Error> {
+        let values = values
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| Error::Schema(format!("{name}: enum value {v} is not a string")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if !self.items.contains_key(name) {
+            self.insert(Item::Enum {
+                name: name.to_owned(),
+                doc: doc_of(schema),
+                values,
+            })?;
+        }
+        Ok(Ty::Named(name.to_owned()))
+    }
+
+    /// A struct for an object schema with members, a map for one with typed additional members.
+    fn object(
+        &mut self,
+        origin: &str,
+        schema: &Value,
+        name: &str,
+        event: Option<&str>,
+    ) -> Result<Ty, Error> {
+        // In a flat event (no envelope), the type member is the event type tag.
+        let flat_type_field = match (event, &self.config.provider[self.provider].envelope) {
+            (Some(_), None) => Some(self.config.provider[self.provider].type_field.clone()),
+            _ => None,
+        };
+        let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+            return Ok(match schema.get("additionalProperties") {
+                Some(extra @ Value::Object(_)) => {
+                    Ty::Map(Box::new(self.ty(origin, extra, &format!("{name}Value"))?.0))
+                }
+                _ => Ty::Object,
+            });
+        };
+        let required: BTreeSet<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let mut fields = Vec::new();
+        for (json, prop) in props {
+            let is_tag = flat_type_field.as_deref() == Some(json.as_str());
+            let (ty, nullable) = if is_tag {
+                (Ty::EventTypeTag, false)
+            } else {
+                self.ty(origin, prop, &format!("{name}{}", pascal(json)))?
+            };
+            fields.push(Field {
+                json: json.clone(),
+                rust: if is_tag {
+                    "event_type".into()
+                } else {
+                    snake(json)
+                },
+                doc: doc_of(prop),
+                ty,
+                required: required.contains(json.as_str()),
+                nullable,
+            });
+        }
+        // `anyOf: [{required: [a]}, {required: [b]}]`: at least one of a, b is present.
+        let mut one_of_required = Vec::new();
+        if let Some(alternatives) = schema.get("anyOf").and_then(Value::as_array) {
+            let mut group = Vec::new();
+            for alt in alternatives {
+                match alt
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                {
+                    Some([Value::String(member)])
+                        if alt.as_object().is_some_and(|o| o.len() == 1) =>
+                    {
+                        group.push(member.clone());
+                    }
+                    _ => {
+                        return Err(Error::Schema(format!(
+                            "{origin}: only anyOf alternatives of the form {{\"required\": [one member]}} map to Rust"
+                        )));
+                    }
+                }
+            }
+            one_of_required.push(group);
+        }
+        self.insert(Item::Struct {
+            name: name.to_owned(),
+            doc: doc_of(schema),
+            fields,
+            closed: schema.get("additionalProperties") == Some(&Value::Bool(false)),
+            one_of_required,
+            event: event.map(str::to_owned),
+        })?;
+        Ok(Ty::Named(name.to_owned()))
+    }
+}
+
+/// Builds the model of `provider` from the schema set.
+pub fn provider_model(
+    set: &SchemaSet,
+    config: &Config,
+    provider: &str,
+) -> Result<ProviderModel, Error> {
+    let pconfig = config
+        .provider
+        .get(provider)
+        .ok_or_else(|| Error::Schema(format!("no [provider.{provider}] in codegen.toml")))?
+        .clone();
+    let mut b = Builder {
+        set,
+        config,
+        provider,
+        items: BTreeMap::new(),
+        named: BTreeMap::new(),
+        patterns: BTreeSet::new(),
+    };
+    let type_field = pconfig.type_field.clone();
+
+    // The envelope: a struct generic over the payload; its type member is the event type tag.
+    let envelope = match &pconfig.envelope {
+        None => None,
+        Some(file) => {
+            let path = format!("{provider}/{file}");
+            let doc = set
+                .get(&path)
+                .ok_or_else(|| Error::Schema(format!("no envelope {path}")))?;
+            let schema = doc.value.clone();
+            let required: BTreeSet<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let mut fields = Vec::new();
+            let props = schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .ok_or_else(|| Error::Schema(format!("{path} has no properties")))?;
+            for (json, prop) in props {
+                let (ty, nullable) = if *json == type_field {
+                    (Ty::EventTypeTag, false)
+                } else if json == "data" {
+                    (Ty::Payload, false)
+                } else {
+                    b.ty(&path, prop, &format!("Envelope{}", pascal(json)))?
+                };
+                fields.push(Field {
+                    json: json.clone(),
+                    rust: if *json == type_field {
+                        "event_type".into()
+                    } else {
+                        snake(json)
+                    },
+                    doc: doc_of(prop),
+                    ty,
+                    required: required.contains(json.as_str()),
+                    nullable,
+                });
+            }
+            Some(Item::Struct {
+                name: "Envelope".into(),
+                doc: doc_of(&schema),
+                fields,
+                closed: schema.get("additionalProperties") == Some(&Value::Bool(false)),
+                one_of_required: Vec::new(),
+                event: None,
+            })
+        }
+    };
+
+    let mut events = Vec::new();
+    let event_docs: Vec<_> = set.events().filter(|e| e.provider == provider).collect();
+    for e in event_docs {
+        let path = e.doc.path.clone();
+        let name = event_name(e.event_type);
+        let schema = &e.doc.value;
+        if pconfig.envelope.is_some() {
+            let data = schema
+                .pointer("/properties/data")
+                .ok_or_else(|| Error::Schema(format!("{path} has no properties.data")))?;
+            if data.get("properties").is_some() {
+                b.object(&path, data, &name, Some(e.event_type))?;
+            } else {
+                b.insert(Item::Opaque {
+                    name: name.clone(),
+                    doc: doc_of(data),
+                    event: e.event_type.to_owned(),
+                })?;
+            }
+        } else {
+            b.object(&path, schema, &name, Some(e.event_type))?;
+        }
+        events.push(Event {
+            event_type: e.event_type.to_owned(),
+            name,
+            doc: str_of(schema, "description").unwrap_or_default().to_owned(),
+            category: e.category().unwrap_or_default().to_owned(),
+            documentation_status: e.documentation_status().unwrap_or_default().to_owned(),
+            schema_path: path,
+        });
+    }
+    events.sort_by(|a, b| a.event_type.cmp(&b.event_type));
+    Ok(ProviderModel {
+        provider: provider.to_owned(),
+        config: pconfig,
+        envelope,
+        events,
+        items: b.items,
+        patterns: b.patterns,
+    })
+}

@@ -1,0 +1,189 @@
+//! Support for generated and derived code. Not public API: it may change in any release.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+
+pub use crate::{Provider, WebhookEvent};
+
+use crate::{ParseError, ParseErrorKind};
+
+fn error(
+    provider: Provider,
+    event_type: Option<&str>,
+    kind: ParseErrorKind,
+    path: String,
+    message: impl fmt::Display,
+) -> ParseError {
+    ParseError {
+        provider,
+        event_type: event_type.map(str::to_owned),
+        path,
+        kind,
+        message: message.to_string(),
+    }
+}
+
+/// Reads the event type from the top-level member `field` of a JSON object, skipping the rest.
+pub fn probe(provider: Provider, bytes: &[u8], field: &'static str) -> Result<String, ParseError> {
+    struct Probe(&'static str);
+    impl<'de> DeserializeSeed<'de> for Probe {
+        type Value = Option<Result<String, String>>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Probe {
+        type Value = Option<Result<String, String>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                if key == self.0 && found.is_none() {
+                    let value: serde_json::Value = map.next_value()?;
+                    found = Some(match value {
+                        serde_json::Value::String(s) => Ok(s),
+                        other => Err(format!("{} is {other}, not a string", self.0)),
+                    });
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let found = Probe(field)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| error(provider, None, ParseErrorKind::Syntax, String::new(), e))?;
+    match found {
+        Some(Ok(t)) => Ok(t),
+        Some(Err(message)) => Err(error(
+            provider,
+            None,
+            ParseErrorKind::MissingEventType,
+            format!("/{field}"),
+            message,
+        )),
+        None => Err(error(
+            provider,
+            None,
+            ParseErrorKind::MissingEventType,
+            String::new(),
+            format_args!("missing field `{field}`"),
+        )),
+    }
+}
+
+/// Parses `bytes` as `T`, naming the JSON pointer of the first value that does not fit.
+pub fn parse_as<T: DeserializeOwned>(
+    provider: Provider,
+    event_type: &str,
+    bytes: &[u8],
+) -> Result<T, ParseError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = pointer(e.path());
+        let inner = e.into_inner();
+        let kind = if inner.is_data() {
+            ParseErrorKind::Data
+        } else {
+            ParseErrorKind::Syntax
+        };
+        error(provider, Some(event_type), kind, path, inner)
+    })?;
+    de.end().map_err(|e| {
+        error(
+            provider,
+            Some(event_type),
+            ParseErrorKind::Syntax,
+            String::new(),
+            e,
+        )
+    })?;
+    Ok(value)
+}
+
+/// Keeps a delivery of an event type the crate does not know, whole.
+pub fn unknown(
+    provider: Provider,
+    event_type: String,
+    bytes: &[u8],
+) -> Result<crate::UnknownEvent, ParseError> {
+    let raw: Box<RawValue> = serde_json::from_slice(bytes).map_err(|e| {
+        error(
+            provider,
+            Some(&event_type),
+            ParseErrorKind::Syntax,
+            String::new(),
+            e,
+        )
+    })?;
+    Ok(crate::UnknownEvent { event_type, raw })
+}
+
+/// A serde path as a JSON pointer.
+fn pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        out.push('/');
+        match segment {
+            Segment::Seq { index } => out.push_str(&index.to_string()),
+            Segment::Map { key } => out.push_str(&key.replace('~', "~0").replace('/', "~1")),
+            Segment::Enum { variant } => out.push_str(variant),
+            Segment::Unknown => out.push('?'),
+        }
+    }
+    out
+}
+
+/// A required member whose value may be `null`: absent is an error, `null` is `None`.
+pub fn required_nullable<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d)
+}
+
+/// An optional member whose value is kept as sent, `null` included: absent is `None`.
+pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// An optional member whose value may be `null`: absent is `None`, `null` is `Some(None)`.
+pub mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Deserializes a present member (absent ones are `None` through `#[serde(default)]`).
+    pub fn deserialize<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Option::<T>::deserialize(d).map(Some)
+    }
+
+    /// Serializes a present member (absent ones are skipped with `skip_serializing_if`).
+    pub fn serialize<S, T>(value: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error>
+    where
+        S: Serializer,
+        T: Serialize,
+    {
+        match value {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! Typed webhook events of four property-tech platforms: Valara, Repull, Lavanda and EverReal.
+//!
+//! Every event type the providers document has a Rust type generated from its JSON Schema, and each
+//! provider has an `Event` enum dispatched on its event type field. The enums are open: an event type
+//! the crate does not know yet parses as `Unknown` with its raw JSON, and an enum value it does not
+//! know parses as `Undocumented`, so a provider's addition never crashes a receiver or loses a delivery.
+//!
+//! ```
+//! use proptech_events::{AnyEvent, Provider, repull};
+//!
+//! let body = br#"{"type": "repull.ping", "deliveryId": "evt_01HX5XPQ2K",
+//!     "createdAt": "2026-05-01T12:34:56.000Z", "data": {"message": "Ping from Repull."}}"#;
+//! match proptech_events::parse(Provider::Repull, body)? {
+//!     AnyEvent::Repull(repull::Event::RepullPing(ping)) => {
+//!         assert_eq!(ping.data.message, "Ping from Repull.");
+//!         assert_eq!(ping.delivery_id, "evt_01HX5XPQ2K");
+//!     }
+//!     AnyEvent::Repull(repull::Event::Unknown(other)) => println!("new type {}", other.event_type),
+//!     other => println!("{}", other.event_type()),
+//! }
+//! # Ok::<(), proptech_events::ParseError>(())
+//! ```
+//!
+//! One module per provider, each behind a Cargo feature of the same name (all on by default):
+//! [`valara`], [`repull`], [`lavanda`], [`everreal`]. With the `schemars` feature every type also
+//! derives `schemars::JsonSchema`.
+//!
+//! The types live in `src/generated/`, written by `cargo xtask gen` from the workspace's `schemas/`;
+//! never edit them by hand.
+
+#![deny(missing_docs)]
+
+extern crate self as proptech_events;
+
+#[macro_use]
+mod macros;
+
+#[doc(hidden)]
+pub mod __private;
+mod error;
+mod types;
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+
+pub use error::{ParseError, ParseErrorKind, PatternError};
+pub use proptech_events_derive::WebhookEvent;
+pub use types::{Date, DateTime, Email, EventType, FormatError, Uri};
+
+#[rustfmt::skip]
+#[path = "generated/patterns.rs"]
+mod patterns;
+pub use patterns::*;
+
+#[cfg(feature = "valara")]
+#[rustfmt::skip]
+#[path = "generated/valara.rs"]
+pub mod valara;
+
+#[cfg(feature = "repull")]
+#[rustfmt::skip]
+#[path = "generated/repull.rs"]
+pub mod repull;
+
+#[cfg(feature = "lavanda")]
+#[rustfmt::skip]
+#[path = "generated/lavanda.rs"]
+pub mod lavanda;
+
+#[cfg(feature = "everreal")]
+#[rustfmt::skip]
+#[path = "generated/everreal.rs"]
+pub mod everreal;
+
+/// A provider whose webhooks this crate understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Provider {
+    /// Valara (listing, appointment, billing, media and user events).
+    Valara,
+    /// Repull (reservations, listings, calendar, connections, AI, payments).
+    Repull,
+    /// Lavanda, delivered through Svix (Standard Webhooks).
+    Lavanda,
+    /// EverReal (listing, candidate, scheduling, contracting, owner, property and unit events).
+    Everreal,
+}
+
+impl Provider {
+    /// Every provider.
+    pub const ALL: [Provider; 4] = [
+        Provider::Valara,
+        Provider::Repull,
+        Provider::Lavanda,
+        Provider::Everreal,
+    ];
+
+    /// The provider's name as the schemas spell it (`valara`, `repull`, `lavanda`, `everreal`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Valara => "valara",
+            Provider::Repull => "repull",
+            Provider::Lavanda => "lavanda",
+            Provider::Everreal => "everreal",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Provider {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Provider::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown provider {s:?}: expected valara, repull, lavanda or everreal")
+            })
+    }
+}
+
+/// A type that is one provider's event (or the payload of one), tied to that event's JSON Schema.
+///
+/// Implement it with `#[derive(WebhookEvent)]` and `#[webhook(provider = "...", event = "...")]`.
+pub trait WebhookEvent {
+    /// The provider that sends the event.
+    const PROVIDER: Provider;
+    /// The event type, exactly as the provider sends it.
+    const EVENT_TYPE: &'static str;
+    /// The category the provider's catalog files the event under.
+    const CATEGORY: &'static str;
+    /// How completely the docs describe the payload: `complete`, `partial` or `undocumented`.
+    const DOCUMENTATION_STATUS: &'static str;
+    /// The event's JSON Schema (draft 2020-12), self-contained, embedded at compile time.
+    const JSON_SCHEMA: &'static str;
+
+    /// [`Self::JSON_SCHEMA`], parsed.
+    fn json_schema() -> serde_json::Value {
+        serde_json::from_str(Self::JSON_SCHEMA).expect("the embedded schema is JSON")
+    }
+}
+
+/// An entry of a provider's event catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventInfo {
+    /// The event type, exactly as the provider sends it.
+    pub event_type: &'static str,
+    /// The category the provider's catalog files it under.
+    pub category: &'static str,
+    /// How completely the docs describe the payload: `complete`, `partial` or `undocumented`.
+    pub documentation_status: &'static str,
+}
+
+/// A delivery of an event type this crate does not know, kept whole.
+#[derive(Debug, Clone)]
+pub struct UnknownEvent {
+    /// The event type the delivery names.
+    pub event_type: String,
+    /// The delivery body, byte for byte.
+    pub raw: Box<RawValue>,
+}
+
+impl PartialEq for UnknownEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.event_type == other.event_type && self.raw.get() == other.raw.get()
+    }
+}
+
+impl Serialize for UnknownEvent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.raw.serialize(s)
+    }
+}
+
+/// An event of any provider.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+// Parsed once and handed over; see the provider `Event` enums.
+#[allow(clippy::large_enum_variant)]
+pub enum AnyEvent {
+    /// A Valara event.
+    #[cfg(feature = "valara")]
+    Valara(valara::Event),
+    /// A Repull event.
+    #[cfg(feature = "repull")]
+    Repull(repull::Event),
+    /// A Lavanda event.
+    #[cfg(feature = "lavanda")]
+    Lavanda(lavanda::Event),
+    /// An EverReal event.
+    #[cfg(feature = "everreal")]
+    Everreal(everreal::Event),
+}
+
+impl AnyEvent {
+    /// The provider that sent it.
+    pub fn provider(&self) -> Provider {
+        match self {
+            #[cfg(feature = "valara")]
+            AnyEvent::Valara(_) => Provider::Valara,
+            #[cfg(feature = "repull")]
+            AnyEvent::Repull(_) => Provider::Repull,
+            #[cfg(feature = "lavanda")]
+            AnyEvent::Lavanda(_) => Provider::Lavanda,
+            #[cfg(feature = "everreal")]
+            AnyEvent::Everreal(_) => Provider::Everreal,
+        }
+    }
+
+    /// The event type, exactly as the provider sent it.
+    pub fn event_type(&self) -> &str {
+        match self {
+            #[cfg(feature = "valara")]
+            AnyEvent::Valara(e) => e.event_type(),
+            #[cfg(feature = "repull")]
+            AnyEvent::Repull(e) => e.event_type(),
+            #[cfg(feature = "lavanda")]
+            AnyEvent::Lavanda(e) => e.event_type(),
+            #[cfg(feature = "everreal")]
+            AnyEvent::Everreal(e) => e.event_type(),
+        }
+    }
+}
+
+/// Parses a delivery body of `provider` into its typed event.
+///
+/// An event type the crate does not know parses as that provider's `Unknown` variant. A provider
+/// whose Cargo feature is off is an error of kind [`ParseErrorKind::Syntax`] naming the feature.
+pub fn parse(provider: Provider, body: &[u8]) -> Result<AnyEvent, ParseError> {
+    match provider {
+        #[cfg(feature = "valara")]
+        Provider::Valara => valara::parse(body).map(AnyEvent::Valara),
+        #[cfg(feature = "repull")]
+        Provider::Repull => repull::parse(body).map(AnyEvent::Repull),
+        #[cfg(feature = "lavanda")]
+        Provider::Lavanda => lavanda::parse(body).map(AnyEvent::Lavanda),
+        #[cfg(feature = "everreal")]
+        Provider::Everreal => everreal::parse(body).map(AnyEvent::Everreal),
+        #[allow(unreachable_patterns)]
+        disabled => Err(ParseError {
+            provider: disabled,
+            event_type: None,
+            path: String::new(),
+            kind: ParseErrorKind::Syntax,
+            message: format!("the `{disabled}` feature of proptech-events is off"),
+        }),
+    }
+}

@@ -1,0 +1,291 @@
+//! Value types shared by every provider: timestamps and dates that keep the text they were sent as,
+//! and the zero-sized event type tag of an envelope.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::WebhookEvent;
+
+/// An RFC 3339 date-time (`format: date-time`), checked when parsed.
+///
+/// It keeps the exact text it was sent as, so a parsed event serialises back to the same JSON (a
+/// provider's `"2026-05-01T12:34:56.000Z"` stays that, not `"…56Z"`); [`DateTime::get`] gives the
+/// `chrono` value.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct DateTime {
+    text: Box<str>,
+    value: chrono::DateTime<chrono::FixedOffset>,
+}
+
+impl DateTime {
+    /// Parses an RFC 3339 date-time.
+    pub fn parse(text: &str) -> Result<Self, chrono::ParseError> {
+        let value = chrono::DateTime::parse_from_rfc3339(text)?;
+        Ok(Self {
+            text: text.into(),
+            value,
+        })
+    }
+
+    /// The date-time, with the offset it was sent with.
+    pub fn get(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        self.value
+    }
+
+    /// The text it was sent as.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl From<chrono::DateTime<chrono::FixedOffset>> for DateTime {
+    fn from(value: chrono::DateTime<chrono::FixedOffset>) -> Self {
+        Self {
+            text: value.to_rfc3339().into(),
+            value,
+        }
+    }
+}
+
+/// A calendar date (`format: date`, `YYYY-MM-DD`), checked when parsed, keeping its text.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Date {
+    text: Box<str>,
+    value: chrono::NaiveDate,
+}
+
+impl Date {
+    /// Parses a `YYYY-MM-DD` date.
+    pub fn parse(text: &str) -> Result<Self, chrono::ParseError> {
+        let value = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")?;
+        Ok(Self {
+            text: text.into(),
+            value,
+        })
+    }
+
+    /// The date.
+    pub fn get(&self) -> chrono::NaiveDate {
+        self.value
+    }
+
+    /// The text it was sent as.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl From<chrono::NaiveDate> for Date {
+    fn from(value: chrono::NaiveDate) -> Self {
+        Self {
+            text: value.format("%Y-%m-%d").to_string().into(),
+            value,
+        }
+    }
+}
+
+/// An email address (`format: email`), checked for its shape when parsed: one `@` between a
+/// non-empty local part and a domain, and no whitespace. It keeps its text.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Email {
+    text: Box<str>,
+}
+
+impl Email {
+    /// Checks the shape of an email address.
+    pub fn parse(text: &str) -> Result<Self, FormatError> {
+        let ok = match text.rsplit_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.is_empty()
+                    && !domain.contains('@')
+                    && !text.chars().any(char::is_whitespace)
+            }
+            None => false,
+        };
+        if ok {
+            Ok(Self { text: text.into() })
+        } else {
+            Err(FormatError("an email address: local@domain"))
+        }
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// An absolute URI (`format: uri`), checked for its shape when parsed: a scheme (a letter, then
+/// letters, digits, `+`, `-` or `.`), a `:`, and no whitespace. It keeps its text.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Uri {
+    text: Box<str>,
+}
+
+impl Uri {
+    /// Checks the shape of an absolute URI.
+    pub fn parse(text: &str) -> Result<Self, FormatError> {
+        let ok = match text.split_once(':') {
+            Some((scheme, _)) => {
+                scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    && !text.chars().any(char::is_whitespace)
+            }
+            None => false,
+        };
+        if ok {
+            Ok(Self { text: text.into() })
+        } else {
+            Err(FormatError("an absolute URI: scheme:rest"))
+        }
+    }
+
+    /// The URI.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// A string that does not have the shape its format requires.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected {0}")]
+pub struct FormatError(&'static str);
+
+macro_rules! text_type_impls {
+    ($ty:ident, $what:literal, $err:ty) => {
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&*self.text, f)
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.text)
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = $err;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.text)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::parse(&text).map_err(|e| {
+                    D::Error::custom(format_args!(concat!("{:?} is not ", $what, ": {}"), text, e))
+                })
+            }
+        }
+
+        #[cfg(feature = "schemars")]
+        impl schemars::JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($ty).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "format": $what })
+            }
+        }
+    };
+}
+
+text_type_impls!(DateTime, "date-time", chrono::ParseError);
+text_type_impls!(Date, "date", chrono::ParseError);
+text_type_impls!(Email, "email", FormatError);
+text_type_impls!(Uri, "uri", FormatError);
+
+/// The event type field of a typed event: always `E::EVENT_TYPE`.
+///
+/// It takes no space. When an event is parsed it checks that the delivery names `E`'s event type;
+/// when an event is serialised it writes it. Build one with `EventType::default()`.
+pub struct EventType<E>(PhantomData<fn() -> E>);
+
+impl<E: WebhookEvent> EventType<E> {
+    /// The event type, as the provider spells it.
+    pub fn as_str(&self) -> &'static str {
+        E::EVENT_TYPE
+    }
+}
+
+impl<E> Default for EventType<E> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<E> Clone for EventType<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E> Copy for EventType<E> {}
+
+impl<E> PartialEq for EventType<E> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<E> Eq for EventType<E> {}
+
+impl<E: WebhookEvent> fmt::Debug for EventType<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(E::EVENT_TYPE, f)
+    }
+}
+
+impl<E: WebhookEvent> fmt::Display for EventType<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(E::EVENT_TYPE)
+    }
+}
+
+impl<E: WebhookEvent> Serialize for EventType<E> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(E::EVENT_TYPE)
+    }
+}
+
+impl<'de, E: WebhookEvent> Deserialize<'de> for EventType<E> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let found = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        if found == E::EVENT_TYPE {
+            Ok(Self::default())
+        } else {
+            Err(D::Error::custom(format_args!(
+                "expected event type {:?}, found {found:?}",
+                E::EVENT_TYPE
+            )))
+        }
+    }
+}
+
+#[cfg(feature = "schemars")]
+impl<E: WebhookEvent> schemars::JsonSchema for EventType<E> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("EventType_{}", E::EVENT_TYPE).into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "const": E::EVENT_TYPE })
+    }
+}
