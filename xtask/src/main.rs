@@ -40,12 +40,24 @@ fn generate(check: bool) -> Result<(), String> {
     let root = workspace_root();
     let set = SchemaSet::load(root.join("schemas")).map_err(|e| e.to_string())?;
     let files = proptech_codegen::generate(&set).map_err(|e| e.to_string())?;
-    let mut stale = Vec::new();
+    let stale = proptech_codegen::stale_files(&root, &files).map_err(|e| e.to_string())?;
+    if stale.is_empty() {
+        eprintln!("{} generated files are up to date", files.len());
+        return Ok(());
+    }
+    if check {
+        return Err(proptech_codegen::stale_message(&stale));
+    }
     for file in &files {
-        if let Some(problem) = ensure_file_contents(&root.join(&file.path), &file.contents, check)?
-        {
-            stale.push(format!("{}: {problem}", file.path));
+        let path = root.join(&file.path);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(file.contents.as_str()) {
+            continue;
         }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(&path, &file.contents).map_err(|e| format!("{}: {e}", file.path))?;
+        eprintln!("wrote {}", file.path);
     }
     for dir in proptech_codegen::GENERATED_DIRS {
         for path in proptech_catalog::walk(&root.join(dir)).map_err(|e| e.to_string())? {
@@ -53,52 +65,11 @@ fn generate(check: bool) -> Result<(), String> {
                 .strip_prefix(&root)
                 .map(|p| p.to_string_lossy().replace('\\', "/"))
                 .unwrap_or_default();
-            if files.iter().any(|f| f.path == rel) {
-                continue;
-            }
-            if check {
-                stale.push(format!("{rel}: not generated any more"));
-            } else {
+            if !files.iter().any(|f| f.path == rel) {
                 std::fs::remove_file(&path).map_err(|e| format!("{rel}: {e}"))?;
                 eprintln!("removed {rel}");
             }
         }
     }
-    if stale.is_empty() {
-        if !check {
-            eprintln!("{} generated files are up to date", files.len());
-        }
-        Ok(())
-    } else {
-        Err(format!(
-            "generated code is stale; run `cargo xtask gen` and commit:\n  {}",
-            stale.join("\n  ")
-        ))
-    }
-}
-
-/// Makes `path` hold `contents`. In check mode it writes nothing and returns what is wrong.
-fn ensure_file_contents(
-    path: &Path,
-    contents: &str,
-    check: bool,
-) -> Result<Option<&'static str>, String> {
-    let current = std::fs::read_to_string(path).ok();
-    if current.as_deref() == Some(contents) {
-        return Ok(None);
-    }
-    let problem = if current.is_some() {
-        "out of date"
-    } else {
-        "missing"
-    };
-    if check {
-        return Ok(Some(problem));
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    std::fs::write(path, contents).map_err(|e| format!("{}: {e}", path.display()))?;
-    eprintln!("wrote {}", path.display());
-    Ok(None)
+    Ok(())
 }

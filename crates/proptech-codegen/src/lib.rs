@@ -105,3 +105,40 @@ pub fn generate(set: &SchemaSet) -> Result<Vec<GeneratedFile>, Error> {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
+
+/// Compares `files` with what is under `root`: every generated file must exist with exactly its
+/// contents, and the generated directories must hold nothing else. Returns one line per stale file.
+pub fn stale_files(root: &std::path::Path, files: &[GeneratedFile]) -> Result<Vec<String>, Error> {
+    let mut stale = Vec::new();
+    for file in files {
+        match std::fs::read_to_string(root.join(&file.path)) {
+            Ok(current) if current == file.contents => {}
+            Ok(_) => stale.push(format!("{}: out of date", file.path)),
+            Err(_) => stale.push(format!("{}: missing", file.path)),
+        }
+    }
+    for dir in GENERATED_DIRS {
+        let dir = root.join(dir);
+        if !dir.is_dir() {
+            continue;
+        }
+        for path in proptech_catalog::walk(&dir)? {
+            let rel = path
+                .strip_prefix(root)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            if !files.iter().any(|f| f.path == rel) {
+                stale.push(format!("{rel}: not generated any more"));
+            }
+        }
+    }
+    Ok(stale)
+}
+
+/// The message for stale generated files.
+pub fn stale_message(stale: &[String]) -> String {
+    format!(
+        "generated code is stale; run `cargo xtask gen` and commit:\n  {}",
+        stale.join("\n  ")
+    )
+}

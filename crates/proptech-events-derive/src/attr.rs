@@ -24,10 +24,11 @@ pub fn parse(attrs: &[Attribute], item: &syn::Ident) -> syn::Result<WebhookAttr>
     let mut found: Option<&Attribute> = None;
     let mut provider: Option<LitStr> = None;
     let mut event: Option<LitStr> = None;
+    let mut parse_failed = false;
     for attr in attrs.iter().filter(|a| a.path().is_ident("webhook")) {
         if found.is_some() {
-            push(syn::Error::new(
-                attr.span(),
+            push(syn::Error::new_spanned(
+                &attr.meta,
                 "duplicate #[webhook] attribute; keep one",
             ));
             continue;
@@ -64,6 +65,8 @@ pub fn parse(attrs: &[Attribute], item: &syn::Ident) -> syn::Result<WebhookAttr>
             Ok(())
         });
         if let Err(e) = result {
+            // The rest of the attribute was not read: do not also report its keys as missing.
+            parse_failed = true;
             push(e);
         }
     }
@@ -73,21 +76,21 @@ pub fn parse(attrs: &[Attribute], item: &syn::Ident) -> syn::Result<WebhookAttr>
             format!("missing #[webhook] attribute: {FIX}"),
         ));
     };
-    if provider.is_none() {
-        push(syn::Error::new(
-            attr.span(),
+    if provider.is_none() && !parse_failed {
+        push(syn::Error::new_spanned(
+            &attr.meta,
             "missing `provider` in #[webhook]; add provider = \"valara\" | \"repull\" | \"lavanda\" | \"everreal\"",
         ));
     }
-    if event.is_none() {
-        push(syn::Error::new(
-            attr.span(),
+    if event.is_none() && !parse_failed {
+        push(syn::Error::new_spanned(
+            &attr.meta,
             "missing `event` in #[webhook]; add event = \"<event type as the provider sends it>\"",
         ));
     }
     match (errors, provider, event) {
         (None, Some(provider), Some(event)) => Ok(WebhookAttr { provider, event }),
         (Some(e), _, _) => Err(e),
-        _ => Err(syn::Error::new(attr.span(), FIX)),
+        _ => Err(syn::Error::new_spanned(&attr.meta, FIX)),
     }
 }

@@ -1,0 +1,4 @@
+#[derive(proptech_events::WebhookEvent)]
+struct Reservation;
+
+fn main() {}

@@ -1,0 +1,5 @@
+#[derive(proptech_events::WebhookEvent)]
+#[webhook(provider = "repull")]
+struct Reservation;
+
+fn main() {}

@@ -1,0 +1,5 @@
+#[derive(proptech_events::WebhookEvent)]
+#[webhook(event = "reservation.created")]
+struct Reservation;
+
+fn main() {}

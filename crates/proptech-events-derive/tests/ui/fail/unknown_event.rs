@@ -1,0 +1,5 @@
+#[derive(proptech_events::WebhookEvent)]
+#[webhook(provider = "repull", event = "reservation.create")]
+struct Reservation;
+
+fn main() {}

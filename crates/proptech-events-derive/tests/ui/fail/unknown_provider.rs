@@ -1,0 +1,5 @@
+#[derive(proptech_events::WebhookEvent)]
+#[webhook(provider = "repul", event = "reservation.created")]
+struct Reservation;
+
+fn main() {}
