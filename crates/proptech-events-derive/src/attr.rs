@@ -1,6 +1,5 @@
 //! Parsing `#[webhook(provider = "...", event = "...")]` into [`WebhookAttr`].
 
-use syn::spanned::Spanned;
 use syn::{Attribute, LitStr};
 
 /// The parsed `#[webhook(...)]` attribute.
