@@ -95,10 +95,19 @@ fn field(f: &Field, tag_of: &TokenStream) -> TokenStream {
     let untyped = f.ty == Ty::Value;
     let (ty, attrs) = match (f.required, f.nullable, untyped) {
         (true, _, true) | (true, false, false) => (t, quote!()),
-        (true, true, false) => (
-            quote!(Option<#t>),
-            quote!(#[serde(deserialize_with = "crate::__private::required_nullable")]),
-        ),
+        (true, true, false) => {
+            let with = format!(
+                "crate::__private::Nullable<{}>",
+                t.to_string().replace(' ', "")
+            );
+            (
+                quote!(Option<#t>),
+                quote! {
+                    #[serde(deserialize_with = "crate::__private::required_nullable")]
+                    #[cfg_attr(feature = "schemars", schemars(required, with = #with))]
+                },
+            )
+        }
         (false, _, true) => (
             quote!(Option<#t>),
             quote!(#[serde(default, deserialize_with = "crate::__private::present", skip_serializing_if = "Option::is_none")]),
@@ -155,6 +164,29 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
                     #doc
                     pub enum #n { #(#variants)* }
                 }
+            }
+        }
+        Item::Union {
+            name,
+            doc,
+            variants,
+        } => {
+            let doc = doc_attr(doc.as_deref());
+            let n = ident(name);
+            let vs = variants.iter().map(|(v, ty)| {
+                let v = ident(v);
+                let t = rust_ty(ty, &quote!());
+                quote!(#[doc = concat!(" A `", stringify!(#v), "` value.")] #v(#t),)
+            });
+            quote! {
+                #doc
+                ///
+                /// One of several JSON types; a value of any other type is rejected.
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+                #[serde(untagged)]
+                #[non_exhaustive]
+                pub enum #n { #(#vs)* }
             }
         }
         Item::Opaque { name, doc, event } => {
@@ -306,6 +338,18 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
         .iter()
         .map(|e| e.documentation_status.as_str())
         .collect();
+    let schema_types: Vec<TokenStream> = model
+        .events
+        .iter()
+        .map(|e| {
+            let v = ident(&e.name);
+            if has_envelope {
+                quote!(Envelope<#v>)
+            } else {
+                quote!(#v)
+            }
+        })
+        .collect();
     let event_doc = format!(" Every {provider_name} event, by its event type (`{type_field}`).");
     let parse_doc = format!(
         " Parses a {provider_name} delivery body: an event type this version does not know parses as [`Event::Unknown`]."
@@ -349,9 +393,21 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
             }
         }
 
+        /// The JSON Schema schemars derives from the Rust type of each event, by event type: what
+        /// these types accept, to compare with the published schemas.
+        #[cfg(feature = "schemars")]
+        pub fn derived_schemas() -> Vec<(&'static str, ::schemars::Schema)> {
+            vec![ #((#types, ::schemars::schema_for!(#schema_types)),)* ]
+        }
+
         /// The event types this version knows, with their catalog entries.
         pub const EVENTS: &[crate::EventInfo] = &[
-            #(crate::EventInfo { event_type: #types, category: #categories, documentation_status: #statuses },)*
+            #(crate::EventInfo {
+                event_type: #types,
+                category: #categories,
+                documentation_status: #statuses,
+                json_schema: <#names as crate::WebhookEvent>::JSON_SCHEMA,
+            },)*
         ];
 
         #[doc = #parse_doc]

@@ -96,6 +96,15 @@ pub enum Item {
         /// The event it is the payload of.
         event: String,
     },
+    /// A value of one of several JSON types (`"type": ["string", "number"]`).
+    Union {
+        /// Its name.
+        name: String,
+        /// Its doc comment.
+        doc: Option<String>,
+        /// One variant per type: its name and Rust type.
+        variants: Vec<(String, Ty)>,
+    },
     /// An open string enum.
     Enum {
         /// Its name.
@@ -111,7 +120,10 @@ impl Item {
     /// The item's name.
     pub fn name(&self) -> &str {
         match self {
-            Item::Struct { name, .. } | Item::Opaque { name, .. } | Item::Enum { name, .. } => name,
+            Item::Struct { name, .. }
+            | Item::Opaque { name, .. }
+            | Item::Union { name, .. }
+            | Item::Enum { name, .. } => name,
         }
     }
 }
@@ -288,7 +300,21 @@ impl Builder<'_> {
             }
             ["object"] => self.object(origin, schema, hint, None)?,
             [] if schema.get("properties").is_some() => self.object(origin, schema, hint, None)?,
-            _ => Ty::Value,
+            [] => Ty::Value,
+            several => {
+                let mut variants = Vec::new();
+                for t in several {
+                    let one = serde_json::json!({ "type": t });
+                    let (ty, _) = self.ty(origin, &one, &format!("{hint}{}", pascal(t)))?;
+                    variants.push((pascal(t), ty));
+                }
+                self.insert(Item::Union {
+                    name: hint.to_owned(),
+                    doc: doc_of(schema),
+                    variants,
+                })?;
+                Ty::Named(hint.to_owned())
+            }
         };
         Ok((ty, nullable))
     }

@@ -187,3 +187,21 @@ pub mod double_option {
         }
     }
 }
+
+/// The schema of a required member whose value may be `null`: schemars would make an `Option`
+/// member optional, or with `required` drop its `null`.
+#[cfg(feature = "schemars")]
+pub struct Nullable<T>(std::marker::PhantomData<T>);
+
+#[cfg(feature = "schemars")]
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Nullable<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        format!("Nullable_{}", T::schema_name()).into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Option<T> as schemars::JsonSchema>::json_schema(generator)
+    }
+}

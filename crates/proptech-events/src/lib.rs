@@ -33,6 +33,7 @@
 extern crate self as proptech_events;
 
 #[macro_use]
+#[allow(unused_macros)] // used by the provider modules, which are features
 mod macros;
 
 #[doc(hidden)]
@@ -155,6 +156,8 @@ pub struct EventInfo {
     pub category: &'static str,
     /// How completely the docs describe the payload: `complete`, `partial` or `undocumented`.
     pub documentation_status: &'static str,
+    /// The event's JSON Schema, self-contained (see [`WebhookEvent::JSON_SCHEMA`]).
+    pub json_schema: &'static str,
 }
 
 /// A delivery of an event type this crate does not know, kept whole.
@@ -211,6 +214,13 @@ impl AnyEvent {
             AnyEvent::Lavanda(_) => Provider::Lavanda,
             #[cfg(feature = "everreal")]
             AnyEvent::Everreal(_) => Provider::Everreal,
+            #[cfg(not(any(
+                feature = "valara",
+                feature = "repull",
+                feature = "lavanda",
+                feature = "everreal"
+            )))]
+            _ => match *self {},
         }
     }
 
@@ -225,6 +235,13 @@ impl AnyEvent {
             AnyEvent::Lavanda(e) => e.event_type(),
             #[cfg(feature = "everreal")]
             AnyEvent::Everreal(e) => e.event_type(),
+            #[cfg(not(any(
+                feature = "valara",
+                feature = "repull",
+                feature = "lavanda",
+                feature = "everreal"
+            )))]
+            _ => match *self {},
         }
     }
 }
@@ -234,6 +251,7 @@ impl AnyEvent {
 /// An event type the crate does not know parses as that provider's `Unknown` variant. A provider
 /// whose Cargo feature is off is an error of kind [`ParseErrorKind::Syntax`] naming the feature.
 pub fn parse(provider: Provider, body: &[u8]) -> Result<AnyEvent, ParseError> {
+    let _ = body; // unused when every provider feature is off
     match provider {
         #[cfg(feature = "valara")]
         Provider::Valara => valara::parse(body).map(AnyEvent::Valara),

@@ -159,13 +159,26 @@ pub struct CandidateParsedIntegration {
     pub company_integration_id: String,
     /// Internal id.
     #[serde(rename = "internalId")]
-    pub internal_id: ::serde_json::Value,
+    pub internal_id: CandidateParsedIntegrationInternalId,
     /// Integration type.
     pub r#type: String,
     /// Listing id on the portal.
     #[serde(rename = "externalListingId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_listing_id: Option<String>,
+}
+/// Internal id.
+///
+/// One of several JSON types; a value of any other type is rejected.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum CandidateParsedIntegrationInternalId {
+    #[doc = concat!(" A `", stringify!(String), "` value.")]
+    String(String),
+    #[doc = concat!(" A `", stringify!(Number), "` value.")]
+    Number(::serde_json::Number),
 }
 /// Net monthly income range.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -911,147 +924,222 @@ impl<'de> ::serde::Deserialize<'de> for Event {
         parse(raw.get().as_bytes()).map_err(<D::Error as ::serde::de::Error>::custom)
     }
 }
+/// The JSON Schema schemars derives from the Rust type of each event, by event type: what
+/// these types accept, to compare with the published schemas.
+#[cfg(feature = "schemars")]
+pub fn derived_schemas() -> Vec<(&'static str, ::schemars::Schema)> {
+    vec![
+        ("CANDIDATE_PARSED", ::schemars::schema_for!(Envelope < CandidateParsed >)),
+        ("LISTING_ACTIVATED", ::schemars::schema_for!(Envelope < ListingActivated >)),
+        ("LISTING_ARCHIVED", ::schemars::schema_for!(Envelope < ListingArchived >)),
+        ("LISTING_CANDIDATE_APPLIED", ::schemars::schema_for!(Envelope <
+        ListingCandidateApplied >)), ("LISTING_CANDIDATE_SCHEDULE_INVITED_VIEWING",
+        ::schemars::schema_for!(Envelope < ListingCandidateScheduleInvitedViewing >)),
+        ("LISTING_CANDIDATE_SCHEDULE_NEW_TIMESLOTS_REQUESTED",
+        ::schemars::schema_for!(Envelope < ListingCandidateScheduleNewTimeslotsRequested
+        >)), ("LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_ADMIN",
+        ::schemars::schema_for!(Envelope < ListingCandidateScheduleTimeslotBookedAdmin
+        >)), ("LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_CANDIDATE",
+        ::schemars::schema_for!(Envelope <
+        ListingCandidateScheduleTimeslotBookedCandidate >)),
+        ("LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_ADMIN",
+        ::schemars::schema_for!(Envelope <
+        ListingCandidateScheduleTimeslotBookingRemovedAdmin >)),
+        ("LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_CANDIDATE",
+        ::schemars::schema_for!(Envelope <
+        ListingCandidateScheduleTimeslotBookingRemovedCandidate >)),
+        ("LISTING_CONTRACT_FLOW_PARTIALLY_SIGNED", ::schemars::schema_for!(Envelope <
+        ListingContractFlowPartiallySigned >)), ("LISTING_CONTRACT_FLOW_SIGNED",
+        ::schemars::schema_for!(Envelope < ListingContractFlowSigned >)),
+        ("LISTING_CONTRACT_FLOW_STARTED", ::schemars::schema_for!(Envelope <
+        ListingContractFlowStarted >)), ("LISTING_CONTRACT_FLOW_WITHDRAWN",
+        ::schemars::schema_for!(Envelope < ListingContractFlowWithdrawn >)),
+        ("LISTING_CREATED", ::schemars::schema_for!(Envelope < ListingCreated >)),
+        ("LISTING_DEACTIVATED", ::schemars::schema_for!(Envelope < ListingDeactivated
+        >)), ("LISTING_PUBLISHED_TO_CHANNEL", ::schemars::schema_for!(Envelope <
+        ListingPublishedToChannel >)), ("LISTING_UNPUBLISHED_FROM_CHANNEL",
+        ::schemars::schema_for!(Envelope < ListingUnpublishedFromChannel >)),
+        ("LISTING_UPDATED", ::schemars::schema_for!(Envelope < ListingUpdated >)),
+        ("OWNER_CREATED", ::schemars::schema_for!(Envelope < OwnerCreated >)),
+        ("OWNER_DELETED", ::schemars::schema_for!(Envelope < OwnerDeleted >)),
+        ("OWNER_UPDATED", ::schemars::schema_for!(Envelope < OwnerUpdated >)),
+        ("PROPERTY_CREATED", ::schemars::schema_for!(Envelope < PropertyCreated >)),
+        ("PROPERTY_DELETED", ::schemars::schema_for!(Envelope < PropertyDeleted >)),
+        ("PROPERTY_UPDATED", ::schemars::schema_for!(Envelope < PropertyUpdated >)),
+        ("UNIT_CREATED", ::schemars::schema_for!(Envelope < UnitCreated >)),
+        ("UNIT_DELETED", ::schemars::schema_for!(Envelope < UnitDeleted >)),
+        ("UNIT_UPDATED", ::schemars::schema_for!(Envelope < UnitUpdated >)),
+    ]
+}
 /// The event types this version knows, with their catalog entries.
 pub const EVENTS: &[crate::EventInfo] = &[
     crate::EventInfo {
         event_type: "CANDIDATE_PARSED",
         category: "Candidates events",
         documentation_status: "complete",
+        json_schema: <CandidateParsed as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_ACTIVATED",
         category: "Listing events",
         documentation_status: "undocumented",
+        json_schema: <ListingActivated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_ARCHIVED",
         category: "Listing events",
         documentation_status: "undocumented",
+        json_schema: <ListingArchived as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_CANDIDATE_APPLIED",
         category: "Candidates events",
         documentation_status: "complete",
+        json_schema: <ListingCandidateApplied as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_CANDIDATE_SCHEDULE_INVITED_VIEWING",
         category: "Scheduling events",
         documentation_status: "complete",
+        json_schema: <ListingCandidateScheduleInvitedViewing as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_CANDIDATE_SCHEDULE_NEW_TIMESLOTS_REQUESTED",
         category: "Scheduling events",
         documentation_status: "undocumented",
+        json_schema: <ListingCandidateScheduleNewTimeslotsRequested as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_ADMIN",
         category: "Scheduling events",
         documentation_status: "undocumented",
+        json_schema: <ListingCandidateScheduleTimeslotBookedAdmin as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_CANDIDATE",
         category: "Scheduling events",
         documentation_status: "undocumented",
+        json_schema: <ListingCandidateScheduleTimeslotBookedCandidate as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_ADMIN",
         category: "Scheduling events",
         documentation_status: "undocumented",
+        json_schema: <ListingCandidateScheduleTimeslotBookingRemovedAdmin as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_CANDIDATE",
         category: "Scheduling events",
         documentation_status: "undocumented",
+        json_schema: <ListingCandidateScheduleTimeslotBookingRemovedCandidate as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_CONTRACT_FLOW_PARTIALLY_SIGNED",
         category: "Contracting events",
         documentation_status: "undocumented",
+        json_schema: <ListingContractFlowPartiallySigned as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_CONTRACT_FLOW_SIGNED",
         category: "Contracting events",
         documentation_status: "complete",
+        json_schema: <ListingContractFlowSigned as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_CONTRACT_FLOW_STARTED",
         category: "Contracting events",
         documentation_status: "complete",
+        json_schema: <ListingContractFlowStarted as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_CONTRACT_FLOW_WITHDRAWN",
         category: "Contracting events",
         documentation_status: "undocumented",
+        json_schema: <ListingContractFlowWithdrawn as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_CREATED",
         category: "Listing events",
         documentation_status: "undocumented",
+        json_schema: <ListingCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_DEACTIVATED",
         category: "Listing events",
         documentation_status: "undocumented",
+        json_schema: <ListingDeactivated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_PUBLISHED_TO_CHANNEL",
         category: "Listing events",
         documentation_status: "undocumented",
+        json_schema: <ListingPublishedToChannel as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_UNPUBLISHED_FROM_CHANNEL",
         category: "Listing events",
         documentation_status: "undocumented",
+        json_schema: <ListingUnpublishedFromChannel as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "LISTING_UPDATED",
         category: "Listing events",
         documentation_status: "undocumented",
+        json_schema: <ListingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "OWNER_CREATED",
         category: "Owner events",
         documentation_status: "undocumented",
+        json_schema: <OwnerCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "OWNER_DELETED",
         category: "Owner events",
         documentation_status: "undocumented",
+        json_schema: <OwnerDeleted as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "OWNER_UPDATED",
         category: "Owner events",
         documentation_status: "undocumented",
+        json_schema: <OwnerUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "PROPERTY_CREATED",
         category: "Properties events",
         documentation_status: "undocumented",
+        json_schema: <PropertyCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "PROPERTY_DELETED",
         category: "Properties events",
         documentation_status: "undocumented",
+        json_schema: <PropertyDeleted as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "PROPERTY_UPDATED",
         category: "Properties events",
         documentation_status: "undocumented",
+        json_schema: <PropertyUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "UNIT_CREATED",
         category: "Units events",
         documentation_status: "undocumented",
+        json_schema: <UnitCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "UNIT_DELETED",
         category: "Units events",
         documentation_status: "undocumented",
+        json_schema: <UnitDeleted as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "UNIT_UPDATED",
         category: "Units events",
         documentation_status: "undocumented",
+        json_schema: <UnitUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
 ];
 /// Parses a EverReal delivery body: an event type this version does not know parses as [`Event::Unknown`].

@@ -602,82 +602,122 @@ impl<'de> ::serde::Deserialize<'de> for Event {
         parse(raw.get().as_bytes()).map_err(<D::Error as ::serde::de::Error>::custom)
     }
 }
+/// The JSON Schema schemars derives from the Rust type of each event, by event type: what
+/// these types accept, to compare with the published schemas.
+#[cfg(feature = "schemars")]
+pub fn derived_schemas() -> Vec<(&'static str, ::schemars::Schema)> {
+    vec![
+        ("ai.operation.completed", ::schemars::schema_for!(Envelope <
+        AiOperationCompleted >)), ("ai.operation.failed",
+        ::schemars::schema_for!(Envelope < AiOperationFailed >)), ("calendar.updated",
+        ::schemars::schema_for!(Envelope < CalendarUpdated >)), ("connection.created",
+        ::schemars::schema_for!(Envelope < ConnectionCreated >)),
+        ("connection.disconnected", ::schemars::schema_for!(Envelope <
+        ConnectionDisconnected >)), ("listing.created", ::schemars::schema_for!(Envelope
+        < ListingCreated >)), ("listing.deleted", ::schemars::schema_for!(Envelope <
+        ListingDeleted >)), ("listing.updated", ::schemars::schema_for!(Envelope <
+        ListingUpdated >)), ("payment.completed", ::schemars::schema_for!(Envelope <
+        PaymentCompleted >)), ("payment.refunded", ::schemars::schema_for!(Envelope <
+        PaymentRefunded >)), ("repull.ping", ::schemars::schema_for!(Envelope <
+        RepullPing >)), ("reservation.cancelled", ::schemars::schema_for!(Envelope <
+        ReservationCancelled >)), ("reservation.created",
+        ::schemars::schema_for!(Envelope < ReservationCreated >)),
+        ("reservation.message.received", ::schemars::schema_for!(Envelope <
+        ReservationMessageReceived >)), ("reservation.updated",
+        ::schemars::schema_for!(Envelope < ReservationUpdated >)),
+    ]
+}
 /// The event types this version knows, with their catalog entries.
 pub const EVENTS: &[crate::EventInfo] = &[
     crate::EventInfo {
         event_type: "ai.operation.completed",
         category: "AI",
         documentation_status: "complete",
+        json_schema: <AiOperationCompleted as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "ai.operation.failed",
         category: "AI",
         documentation_status: "complete",
+        json_schema: <AiOperationFailed as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "calendar.updated",
         category: "Calendar",
         documentation_status: "complete",
+        json_schema: <CalendarUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "connection.created",
         category: "Connections",
         documentation_status: "complete",
+        json_schema: <ConnectionCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "connection.disconnected",
         category: "Connections",
         documentation_status: "complete",
+        json_schema: <ConnectionDisconnected as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "listing.created",
         category: "Listings",
         documentation_status: "complete",
+        json_schema: <ListingCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "listing.deleted",
         category: "Listings",
         documentation_status: "complete",
+        json_schema: <ListingDeleted as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "listing.updated",
         category: "Listings",
         documentation_status: "complete",
+        json_schema: <ListingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "payment.completed",
         category: "Payments",
         documentation_status: "complete",
+        json_schema: <PaymentCompleted as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "payment.refunded",
         category: "Payments",
         documentation_status: "complete",
+        json_schema: <PaymentRefunded as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "repull.ping",
         category: "System",
         documentation_status: "complete",
+        json_schema: <RepullPing as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "reservation.cancelled",
         category: "Reservations",
         documentation_status: "complete",
+        json_schema: <ReservationCancelled as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "reservation.created",
         category: "Reservations",
         documentation_status: "complete",
+        json_schema: <ReservationCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "reservation.message.received",
         category: "Reservations",
         documentation_status: "complete",
+        json_schema: <ReservationMessageReceived as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "reservation.updated",
         category: "Reservations",
         documentation_status: "complete",
+        json_schema: <ReservationUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
 ];
 /// Parses a Repull delivery body: an event type this version does not know parses as [`Event::Unknown`].

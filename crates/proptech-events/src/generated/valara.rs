@@ -240,9 +240,17 @@ pub struct ListingCreated {
     pub owner_user_id: String,
     /// Agent One Id
     #[serde(deserialize_with = "crate::__private::required_nullable")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(required, with = "crate::__private::Nullable<String>")
+    )]
     pub agent_one_id: Option<String>,
     /// Agent Two Id
     #[serde(deserialize_with = "crate::__private::required_nullable")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(required, with = "crate::__private::Nullable<String>")
+    )]
     pub agent_two_id: Option<String>,
     /// Status
     pub status: ListingStatus,
@@ -732,92 +740,138 @@ impl<'de> ::serde::Deserialize<'de> for Event {
         parse(raw.get().as_bytes()).map_err(<D::Error as ::serde::de::Error>::custom)
     }
 }
+/// The JSON Schema schemars derives from the Rust type of each event, by event type: what
+/// these types accept, to compare with the published schemas.
+#[cfg(feature = "schemars")]
+pub fn derived_schemas() -> Vec<(&'static str, ::schemars::Schema)> {
+    vec![
+        ("appointment.cancelled", ::schemars::schema_for!(Envelope < AppointmentCancelled
+        >)), ("appointment.orphan.detected", ::schemars::schema_for!(Envelope <
+        AppointmentOrphanDetected >)), ("appointment.rescheduled",
+        ::schemars::schema_for!(Envelope < AppointmentRescheduled >)),
+        ("appointment.scheduled", ::schemars::schema_for!(Envelope < AppointmentScheduled
+        >)), ("invoice.payment_made", ::schemars::schema_for!(Envelope <
+        InvoicePaymentMade >)), ("listing.cancelled", ::schemars::schema_for!(Envelope <
+        ListingCancelled >)), ("listing.created", ::schemars::schema_for!(Envelope <
+        ListingCreated >)), ("listing.section_modified", ::schemars::schema_for!(Envelope
+        < ListingSectionModified >)), ("listing.status_changed",
+        ::schemars::schema_for!(Envelope < ListingStatusChanged >)), ("listing.updated",
+        ::schemars::schema_for!(Envelope < ListingUpdated >)),
+        ("media.delivery.completed", ::schemars::schema_for!(Envelope <
+        MediaDeliveryCompleted >)), ("media.delivery.failed",
+        ::schemars::schema_for!(Envelope < MediaDeliveryFailed >)),
+        ("subscription.cancelled", ::schemars::schema_for!(Envelope <
+        SubscriptionCancelled >)), ("subscription.created",
+        ::schemars::schema_for!(Envelope < SubscriptionCreated >)), ("user.deactivated",
+        ::schemars::schema_for!(Envelope < UserDeactivated >)),
+        ("user.hierarchy_changed", ::schemars::schema_for!(Envelope <
+        UserHierarchyChanged >)), ("user.signed_up", ::schemars::schema_for!(Envelope <
+        UserSignedUp >)),
+    ]
+}
 /// The event types this version knows, with their catalog entries.
 pub const EVENTS: &[crate::EventInfo] = &[
     crate::EventInfo {
         event_type: "appointment.cancelled",
         category: "Appointment Lifecycle",
         documentation_status: "partial",
+        json_schema: <AppointmentCancelled as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "appointment.orphan.detected",
         category: "Appointment Lifecycle",
         documentation_status: "partial",
+        json_schema: <AppointmentOrphanDetected as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "appointment.rescheduled",
         category: "Appointment Lifecycle",
         documentation_status: "partial",
+        json_schema: <AppointmentRescheduled as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "appointment.scheduled",
         category: "Appointment Lifecycle",
         documentation_status: "partial",
+        json_schema: <AppointmentScheduled as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "invoice.payment_made",
         category: "Billing",
         documentation_status: "partial",
+        json_schema: <InvoicePaymentMade as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "listing.cancelled",
         category: "Listing Lifecycle",
         documentation_status: "complete",
+        json_schema: <ListingCancelled as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "listing.created",
         category: "Listing Lifecycle",
         documentation_status: "complete",
+        json_schema: <ListingCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "listing.section_modified",
         category: "Listing Lifecycle",
         documentation_status: "partial",
+        json_schema: <ListingSectionModified as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "listing.status_changed",
         category: "Listing Lifecycle",
         documentation_status: "partial",
+        json_schema: <ListingStatusChanged as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "listing.updated",
         category: "Listing Lifecycle",
         documentation_status: "complete",
+        json_schema: <ListingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "media.delivery.completed",
         category: "Media",
         documentation_status: "partial",
+        json_schema: <MediaDeliveryCompleted as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "media.delivery.failed",
         category: "Media",
         documentation_status: "partial",
+        json_schema: <MediaDeliveryFailed as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "subscription.cancelled",
         category: "Billing",
         documentation_status: "partial",
+        json_schema: <SubscriptionCancelled as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "subscription.created",
         category: "Billing",
         documentation_status: "partial",
+        json_schema: <SubscriptionCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "user.deactivated",
         category: "User Lifecycle",
         documentation_status: "complete",
+        json_schema: <UserDeactivated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "user.hierarchy_changed",
         category: "User Lifecycle",
         documentation_status: "complete",
+        json_schema: <UserHierarchyChanged as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "user.signed_up",
         category: "User Lifecycle",
         documentation_status: "complete",
+        json_schema: <UserSignedUp as crate::WebhookEvent>::JSON_SCHEMA,
     },
 ];
 /// Parses a Valara delivery body: an event type this version does not know parses as [`Event::Unknown`].
