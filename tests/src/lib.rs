@@ -1,6 +1,11 @@
 //! Shared harness of the conformance suite: the schema set loaded once, the valid instance of each
 //! schema, the negative corpus, and the text rendering of validation outcomes for snapshots.
 
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};

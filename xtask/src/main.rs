@@ -2,13 +2,15 @@
 //!
 //! - `gen [--check]`: regenerate the typed crates from `schemas/`; with `--check`, change nothing
 //!   and fail if any generated file is stale.
+//! - `build-times [--runs N]`: measure the release build of `proptech-events` itself (dependencies
+//!   already built) with all providers and with each one alone, and print a Markdown table.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use proptech_catalog::SchemaSet;
 
-const USAGE: &str = "usage: cargo xtask gen [--check]";
+const USAGE: &str = "usage: cargo xtask gen [--check] | cargo xtask build-times [--runs N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,6 +18,11 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["gen"] => generate(false),
         ["gen", "--check"] => generate(true),
+        ["build-times"] => build_times(3),
+        ["build-times", "--runs", n] => n
+            .parse()
+            .map_err(|_| format!("--runs takes a number, not {n:?}"))
+            .and_then(build_times),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -70,6 +77,53 @@ fn generate(check: bool) -> Result<(), String> {
                 eprintln!("removed {rel}");
             }
         }
+    }
+    Ok(())
+}
+
+/// Times `cargo build --release -p proptech-events` with each feature set, after touching the crate
+/// so only it rebuilds; prints the median of `runs` builds and its ratio to the all-providers build.
+fn build_times(runs: usize) -> Result<(), String> {
+    use std::process::Command;
+    use std::time::Instant;
+    let root = workspace_root();
+    let lib = root.join("crates/proptech-events/src/lib.rs");
+    let sets: [(&str, &[&str]); 5] = [
+        ("all providers (default)", &[]),
+        ("valara only", &["--no-default-features", "--features", "valara"]),
+        ("repull only", &["--no-default-features", "--features", "repull"]),
+        ("lavanda only", &["--no-default-features", "--features", "lavanda"]),
+        ("everreal only", &["--no-default-features", "--features", "everreal"]),
+    ];
+    let build = |args: &[&str]| -> Result<(), String> {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(&root)
+            .args(["build", "--release", "--quiet", "-p", "proptech-events"])
+            .args(args)
+            .status()
+            .map_err(|e| e.to_string())?;
+        status.success().then_some(()).ok_or_else(|| format!("build failed: {args:?}"))
+    };
+    let mut rows = Vec::new();
+    for (name, args) in sets {
+        build(args)?; // dependencies and this feature set's dependency graph, not timed
+        let mut times = Vec::new();
+        for _ in 0..runs.max(1) {
+            let text = std::fs::read_to_string(&lib).map_err(|e| e.to_string())?;
+            std::fs::write(&lib, text).map_err(|e| e.to_string())?; // touch
+            let start = Instant::now();
+            build(args)?;
+            times.push(start.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        rows.push((name, times[times.len() / 2]));
+        eprintln!("{name}: {times:.1?}");
+    }
+    let all = rows[0].1;
+    println!("| features | build (median of {runs}) | share of all providers |");
+    println!("|---|---|---|");
+    for (name, t) in rows {
+        println!("| {name} | {t:.1} s | {:.0} % |", 100.0 * t / all);
     }
     Ok(())
 }
