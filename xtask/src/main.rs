@@ -90,10 +90,22 @@ fn build_times(runs: usize) -> Result<(), String> {
     let lib = root.join("crates/proptech-events/src/lib.rs");
     let sets: [(&str, &[&str]); 5] = [
         ("all providers (default)", &[]),
-        ("valara only", &["--no-default-features", "--features", "valara"]),
-        ("repull only", &["--no-default-features", "--features", "repull"]),
-        ("lavanda only", &["--no-default-features", "--features", "lavanda"]),
-        ("everreal only", &["--no-default-features", "--features", "everreal"]),
+        (
+            "valara only",
+            &["--no-default-features", "--features", "valara"],
+        ),
+        (
+            "repull only",
+            &["--no-default-features", "--features", "repull"],
+        ),
+        (
+            "lavanda only",
+            &["--no-default-features", "--features", "lavanda"],
+        ),
+        (
+            "everreal only",
+            &["--no-default-features", "--features", "everreal"],
+        ),
     ];
     let build = |args: &[&str]| -> Result<(), String> {
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -102,7 +114,10 @@ fn build_times(runs: usize) -> Result<(), String> {
             .args(args)
             .status()
             .map_err(|e| e.to_string())?;
-        status.success().then_some(()).ok_or_else(|| format!("build failed: {args:?}"))
+        status
+            .success()
+            .then_some(())
+            .ok_or_else(|| format!("build failed: {args:?}"))
     };
     let mut rows = Vec::new();
     for (name, args) in sets {
