@@ -136,8 +136,16 @@ fn field(f: &Field, tag_of: &TokenStream) -> TokenStream {
     }
 }
 
-fn webhook_attr(provider: &str, event: &str) -> TokenStream {
-    quote!(#[webhook(provider = #provider, event = #event)])
+/// The derive attribute of a generated payload type. Its fields are not checked by the derive:
+/// they are generated from the same schema, and the schemars agreement test verifies them.
+fn webhook_attr(model: &ProviderModel, event: &str) -> TokenStream {
+    let provider = &model.provider;
+    let path = if model.envelope.is_some() {
+        "/data"
+    } else {
+        ""
+    };
+    quote!(#[webhook(provider = #provider, event = #event, path = #path, unchecked)])
 }
 
 fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
@@ -192,7 +200,7 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
         Item::Opaque { name, doc, event } => {
             let doc = doc_attr(doc.as_deref());
             let n = ident(name);
-            let webhook = webhook_attr(&model.provider, event);
+            let webhook = webhook_attr(model, event);
             quote! {
                 #doc
                 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, crate::WebhookEvent)]
@@ -216,10 +224,7 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
             let fs: Vec<_> = fields.iter().map(|f| field(f, &tag_of)).collect();
             let deny = closed.then(|| quote!(#[serde(deny_unknown_fields)]));
             let (webhook, derive_event) = match event {
-                Some(e) => (
-                    webhook_attr(&model.provider, e),
-                    quote!(, crate::WebhookEvent),
-                ),
+                Some(e) => (webhook_attr(model, e), quote!(, crate::WebhookEvent)),
                 None => (quote!(), quote!()),
             };
             if one_of_required.is_empty() {

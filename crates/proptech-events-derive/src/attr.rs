@@ -8,6 +8,10 @@ pub struct WebhookAttr {
     pub provider: LitStr,
     /// `event = "..."`.
     pub event: LitStr,
+    /// `path = "/data"`: the instance path of the sub-object the type describes.
+    pub path: Option<LitStr>,
+    /// `unchecked`: do not check the fields (for types generated from the schema itself).
+    pub unchecked: bool,
 }
 
 const FIX: &str = "add #[webhook(provider = \"repull\", event = \"reservation.created\")]";
@@ -23,6 +27,8 @@ pub fn parse(attrs: &[Attribute], item: &syn::Ident) -> syn::Result<WebhookAttr>
     let mut found: Option<&Attribute> = None;
     let mut provider: Option<LitStr> = None;
     let mut event: Option<LitStr> = None;
+    let mut path: Option<LitStr> = None;
+    let mut unchecked = false;
     let mut parse_failed = false;
     for attr in attrs.iter().filter(|a| a.path().is_ident("webhook")) {
         if found.is_some() {
@@ -34,10 +40,16 @@ pub fn parse(attrs: &[Attribute], item: &syn::Ident) -> syn::Result<WebhookAttr>
         }
         found = Some(attr);
         let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("unchecked") {
+                unchecked = true;
+                return Ok(());
+            }
             let slot = if meta.path.is_ident("provider") {
                 &mut provider
             } else if meta.path.is_ident("event") {
                 &mut event
+            } else if meta.path.is_ident("path") {
+                &mut path
             } else {
                 let key = meta
                     .path
@@ -45,7 +57,7 @@ pub fn parse(attrs: &[Attribute], item: &syn::Ident) -> syn::Result<WebhookAttr>
                     .map(ToString::to_string)
                     .unwrap_or_default();
                 return Err(meta.error(format!(
-                    "unknown key `{key}` in #[webhook]; expected `provider` or `event`"
+                    "unknown key `{key}` in #[webhook]; expected `provider`, `event`, `path` or `unchecked`"
                 )));
             };
             let value: LitStr = meta.value()?.parse().map_err(|e| {
@@ -88,7 +100,22 @@ pub fn parse(attrs: &[Attribute], item: &syn::Ident) -> syn::Result<WebhookAttr>
         ));
     }
     match (errors, provider, event) {
-        (None, Some(provider), Some(event)) => Ok(WebhookAttr { provider, event }),
+        (None, Some(provider), Some(event)) => {
+            if let Some(p) = &path {
+                if !p.value().is_empty() && !p.value().starts_with('/') {
+                    return Err(syn::Error::new(
+                        p.span(),
+                        "`path` is a JSON pointer into the delivery, e.g. path = \"/data\"",
+                    ));
+                }
+            }
+            Ok(WebhookAttr {
+                provider,
+                event,
+                path,
+                unchecked,
+            })
+        }
         (Some(e), _, _) => Err(e),
         _ => Err(syn::Error::new_spanned(&attr.meta, FIX)),
     }

@@ -2,7 +2,10 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::DeriveInput;
+use syn::{Data, DataStruct, DeriveInput, Fields, LitStr};
+
+use crate::check;
+use crate::schema::Node;
 
 use crate::attr;
 use crate::schemas::{self, Miss};
@@ -36,6 +39,51 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         ),
     })?;
 
+    let path = attr.path.as_ref().map(LitStr::value).unwrap_or_default();
+    let doc: serde_json::Value = serde_json::from_str(entry.schema)
+        .map_err(|e| syn::Error::new(attr.event.span(), format!("embedded schema: {e}")))?;
+    let mut assertions = Vec::new();
+    if let Some(p) = &attr.path {
+        if let Err(e) = Node::at(&doc, &path) {
+            return Err(syn::Error::new(
+                p.span(),
+                format!("path \"{path}\" is not in {provider} {event}: {e}"),
+            ));
+        }
+    }
+    if !attr.unchecked {
+        if let Data::Struct(DataStruct {
+            fields: Fields::Named(named),
+            ..
+        }) = &input.data
+        {
+            let target = check::Target {
+                provider: entry.provider,
+                event: entry.event_type,
+                path: &path,
+                doc: &doc,
+            };
+            let (errors, found) = check::fields(&target, named, &input.attrs);
+            if let Some(all) = errors.into_iter().reduce(|mut a, e| {
+                a.combine(e);
+                a
+            }) {
+                // Still emit the impl, so one mistake does not cascade into "trait not implemented".
+                let fallback = impl_tokens(input, entry, &path);
+                let errors = all.into_compile_error();
+                return Ok(quote!(#errors #fallback));
+            }
+            assertions = found;
+        }
+    }
+    let imp = impl_tokens(input, entry, &path);
+    Ok(quote! {
+        #imp
+        #(#assertions)*
+    })
+}
+
+fn impl_tokens(input: &DeriveInput, entry: &schemas::EventSchema, path: &str) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let provider_variant = syn::Ident::new(
@@ -53,7 +101,7 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         entry.documentation_status,
         entry.schema,
     );
-    Ok(quote! {
+    quote! {
         const _: () = {
             #[automatically_derived]
             impl #impl_generics ::proptech_events::__private::WebhookEvent for #ident #ty_generics #where_clause {
@@ -63,7 +111,8 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                 const CATEGORY: &'static str = #category;
                 const DOCUMENTATION_STATUS: &'static str = #status;
                 const JSON_SCHEMA: &'static str = #schema;
+                const SCHEMA_PATH: &'static str = #path;
             }
         };
-    })
+    }
 }

@@ -14,7 +14,9 @@
 extern crate proc_macro;
 
 mod attr;
+mod check;
 mod expand;
+mod schema;
 mod schemas;
 
 use proc_macro::TokenStream;

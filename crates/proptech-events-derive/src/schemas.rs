@@ -43,9 +43,9 @@ pub enum Miss {
 }
 
 /// The (up to three) names closest to `wanted`, by edit distance, then the rest in order.
-fn closest(wanted: &str, names: &[&'static str]) -> Vec<&'static str> {
+pub fn closest<'n>(wanted: &str, names: &[&'n str]) -> Vec<&'n str> {
     let wanted = wanted.to_ascii_lowercase();
-    let mut scored: Vec<(usize, &'static str)> = names
+    let mut scored: Vec<(usize, &str)> = names
         .iter()
         .map(|n| (distance(&wanted, &n.to_ascii_lowercase()), *n))
         .collect();

@@ -27,6 +27,22 @@ fn error(
     }
 }
 
+/// String equality in a const context, for the derive's compile-time assertions.
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Reads the event type from the top-level member `field` of a JSON object, skipping the rest.
 pub fn probe(provider: Provider, bytes: &[u8], field: &'static str) -> Result<String, ParseError> {
     struct Probe(&'static str);

@@ -98,7 +98,7 @@ impl Provider {
     ];
 
     /// The provider's name as the schemas spell it (`valara`, `repull`, `lavanda`, `everreal`).
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Provider::Valara => "valara",
             Provider::Repull => "repull",
@@ -129,6 +129,11 @@ impl std::str::FromStr for Provider {
 /// A type that is one provider's event (or the payload of one), tied to that event's JSON Schema.
 ///
 /// Implement it with `#[derive(WebhookEvent)]` and `#[webhook(provider = "...", event = "...")]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not tied to a provider's event schema",
+    label = "this type is not checked against the schema",
+    note = "a nested struct must #[derive(WebhookEvent)] with #[webhook(provider = ..., event = ..., path = \"<its JSON pointer>\")], or the field must be #[webhook(unchecked)]"
+)]
 pub trait WebhookEvent {
     /// The provider that sends the event.
     const PROVIDER: Provider;
@@ -140,6 +145,9 @@ pub trait WebhookEvent {
     const DOCUMENTATION_STATUS: &'static str;
     /// The event's JSON Schema (draft 2020-12), self-contained, embedded at compile time.
     const JSON_SCHEMA: &'static str;
+    /// Which part of the delivery the type describes, as a JSON pointer (`#[webhook(path = ...)]`):
+    /// `""` for the whole delivery, `"/data"` for an envelope's payload.
+    const SCHEMA_PATH: &'static str = "";
 
     /// [`Self::JSON_SCHEMA`], parsed.
     fn json_schema() -> serde_json::Value {

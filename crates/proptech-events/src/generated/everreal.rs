@@ -37,7 +37,7 @@ pub struct Envelope<D: crate::WebhookEvent> {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "everreal", event = "CANDIDATE_PARSED")]
+#[webhook(provider = "everreal", event = "CANDIDATE_PARSED", path = "/data", unchecked)]
 pub struct CandidateParsed {
     /// Portal id.
     #[serde(rename = "portalId")]
@@ -251,7 +251,7 @@ pub struct Listing {
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "LISTING_ACTIVATED")]
+#[webhook(provider = "everreal", event = "LISTING_ACTIVATED", path = "/data", unchecked)]
 pub struct ListingActivated(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
 #[derive(
@@ -264,7 +264,7 @@ pub struct ListingActivated(pub ::serde_json::Value);
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "LISTING_ARCHIVED")]
+#[webhook(provider = "everreal", event = "LISTING_ARCHIVED", path = "/data", unchecked)]
 pub struct ListingArchived(pub ::serde_json::Value);
 /// Event-specific payload (IListingCandidateApplied).
 #[derive(
@@ -276,7 +276,12 @@ pub struct ListingArchived(pub ::serde_json::Value);
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "everreal", event = "LISTING_CANDIDATE_APPLIED")]
+#[webhook(
+    provider = "everreal",
+    event = "LISTING_CANDIDATE_APPLIED",
+    path = "/data",
+    unchecked
+)]
 pub struct ListingCandidateApplied {
     /// Candidate id.
     pub id: String,
@@ -304,7 +309,12 @@ pub struct ListingCandidateApplied {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "everreal", event = "LISTING_CANDIDATE_SCHEDULE_INVITED_VIEWING")]
+#[webhook(
+    provider = "everreal",
+    event = "LISTING_CANDIDATE_SCHEDULE_INVITED_VIEWING",
+    path = "/data",
+    unchecked
+)]
 pub struct ListingCandidateScheduleInvitedViewing {
     /// Invitation id.
     #[serde(rename = "invitationId")]
@@ -336,7 +346,9 @@ pub struct ListingCandidateScheduleInvitedViewingCandidate {
 #[serde(transparent)]
 #[webhook(
     provider = "everreal",
-    event = "LISTING_CANDIDATE_SCHEDULE_NEW_TIMESLOTS_REQUESTED"
+    event = "LISTING_CANDIDATE_SCHEDULE_NEW_TIMESLOTS_REQUESTED",
+    path = "/data",
+    unchecked
 )]
 pub struct ListingCandidateScheduleNewTimeslotsRequested(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
@@ -352,7 +364,9 @@ pub struct ListingCandidateScheduleNewTimeslotsRequested(pub ::serde_json::Value
 #[serde(transparent)]
 #[webhook(
     provider = "everreal",
-    event = "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_ADMIN"
+    event = "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_ADMIN",
+    path = "/data",
+    unchecked
 )]
 pub struct ListingCandidateScheduleTimeslotBookedAdmin(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
@@ -368,7 +382,9 @@ pub struct ListingCandidateScheduleTimeslotBookedAdmin(pub ::serde_json::Value);
 #[serde(transparent)]
 #[webhook(
     provider = "everreal",
-    event = "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_CANDIDATE"
+    event = "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_CANDIDATE",
+    path = "/data",
+    unchecked
 )]
 pub struct ListingCandidateScheduleTimeslotBookedCandidate(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
@@ -384,7 +400,9 @@ pub struct ListingCandidateScheduleTimeslotBookedCandidate(pub ::serde_json::Val
 #[serde(transparent)]
 #[webhook(
     provider = "everreal",
-    event = "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_ADMIN"
+    event = "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_ADMIN",
+    path = "/data",
+    unchecked
 )]
 pub struct ListingCandidateScheduleTimeslotBookingRemovedAdmin(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
@@ -400,7 +418,9 @@ pub struct ListingCandidateScheduleTimeslotBookingRemovedAdmin(pub ::serde_json:
 #[serde(transparent)]
 #[webhook(
     provider = "everreal",
-    event = "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_CANDIDATE"
+    event = "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_CANDIDATE",
+    path = "/data",
+    unchecked
 )]
 pub struct ListingCandidateScheduleTimeslotBookingRemovedCandidate(
     pub ::serde_json::Value,
@@ -416,7 +436,12 @@ pub struct ListingCandidateScheduleTimeslotBookingRemovedCandidate(
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "LISTING_CONTRACT_FLOW_PARTIALLY_SIGNED")]
+#[webhook(
+    provider = "everreal",
+    event = "LISTING_CONTRACT_FLOW_PARTIALLY_SIGNED",
+    path = "/data",
+    unchecked
+)]
 pub struct ListingContractFlowPartiallySigned(pub ::serde_json::Value);
 /// Event-specific payload (IListingContractFlowSignedAction).
 #[derive(
@@ -428,7 +453,12 @@ pub struct ListingContractFlowPartiallySigned(pub ::serde_json::Value);
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "everreal", event = "LISTING_CONTRACT_FLOW_SIGNED")]
+#[webhook(
+    provider = "everreal",
+    event = "LISTING_CONTRACT_FLOW_SIGNED",
+    path = "/data",
+    unchecked
+)]
 pub struct ListingContractFlowSigned {
     /// Contract flow id.
     pub id: String,
@@ -468,7 +498,12 @@ pub struct ListingContractFlowSigned {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "everreal", event = "LISTING_CONTRACT_FLOW_STARTED")]
+#[webhook(
+    provider = "everreal",
+    event = "LISTING_CONTRACT_FLOW_STARTED",
+    path = "/data",
+    unchecked
+)]
 pub struct ListingContractFlowStarted {
     /// Contract flow id.
     pub id: String,
@@ -509,7 +544,12 @@ pub struct ListingContractFlowStarted {
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "LISTING_CONTRACT_FLOW_WITHDRAWN")]
+#[webhook(
+    provider = "everreal",
+    event = "LISTING_CONTRACT_FLOW_WITHDRAWN",
+    path = "/data",
+    unchecked
+)]
 pub struct ListingContractFlowWithdrawn(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
 #[derive(
@@ -522,7 +562,7 @@ pub struct ListingContractFlowWithdrawn(pub ::serde_json::Value);
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "LISTING_CREATED")]
+#[webhook(provider = "everreal", event = "LISTING_CREATED", path = "/data", unchecked)]
 pub struct ListingCreated(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
 #[derive(
@@ -535,7 +575,12 @@ pub struct ListingCreated(pub ::serde_json::Value);
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "LISTING_DEACTIVATED")]
+#[webhook(
+    provider = "everreal",
+    event = "LISTING_DEACTIVATED",
+    path = "/data",
+    unchecked
+)]
 pub struct ListingDeactivated(pub ::serde_json::Value);
 /// The property of the listing.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -594,7 +639,12 @@ pub struct ListingPropertyAddressLocation {
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "LISTING_PUBLISHED_TO_CHANNEL")]
+#[webhook(
+    provider = "everreal",
+    event = "LISTING_PUBLISHED_TO_CHANNEL",
+    path = "/data",
+    unchecked
+)]
 pub struct ListingPublishedToChannel(pub ::serde_json::Value);
 /// The unit of the listing.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -621,7 +671,12 @@ pub struct ListingUnit {
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "LISTING_UNPUBLISHED_FROM_CHANNEL")]
+#[webhook(
+    provider = "everreal",
+    event = "LISTING_UNPUBLISHED_FROM_CHANNEL",
+    path = "/data",
+    unchecked
+)]
 pub struct ListingUnpublishedFromChannel(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
 #[derive(
@@ -634,7 +689,7 @@ pub struct ListingUnpublishedFromChannel(pub ::serde_json::Value);
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "LISTING_UPDATED")]
+#[webhook(provider = "everreal", event = "LISTING_UPDATED", path = "/data", unchecked)]
 pub struct ListingUpdated(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
 #[derive(
@@ -647,7 +702,7 @@ pub struct ListingUpdated(pub ::serde_json::Value);
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "OWNER_CREATED")]
+#[webhook(provider = "everreal", event = "OWNER_CREATED", path = "/data", unchecked)]
 pub struct OwnerCreated(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
 #[derive(
@@ -660,7 +715,7 @@ pub struct OwnerCreated(pub ::serde_json::Value);
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "OWNER_DELETED")]
+#[webhook(provider = "everreal", event = "OWNER_DELETED", path = "/data", unchecked)]
 pub struct OwnerDeleted(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
 #[derive(
@@ -673,7 +728,7 @@ pub struct OwnerDeleted(pub ::serde_json::Value);
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "OWNER_UPDATED")]
+#[webhook(provider = "everreal", event = "OWNER_UPDATED", path = "/data", unchecked)]
 pub struct OwnerUpdated(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
 #[derive(
@@ -686,7 +741,7 @@ pub struct OwnerUpdated(pub ::serde_json::Value);
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "PROPERTY_CREATED")]
+#[webhook(provider = "everreal", event = "PROPERTY_CREATED", path = "/data", unchecked)]
 pub struct PropertyCreated(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
 #[derive(
@@ -699,7 +754,7 @@ pub struct PropertyCreated(pub ::serde_json::Value);
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "PROPERTY_DELETED")]
+#[webhook(provider = "everreal", event = "PROPERTY_DELETED", path = "/data", unchecked)]
 pub struct PropertyDeleted(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
 #[derive(
@@ -712,7 +767,7 @@ pub struct PropertyDeleted(pub ::serde_json::Value);
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "PROPERTY_UPDATED")]
+#[webhook(provider = "everreal", event = "PROPERTY_UPDATED", path = "/data", unchecked)]
 pub struct PropertyUpdated(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
 #[derive(
@@ -725,7 +780,7 @@ pub struct PropertyUpdated(pub ::serde_json::Value);
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "UNIT_CREATED")]
+#[webhook(provider = "everreal", event = "UNIT_CREATED", path = "/data", unchecked)]
 pub struct UnitCreated(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
 #[derive(
@@ -738,7 +793,7 @@ pub struct UnitCreated(pub ::serde_json::Value);
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "UNIT_DELETED")]
+#[webhook(provider = "everreal", event = "UNIT_DELETED", path = "/data", unchecked)]
 pub struct UnitDeleted(pub ::serde_json::Value);
 /// Event-specific payload; not documented.
 #[derive(
@@ -751,7 +806,7 @@ pub struct UnitDeleted(pub ::serde_json::Value);
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(transparent)]
-#[webhook(provider = "everreal", event = "UNIT_UPDATED")]
+#[webhook(provider = "everreal", event = "UNIT_UPDATED", path = "/data", unchecked)]
 pub struct UnitUpdated(pub ::serde_json::Value);
 /// Every EverReal event, by its event type (`operation`).
 #[derive(Debug, Clone, PartialEq)]

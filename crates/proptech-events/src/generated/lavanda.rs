@@ -10,7 +10,12 @@
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.auth_identity.user.created")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.auth_identity.user.created",
+    path = "",
+    unchecked
+)]
 pub struct AuthIdentityUserCreated {
     /// The unique identifier for the event
     pub id: String,
@@ -32,7 +37,12 @@ pub struct AuthIdentityUserCreated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.auth_identity.user.role_bindings.updated")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.auth_identity.user.role_bindings.updated",
+    path = "",
+    unchecked
+)]
 pub struct AuthIdentityUserRoleBindingsUpdated {
     /// The unique identifier for the event
     pub id: String,
@@ -54,7 +64,12 @@ pub struct AuthIdentityUserRoleBindingsUpdated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.auth_identity.user.updated")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.auth_identity.user.updated",
+    path = "",
+    unchecked
+)]
 pub struct AuthIdentityUserUpdated {
     /// The unique identifier for the event
     pub id: String,
@@ -76,7 +91,12 @@ pub struct AuthIdentityUserUpdated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.availability.product_availability.updated")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.availability.product_availability.updated",
+    path = "",
+    unchecked
+)]
 pub struct AvailabilityProductAvailabilityUpdated {
     /// Array of availability records
     pub availability: Vec<AvailabilityProductAvailabilityUpdatedAvailabilityItem>,
@@ -113,7 +133,12 @@ pub struct AvailabilityProductAvailabilityUpdatedAvailabilityItem {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.availability.unit_availability.updated")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.availability.unit_availability.updated",
+    path = "",
+    unchecked
+)]
 pub struct AvailabilityUnitAvailabilityUpdated {
     /// List of availability spans for the unit
     pub availability: Vec<AvailabilityUnitAvailabilityUpdatedAvailabilityItem>,
@@ -148,7 +173,12 @@ pub struct AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.booking.booking_ttl.updated")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.booking.booking_ttl.updated",
+    path = "",
+    unchecked
+)]
 pub struct BookingBookingTtlUpdated {
     /// Booking information
     pub booking: BookingBookingTtlUpdatedBooking,
@@ -180,7 +210,7 @@ pub struct BookingBookingTtlUpdatedBooking {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.booking.created")]
+#[webhook(provider = "lavanda", event = "v1.booking.created", path = "", unchecked)]
 pub struct BookingCreated {
     /// Booking information
     pub booking: EntityRef,
@@ -202,7 +232,7 @@ pub struct BookingCreated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.booking.expired")]
+#[webhook(provider = "lavanda", event = "v1.booking.expired", path = "", unchecked)]
 pub struct BookingExpired {
     /// Information about the booking
     pub booking: BookingExpiredBooking,
@@ -236,7 +266,7 @@ pub struct BookingExpiredBooking {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.booking.updated")]
+#[webhook(provider = "lavanda", event = "v1.booking.updated", path = "", unchecked)]
 pub struct BookingUpdated {
     /// Booking information
     pub booking: EntityRef,
@@ -258,7 +288,12 @@ pub struct BookingUpdated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.catalog.product.created")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.catalog.product.created",
+    path = "",
+    unchecked
+)]
 pub struct CatalogProductCreated {
     /// Unique event identifier
     pub id: String,
@@ -288,7 +323,12 @@ pub struct CatalogProductCreated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.catalog.product.deleted")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.catalog.product.deleted",
+    path = "",
+    unchecked
+)]
 pub struct CatalogProductDeleted {
     /// Unique event identifier
     pub id: String,
@@ -318,7 +358,12 @@ pub struct CatalogProductDeleted {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.catalog.product_group.created")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.catalog.product_group.created",
+    path = "",
+    unchecked
+)]
 pub struct CatalogProductGroupCreated {
     /// Unique event identifier
     pub id: String,
@@ -343,7 +388,12 @@ pub struct CatalogProductGroupCreated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.catalog.product_group.updated")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.catalog.product_group.updated",
+    path = "",
+    unchecked
+)]
 pub struct CatalogProductGroupUpdated {
     /// Unique event identifier
     pub id: String,
@@ -368,7 +418,12 @@ pub struct CatalogProductGroupUpdated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.catalog.product_rate.updated")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.catalog.product_rate.updated",
+    path = "",
+    unchecked
+)]
 pub struct CatalogProductRateUpdated {
     /// Unique identifier for this catalog update event
     pub id: String,
@@ -414,7 +469,12 @@ pub struct CatalogProductRateUpdatedRateCalendarItem {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.catalog.product.updated")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.catalog.product.updated",
+    path = "",
+    unchecked
+)]
 pub struct CatalogProductUpdated {
     /// Unique event identifier
     pub id: String,
@@ -444,7 +504,7 @@ pub struct CatalogProductUpdated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.crm.company.created")]
+#[webhook(provider = "lavanda", event = "v1.crm.company.created", path = "", unchecked)]
 pub struct CrmCompanyCreated {
     /// Information about the created company
     pub company: EntityRef,
@@ -467,7 +527,7 @@ pub struct CrmCompanyCreated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.crm.company.updated")]
+#[webhook(provider = "lavanda", event = "v1.crm.company.updated", path = "", unchecked)]
 pub struct CrmCompanyUpdated {
     /// Information about the updated company
     pub company: EntityRef,
@@ -490,7 +550,7 @@ pub struct CrmCompanyUpdated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.crm.contact.created")]
+#[webhook(provider = "lavanda", event = "v1.crm.contact.created", path = "", unchecked)]
 pub struct CrmContactCreated {
     /// Information about the created contact
     pub contact: CrmContactCreatedContact,
@@ -540,7 +600,7 @@ pub struct CrmContactCreatedContact {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.crm.contact.updated")]
+#[webhook(provider = "lavanda", event = "v1.crm.contact.updated", path = "", unchecked)]
 pub struct CrmContactUpdated {
     /// Updated contact information
     pub contact: CrmContactUpdatedContact,
@@ -590,7 +650,7 @@ pub struct CrmContactUpdatedContact {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.crm.lead.created")]
+#[webhook(provider = "lavanda", event = "v1.crm.lead.created", path = "", unchecked)]
 pub struct CrmLeadCreated {
     /// CRM namespace context for the lead
     #[serde(rename = "crmNamespace")]
@@ -653,7 +713,12 @@ pub struct CrmLeadCreatedLead {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.crm.lead.status_updated")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.crm.lead.status_updated",
+    path = "",
+    unchecked
+)]
 pub struct CrmLeadStatusUpdated {
     /// CRM namespace context for the lead
     #[serde(rename = "crmNamespace")]
@@ -716,7 +781,7 @@ pub struct CrmLeadStatusUpdatedLead {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.crm.lead.updated")]
+#[webhook(provider = "lavanda", event = "v1.crm.lead.updated", path = "", unchecked)]
 pub struct CrmLeadUpdated {
     /// CRM namespace context for the lead
     #[serde(rename = "crmNamespace")]
@@ -818,7 +883,12 @@ pub struct RateSpan {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.spaces.building.created")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.spaces.building.created",
+    path = "",
+    unchecked
+)]
 pub struct SpacesBuildingCreated {
     /// Building information
     pub building: EntityRef,
@@ -840,7 +910,12 @@ pub struct SpacesBuildingCreated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.spaces.building.updated")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.spaces.building.updated",
+    path = "",
+    unchecked
+)]
 pub struct SpacesBuildingUpdated {
     /// Building information
     pub building: EntityRef,
@@ -862,7 +937,7 @@ pub struct SpacesBuildingUpdated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.spaces.unit.created")]
+#[webhook(provider = "lavanda", event = "v1.spaces.unit.created", path = "", unchecked)]
 pub struct SpacesUnitCreated {
     /// The unique identifier for the event
     pub id: String,
@@ -884,7 +959,7 @@ pub struct SpacesUnitCreated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.spaces.unit.updated")]
+#[webhook(provider = "lavanda", event = "v1.spaces.unit.updated", path = "", unchecked)]
 pub struct SpacesUnitUpdated {
     /// The unique identifier for the event
     pub id: String,
@@ -915,7 +990,12 @@ pub struct Span {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.tickets_tasks.task.created")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.tickets_tasks.task.created",
+    path = "",
+    unchecked
+)]
 pub struct TicketsTasksTaskCreated {
     /// Unique identifier for the task creation event
     pub id: String,
@@ -938,7 +1018,12 @@ pub struct TicketsTasksTaskCreated {
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(try_from = "TicketsTasksTaskUpdatedUnchecked")]
-#[webhook(provider = "lavanda", event = "v1.tickets_tasks.task.updated")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.tickets_tasks.task.updated",
+    path = "",
+    unchecked
+)]
 pub struct TicketsTasksTaskUpdated {
     /// Unique identifier for the task update event
     pub id: String,
@@ -997,7 +1082,12 @@ impl TryFrom<TicketsTasksTaskUpdatedUnchecked> for TicketsTasksTaskUpdated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.tickets_tasks.ticket.created")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.tickets_tasks.ticket.created",
+    path = "",
+    unchecked
+)]
 pub struct TicketsTasksTicketCreated {
     /// Unique identifier for the ticket creation event
     pub id: String,
@@ -1019,7 +1109,12 @@ pub struct TicketsTasksTicketCreated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "lavanda", event = "v1.tickets_tasks.ticket.updated")]
+#[webhook(
+    provider = "lavanda",
+    event = "v1.tickets_tasks.ticket.updated",
+    path = "",
+    unchecked
+)]
 pub struct TicketsTasksTicketUpdated {
     /// Unique identifier for the ticket update event
     pub id: String,

@@ -34,7 +34,12 @@ pub struct Envelope<D: crate::WebhookEvent> {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "ai.operation.completed")]
+#[webhook(
+    provider = "repull",
+    event = "ai.operation.completed",
+    path = "/data",
+    unchecked
+)]
 pub struct AiOperationCompleted {
     /// AI operation id.
     #[serde(rename = "operationId")]
@@ -63,7 +68,7 @@ pub struct AiOperationCompleted {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "ai.operation.failed")]
+#[webhook(provider = "repull", event = "ai.operation.failed", path = "/data", unchecked)]
 pub struct AiOperationFailed {
     /// AI operation id.
     #[serde(rename = "operationId")]
@@ -95,7 +100,7 @@ pub struct AiOperationFailedError {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "calendar.updated")]
+#[webhook(provider = "repull", event = "calendar.updated", path = "/data", unchecked)]
 pub struct CalendarUpdated {
     /// Listing id.
     #[serde(rename = "listingId")]
@@ -140,7 +145,7 @@ pub struct Change {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "connection.created")]
+#[webhook(provider = "repull", event = "connection.created", path = "/data", unchecked)]
 pub struct ConnectionCreated {
     /// Workspace id.
     #[serde(rename = "workspaceId")]
@@ -167,7 +172,12 @@ pub struct ConnectionCreated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "connection.disconnected")]
+#[webhook(
+    provider = "repull",
+    event = "connection.disconnected",
+    path = "/data",
+    unchecked
+)]
 pub struct ConnectionDisconnected {
     /// Workspace id.
     #[serde(rename = "workspaceId")]
@@ -193,7 +203,7 @@ pub struct ConnectionDisconnected {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "listing.created")]
+#[webhook(provider = "repull", event = "listing.created", path = "/data", unchecked)]
 pub struct ListingCreated {
     /// Listing id.
     pub id: i64,
@@ -233,7 +243,7 @@ pub struct ListingCreatedAddress {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "listing.deleted")]
+#[webhook(provider = "repull", event = "listing.deleted", path = "/data", unchecked)]
 pub struct ListingDeleted {
     /// Listing id.
     pub id: i64,
@@ -253,7 +263,7 @@ pub struct ListingDeleted {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "listing.updated")]
+#[webhook(provider = "repull", event = "listing.updated", path = "/data", unchecked)]
 pub struct ListingUpdated {
     /// Listing id.
     pub id: i64,
@@ -273,7 +283,7 @@ pub struct ListingUpdated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "payment.completed")]
+#[webhook(provider = "repull", event = "payment.completed", path = "/data", unchecked)]
 pub struct PaymentCompleted {
     /// Payment id.
     pub id: String,
@@ -300,7 +310,7 @@ pub struct PaymentCompleted {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "payment.refunded")]
+#[webhook(provider = "repull", event = "payment.refunded", path = "/data", unchecked)]
 pub struct PaymentRefunded {
     /// Id of the refunded payment.
     pub id: String,
@@ -328,7 +338,7 @@ pub struct PaymentRefunded {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "repull.ping")]
+#[webhook(provider = "repull", event = "repull.ping", path = "/data", unchecked)]
 pub struct RepullPing {
     /// Diagnostic message.
     pub message: String,
@@ -343,7 +353,12 @@ pub struct RepullPing {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "reservation.cancelled")]
+#[webhook(
+    provider = "repull",
+    event = "reservation.cancelled",
+    path = "/data",
+    unchecked
+)]
 pub struct ReservationCancelled {
     /// Reservation id.
     pub id: i64,
@@ -385,7 +400,7 @@ pub struct ReservationCancelledRefund {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "reservation.created")]
+#[webhook(provider = "repull", event = "reservation.created", path = "/data", unchecked)]
 pub struct ReservationCreated {
     /// Reservation id. Idempotent on id: treat a second delivery for the same reservation id as a no-op.
     pub id: i64,
@@ -465,7 +480,12 @@ pub struct ReservationCreatedPrimaryGuest {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "reservation.message.received")]
+#[webhook(
+    provider = "repull",
+    event = "reservation.message.received",
+    path = "/data",
+    unchecked
+)]
 pub struct ReservationMessageReceived {
     /// Id of the reservation the thread belongs to.
     #[serde(rename = "reservationId")]
@@ -500,7 +520,7 @@ pub struct ReservationMessageReceivedFrom {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "repull", event = "reservation.updated")]
+#[webhook(provider = "repull", event = "reservation.updated", path = "/data", unchecked)]
 pub struct ReservationUpdated {
     /// Reservation id.
     pub id: i64,

@@ -36,7 +36,12 @@ pub struct Envelope<D: crate::WebhookEvent> {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "appointment.cancelled")]
+#[webhook(
+    provider = "valara",
+    event = "appointment.cancelled",
+    path = "/data",
+    unchecked
+)]
 pub struct AppointmentCancelled {
     /// Agency Id
     pub agency_id: String,
@@ -63,7 +68,12 @@ pub struct AppointmentCancelled {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "appointment.orphan.detected")]
+#[webhook(
+    provider = "valara",
+    event = "appointment.orphan.detected",
+    path = "/data",
+    unchecked
+)]
 pub struct AppointmentOrphanDetected {
     /// Owning media_agency user id
     pub agency_id: String,
@@ -94,7 +104,12 @@ open_enum! {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "appointment.rescheduled")]
+#[webhook(
+    provider = "valara",
+    event = "appointment.rescheduled",
+    path = "/data",
+    unchecked
+)]
 pub struct AppointmentRescheduled {
     /// Owning media_agency user id
     pub agency_id: String,
@@ -119,7 +134,12 @@ pub struct AppointmentRescheduled {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "appointment.scheduled")]
+#[webhook(
+    provider = "valara",
+    event = "appointment.scheduled",
+    path = "/data",
+    unchecked
+)]
 pub struct AppointmentScheduled {
     /// Owning media_agency user id
     pub agency_id: String,
@@ -152,7 +172,12 @@ pub struct DeliveryDestination {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "invoice.payment_made")]
+#[webhook(
+    provider = "valara",
+    event = "invoice.payment_made",
+    path = "/data",
+    unchecked
+)]
 pub struct InvoicePaymentMade {
     /// Agency Id
     pub agency_id: String,
@@ -189,7 +214,7 @@ open_enum! {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "listing.cancelled")]
+#[webhook(provider = "valara", event = "listing.cancelled", path = "/data", unchecked)]
 pub struct ListingCancelled {
     /// Agency Id
     pub agency_id: String,
@@ -226,7 +251,7 @@ open_enum! {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "listing.created")]
+#[webhook(provider = "valara", event = "listing.created", path = "/data", unchecked)]
 pub struct ListingCreated {
     /// Agency Id
     pub agency_id: String,
@@ -271,7 +296,12 @@ pub struct ListingCreated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "listing.section_modified")]
+#[webhook(
+    provider = "valara",
+    event = "listing.section_modified",
+    path = "/data",
+    unchecked
+)]
 pub struct ListingSectionModified {
     /// Agency Id
     pub agency_id: String,
@@ -330,7 +360,12 @@ open_enum! {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "listing.status_changed")]
+#[webhook(
+    provider = "valara",
+    event = "listing.status_changed",
+    path = "/data",
+    unchecked
+)]
 pub struct ListingStatusChanged {
     /// Agency Id
     pub agency_id: String,
@@ -377,7 +412,7 @@ open_enum! {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "listing.updated")]
+#[webhook(provider = "valara", event = "listing.updated", path = "/data", unchecked)]
 pub struct ListingUpdated {
     /// Better Auth id of the media_agency that owns the listing.
     pub agency_id: String,
@@ -398,7 +433,12 @@ pub struct ListingUpdated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "media.delivery.completed")]
+#[webhook(
+    provider = "valara",
+    event = "media.delivery.completed",
+    path = "/data",
+    unchecked
+)]
 pub struct MediaDeliveryCompleted {
     /// Agency Id
     pub agency_id: String,
@@ -430,7 +470,12 @@ pub struct MediaDeliveryCompletedSummary {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "media.delivery.failed")]
+#[webhook(
+    provider = "valara",
+    event = "media.delivery.failed",
+    path = "/data",
+    unchecked
+)]
 pub struct MediaDeliveryFailed {
     /// Agency Id
     pub agency_id: String,
@@ -458,7 +503,12 @@ pub struct Price {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "subscription.cancelled")]
+#[webhook(
+    provider = "valara",
+    event = "subscription.cancelled",
+    path = "/data",
+    unchecked
+)]
 pub struct SubscriptionCancelled {
     /// Agency Id
     pub agency_id: String,
@@ -490,7 +540,12 @@ open_enum! {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "subscription.created")]
+#[webhook(
+    provider = "valara",
+    event = "subscription.created",
+    path = "/data",
+    unchecked
+)]
 pub struct SubscriptionCreated {
     /// Agency Id
     pub agency_id: String,
@@ -527,7 +582,7 @@ open_enum! {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "user.deactivated")]
+#[webhook(provider = "valara", event = "user.deactivated", path = "/data", unchecked)]
 pub struct UserDeactivated {
     /// Agency Id
     pub agency_id: String,
@@ -560,7 +615,12 @@ pub struct UserDeactivated {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "user.hierarchy_changed")]
+#[webhook(
+    provider = "valara",
+    event = "user.hierarchy_changed",
+    path = "/data",
+    unchecked
+)]
 pub struct UserHierarchyChanged {
     /// Post-change agency id
     pub agency_id: String,
@@ -614,7 +674,7 @@ open_enum! {
     crate::WebhookEvent
 )]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[webhook(provider = "valara", event = "user.signed_up")]
+#[webhook(provider = "valara", event = "user.signed_up", path = "/data", unchecked)]
 pub struct UserSignedUp {
     /// Agency Id
     pub agency_id: String,

@@ -7,6 +7,7 @@ struct Reservation;
 #[derive(WebhookEvent)]
 #[webhook(provider = "lavanda", event = "v1.crm.lead.created")]
 struct Lead<T> {
+    #[webhook(unchecked)]
     _marker: std::marker::PhantomData<T>,
 }
 

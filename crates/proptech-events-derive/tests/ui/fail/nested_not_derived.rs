@@ -1,0 +1,11 @@
+struct Guests {
+    adults: u64,
+}
+
+#[derive(proptech_events::WebhookEvent)]
+#[webhook(provider = "repull", event = "reservation.created", path = "/data")]
+struct Reservation {
+    guests: Guests,
+}
+
+fn main() {}

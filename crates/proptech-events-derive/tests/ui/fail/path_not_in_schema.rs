@@ -1,0 +1,5 @@
+#[derive(proptech_events::WebhookEvent)]
+#[webhook(provider = "repull", event = "reservation.created", path = "/dat")]
+struct Reservation {}
+
+fn main() {}
