@@ -73,7 +73,9 @@ proptech-events-derive = {{ path = "../registry/proptech-events-derive-{version}
     std::fs::write(app.join("Cargo.toml"), manifest).expect("write manifest");
     let target = root.join("target/external-crate/target");
 
-    let good = std::fs::read_to_string(root.join("crates/proptech-events/examples/subset_struct.rs")).expect("template");
+    let good =
+        std::fs::read_to_string(root.join("crates/proptech-events/examples/subset_struct.rs"))
+            .expect("template");
     std::fs::write(app.join("src/main.rs"), good).expect("write");
     let fixture = root.join("schemas/repull/fixtures/reservation.created.event-page.json");
     let out = run(cargo()
@@ -82,9 +84,13 @@ proptech-events-derive = {{ path = "../registry/proptech-events-derive-{version}
         .arg(&target)
         .arg("--")
         .arg(&fixture));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "HMA1234567 2026-06-01 4");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "HMA1234567 2026-06-01 4"
+    );
 
-    let wrong = std::fs::read_to_string(root.join("tests/external/subset_wrong.rs")).expect("template");
+    let wrong =
+        std::fs::read_to_string(root.join("tests/external/subset_wrong.rs")).expect("template");
     std::fs::write(app.join("src/main.rs"), wrong).expect("write");
     let out = cargo()
         .current_dir(&app)

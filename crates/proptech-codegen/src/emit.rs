@@ -417,8 +417,14 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
 
         #[doc = #parse_doc]
         pub fn parse(body: &[u8]) -> Result<Event, crate::ParseError> {
+            let event_type = crate::__private::probe(crate::Provider::#provider_variant, body, #type_field)?;
+            parse_typed(event_type, body)
+        }
+
+        /// Parses `body` as the event type `event_type`, already read from it (a receiver reads it
+        /// together with the envelope members it checks).
+        pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::ParseError> {
             const P: crate::Provider = crate::Provider::#provider_variant;
-            let event_type = crate::__private::probe(P, body, #type_field)?;
             Ok(match event_type.as_str() {
                 #(#types => Event::#names(crate::__private::parse_as(P, &event_type, body)?),)*
                 _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),

@@ -23,7 +23,9 @@ struct Delivery {
 }
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: subset <delivery.json>");
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: subset <delivery.json>");
     let body = std::fs::read(&path).expect("the delivery is readable");
     let delivery: Delivery = serde_json::from_slice(&body).expect("the delivery parses");
     let r = delivery.data;

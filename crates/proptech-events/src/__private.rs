@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
@@ -98,10 +98,10 @@ pub fn probe(provider: Provider, bytes: &[u8], field: &'static str) -> Result<St
 }
 
 /// Parses `bytes` as `T`, naming the JSON pointer of the first value that does not fit.
-pub fn parse_as<T: DeserializeOwned>(
+pub fn parse_as<'de, T: Deserialize<'de>>(
     provider: Provider,
     event_type: &str,
-    bytes: &[u8],
+    bytes: &'de [u8],
 ) -> Result<T, ParseError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -112,7 +112,13 @@ pub fn parse_as<T: DeserializeOwned>(
         } else {
             ParseErrorKind::Syntax
         };
-        error(provider, Some(event_type), kind, path, inner)
+        error(
+            provider,
+            Some(event_type).filter(|t| !t.is_empty()),
+            kind,
+            path,
+            inner,
+        )
     })?;
     de.end().map_err(|e| {
         error(

@@ -39,6 +39,7 @@ mod macros;
 #[doc(hidden)]
 pub mod __private;
 mod error;
+pub mod receive;
 mod types;
 
 use std::fmt;

@@ -1199,8 +1199,17 @@ pub const EVENTS: &[crate::EventInfo] = &[
 ];
 /// Parses a EverReal delivery body: an event type this version does not know parses as [`Event::Unknown`].
 pub fn parse(body: &[u8]) -> Result<Event, crate::ParseError> {
+    let event_type = crate::__private::probe(
+        crate::Provider::Everreal,
+        body,
+        "operation",
+    )?;
+    parse_typed(event_type, body)
+}
+/// Parses `body` as the event type `event_type`, already read from it (a receiver reads it
+/// together with the envelope members it checks).
+pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::ParseError> {
     const P: crate::Provider = crate::Provider::Everreal;
-    let event_type = crate::__private::probe(P, body, "operation")?;
     Ok(
         match event_type.as_str() {
             "CANDIDATE_PARSED" => {

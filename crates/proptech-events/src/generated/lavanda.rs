@@ -1522,8 +1522,13 @@ pub const EVENTS: &[crate::EventInfo] = &[
 ];
 /// Parses a Lavanda delivery body: an event type this version does not know parses as [`Event::Unknown`].
 pub fn parse(body: &[u8]) -> Result<Event, crate::ParseError> {
+    let event_type = crate::__private::probe(crate::Provider::Lavanda, body, "type")?;
+    parse_typed(event_type, body)
+}
+/// Parses `body` as the event type `event_type`, already read from it (a receiver reads it
+/// together with the envelope members it checks).
+pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::ParseError> {
     const P: crate::Provider = crate::Provider::Lavanda;
-    let event_type = crate::__private::probe(P, body, "type")?;
     Ok(
         match event_type.as_str() {
             "v1.auth_identity.user.created" => {

@@ -936,8 +936,17 @@ pub const EVENTS: &[crate::EventInfo] = &[
 ];
 /// Parses a Valara delivery body: an event type this version does not know parses as [`Event::Unknown`].
 pub fn parse(body: &[u8]) -> Result<Event, crate::ParseError> {
+    let event_type = crate::__private::probe(
+        crate::Provider::Valara,
+        body,
+        "event_type",
+    )?;
+    parse_typed(event_type, body)
+}
+/// Parses `body` as the event type `event_type`, already read from it (a receiver reads it
+/// together with the envelope members it checks).
+pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::ParseError> {
     const P: crate::Provider = crate::Provider::Valara;
-    let event_type = crate::__private::probe(P, body, "event_type")?;
     Ok(
         match event_type.as_str() {
             "appointment.cancelled" => {

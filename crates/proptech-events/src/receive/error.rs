@@ -1,0 +1,136 @@
+//! Why a delivery was not accepted.
+
+use crate::ParseError;
+
+/// Why a delivery was rejected. Every variant names what is wrong and where.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReceiveError {
+    /// A header the provider's contract requires is absent.
+    #[error("missing header {name}")]
+    MissingHeader {
+        /// The header's name.
+        name: &'static str,
+    },
+    /// A header is present but cannot be read.
+    #[error("header {name} is malformed: {reason}")]
+    InvalidHeader {
+        /// The header's name.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No configured secret produces the signature the delivery carries.
+    #[error("the signature in {header} does not match the body under any configured secret")]
+    BadSignature {
+        /// The signature header.
+        header: &'static str,
+    },
+    /// The delivery's timestamp is too far from the receiver's clock.
+    #[error("timestamp {timestamp} is {skew} s from now ({now}); the window is ±{tolerance} s")]
+    TimestampOutOfWindow {
+        /// The delivery's timestamp (Unix seconds).
+        timestamp: i64,
+        /// The receiver's clock (Unix seconds).
+        now: i64,
+        /// How far apart they are, in seconds.
+        skew: u64,
+        /// The accepted distance, in seconds.
+        tolerance: u64,
+    },
+    /// The delivery was already received (same id within the replay window).
+    #[error("replayed delivery: {key} was already received")]
+    Replay {
+        /// The id or nonce seen before.
+        key: String,
+    },
+    /// The body is larger than the receiver accepts.
+    #[error("body of {size} bytes exceeds the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The size, or the declared size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A header and the body disagree (Valara mirrors the event id and timestamp in headers).
+    #[error("header {header} says {header_value:?} but the body's {field} is {body_value:?}")]
+    HeaderBodyMismatch {
+        /// The header.
+        header: &'static str,
+        /// The header's value.
+        header_value: String,
+        /// The body member it mirrors.
+        field: &'static str,
+        /// The body's value.
+        body_value: String,
+    },
+    /// The body is not JSON, or not an object.
+    #[error("malformed JSON: {0}")]
+    MalformedJson(ParseError),
+    /// The body is JSON but violates the event's schema (with the `validate` feature).
+    #[error("schema violation at {instance_path:?}: {message}")]
+    SchemaViolation {
+        /// JSON pointer to the offending value.
+        instance_path: String,
+        /// What the schema says.
+        message: String,
+    },
+    /// The body does not fit the event's Rust type (a missing member, a wrong type, a pattern).
+    #[error("type mismatch: {0}")]
+    TypeMismatch(ParseError),
+}
+
+impl ReceiveError {
+    /// A stable, machine-readable name of the kind of error (`"bad_signature"`, `"replay"`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReceiveError::MissingHeader { .. } => "missing_header",
+            ReceiveError::InvalidHeader { .. } => "invalid_header",
+            ReceiveError::BadSignature { .. } => "bad_signature",
+            ReceiveError::TimestampOutOfWindow { .. } => "timestamp_out_of_window",
+            ReceiveError::Replay { .. } => "replay",
+            ReceiveError::BodyTooLarge { .. } => "body_too_large",
+            ReceiveError::HeaderBodyMismatch { .. } => "header_body_mismatch",
+            ReceiveError::MalformedJson(_) => "malformed_json",
+            ReceiveError::SchemaViolation { .. } => "schema_violation",
+            ReceiveError::TypeMismatch(_) => "type_mismatch",
+        }
+    }
+
+    /// The HTTP status a receiver should answer with: 4xx tells the provider not to retry a bad
+    /// delivery, except a replay, which is acknowledged (2xx) so the provider stops retrying a
+    /// delivery that was already processed.
+    pub fn status(&self) -> u16 {
+        match self {
+            ReceiveError::Replay { .. } => 200,
+            ReceiveError::BodyTooLarge { .. } => 413,
+            ReceiveError::MissingHeader { .. }
+            | ReceiveError::InvalidHeader { .. }
+            | ReceiveError::BadSignature { .. }
+            | ReceiveError::TimestampOutOfWindow { .. } => 401,
+            _ => 400,
+        }
+    }
+
+    pub(crate) fn from_parse(e: ParseError) -> Self {
+        match e.kind {
+            crate::ParseErrorKind::Data => ReceiveError::TypeMismatch(e),
+            _ => ReceiveError::MalformedJson(e),
+        }
+    }
+}
+
+/// A secret that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SecretError {
+    /// The secret is empty.
+    #[error("the signing secret is empty")]
+    Empty,
+    /// A Standard Webhooks secret is not base64 after its `whsec_` prefix.
+    #[error("the signing secret is not base64 (after any whsec_ prefix): {0}")]
+    NotBase64(String),
+    /// No secret was given.
+    #[error("at least one signing secret is needed")]
+    NoSecrets,
+}

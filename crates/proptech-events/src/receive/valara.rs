@@ -1,0 +1,145 @@
+//! Valara: `X-Webhook-Signature: sha256=<hex>` over `"{X-Webhook-Timestamp}.{body}"`.
+
+use std::borrow::Cow;
+
+use hmac::Mac;
+use serde::Deserialize;
+
+use super::{Core, HmacSha256, ReceiveError, SecretError, Verified, header, timestamp_header};
+use crate::receive::Headers;
+
+/// Verifies Valara deliveries and parses them into [`crate::valara::Event`].
+#[derive(Debug, Clone)]
+pub struct ValaraReceiver {
+    core: Core,
+}
+
+receiver_builders!(ValaraReceiver);
+
+/// The envelope members the contract checks, read with the event type in one pass.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(borrow)]
+    event_type: Cow<'a, str>,
+    #[serde(borrow)]
+    event_id: Cow<'a, str>,
+    timestamp: i64,
+    #[serde(borrow)]
+    nonce: Cow<'a, str>,
+}
+
+impl ValaraReceiver {
+    /// The signature header.
+    pub const SIGNATURE: &'static str = "X-Webhook-Signature";
+    /// The timestamp header (Unix seconds), mirrored in the body's `timestamp`.
+    pub const TIMESTAMP: &'static str = "X-Webhook-Timestamp";
+    /// The event id header, mirrored in the body's `event_id`.
+    pub const EVENT_ID: &'static str = "X-Webhook-Event-Id";
+    /// How long a nonce is remembered: the contract rejects one seen in the last 10 minutes.
+    pub const NONCE_WINDOW: u64 = 600;
+
+    /// A receiver for the given secrets (several during a rotation); each is used as given.
+    pub fn new<S: AsRef<str>>(secrets: impl IntoIterator<Item = S>) -> Result<Self, SecretError> {
+        let keys = secrets
+            .into_iter()
+            .map(|s| s.as_ref().as_bytes().to_vec())
+            .collect();
+        Ok(Self {
+            core: Core::new(keys)?,
+        })
+    }
+
+    /// Verifies and parses a delivery, with the receiver's clock.
+    pub fn receive<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<Verified<crate::valara::Event>, ReceiveError> {
+        self.receive_at(headers, body, (self.core.clock)())
+    }
+
+    /// Verifies and parses a delivery as if the clock read `now` (Unix seconds).
+    pub fn receive_at<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Verified<crate::valara::Event>, ReceiveError> {
+        self.core.check_size(body)?;
+        let signature = header(headers, Self::SIGNATURE)?;
+        let timestamp_text = header(headers, Self::TIMESTAMP)?;
+        let event_id = header(headers, Self::EVENT_ID)?;
+        let tag = signature_tag(signature)?;
+        let timestamp = timestamp_header(timestamp_text, Self::TIMESTAMP)?;
+        if !self
+            .core
+            .any_key_signs(&[timestamp_text.as_bytes(), b".", body], &tag)
+        {
+            return Err(ReceiveError::BadSignature {
+                header: Self::SIGNATURE,
+            });
+        }
+        self.core.check_window(timestamp, now)?;
+
+        let head: Head<'_> = super::read_head(crate::Provider::Valara, body)?;
+        if head.event_id != event_id {
+            return Err(ReceiveError::HeaderBodyMismatch {
+                header: Self::EVENT_ID,
+                header_value: event_id.to_owned(),
+                field: "event_id",
+                body_value: head.event_id.into_owned(),
+            });
+        }
+        if head.timestamp != timestamp {
+            return Err(ReceiveError::HeaderBodyMismatch {
+                header: Self::TIMESTAMP,
+                header_value: timestamp_text.to_owned(),
+                field: "timestamp",
+                body_value: head.timestamp.to_string(),
+            });
+        }
+        let event = crate::valara::parse_typed(head.event_type.into_owned(), body)
+            .map_err(ReceiveError::from_parse)?;
+        self.core.first_sighting(
+            format!("valara nonce {}", head.nonce),
+            now,
+            Self::NONCE_WINDOW,
+        )?;
+        let window = self.core.options.dedupe_window;
+        self.core
+            .first_sighting(format!("valara event {event_id}"), now, window)?;
+        Ok(Verified {
+            event,
+            id: event_id.to_owned(),
+            timestamp: Some(timestamp),
+        })
+    }
+}
+
+/// The 32-byte tag of a `sha256=<64 hex digits>` header.
+fn signature_tag(value: &str) -> Result<Vec<u8>, ReceiveError> {
+    let invalid = |reason: String| ReceiveError::InvalidHeader {
+        name: ValaraReceiver::SIGNATURE,
+        reason,
+    };
+    let hex_digits = value
+        .strip_prefix("sha256=")
+        .ok_or_else(|| invalid("expected sha256=<hex>".into()))?;
+    let tag = hex::decode(hex_digits).map_err(|e| invalid(format!("not hex: {e}")))?;
+    if tag.len() != 32 {
+        return Err(invalid(format!(
+            "expected 64 hex digits, found {}",
+            hex_digits.len()
+        )));
+    }
+    Ok(tag)
+}
+
+/// The `X-Webhook-Signature` value Valara sends for `body` at `timestamp`.
+pub fn sign_valara(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
