@@ -13,6 +13,8 @@
 //! Every receiver takes several secrets (key rotation), checks the body size before anything else,
 //! and compares signatures in constant time (`hmac`'s `verify_slice`).
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod error;
 mod headers;
 mod replay;
