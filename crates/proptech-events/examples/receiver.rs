@@ -7,7 +7,8 @@
 //!
 //! It listens on `PROPTECH_ADDR` (default `127.0.0.1:3000`) and reads the secrets from
 //! `VALARA_SECRET`, `REPULL_SECRET` and `LAVANDA_SECRET` (comma-separated during a rotation; the
-//! defaults are the test secrets of the docs and the Standard Webhooks specification). Routes:
+//! defaults are the test secrets of the docs and the Standard Webhooks specification), and the body
+//! limit from `PROPTECH_MAX_BODY` (bytes, default 1 MiB). Routes:
 //! `POST /webhooks/{valara,repull,lavanda,everreal}`, and `GET /stats` with the number of events
 //! processed.
 
@@ -21,7 +22,7 @@ use proptech_events::receive::axum::{
     LavandaDelivery, RepullDelivery, UnverifiedEverrealDelivery, ValaraDelivery,
 };
 use proptech_events::receive::{
-    EverrealReceiver, LavandaReceiver, RepullReceiver, SecretError, ValaraReceiver,
+    EverrealReceiver, LavandaReceiver, Options, RepullReceiver, SecretError, ValaraReceiver,
 };
 
 /// The receivers and the count of events processed.
@@ -34,18 +35,21 @@ pub struct AppState {
     processed: Arc<AtomicU64>,
 }
 
-/// The secrets of each provider (several during a rotation).
-pub struct Secrets {
+/// The secrets of each provider (several during a rotation) and the body limit.
+pub struct Config {
     /// Valara's endpoint secrets.
     pub valara: Vec<String>,
     /// Repull's `whsec_...` signing secrets.
     pub repull: Vec<String>,
     /// Lavanda's Svix `whsec_...` secrets.
     pub lavanda: Vec<String>,
+    /// The largest body accepted, in bytes.
+    pub max_body: usize,
 }
 
-impl Secrets {
-    /// From `VALARA_SECRET`, `REPULL_SECRET` and `LAVANDA_SECRET`, or the documented test secrets.
+impl Config {
+    /// From `VALARA_SECRET`, `REPULL_SECRET`, `LAVANDA_SECRET` and `PROPTECH_MAX_BODY`, or the
+    /// documented test secrets and 1 MiB.
     pub fn from_env() -> Self {
         let read = |name: &str, default: &str| -> Vec<String> {
             std::env::var(name)
@@ -54,10 +58,14 @@ impl Secrets {
                 .map(str::to_owned)
                 .collect()
         };
-        Secrets {
+        Config {
             valara: read("VALARA_SECRET", "test_secret_001"),
             repull: read("REPULL_SECRET", "whsec_k7d9f2example"),
             lavanda: read("LAVANDA_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+            max_body: std::env::var("PROPTECH_MAX_BODY")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(Options::default().max_body),
         }
     }
 }
@@ -107,12 +115,16 @@ async fn stats(State(s): State<AppState>) -> Json<serde_json::Value> {
 }
 
 /// The receiver's routes.
-pub fn app(secrets: Secrets) -> Result<Router, SecretError> {
+pub fn app(config: Config) -> Result<Router, SecretError> {
+    let options = Options {
+        max_body: config.max_body,
+        ..Options::default()
+    };
     let state = AppState {
-        valara: Arc::new(ValaraReceiver::new(&secrets.valara)?),
-        repull: Arc::new(RepullReceiver::new(&secrets.repull)?),
-        lavanda: Arc::new(LavandaReceiver::new(&secrets.lavanda)?),
-        everreal: Arc::new(EverrealReceiver::unverified()),
+        valara: Arc::new(ValaraReceiver::new(&config.valara)?.with_options(options.clone())),
+        repull: Arc::new(RepullReceiver::new(&config.repull)?.with_options(options.clone())),
+        lavanda: Arc::new(LavandaReceiver::new(&config.lavanda)?.with_options(options.clone())),
+        everreal: Arc::new(EverrealReceiver::unverified().with_options(options)),
         processed: Arc::new(AtomicU64::new(0)),
     };
     Ok(Router::new()
@@ -130,7 +142,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::var("PROPTECH_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     eprintln!("receiving webhooks on http://{}", listener.local_addr()?);
-    axum::serve(listener, app(Secrets::from_env())?)
+    axum::serve(listener, app(Config::from_env())?)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
