@@ -421,6 +421,21 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
             parse_typed(event_type, body)
         }
 
+        /// Builds the event of type `event_type` from `value`, the already parsed `body` (used when
+        /// the delivery was parsed once to validate it against its schema).
+        #[cfg(feature = "validate")]
+        pub fn parse_value_typed(
+            event_type: String,
+            value: &::serde_json::Value,
+            body: &[u8],
+        ) -> Result<Event, crate::ParseError> {
+            const P: crate::Provider = crate::Provider::#provider_variant;
+            Ok(match event_type.as_str() {
+                #(#types => Event::#names(crate::__private::parse_value_as(P, &event_type, value)?),)*
+                _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
+            })
+        }
+
         /// Parses `body` as the event type `event_type`, already read from it (a receiver reads it
         /// together with the envelope members it checks).
         pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::ParseError> {

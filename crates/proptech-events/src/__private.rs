@@ -132,6 +132,26 @@ pub fn parse_as<'de, T: Deserialize<'de>>(
     Ok(value)
 }
 
+/// Builds `T` from an already parsed value, naming the JSON pointer of the first value that does
+/// not fit.
+#[cfg(feature = "validate")]
+pub fn parse_value_as<'de, T: Deserialize<'de>>(
+    provider: Provider,
+    event_type: &str,
+    value: &'de serde_json::Value,
+) -> Result<T, ParseError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = pointer(e.path());
+        error(
+            provider,
+            Some(event_type),
+            ParseErrorKind::Data,
+            path,
+            e.into_inner(),
+        )
+    })
+}
+
 /// Keeps a delivery of an event type the crate does not know, whole.
 pub fn unknown(
     provider: Provider,

@@ -1206,6 +1206,161 @@ pub fn parse(body: &[u8]) -> Result<Event, crate::ParseError> {
     )?;
     parse_typed(event_type, body)
 }
+/// Builds the event of type `event_type` from `value`, the already parsed `body` (used when
+/// the delivery was parsed once to validate it against its schema).
+#[cfg(feature = "validate")]
+pub fn parse_value_typed(
+    event_type: String,
+    value: &::serde_json::Value,
+    body: &[u8],
+) -> Result<Event, crate::ParseError> {
+    const P: crate::Provider = crate::Provider::Everreal;
+    Ok(
+        match event_type.as_str() {
+            "CANDIDATE_PARSED" => {
+                Event::CandidateParsed(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_ACTIVATED" => {
+                Event::ListingActivated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_ARCHIVED" => {
+                Event::ListingArchived(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_CANDIDATE_APPLIED" => {
+                Event::ListingCandidateApplied(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_CANDIDATE_SCHEDULE_INVITED_VIEWING" => {
+                Event::ListingCandidateScheduleInvitedViewing(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_CANDIDATE_SCHEDULE_NEW_TIMESLOTS_REQUESTED" => {
+                Event::ListingCandidateScheduleNewTimeslotsRequested(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_ADMIN" => {
+                Event::ListingCandidateScheduleTimeslotBookedAdmin(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_CANDIDATE" => {
+                Event::ListingCandidateScheduleTimeslotBookedCandidate(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_ADMIN" => {
+                Event::ListingCandidateScheduleTimeslotBookingRemovedAdmin(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_CANDIDATE" => {
+                Event::ListingCandidateScheduleTimeslotBookingRemovedCandidate(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_CONTRACT_FLOW_PARTIALLY_SIGNED" => {
+                Event::ListingContractFlowPartiallySigned(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_CONTRACT_FLOW_SIGNED" => {
+                Event::ListingContractFlowSigned(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_CONTRACT_FLOW_STARTED" => {
+                Event::ListingContractFlowStarted(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_CONTRACT_FLOW_WITHDRAWN" => {
+                Event::ListingContractFlowWithdrawn(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_CREATED" => {
+                Event::ListingCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_DEACTIVATED" => {
+                Event::ListingDeactivated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_PUBLISHED_TO_CHANNEL" => {
+                Event::ListingPublishedToChannel(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_UNPUBLISHED_FROM_CHANNEL" => {
+                Event::ListingUnpublishedFromChannel(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "LISTING_UPDATED" => {
+                Event::ListingUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "OWNER_CREATED" => {
+                Event::OwnerCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "OWNER_DELETED" => {
+                Event::OwnerDeleted(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "OWNER_UPDATED" => {
+                Event::OwnerUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "PROPERTY_CREATED" => {
+                Event::PropertyCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "PROPERTY_DELETED" => {
+                Event::PropertyDeleted(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "PROPERTY_UPDATED" => {
+                Event::PropertyUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "UNIT_CREATED" => {
+                Event::UnitCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "UNIT_DELETED" => {
+                Event::UnitDeleted(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "UNIT_UPDATED" => {
+                Event::UnitUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
+        },
+    )
+}
 /// Parses `body` as the event type `event_type`, already read from it (a receiver reads it
 /// together with the envelope members it checks).
 pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::ParseError> {

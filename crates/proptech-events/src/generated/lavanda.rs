@@ -1525,6 +1525,171 @@ pub fn parse(body: &[u8]) -> Result<Event, crate::ParseError> {
     let event_type = crate::__private::probe(crate::Provider::Lavanda, body, "type")?;
     parse_typed(event_type, body)
 }
+/// Builds the event of type `event_type` from `value`, the already parsed `body` (used when
+/// the delivery was parsed once to validate it against its schema).
+#[cfg(feature = "validate")]
+pub fn parse_value_typed(
+    event_type: String,
+    value: &::serde_json::Value,
+    body: &[u8],
+) -> Result<Event, crate::ParseError> {
+    const P: crate::Provider = crate::Provider::Lavanda;
+    Ok(
+        match event_type.as_str() {
+            "v1.auth_identity.user.created" => {
+                Event::AuthIdentityUserCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.auth_identity.user.role_bindings.updated" => {
+                Event::AuthIdentityUserRoleBindingsUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.auth_identity.user.updated" => {
+                Event::AuthIdentityUserUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.availability.product_availability.updated" => {
+                Event::AvailabilityProductAvailabilityUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.availability.unit_availability.updated" => {
+                Event::AvailabilityUnitAvailabilityUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.booking.booking_ttl.updated" => {
+                Event::BookingBookingTtlUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.booking.created" => {
+                Event::BookingCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.booking.expired" => {
+                Event::BookingExpired(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.booking.updated" => {
+                Event::BookingUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.catalog.product.created" => {
+                Event::CatalogProductCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.catalog.product.deleted" => {
+                Event::CatalogProductDeleted(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.catalog.product.updated" => {
+                Event::CatalogProductUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.catalog.product_group.created" => {
+                Event::CatalogProductGroupCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.catalog.product_group.updated" => {
+                Event::CatalogProductGroupUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.catalog.product_rate.updated" => {
+                Event::CatalogProductRateUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.crm.company.created" => {
+                Event::CrmCompanyCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.crm.company.updated" => {
+                Event::CrmCompanyUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.crm.contact.created" => {
+                Event::CrmContactCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.crm.contact.updated" => {
+                Event::CrmContactUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.crm.lead.created" => {
+                Event::CrmLeadCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.crm.lead.status_updated" => {
+                Event::CrmLeadStatusUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.crm.lead.updated" => {
+                Event::CrmLeadUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.spaces.building.created" => {
+                Event::SpacesBuildingCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.spaces.building.updated" => {
+                Event::SpacesBuildingUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.spaces.unit.created" => {
+                Event::SpacesUnitCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.spaces.unit.updated" => {
+                Event::SpacesUnitUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.tickets_tasks.task.created" => {
+                Event::TicketsTasksTaskCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.tickets_tasks.task.updated" => {
+                Event::TicketsTasksTaskUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.tickets_tasks.ticket.created" => {
+                Event::TicketsTasksTicketCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "v1.tickets_tasks.ticket.updated" => {
+                Event::TicketsTasksTicketUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
+        },
+    )
+}
 /// Parses `body` as the event type `event_type`, already read from it (a receiver reads it
 /// together with the envelope members it checks).
 pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::ParseError> {

@@ -745,6 +745,96 @@ pub fn parse(body: &[u8]) -> Result<Event, crate::ParseError> {
     let event_type = crate::__private::probe(crate::Provider::Repull, body, "type")?;
     parse_typed(event_type, body)
 }
+/// Builds the event of type `event_type` from `value`, the already parsed `body` (used when
+/// the delivery was parsed once to validate it against its schema).
+#[cfg(feature = "validate")]
+pub fn parse_value_typed(
+    event_type: String,
+    value: &::serde_json::Value,
+    body: &[u8],
+) -> Result<Event, crate::ParseError> {
+    const P: crate::Provider = crate::Provider::Repull;
+    Ok(
+        match event_type.as_str() {
+            "ai.operation.completed" => {
+                Event::AiOperationCompleted(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "ai.operation.failed" => {
+                Event::AiOperationFailed(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "calendar.updated" => {
+                Event::CalendarUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "connection.created" => {
+                Event::ConnectionCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "connection.disconnected" => {
+                Event::ConnectionDisconnected(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "listing.created" => {
+                Event::ListingCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "listing.deleted" => {
+                Event::ListingDeleted(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "listing.updated" => {
+                Event::ListingUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "payment.completed" => {
+                Event::PaymentCompleted(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "payment.refunded" => {
+                Event::PaymentRefunded(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "repull.ping" => {
+                Event::RepullPing(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "reservation.cancelled" => {
+                Event::ReservationCancelled(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "reservation.created" => {
+                Event::ReservationCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "reservation.message.received" => {
+                Event::ReservationMessageReceived(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "reservation.updated" => {
+                Event::ReservationUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
+        },
+    )
+}
 /// Parses `body` as the event type `event_type`, already read from it (a receiver reads it
 /// together with the envelope members it checks).
 pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::ParseError> {

@@ -943,6 +943,106 @@ pub fn parse(body: &[u8]) -> Result<Event, crate::ParseError> {
     )?;
     parse_typed(event_type, body)
 }
+/// Builds the event of type `event_type` from `value`, the already parsed `body` (used when
+/// the delivery was parsed once to validate it against its schema).
+#[cfg(feature = "validate")]
+pub fn parse_value_typed(
+    event_type: String,
+    value: &::serde_json::Value,
+    body: &[u8],
+) -> Result<Event, crate::ParseError> {
+    const P: crate::Provider = crate::Provider::Valara;
+    Ok(
+        match event_type.as_str() {
+            "appointment.cancelled" => {
+                Event::AppointmentCancelled(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "appointment.orphan.detected" => {
+                Event::AppointmentOrphanDetected(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "appointment.rescheduled" => {
+                Event::AppointmentRescheduled(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "appointment.scheduled" => {
+                Event::AppointmentScheduled(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "invoice.payment_made" => {
+                Event::InvoicePaymentMade(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "listing.cancelled" => {
+                Event::ListingCancelled(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "listing.created" => {
+                Event::ListingCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "listing.section_modified" => {
+                Event::ListingSectionModified(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "listing.status_changed" => {
+                Event::ListingStatusChanged(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "listing.updated" => {
+                Event::ListingUpdated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "media.delivery.completed" => {
+                Event::MediaDeliveryCompleted(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "media.delivery.failed" => {
+                Event::MediaDeliveryFailed(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "subscription.cancelled" => {
+                Event::SubscriptionCancelled(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "subscription.created" => {
+                Event::SubscriptionCreated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "user.deactivated" => {
+                Event::UserDeactivated(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "user.hierarchy_changed" => {
+                Event::UserHierarchyChanged(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            "user.signed_up" => {
+                Event::UserSignedUp(
+                    crate::__private::parse_value_as(P, &event_type, value)?,
+                )
+            }
+            _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
+        },
+    )
+}
 /// Parses `body` as the event type `event_type`, already read from it (a receiver reads it
 /// together with the envelope members it checks).
 pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::ParseError> {

@@ -47,8 +47,13 @@ impl EverrealReceiver {
     ) -> Result<Unverified<crate::everreal::Event>, ReceiveError> {
         self.core.check_size(body)?;
         let head: Head<'_> = super::read_head(crate::Provider::Everreal, body)?;
-        let event = crate::everreal::parse_typed(head.operation.into_owned(), body)
-            .map_err(ReceiveError::from_parse)?;
+        let event = typed!(
+            self.core,
+            everreal,
+            Everreal,
+            head.operation.into_owned(),
+            body
+        )?;
         let id = head.uuid.into_owned();
         let now = (self.core.clock)();
         let window = self.core.options.dedupe_window;

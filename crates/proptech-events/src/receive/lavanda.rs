@@ -102,8 +102,13 @@ impl LavandaReceiver {
         }
         self.core.check_window(timestamp, now)?;
         let head: Head<'_> = super::read_head(crate::Provider::Lavanda, body)?;
-        let event = crate::lavanda::parse_typed(head.event_type.into_owned(), body)
-            .map_err(ReceiveError::from_parse)?;
+        let event = typed!(
+            self.core,
+            lavanda,
+            Lavanda,
+            head.event_type.into_owned(),
+            body
+        )?;
         let window = self
             .core
             .options

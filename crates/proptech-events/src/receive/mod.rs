@@ -41,6 +41,10 @@ pub struct Options {
     /// How long a delivery id is remembered to reject duplicates, in seconds. It must cover the
     /// provider's retries; the default is 48 hours, which covers Repull's 26.5-hour schedule.
     pub dedupe_window: u64,
+    /// Validate each delivery against its event's JSON Schema before the typed parse (off by
+    /// default). An event type the crate does not know has no schema and is not validated.
+    #[cfg(feature = "validate")]
+    pub validate: bool,
 }
 
 impl Default for Options {
@@ -49,6 +53,8 @@ impl Default for Options {
             max_body: 1 << 20,
             tolerance: 300,
             dedupe_window: 48 * 3600,
+            #[cfg(feature = "validate")]
+            validate: false,
         }
     }
 }
@@ -178,6 +184,33 @@ fn read_head<'a, T: serde::Deserialize<'a>>(
     }
     crate::__private::parse_as(provider, "", body).map_err(ReceiveError::from_parse)
 }
+
+/// The typed event of `body`, whose event type is known: parsed straight from the bytes, or, with
+/// `Options::validate`, parsed once into a JSON value that is validated against the event's schema
+/// and then read into the typed event without parsing the bytes again.
+macro_rules! typed {
+    ($core:expr, $module:ident, $provider:ident, $event_type:expr, $body:expr) => {{
+        let event_type: String = $event_type;
+        #[cfg(feature = "validate")]
+        let result = if $core.options.validate {
+            $core
+                .validate(crate::Provider::$provider, &event_type, $body)
+                .and_then(|value| {
+                    crate::$module::parse_value_typed(event_type, &value, $body)
+                        .map_err(ReceiveError::from_parse)
+                })
+        } else {
+            crate::$module::parse_typed(event_type, $body).map_err(ReceiveError::from_parse)
+        };
+        #[cfg(not(feature = "validate"))]
+        let result =
+            crate::$module::parse_typed(event_type, $body).map_err(ReceiveError::from_parse);
+        result
+    }};
+}
+
+#[cfg(feature = "validate")]
+mod validate;
 
 /// A required header as text.
 fn header<'h, H: Headers + ?Sized>(

@@ -77,8 +77,13 @@ impl RepullReceiver {
             });
         }
         let head: Head<'_> = super::read_head(crate::Provider::Repull, body)?;
-        let event = crate::repull::parse_typed(head.event_type.into_owned(), body)
-            .map_err(ReceiveError::from_parse)?;
+        let event = typed!(
+            self.core,
+            repull,
+            Repull,
+            head.event_type.into_owned(),
+            body
+        )?;
         let id = head.delivery_id.into_owned();
         let window = self.core.options.dedupe_window;
         self.core

@@ -98,8 +98,13 @@ impl ValaraReceiver {
                 body_value: head.timestamp.to_string(),
             });
         }
-        let event = crate::valara::parse_typed(head.event_type.into_owned(), body)
-            .map_err(ReceiveError::from_parse)?;
+        let event = typed!(
+            self.core,
+            valara,
+            Valara,
+            head.event_type.into_owned(),
+            body
+        )?;
         self.core.first_sighting(
             format!("valara nonce {}", head.nonce),
             now,
