@@ -2,6 +2,8 @@
 //!
 //! - `gen [--check]`: regenerate the typed crates from `schemas/`; with `--check`, change nothing
 //!   and fail if any generated file is stale.
+//! - `bench`: run the receive benchmarks and print the README's table of events per second and
+//!   ratios to the baseline measured in the same run.
 //! - `build-times [--runs N]`: measure the release build of `proptech-events` itself (dependencies
 //!   already built) with all providers and with each one alone, and print a Markdown table.
 
@@ -10,7 +12,8 @@ use std::process::ExitCode;
 
 use proptech_catalog::SchemaSet;
 
-const USAGE: &str = "usage: cargo xtask gen [--check] | cargo xtask build-times [--runs N]";
+const USAGE: &str =
+    "usage: cargo xtask gen [--check] | cargo xtask bench | cargo xtask build-times [--runs N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -18,6 +21,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["gen"] => generate(false),
         ["gen", "--check"] => generate(true),
+        ["bench"] => bench(),
         ["build-times"] => build_times(3),
         ["build-times", "--runs", n] => n
             .parse()
@@ -139,6 +143,83 @@ fn build_times(runs: usize) -> Result<(), String> {
     println!("|---|---|---|");
     for (name, t) in rows {
         println!("| {name} | {t:.1} s | {:.0} % |", 100.0 * t / all);
+    }
+    Ok(())
+}
+
+/// Runs the receive benchmarks and prints a Markdown table from criterion's estimates.
+fn bench() -> Result<(), String> {
+    use std::process::Command;
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    for (bench, extra) in [
+        ("peak_memory", &[][..]),
+        (
+            "receive",
+            &["--", "--warm-up-time", "1", "--measurement-time", "3"][..],
+        ),
+    ] {
+        let status = Command::new(&cargo)
+            .current_dir(&root)
+            .args([
+                "bench",
+                "-p",
+                "proptech-events",
+                "--features",
+                "validate",
+                "--bench",
+                bench,
+            ])
+            .args(extra)
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!("cargo bench --bench {bench} failed"));
+        }
+    }
+    let dir = root.join("target/criterion");
+    let read = |provider: &str, name: &str| -> Result<(f64, f64), String> {
+        let base = dir.join(provider).join(name);
+        let estimates = proptech_catalog::read_json(&base.join("new/estimates.json"))
+            .map_err(|e| e.to_string())?;
+        let bench = proptech_catalog::read_json(&base.join("new/benchmark.json"))
+            .map_err(|e| e.to_string())?;
+        let ns = estimates["mean"]["point_estimate"]
+            .as_f64()
+            .ok_or("no mean estimate")?;
+        let n = bench["throughput"]["Elements"]
+            .as_f64()
+            .ok_or("no throughput")?;
+        Ok((ns, n))
+    };
+    println!(
+        "| provider | bare typed parse | HMAC + bare parse (baseline) | verify + parse | verify + parse + validate | HMAC + naive validate route |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for provider in ["valara", "repull", "lavanda"] {
+        let (bare, n) = read(provider, "bare_parse")?;
+        let (base, _) = read(provider, "hmac_plus_bare_parse")?;
+        let (verify, _) = read(provider, "verify_and_parse")?;
+        let (validated, _) = read(provider, "verify_parse_and_validate")?;
+        let (naive, _) = read(provider, "hmac_plus_naive_validate")?;
+        let eps = |ns: f64| format!("{:.0}k/s", n / (ns * 1e-9) / 1000.0);
+        println!(
+            "| {provider} | {} | {} (1.00x) | {} ({:.2}x) | {} ({:.2}x) | {} ({:.2}x) |",
+            eps(bare),
+            eps(base),
+            eps(verify),
+            verify / base,
+            eps(validated),
+            validated / base,
+            eps(naive),
+            naive / base,
+        );
+    }
+    for validate in [false, true] {
+        let file = dir.join(format!("peak-memory-validate-{validate}.txt"));
+        let ratio =
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        println!("\nPeak heap receiving a 10 MiB body (validate = {validate}): {ratio}x its size.");
     }
     Ok(())
 }

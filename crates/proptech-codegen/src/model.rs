@@ -224,6 +224,15 @@ fn str_of<'v>(schema: &'v Value, key: &str) -> Option<&'v str> {
     schema.get(key).and_then(Value::as_str)
 }
 
+/// The members a schema's `required` lists.
+fn required_of(schema: &Value) -> BTreeSet<&str> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
 fn doc_of(schema: &Value) -> Option<String> {
     str_of(schema, "description").map(str::to_owned)
 }
@@ -379,11 +388,7 @@ impl Builder<'_> {
                 _ => Ty::Object,
             });
         };
-        let required: BTreeSet<&str> = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let required = required_of(schema);
         let mut fields = Vec::new();
         for (json, prop) in props {
             let is_tag = flat_type_field.as_deref() == Some(json.as_str());
@@ -471,11 +476,7 @@ pub fn provider_model(
                 .get(&path)
                 .ok_or_else(|| Error::Schema(format!("no envelope {path}")))?;
             let schema = doc.value.clone();
-            let required: BTreeSet<&str> = schema
-                .get("required")
-                .and_then(Value::as_array)
-                .map(|r| r.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
+            let required = required_of(&schema);
             let mut fields = Vec::new();
             let props = schema
                 .get("properties")

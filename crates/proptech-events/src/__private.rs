@@ -98,47 +98,67 @@ pub fn probe(provider: Provider, bytes: &[u8], field: &'static str) -> Result<St
 }
 
 /// Parses `bytes` as `T`, naming the JSON pointer of the first value that does not fit.
+///
+/// The plain serde_json parse runs first, so a delivery that fits costs no more than a bare typed
+/// parse; only a failure is parsed again with path tracking, to say where it failed.
 pub fn parse_as<'de, T: Deserialize<'de>>(
     provider: Provider,
     event_type: &str,
     bytes: &'de [u8],
 ) -> Result<T, ParseError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = pointer(e.path());
-        let inner = e.into_inner();
-        let kind = if inner.is_data() {
-            ParseErrorKind::Data
-        } else {
-            ParseErrorKind::Syntax
-        };
-        error(
-            provider,
-            Some(event_type).filter(|t| !t.is_empty()),
-            kind,
-            path,
-            inner,
-        )
-    })?;
-    de.end().map_err(|e| {
-        error(
-            provider,
-            Some(event_type),
-            ParseErrorKind::Syntax,
-            String::new(),
-            e,
-        )
-    })?;
-    Ok(value)
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        Err(_) => Err(parse_error_with_path::<T>(provider, event_type, bytes)),
+    }
 }
 
-/// Builds `T` from an already parsed value, naming the JSON pointer of the first value that does
-/// not fit.
-#[cfg(feature = "validate")]
-pub fn parse_value_as<'de, T: Deserialize<'de>>(
+/// The error of parsing `bytes` as `T`, with the JSON pointer of the value that does not fit.
+#[cold]
+fn parse_error_with_path<'de, T: Deserialize<'de>>(
     provider: Provider,
     event_type: &str,
-    value: &'de serde_json::Value,
+    bytes: &'de [u8],
+) -> ParseError {
+    let event_type = Some(event_type).filter(|t| !t.is_empty());
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => {
+            let path = pointer(e.path());
+            let inner = e.into_inner();
+            let kind = if inner.is_data() {
+                ParseErrorKind::Data
+            } else {
+                ParseErrorKind::Syntax
+            };
+            error(provider, event_type, kind, path, inner)
+        }
+        // The value itself parsed: what failed is what follows it.
+        Ok(_) => match de.end() {
+            Err(e) => error(
+                provider,
+                event_type,
+                ParseErrorKind::Syntax,
+                String::new(),
+                e,
+            ),
+            Ok(()) => error(
+                provider,
+                event_type,
+                ParseErrorKind::Syntax,
+                String::new(),
+                "the body did not parse",
+            ),
+        },
+    }
+}
+
+/// Builds `T` from an already parsed value, consuming it (its strings move into `T`), naming the
+/// JSON pointer of the first value that does not fit.
+#[cfg(feature = "validate")]
+pub fn parse_value_as<T: serde::de::DeserializeOwned>(
+    provider: Provider,
+    event_type: &str,
+    value: serde_json::Value,
 ) -> Result<T, ParseError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = pointer(e.path());

@@ -1526,11 +1526,12 @@ pub fn parse(body: &[u8]) -> Result<Event, crate::ParseError> {
     parse_typed(event_type, body)
 }
 /// Builds the event of type `event_type` from `value`, the already parsed `body` (used when
-/// the delivery was parsed once to validate it against its schema).
+/// the delivery was parsed once to validate it against its schema). The value is consumed:
+/// its strings move into the event instead of being copied.
 #[cfg(feature = "validate")]
 pub fn parse_value_typed(
     event_type: String,
-    value: &::serde_json::Value,
+    value: ::serde_json::Value,
     body: &[u8],
 ) -> Result<Event, crate::ParseError> {
     const P: crate::Provider = crate::Provider::Lavanda;

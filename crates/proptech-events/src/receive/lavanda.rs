@@ -19,7 +19,7 @@ pub struct LavandaReceiver {
     core: Core,
 }
 
-receiver_builders!(LavandaReceiver);
+receiver_builders!(LavandaReceiver, lavanda);
 
 #[derive(Deserialize)]
 struct Head<'a> {
@@ -54,15 +54,6 @@ impl LavandaReceiver {
         Ok(Self {
             core: Core::new(keys)?,
         })
-    }
-
-    /// Verifies and parses a delivery, with the receiver's clock.
-    pub fn receive<H: Headers + ?Sized>(
-        &self,
-        headers: &H,
-        body: &[u8],
-    ) -> Result<Verified<crate::lavanda::Event>, ReceiveError> {
-        self.receive_at(headers, body, (self.core.clock)())
     }
 
     /// Verifies and parses a delivery as if the clock read `now` (Unix seconds).

@@ -187,7 +187,7 @@ fn read_head<'a, T: serde::Deserialize<'a>>(
 
 /// The typed event of `body`, whose event type is known: parsed straight from the bytes, or, with
 /// `Options::validate`, parsed once into a JSON value that is validated against the event's schema
-/// and then read into the typed event without parsing the bytes again.
+/// and then moved into the typed event without parsing the bytes again or copying its strings.
 macro_rules! typed {
     ($core:expr, $module:ident, $provider:ident, $event_type:expr, $body:expr) => {{
         let event_type: String = $event_type;
@@ -196,7 +196,7 @@ macro_rules! typed {
             $core
                 .validate(crate::Provider::$provider, &event_type, $body)
                 .and_then(|value| {
-                    crate::$module::parse_value_typed(event_type, &value, $body)
+                    crate::$module::parse_value_typed(event_type, value, $body)
                         .map_err(ReceiveError::from_parse)
                 })
         } else {
@@ -239,6 +239,20 @@ fn timestamp_header(value: &str, name: &'static str) -> Result<i64, ReceiveError
 }
 
 macro_rules! receiver_builders {
+    ($ty:ident, $module:ident) => {
+        receiver_builders!($ty);
+
+        impl $ty {
+            /// Verifies and parses a delivery, with the receiver's clock.
+            pub fn receive<H: Headers + ?Sized>(
+                &self,
+                headers: &H,
+                body: &[u8],
+            ) -> Result<Verified<crate::$module::Event>, ReceiveError> {
+                self.receive_at(headers, body, (self.core.clock)())
+            }
+        }
+    };
     ($ty:ident) => {
         impl $ty {
             /// Replaces the limits and windows.

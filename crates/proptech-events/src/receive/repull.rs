@@ -9,13 +9,14 @@ use serde::Deserialize;
 use super::{Core, HmacSha256, ReceiveError, SecretError, Verified, header};
 use crate::receive::Headers;
 
-/// Verifies Repull deliveries and parses them into [`crate::repull::Event`].
+/// Verifies Repull deliveries and parses them into [`crate::repull::Event`]. Repull signs no
+/// timestamp, so a replayed delivery is caught by the `deliveryId` deduplication window alone.
 #[derive(Debug, Clone)]
 pub struct RepullReceiver {
     core: Core,
 }
 
-receiver_builders!(RepullReceiver);
+receiver_builders!(RepullReceiver, repull);
 
 #[derive(Deserialize)]
 struct Head<'a> {
@@ -39,16 +40,6 @@ impl RepullReceiver {
         Ok(Self {
             core: Core::new(keys)?,
         })
-    }
-
-    /// Verifies and parses a delivery. Repull signs no timestamp, so a replay is caught only by
-    /// the `deliveryId` deduplication window.
-    pub fn receive<H: Headers + ?Sized>(
-        &self,
-        headers: &H,
-        body: &[u8],
-    ) -> Result<Verified<crate::repull::Event>, ReceiveError> {
-        self.receive_at(headers, body, (self.core.clock)())
     }
 
     /// Verifies and parses a delivery as if the clock read `now` (Unix seconds).

@@ -14,7 +14,7 @@ pub struct ValaraReceiver {
     core: Core,
 }
 
-receiver_builders!(ValaraReceiver);
+receiver_builders!(ValaraReceiver, valara);
 
 /// The envelope members the contract checks, read with the event type in one pass.
 #[derive(Deserialize)]
@@ -47,15 +47,6 @@ impl ValaraReceiver {
         Ok(Self {
             core: Core::new(keys)?,
         })
-    }
-
-    /// Verifies and parses a delivery, with the receiver's clock.
-    pub fn receive<H: Headers + ?Sized>(
-        &self,
-        headers: &H,
-        body: &[u8],
-    ) -> Result<Verified<crate::valara::Event>, ReceiveError> {
-        self.receive_at(headers, body, (self.core.clock)())
     }
 
     /// Verifies and parses a delivery as if the clock read `now` (Unix seconds).
