@@ -39,6 +39,12 @@ mod macros;
 #[doc(hidden)]
 pub mod __private;
 mod error;
+#[cfg(any(
+    feature = "valara",
+    feature = "repull",
+    feature = "lavanda",
+    feature = "everreal"
+))]
 pub mod receive;
 mod types;
 

@@ -31,7 +31,7 @@ use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{ReceiveError, Unverified, Verified};
+use super::ReceiveError;
 
 /// A rejected delivery, answered with its status and `{"error": code, "message": text}`.
 #[derive(Debug)]
@@ -101,21 +101,21 @@ macro_rules! extractor {
 #[cfg(feature = "valara")]
 extractor!(
     /// A verified Valara delivery; the state must provide an `Arc<ValaraReceiver>`.
-    ValaraDelivery, super::ValaraReceiver, Verified<crate::valara::Event>, receive
+    ValaraDelivery, super::ValaraReceiver, super::Verified<crate::valara::Event>, receive
 );
 #[cfg(feature = "repull")]
 extractor!(
     /// A verified Repull delivery; the state must provide an `Arc<RepullReceiver>`.
-    RepullDelivery, super::RepullReceiver, Verified<crate::repull::Event>, receive
+    RepullDelivery, super::RepullReceiver, super::Verified<crate::repull::Event>, receive
 );
 #[cfg(feature = "lavanda")]
 extractor!(
     /// A verified Lavanda delivery; the state must provide an `Arc<LavandaReceiver>`.
-    LavandaDelivery, super::LavandaReceiver, Verified<crate::lavanda::Event>, receive
+    LavandaDelivery, super::LavandaReceiver, super::Verified<crate::lavanda::Event>, receive
 );
 #[cfg(feature = "everreal")]
 extractor!(
-    /// An EverReal delivery, which carries no signature: [`Unverified`]. The state must provide an
+    /// An EverReal delivery, which carries no signature: [`super::Unverified`]. The state must provide an
     /// `Arc<EverrealReceiver>`, built with `EverrealReceiver::unverified()`.
-    UnverifiedEverrealDelivery, super::EverrealReceiver, Unverified<crate::everreal::Event>, receive_unverified
+    UnverifiedEverrealDelivery, super::EverrealReceiver, super::Unverified<crate::everreal::Event>, receive_unverified
 );

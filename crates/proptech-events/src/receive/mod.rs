@@ -21,13 +21,16 @@ mod replay;
 
 use std::sync::Arc;
 
+#[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
 use hmac::{Hmac, Mac};
+#[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
 use sha2::Sha256;
 
 pub use error::{ReceiveError, SecretError};
 pub use headers::Headers;
 pub use replay::{InMemoryReplayGuard, ReplayGuard};
 
+#[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
 type HmacSha256 = Hmac<Sha256>;
 
 /// Limits and windows of a receiver.
@@ -106,6 +109,7 @@ fn system_now() -> i64 {
 }
 
 impl Core {
+    #[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
     fn new(keys: Vec<Vec<u8>>) -> Result<Self, SecretError> {
         if keys.is_empty() {
             return Err(SecretError::NoSecrets);
@@ -131,6 +135,7 @@ impl Core {
         Ok(())
     }
 
+    #[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
     /// Whether any key's HMAC-SHA256 of `parts` equals `tag`, compared in constant time.
     fn any_key_signs(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
         self.keys.iter().any(|key| {
@@ -144,6 +149,7 @@ impl Core {
         })
     }
 
+    #[cfg(any(feature = "valara", feature = "lavanda"))]
     fn check_window(&self, timestamp: i64, now: i64) -> Result<(), ReceiveError> {
         let skew = now.abs_diff(timestamp);
         if skew > self.options.tolerance {
@@ -212,6 +218,7 @@ macro_rules! typed {
 #[cfg(feature = "validate")]
 mod validate;
 
+#[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
 /// A required header as text.
 fn header<'h, H: Headers + ?Sized>(
     headers: &'h H,
@@ -226,6 +233,7 @@ fn header<'h, H: Headers + ?Sized>(
     })
 }
 
+#[cfg(any(feature = "valara", feature = "lavanda"))]
 /// A Unix timestamp header: ASCII digits only (no sign, spaces or `+`), fitting an `i64`.
 fn timestamp_header(value: &str, name: &'static str) -> Result<i64, ReceiveError> {
     let invalid = |reason: &str| ReceiveError::InvalidHeader {
