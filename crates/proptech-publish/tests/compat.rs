@@ -1,0 +1,154 @@
+//! Data-driven tests of the breaking-change gate (`proptech_publish::compat`).
+//!
+//! Every `tests/compat/*.json` file is one case:
+//!
+//! ```json
+//! {
+//!   "description": "what the case shows",
+//!   "base_version": "1.0.0",
+//!   "head_version": "1.1.0",
+//!   "gate": "pass" | "fail",
+//!   "expect": [{"kind": "RemovedProperty", "severity": "breaking", "pointer": "/data/x"}],
+//!   "path": "valara/events/listing.status_changed.json",
+//!   "base": { ...one bundled schema... },
+//!   "head": { ...one bundled schema... }
+//! }
+//! ```
+//!
+//! `path` is optional (that default). A case about several schemas uses `base_schemas` and
+//! `head_schemas` (objects from path to schema) instead of `base`, `head` and `path`, and then
+//! every `expect` entry also names its `schema`. `expect` must equal the report's changes
+//! exactly and in report order (schema, pointer, kind). The rendered report, the changelog
+//! entry and the gate's verdict are snapshotted.
+
+use std::collections::BTreeMap;
+
+use proptech_publish::compat::{Snapshot, compare};
+use serde::Deserialize;
+use serde_json::Value;
+
+const DEFAULT_PATH: &str = "valara/events/listing.status_changed.json";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    description: String,
+    base_version: String,
+    head_version: String,
+    gate: Gate,
+    expect: Vec<Expected>,
+    path: Option<String>,
+    base: Option<Value>,
+    head: Option<Value>,
+    base_schemas: Option<BTreeMap<String, Value>>,
+    head_schemas: Option<BTreeMap<String, Value>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Gate {
+    Pass,
+    Fail,
+}
+
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    #[serde(default)]
+    schema: Option<String>,
+    kind: String,
+    severity: String,
+    pointer: String,
+}
+
+impl Case {
+    /// The two snapshots, and whether the case is about a single schema.
+    fn snapshots(self) -> (Snapshot, Snapshot, bool) {
+        match (self.base, self.head, self.base_schemas, self.head_schemas) {
+            (Some(base), Some(head), None, None) => {
+                let path = self.path.unwrap_or_else(|| DEFAULT_PATH.to_owned());
+                (
+                    Snapshot::new(self.base_version, BTreeMap::from([(path.clone(), base)])),
+                    Snapshot::new(self.head_version, BTreeMap::from([(path, head)])),
+                    true,
+                )
+            }
+            (None, None, Some(base), Some(head)) => {
+                assert!(self.path.is_none(), "`path` goes with `base` and `head`");
+                (
+                    Snapshot::new(self.base_version, base),
+                    Snapshot::new(self.head_version, head),
+                    false,
+                )
+            }
+            _ => {
+                panic!("a case has either `base` and `head`, or `base_schemas` and `head_schemas`")
+            }
+        }
+    }
+}
+
+#[test]
+fn compat_cases() {
+    insta::glob!("compat/*.json", |path| {
+        let text = std::fs::read_to_string(path).expect("case file is readable");
+        let mut case: Case = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{}: not a valid case: {e}", path.display()));
+        let description = case.description.clone();
+        let gate = case.gate;
+        let expected = std::mem::take(&mut case.expect);
+        let (base, head, single) = case.snapshots();
+        if !single {
+            assert!(
+                expected.iter().all(|e| e.schema.is_some()),
+                "{}: with `base_schemas`, every expectation names its `schema`",
+                path.display()
+            );
+        }
+
+        let report = compare(&base, &head);
+        let actual: Vec<Expected> = report
+            .changes
+            .iter()
+            .map(|c| Expected {
+                schema: (!single).then(|| c.schema.clone()),
+                kind: c.kind.name().to_owned(),
+                severity: c.severity.as_str().to_owned(),
+                pointer: c.pointer.clone(),
+            })
+            .collect();
+        assert_eq!(
+            actual,
+            expected,
+            "{}: unexpected changes; the report:\n{}",
+            path.display(),
+            report.render()
+        );
+        for change in &report.changes {
+            assert_eq!(change.severity, change.kind.severity());
+        }
+
+        let verdict = report.gate();
+        assert_eq!(
+            verdict.is_ok(),
+            gate == Gate::Pass,
+            "{}: gate verdict: {verdict:?}",
+            path.display()
+        );
+        // Comparing is deterministic.
+        assert_eq!(compare(&base, &head), report);
+
+        let verdict = match verdict {
+            Ok(()) => "pass".to_owned(),
+            Err(error) => format!("fail: {error}"),
+        };
+        let snapshot = format!(
+            "{}\n--- changelog ---\n{}\n--- gate ---\n{verdict}\n",
+            report.render(),
+            report.changelog_entry()
+        );
+        insta::with_settings!({ description => description, omit_expression => true }, {
+            insta::assert_snapshot!(snapshot);
+        });
+    });
+}
