@@ -6,14 +6,20 @@
 //!   ratios to the baseline measured in the same run.
 //! - `build-times [--runs N]`: measure the release build of `proptech-events` itself (dependencies
 //!   already built) with all providers and with each one alone, and print a Markdown table.
+//! - `publish [--out DIR]`: write the partner bundle (default `dist/`) for the workspace's version.
+//! - `compat --base <git ref | bundle dir> [--changelog FILE]`: compare the schemas of `base` with
+//!   the working tree's, print every change classified as breaking or compatible, and fail on a
+//!   breaking change unless the version's major part was bumped; with `--changelog`, also write the
+//!   change log entry for the new version into FILE.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use proptech_catalog::SchemaSet;
 
-const USAGE: &str =
-    "usage: cargo xtask gen [--check] | cargo xtask bench | cargo xtask build-times [--runs N]";
+const USAGE: &str = "usage: cargo xtask gen [--check] | cargo xtask bench | \
+cargo xtask build-times [--runs N] | cargo xtask publish [--out DIR] | \
+cargo xtask compat --base <git ref | bundle dir> [--changelog FILE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +33,10 @@ fn main() -> ExitCode {
             .parse()
             .map_err(|_| format!("--runs takes a number, not {n:?}"))
             .and_then(build_times),
+        ["publish"] => publish(&workspace_root().join("dist")),
+        ["publish", "--out", dir] => publish(Path::new(dir)),
+        ["compat", "--base", base] => compat(base, None),
+        ["compat", "--base", base, "--changelog", file] => compat(base, Some(Path::new(file))),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -222,4 +232,118 @@ fn bench() -> Result<(), String> {
         println!("\nPeak heap receiving a 10 MiB body (validate = {validate}): {ratio}x its size.");
     }
     Ok(())
+}
+
+/// The version of the workspace (`[workspace.package] version` in `Cargo.toml`), which is also
+/// the version of the schema bundle.
+fn workspace_version(root: &Path) -> Result<String, String> {
+    let manifest = root.join("Cargo.toml");
+    let text =
+        std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    proptech_publish::workspace_version(&text).map_err(|e| format!("{}: {e}", manifest.display()))
+}
+
+/// Writes the partner bundle into `out`, removing files a previous run left that the bundle no
+/// longer has.
+fn publish(out: &Path) -> Result<(), String> {
+    let root = workspace_root();
+    let version = workspace_version(&root)?;
+    let set = SchemaSet::load(root.join("schemas")).map_err(|e| e.to_string())?;
+    let files = proptech_publish::publish(&set, &version).map_err(|e| e.to_string())?;
+    if out.exists() {
+        for path in proptech_catalog::walk(out).map_err(|e| e.to_string())? {
+            let rel = path
+                .strip_prefix(out)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            if !files.iter().any(|f| f.path == rel) {
+                std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+        }
+    }
+    for file in &files {
+        let path = out.join(&file.path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(&path, &file.contents).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    eprintln!(
+        "wrote the {version} bundle: {} files in {}",
+        files.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// Compares `base` (a bundle directory, or a git ref of this repository) with the working tree.
+fn compat(base: &str, changelog: Option<&Path>) -> Result<(), String> {
+    let root = workspace_root();
+    let head_set = SchemaSet::load(root.join("schemas")).map_err(|e| e.to_string())?;
+    let head = proptech_publish::snapshot_of_set(&head_set, &workspace_version(&root)?)
+        .map_err(|e| e.to_string())?;
+    let base_dir = Path::new(base);
+    let base = if base_dir.join("bundle.json").is_file() {
+        proptech_publish::snapshot_of_bundle(base_dir).map_err(|e| e.to_string())?
+    } else {
+        snapshot_of_git_ref(&root, base)?
+    };
+    let report = proptech_publish::compat::compare(&base, &head);
+    print!("{}", report.render());
+    if let Some(file) = changelog {
+        let existing = std::fs::read_to_string(file).unwrap_or_default();
+        let updated = proptech_publish::insert_changelog_entry(&existing, &report);
+        std::fs::write(file, updated).map_err(|e| format!("{}: {e}", file.display()))?;
+        eprintln!(
+            "wrote the {} entry into {}",
+            report.head_version,
+            file.display()
+        );
+    }
+    report.gate().map_err(|e| e.to_string())
+}
+
+/// The schemas and version of this repository at the git ref `reference`, extracted with
+/// `git archive` into a temporary directory.
+fn snapshot_of_git_ref(
+    root: &Path,
+    reference: &str,
+) -> Result<proptech_publish::compat::Snapshot, String> {
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!("proptech-compat-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut archive = Command::new("git")
+        .current_dir(root)
+        .args([
+            "archive",
+            "--format=tar",
+            reference,
+            "--",
+            "schemas",
+            "Cargo.toml",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("git archive: {e}"))?;
+    let untar = Command::new("tar")
+        .current_dir(&dir)
+        .arg("-x")
+        .stdin(archive.stdout.take().ok_or("git archive: no output")?)
+        .status()
+        .map_err(|e| format!("tar: {e}"))?;
+    let archived = archive.wait().map_err(|e| format!("git archive: {e}"))?;
+    if !archived.success() || !untar.success() {
+        return Err(format!(
+            "{reference:?} is neither a bundle directory (with bundle.json) nor a git ref with \
+             schemas/ and Cargo.toml"
+        ));
+    }
+    let result = (|| {
+        let version = workspace_version(&dir)?;
+        let set = SchemaSet::load(dir.join("schemas")).map_err(|e| e.to_string())?;
+        proptech_publish::snapshot_of_set(&set, &version).map_err(|e| e.to_string())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }

@@ -1,6 +1,260 @@
 //! The partner bundle and the breaking-change gate.
 //!
+//! [`publish`] turns the schema set into the files of the `dist/` bundle that partners receive:
+//!
+//! - `schemas/…`: every event schema, envelope and request body, self-contained (every `$ref`
+//!   bundled under `$defs`), at the same path as in `schemas/` so that its `$id` locates it;
+//! - `catalog/<provider>.json`: the provider's event catalog ([`catalog`]);
+//! - `asyncapi/<provider>.json`: an AsyncAPI 3.0 description of the provider's deliveries
+//!   ([`asyncapi`]);
+//! - `reference/…`: a reference page per event, as Markdown and as static HTML ([`reference`](mod@reference));
+//! - `CHANGELOG.md`, and `bundle.json`: the manifest with the bundle's version and a SHA-256 of
+//!   every other file.
+//!
+//! The output is deterministic: the same schema set and version give the same bytes.
+//!
 //! [`compat`] compares two versions of the schema set, classifies every change as breaking or
 //! compatible, and decides whether the version bump allows it.
 
+pub mod asyncapi;
+pub mod catalog;
 pub mod compat;
+pub mod delivery;
+pub mod events;
+pub mod reference;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use proptech_catalog::{PROVIDERS, SchemaSet};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+pub use delivery::Delivery;
+pub use events::{Event, Events};
+
+/// What stops the bundle from being written.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The schema set did not load.
+    #[error(transparent)]
+    Catalog(#[from] proptech_catalog::Error),
+    /// A schema could not be bundled.
+    #[error(transparent)]
+    Bundle(#[from] proptech_codegen::Error),
+    /// `schemas/delivery.toml` is missing or not valid.
+    #[error("schemas/delivery.toml: {0}")]
+    Delivery(String),
+    /// The schema set does not have the shape publishing relies on.
+    #[error("{path}: {message}")]
+    Schema {
+        /// The schema file, relative to `schemas/`.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The version is not `MAJOR.MINOR.PATCH`.
+    #[error("version {0:?} is not MAJOR.MINOR.PATCH")]
+    Version(String),
+}
+
+/// A file of the bundle: its path under `dist/`, and its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Path under `dist/`, with `/` separators.
+    pub path: String,
+    /// The full contents.
+    pub contents: String,
+}
+
+impl OutputFile {
+    fn json(path: impl Into<String>, value: &Value) -> Self {
+        let mut contents = serde_json::to_string_pretty(value).unwrap_or_default();
+        contents.push('\n');
+        Self {
+            path: path.into(),
+            contents,
+        }
+    }
+}
+
+/// The schema files of the set that the bundle carries: everything but the shared definition
+/// files (`defs.json`), whose definitions are bundled into each schema that uses them.
+pub fn published_schemas(set: &SchemaSet) -> impl Iterator<Item = &proptech_catalog::SchemaDoc> {
+    set.docs().filter(|d| !d.path.ends_with("/defs.json"))
+}
+
+/// Every schema the bundle carries, self-contained, keyed by its path under `schemas/`.
+pub fn bundled_schemas(set: &SchemaSet) -> Result<BTreeMap<String, Value>, Error> {
+    published_schemas(set)
+        .map(|doc| {
+            Ok((
+                doc.path.clone(),
+                proptech_codegen::bundle::bundle(set, &doc.path)?,
+            ))
+        })
+        .collect()
+}
+
+/// Every file of the bundle for `version`, sorted by path, `bundle.json` last.
+pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error> {
+    let parts: Vec<&str> = version.split('.').collect();
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.parse::<u64>().is_err())
+    {
+        return Err(Error::Version(version.to_owned()));
+    }
+    let deliveries = delivery::load(set.root())?;
+    let events = Events::load(set)?;
+    let bundled = bundled_schemas(set)?;
+
+    let mut files: Vec<OutputFile> = Vec::new();
+    for (path, schema) in &bundled {
+        files.push(OutputFile::json(format!("schemas/{path}"), schema));
+    }
+    for provider in PROVIDERS {
+        let delivery = deliveries.get(provider).ok_or_else(|| {
+            Error::Delivery(format!("no [{provider}] table: every provider needs one"))
+        })?;
+        let provider_events = events.provider(provider);
+        files.push(OutputFile::json(
+            format!("catalog/{provider}.json"),
+            &catalog::catalog(provider, version, &provider_events),
+        ));
+        files.push(OutputFile::json(
+            format!("asyncapi/{provider}.json"),
+            &asyncapi::document(
+                provider,
+                version,
+                delivery,
+                &provider_events,
+                &bundled,
+                &events,
+            )?,
+        ));
+    }
+    files.extend(reference::pages(version, &deliveries, &events)?);
+    let changelog = set.root().join("CHANGELOG.md");
+    if let Ok(text) = std::fs::read_to_string(&changelog) {
+        files.push(OutputFile {
+            path: "CHANGELOG.md".to_owned(),
+            contents: text,
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = manifest(version, &events, &files);
+    files.push(OutputFile::json("bundle.json", &manifest));
+    Ok(files)
+}
+
+/// The version in a workspace manifest's `[workspace.package]` table: the version of the crates
+/// and of the schema bundle alike.
+pub fn workspace_version(cargo_toml: &str) -> Result<String, Error> {
+    let manifest: toml::Table =
+        toml::from_str(cargo_toml).map_err(|e| Error::Version(e.to_string()))?;
+    manifest
+        .get("workspace")
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.get("version"))
+        .and_then(toml::Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Version("no [workspace.package] version".to_owned()))
+}
+
+/// The schema set at `version`, as [`compat`] compares it.
+pub fn snapshot_of_set(set: &SchemaSet, version: &str) -> Result<compat::Snapshot, Error> {
+    Ok(compat::Snapshot {
+        version: version.to_owned(),
+        schemas: bundled_schemas(set)?,
+    })
+}
+
+/// A published bundle (a directory written by [`publish`]), as [`compat`] compares it.
+pub fn snapshot_of_bundle(dir: &Path) -> Result<compat::Snapshot, Error> {
+    let manifest = proptech_catalog::read_json(&dir.join("bundle.json"))?;
+    let version = manifest
+        .get("version")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            Error::Version(format!("{}: no version", dir.join("bundle.json").display()))
+        })?
+        .to_owned();
+    let schemas_dir = dir.join("schemas");
+    let mut schemas = BTreeMap::new();
+    for path in proptech_catalog::walk(&schemas_dir)? {
+        let Ok(rel) = path.strip_prefix(&schemas_dir) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if rel.ends_with(".json") {
+            schemas.insert(rel, proptech_catalog::read_json(&path)?);
+        }
+    }
+    Ok(compat::Snapshot { version, schemas })
+}
+
+/// `changelog` with the entry of `report`'s version placed first, below the title, replacing an
+/// earlier entry for the same version.
+pub fn insert_changelog_entry(changelog: &str, report: &compat::Report) -> String {
+    let entry = report.changelog_entry();
+    let heading = format!("## {}", report.head_version);
+    let (title, mut rest) = match changelog.find("\n## ") {
+        Some(at) => (&changelog[..=at], &changelog[at + 1..]),
+        None if changelog.trim().is_empty() => ("# Changelog\n\n", ""),
+        None => (changelog, ""),
+    };
+    if rest.starts_with(&format!("{heading}\n")) {
+        rest = rest[heading.len()..]
+            .find("\n## ")
+            .map_or("", |at| &rest[heading.len() + at + 1..]);
+    }
+    let mut out = title.to_owned();
+    if !out.ends_with("\n\n") {
+        out.push('\n');
+    }
+    out.push_str(entry.trim_end());
+    out.push_str("\n\n");
+    out.push_str(rest);
+    out
+}
+
+/// `bundle.json`: the bundle's version, what it holds per provider, and the SHA-256 of every file.
+fn manifest(version: &str, events: &Events, files: &[OutputFile]) -> Value {
+    let providers: serde_json::Map<String, Value> = PROVIDERS
+        .iter()
+        .map(|p| {
+            let provider_events = events.provider(p);
+            let mut entry = json!({
+                "events": provider_events.len(),
+                "catalog": format!("catalog/{p}.json"),
+                "asyncapi": format!("asyncapi/{p}.json"),
+                "reference": format!("reference/{p}/index.html"),
+            });
+            let api_versions: std::collections::BTreeSet<&str> = provider_events
+                .iter()
+                .filter_map(|e| e.api_version.as_deref())
+                .collect();
+            if !api_versions.is_empty() {
+                entry["api_versions"] = json!(api_versions);
+            }
+            ((*p).to_owned(), entry)
+        })
+        .collect();
+    let checksums: serde_json::Map<String, Value> = files
+        .iter()
+        .map(|f| {
+            let digest = Sha256::digest(f.contents.as_bytes());
+            (f.path.clone(), Value::String(hex::encode(digest)))
+        })
+        .collect();
+    json!({
+        "name": "proptech-events schemas",
+        "version": version,
+        "schema_base": proptech_catalog::ID_BASE,
+        "json_schema": "https://json-schema.org/draft/2020-12/schema",
+        "providers": providers,
+        "sha256": checksums,
+    })
+}

@@ -1,0 +1,317 @@
+//! The AsyncAPI 3.0 document of one provider (`asyncapi/<provider>.json`): the receiving
+//! endpoint, one message per event with its payload schema, headers and sample.
+//!
+//! Payload schemas are written as JSON Schema draft-07 (`schemaFormat:
+//! application/schema+json;version=draft-07`), the JSON Schema dialect AsyncAPI tools parse and
+//! validate, translated from the bundled 2020-12 schemas without loss for the keywords the schema
+//! set uses: a `$ref` beside other keywords becomes an `allOf` member (draft-07 ignores such
+//! siblings), each `$defs` entry moves to `components.schemas` (references in an AsyncAPI
+//! document resolve against the document, not the schema), and `format: uuid`, which draft-07 does
+//! not define, is kept and backed by the equivalent `pattern`. Every message links the canonical
+//! 2020-12 schema by its `$id`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::delivery::Delivery;
+use crate::events::Event;
+use crate::{Error, Events};
+
+/// What `format: uuid` (RFC 4122's hyphenated hex form) asserts, for draft-07 validators that do
+/// not know the format.
+pub const UUID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// The `schemaFormat` of every payload.
+pub const SCHEMA_FORMAT: &str = "application/schema+json;version=draft-07";
+
+/// The AsyncAPI document for `provider`.
+pub fn document(
+    provider: &str,
+    version: &str,
+    delivery: &Delivery,
+    events: &[&Event],
+    bundled: &BTreeMap<String, Value>,
+    all: &Events,
+) -> Result<Value, Error> {
+    let mut schemas: BTreeMap<String, Value> = BTreeMap::new();
+    let mut messages = Map::new();
+    let mut channel_messages = Map::new();
+    let mut operation_messages = Vec::new();
+    let vectors: Vec<_> = all.vectors(provider).collect();
+    for event in events {
+        let schema = bundled
+            .get(&event.schema_path)
+            .ok_or_else(|| Error::Schema {
+                path: event.schema_path.clone(),
+                message: "not in the bundle".to_owned(),
+            })?;
+        if let Some(defs) = schema.get("$defs").and_then(Value::as_object) {
+            for (key, def) in defs {
+                let converted = to_draft07(def);
+                match schemas.get(key) {
+                    Some(existing) if *existing != converted => {
+                        return Err(Error::Schema {
+                            path: event.schema_path.clone(),
+                            message: format!(
+                                "bundled definition {key} differs from the one of another event"
+                            ),
+                        });
+                    }
+                    _ => {
+                        schemas.insert(key.clone(), converted);
+                    }
+                }
+            }
+        }
+        let key = event.event_type.clone();
+        if schemas.contains_key(&key) {
+            return Err(Error::Schema {
+                path: event.schema_path.clone(),
+                message: format!("payload key {key} collides with a bundled definition"),
+            });
+        }
+        schemas.insert(key.clone(), to_draft07(schema));
+        messages.insert(key.clone(), message(event, delivery, &vectors));
+        channel_messages.insert(
+            key.clone(),
+            json!({ "$ref": format!("#/components/messages/{}", pointer_escape(&key)) }),
+        );
+        operation_messages.push(
+            json!({ "$ref": format!("#/channels/deliveries/messages/{}", pointer_escape(&key)) }),
+        );
+    }
+
+    let mut components = json!({
+        "schemas": schemas,
+        "messages": messages,
+    });
+    if !delivery.header.is_empty() {
+        components["messageTraits"] = json!({ "delivery": { "headers": headers(delivery) } });
+    }
+
+    let name = &delivery.name;
+    Ok(json!({
+        "asyncapi": "3.0.0",
+        "id": format!("urn:proptech-events:{provider}"),
+        "info": {
+            "title": format!("{name} webhooks"),
+            "version": version,
+            "description": format!(
+                "The webhook deliveries {name} sends to a receiving endpoint: {} event types. \
+                 Payload schemas are draft-07 translations of the canonical JSON Schema 2020-12 \
+                 documents each message links.\n\n## Verification\n\n{}\n\nSource: {}\n\n\
+                 ## Retries\n\n{}\n\nSource: {}",
+                events.len(),
+                delivery.verification.trim(),
+                delivery.verification_source,
+                delivery.retries.trim(),
+                delivery.retries_source,
+            ),
+            "tags": [{ "name": provider }],
+        },
+        "defaultContentType": delivery.content_type,
+        "servers": {
+            "receiver": {
+                "host": "receiver.example.com",
+                "protocol": "https",
+                "description": format!(
+                    "Your endpoint: {name} sends each delivery as an HTTP {} to the URL you \
+                     register. The host and path here stand in for yours.",
+                    delivery.method
+                ),
+            }
+        },
+        "channels": {
+            "deliveries": {
+                "address": format!("/webhooks/{provider}"),
+                "title": format!("{name} deliveries"),
+                "description": format!(
+                    "One HTTP {} per event. The event type is in the body's `{}`; \
+                     dedupe on `{}`.",
+                    delivery.method, delivery.type_field, delivery.id_field
+                ),
+                "messages": channel_messages,
+                "bindings": { "http": { "bindingVersion": "0.3.0" } },
+            }
+        },
+        "operations": {
+            "receiveDelivery": {
+                "action": "receive",
+                "channel": { "$ref": "#/channels/deliveries" },
+                "title": format!("Receive a {name} delivery"),
+                "description": delivery.verification.trim(),
+                "messages": operation_messages,
+                "bindings": { "http": { "method": delivery.method, "bindingVersion": "0.3.0" } },
+            }
+        },
+        "components": components,
+    }))
+}
+
+/// The headers every delivery of the provider carries, as a schema.
+fn headers(delivery: &Delivery) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for header in &delivery.header {
+        let mut schema = json!({
+            "type": "string",
+            "description": format!("{} (source: {})", header.description, header.source),
+        });
+        if let Some(pattern) = &header.pattern {
+            schema["pattern"] = json!(pattern);
+        }
+        properties.insert(header.name.clone(), schema);
+        if header.required {
+            required.push(header.name.clone());
+        }
+    }
+    json!({ "type": "object", "required": required, "properties": properties })
+}
+
+fn message(event: &Event, delivery: &Delivery, vectors: &[&crate::events::Vector]) -> Value {
+    let mut description = event.description.clone();
+    if let Some(when) = &event.emitted_when {
+        description.push_str(&format!("\n\nEmitted when: {when}"));
+    }
+    description.push_str(&format!(
+        "\n\nDocumentation status: {}.",
+        event.documentation_status
+    ));
+    let mut message = json!({
+        "name": event.event_type,
+        "title": event.title,
+        "summary": event.description,
+        "description": description,
+        "contentType": delivery.content_type,
+        "tags": [{ "name": event.category }],
+        "externalDocs": {
+            "description": "The canonical JSON Schema (draft 2020-12)",
+            "url": event.id,
+        },
+        "payload": {
+            "schemaFormat": SCHEMA_FORMAT,
+            "schema": { "$ref": format!("#/components/schemas/{}", pointer_escape(&event.event_type)) },
+        },
+        "x-documentation-status": event.documentation_status,
+    });
+    if !delivery.header.is_empty() {
+        message["traits"] = json!([{ "$ref": "#/components/messageTraits/delivery" }]);
+    }
+    if let Some(api_version) = &event.api_version {
+        message["x-api-version"] = json!(api_version);
+    }
+    let mut examples = Vec::new();
+    if let Some(sample) = &event.sample {
+        examples.push(json!({
+            "name": "documented-sample",
+            "summary": format!("The sample the docs print ({})", sample.source),
+            "payload": sample.value,
+        }));
+    }
+    for vector in vectors.iter().filter(|v| v.event_type == event.event_type) {
+        let mut headers = Map::new();
+        for header in &delivery.header {
+            let value = match header.carries.as_deref() {
+                Some("signature") => json!(vector.vector.signature),
+                Some("timestamp") => json!(vector.vector.timestamp.to_string()),
+                Some("id") => json!(vector.vector.event_id),
+                _ => continue,
+            };
+            headers.insert(header.name.clone(), value);
+        }
+        if let Ok(payload) = serde_json::from_str::<Value>(&vector.body) {
+            examples.push(json!({
+                "name": "signature-test-vector",
+                "summary": format!(
+                    "The documented signature test vector (secret `{}`): these headers sign the \
+                     payload serialised exactly as the reference page shows it",
+                    vector.vector.secret
+                ),
+                "headers": headers,
+                "payload": payload,
+            }));
+        }
+    }
+    if !examples.is_empty() {
+        message["examples"] = json!(examples);
+    }
+    message
+}
+
+/// Escapes a JSON Pointer reference token (`~` and `/`).
+fn pointer_escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Translates a bundled 2020-12 schema to draft-07 with its references into
+/// `#/components/schemas/`.
+pub fn to_draft07(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            let mut reference = None;
+            for (key, child) in map {
+                match key.as_str() {
+                    "$schema" | "$id" | "$defs" => {}
+                    "$ref" => {
+                        reference = child.as_str().map(|r| {
+                            let key = r.strip_prefix("#/$defs/").unwrap_or(r);
+                            format!("#/components/schemas/{key}")
+                        });
+                    }
+                    // Instance data and annotations, not subschemas.
+                    "examples" | "const" | "enum" | "default" | "required" => {
+                        out.insert(key.clone(), child.clone());
+                    }
+                    k if k.starts_with("x-") => {
+                        out.insert(key.clone(), child.clone());
+                    }
+                    "properties" | "patternProperties" => {
+                        let converted: Map<String, Value> = child
+                            .as_object()
+                            .map(|props| {
+                                props
+                                    .iter()
+                                    .map(|(name, s)| (name.clone(), to_draft07(s)))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        out.insert(key.clone(), Value::Object(converted));
+                    }
+                    _ => {
+                        out.insert(key.clone(), to_draft07(child));
+                    }
+                }
+            }
+            if out.get("format").and_then(Value::as_str) == Some("uuid") {
+                let uuid = json!({ "pattern": UUID_PATTERN });
+                if out.contains_key("pattern") {
+                    match out.get_mut("allOf") {
+                        Some(Value::Array(all_of)) => all_of.push(uuid),
+                        _ => {
+                            out.insert("allOf".to_owned(), json!([uuid]));
+                        }
+                    }
+                } else {
+                    out.insert("pattern".to_owned(), json!(UUID_PATTERN));
+                }
+            }
+            match reference {
+                None => Value::Object(out),
+                Some(reference) if out.is_empty() => json!({ "$ref": reference }),
+                Some(reference) => {
+                    let mut all_of = vec![json!({ "$ref": reference })];
+                    if let Some(Value::Array(existing)) = out.remove("allOf") {
+                        all_of.extend(existing);
+                    }
+                    out.insert("allOf".to_owned(), Value::Array(all_of));
+                    Value::Object(out)
+                }
+            }
+        }
+        Value::Array(items) => Value::Array(items.iter().map(to_draft07).collect()),
+        other => other.clone(),
+    }
+}

@@ -1,0 +1,438 @@
+//! The events of the schema set as the publications present them: annotations, sample, and the
+//! field tables of the envelope and the data block, read off the bundled schemas.
+
+use std::collections::BTreeSet;
+
+use proptech_catalog::{PROVIDERS, SchemaSet, SignatureVector};
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// How deep field tables descend into nested objects and arrays.
+const MAX_DEPTH: usize = 8;
+
+/// One event, with everything the catalog, AsyncAPI document and reference page show of it.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The provider.
+    pub provider: String,
+    /// The event type exactly as the provider sends it.
+    pub event_type: String,
+    /// The catalog category.
+    pub category: String,
+    /// The schema's title.
+    pub title: String,
+    /// What the event means, from the docs.
+    pub description: String,
+    /// How completely the docs describe the payload: `complete`, `partial` or `undocumented`.
+    pub documentation_status: String,
+    /// The provider's own payload version, where it has one (Valara's `api_version`).
+    pub api_version: Option<String>,
+    /// When the provider emits it, where the docs say.
+    pub emitted_when: Option<String>,
+    /// The pages the schema was written from.
+    pub sources: Vec<String>,
+    /// The schema's path under `schemas/`.
+    pub schema_path: String,
+    /// The schema's `$id`.
+    pub id: String,
+    /// The documented sample, if the docs print one.
+    pub sample: Option<Sample>,
+    /// The envelope's fields (for Lavanda, which has none, the event's `id` and `type`).
+    pub envelope_fields: Vec<Field>,
+    /// The fields of the event-specific data block.
+    pub data_fields: Vec<Field>,
+    /// Whether the data block admits properties the docs do not list.
+    pub data_open: bool,
+}
+
+/// A documented sample payload.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    /// The payload (as corrected by the errata, the same value as the schema's `examples`).
+    pub value: Value,
+    /// Where the docs print it: the page and section.
+    pub source: String,
+    /// The errata that concern the printed sample: (id, how the schema resolves it).
+    pub errata: Vec<(String, String)>,
+}
+
+/// One row of a field table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// The field's path from the table's object: `a`, `a.b`, `a[].b`.
+    pub path: String,
+    /// Its type, in words: `string (date-time)`, `one of "a", "b"`, `array of integer`.
+    pub ty: String,
+    /// Whether its parent object requires it.
+    pub required: bool,
+    /// What it is, from the docs.
+    pub description: String,
+}
+
+/// Every event of the schema set, in catalog order, plus the provider-wide facts the pages need.
+#[derive(Debug, Clone)]
+pub struct Events {
+    events: Vec<Event>,
+    vectors: Vec<(String, Vector)>,
+}
+
+/// A documented signature test vector, with the exact body bytes it signs.
+#[derive(Debug, Clone)]
+pub struct Vector {
+    /// The secret, timestamp, event id and signature the docs print.
+    pub vector: SignatureVector,
+    /// The event type of the signed sample.
+    pub event_type: String,
+    /// The exact bytes of the signed body.
+    pub body: String,
+}
+
+impl Events {
+    /// Reads every event of `set`, ordered by provider, then as the provider's catalog lists them.
+    pub fn load(set: &SchemaSet) -> Result<Self, Error> {
+        let catalogs = set.catalogs()?;
+        let fixtures = set.fixtures()?;
+        let errata = set.errata()?;
+        let mut events = Vec::new();
+        for provider in PROVIDERS {
+            let catalog = catalogs.get(provider).ok_or_else(|| Error::Schema {
+                path: "catalog.toml".to_owned(),
+                message: format!("no catalog for {provider}"),
+            })?;
+            for (category, event_type) in catalog.events() {
+                let schema = set
+                    .event(provider, event_type)
+                    .ok_or_else(|| Error::Schema {
+                        path: format!("{provider}/events/{event_type}.json"),
+                        message: "the catalog names this event but it has no schema".to_owned(),
+                    })?;
+                let path = schema.doc.path.clone();
+                let bundled = proptech_codegen::bundle::bundle(set, &path)?;
+                let sample = schema
+                    .doc
+                    .value
+                    .get("examples")
+                    .and_then(Value::as_array)
+                    .and_then(|e| e.first())
+                    .map(|value| {
+                        let fixture = fixtures.iter().find(|f| f.schema == path);
+                        Sample {
+                            value: value.clone(),
+                            source: fixture
+                                .map(|f| format!("{}, section “{}”", f.document, f.section))
+                                .unwrap_or_default(),
+                            errata: fixture
+                                .map(|f| {
+                                    errata
+                                        .for_fixture(&f.key())
+                                        .map(|e| (e.id.clone(), e.resolution.clone()))
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                        }
+                    });
+                let (envelope_fields, data_fields, data_open) = field_tables(&bundled);
+                let text = |k: &str| schema.doc.str(k).map(str::to_owned);
+                events.push(Event {
+                    provider: provider.to_owned(),
+                    event_type: event_type.to_owned(),
+                    category: category.to_owned(),
+                    title: text("title").unwrap_or_default(),
+                    description: text("description").unwrap_or_default(),
+                    documentation_status: text("x-documentation-status").unwrap_or_default(),
+                    api_version: text("x-api-version"),
+                    emitted_when: text("x-emitted-when"),
+                    sources: schema
+                        .doc
+                        .value
+                        .get("x-source")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    id: schema.doc.expected_id(),
+                    schema_path: path,
+                    sample,
+                    envelope_fields,
+                    data_fields,
+                    data_open,
+                });
+            }
+        }
+        let mut vectors = Vec::new();
+        for fixture in &fixtures {
+            if let Some(vector) = &fixture.vector {
+                let body = std::fs::read_to_string(&fixture.path).map_err(|e| Error::Schema {
+                    path: fixture.key(),
+                    message: e.to_string(),
+                })?;
+                let event_type = set
+                    .get(&fixture.schema)
+                    .and_then(|d| d.event())
+                    .map(|e| e.event_type.to_owned())
+                    .unwrap_or_default();
+                vectors.push((
+                    fixture.provider.clone(),
+                    Vector {
+                        vector: vector.clone(),
+                        event_type,
+                        body,
+                    },
+                ));
+            }
+        }
+        Ok(Self { events, vectors })
+    }
+
+    /// Every event, in order.
+    pub fn all(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The events of one provider, in its catalog's order.
+    pub fn provider(&self, provider: &str) -> Vec<&Event> {
+        self.events
+            .iter()
+            .filter(|e| e.provider == provider)
+            .collect()
+    }
+
+    /// The documented signature test vectors of one provider.
+    pub fn vectors(&self, provider: &str) -> impl Iterator<Item = &Vector> {
+        let provider = provider.to_owned();
+        self.vectors
+            .iter()
+            .filter(move |(p, _)| *p == provider)
+            .map(|(_, v)| v)
+    }
+}
+
+/// The envelope's field table, the data block's, and whether the data block is open.
+///
+/// An event schema that references an envelope has its data block under `data`; one that does not
+/// (Lavanda) is a flat object whose `id` and `type` play the envelope's part.
+fn field_tables(bundled: &Value) -> (Vec<Field>, Vec<Field>, bool) {
+    let root = effective(bundled, bundled, 0);
+    let has_envelope = bundled.get("$ref").is_some();
+    let required = required_set(&root);
+    let mut envelope = Vec::new();
+    let mut data = Vec::new();
+    let mut data_open = true;
+    let Some(props) = root.get("properties").and_then(Value::as_object) else {
+        return (envelope, data, data_open);
+    };
+    for (name, schema) in props {
+        let is_required = required.contains(name.as_str());
+        let in_envelope = if has_envelope {
+            name != "data"
+        } else {
+            name == "id" || name == "type"
+        };
+        if in_envelope {
+            envelope.push(field(bundled, name.clone(), schema, is_required));
+        } else if has_envelope {
+            let block = effective(bundled, schema, 0);
+            data_open = is_open(&block);
+            flatten(bundled, &block, "", &mut data, 0);
+        } else {
+            flatten_property(bundled, name, schema, is_required, &mut data, 0);
+        }
+    }
+    if !has_envelope {
+        data_open = is_open(&root);
+    }
+    (envelope, data, data_open)
+}
+
+fn is_open(schema: &Value) -> bool {
+    !matches!(schema.get("additionalProperties"), Some(Value::Bool(false)))
+}
+
+fn field(doc: &Value, path: String, schema: &Value, required: bool) -> Field {
+    let resolved = effective(doc, schema, 0);
+    Field {
+        path,
+        ty: type_label(doc, &resolved, 0),
+        required,
+        description: description(schema, &resolved),
+    }
+}
+
+/// The description at the property (which may override its `$ref` target's), else the target's.
+fn description(schema: &Value, resolved: &Value) -> String {
+    schema
+        .get("description")
+        .or_else(|| resolved.get("description"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Adds a row for every property of `object`, and rows for their nested fields.
+fn flatten(doc: &Value, object: &Value, prefix: &str, out: &mut Vec<Field>, depth: usize) {
+    let required = required_set(object);
+    if let Some(props) = object.get("properties").and_then(Value::as_object) {
+        for (name, schema) in props {
+            let path = format!("{prefix}{name}");
+            flatten_property(
+                doc,
+                &path,
+                schema,
+                required.contains(name.as_str()),
+                out,
+                depth,
+            );
+        }
+    }
+}
+
+fn flatten_property(
+    doc: &Value,
+    path: &str,
+    schema: &Value,
+    required: bool,
+    out: &mut Vec<Field>,
+    depth: usize,
+) {
+    out.push(field(doc, path.to_owned(), schema, required));
+    if depth >= MAX_DEPTH {
+        return;
+    }
+    let resolved = effective(doc, schema, 0);
+    if resolved.get("properties").is_some() {
+        flatten(doc, &resolved, &format!("{path}."), out, depth + 1);
+    } else if let Some(items) = resolved.get("items") {
+        let items = effective(doc, items, 0);
+        if items.get("properties").is_some() {
+            flatten(doc, &items, &format!("{path}[]."), out, depth + 1);
+        }
+    }
+}
+
+fn required_set(schema: &Value) -> BTreeSet<&str> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// `schema` with its `$ref` (a local `#/…` pointer into `doc`) merged in: the referencing
+/// object's keywords win, `properties` are merged and `required` lists joined, as the 2020-12
+/// meaning of a `$ref` beside other keywords (both apply) implies for the shapes the schema set
+/// uses.
+pub fn effective(doc: &Value, schema: &Value, depth: usize) -> Value {
+    let Some(Value::String(reference)) = schema.get("$ref") else {
+        return schema.clone();
+    };
+    let target = reference
+        .strip_prefix('#')
+        .and_then(|pointer| doc.pointer(pointer));
+    let Some(target) = target else {
+        return schema.clone();
+    };
+    if depth >= MAX_DEPTH {
+        return schema.clone();
+    }
+    let mut merged: Map<String, Value> = effective(doc, target, depth + 1)
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let Some(own) = schema.as_object() else {
+        return Value::Object(merged);
+    };
+    for (key, value) in own {
+        match (key.as_str(), merged.get_mut(key)) {
+            ("$ref", _) => {}
+            ("properties", Some(Value::Object(base))) => {
+                if let Value::Object(extra) = value {
+                    for (k, v) in extra {
+                        base.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            ("required", Some(Value::Array(base))) => {
+                if let Value::Array(extra) = value {
+                    for v in extra {
+                        if !base.contains(v) {
+                            base.push(v.clone());
+                        }
+                    }
+                }
+            }
+            _ => {
+                merged.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Value::Object(merged)
+}
+
+/// A schema's type in words, for a field table.
+pub fn type_label(doc: &Value, schema: &Value, depth: usize) -> String {
+    let schema = effective(doc, schema, 0);
+    if let Some(value) = schema.get("const") {
+        return format!("always `{value}`");
+    }
+    if let Some(Value::Array(values)) = schema.get("enum") {
+        let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+        return format!("one of {}", values.join(", "));
+    }
+    if let Some(Value::Array(options)) = schema.get("anyOf").or_else(|| schema.get("oneOf")) {
+        if depth < MAX_DEPTH {
+            let labels: Vec<String> = options
+                .iter()
+                .map(|o| type_label(doc, o, depth + 1))
+                .collect();
+            return labels.join(" or ");
+        }
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if types.is_empty() {
+        return "any".to_owned();
+    }
+    let labels: Vec<String> = types
+        .iter()
+        .map(|t| match *t {
+            "array" => {
+                let items = schema
+                    .get("items")
+                    .filter(|_| depth < MAX_DEPTH)
+                    .map(|i| type_label(doc, i, depth + 1))
+                    .unwrap_or_else(|| "any".to_owned());
+                format!("array of {items}")
+            }
+            "string" => {
+                let mut label = "string".to_owned();
+                if let Some(format) = schema.get("format").and_then(Value::as_str) {
+                    label.push_str(&format!(" ({format})"));
+                }
+                if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
+                    label.push_str(&format!(" matching `{pattern}`"));
+                }
+                label
+            }
+            "integer" | "number" => {
+                let mut label = (*t).to_owned();
+                if let Some(min) = schema.get("minimum") {
+                    label.push_str(&format!(" ≥ {min}"));
+                }
+                if let Some(max) = schema.get("maximum") {
+                    label.push_str(&format!(" ≤ {max}"));
+                }
+                label
+            }
+            other => other.to_owned(),
+        })
+        .collect();
+    labels.join(" or ")
+}

@@ -1,0 +1,352 @@
+//! The partner bundle (`cargo xtask publish`): deterministic, self-contained, and saying the same
+//! thing as the schema set in every form it takes (bundled schemas, AsyncAPI payloads, catalogs,
+//! reference pages).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use proptech_conformance::{NegativeCorpus, schema_set, tests_dir, valid_instance, violations};
+use proptech_publish::OutputFile;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn bundle() -> &'static BTreeMap<String, OutputFile> {
+    static B: OnceLock<BTreeMap<String, OutputFile>> = OnceLock::new();
+    B.get_or_init(|| {
+        proptech_publish::publish(schema_set(), VERSION)
+            .expect("the bundle publishes")
+            .into_iter()
+            .map(|f| (f.path.clone(), f))
+            .collect()
+    })
+}
+
+fn json_file(path: &str) -> Value {
+    let file = bundle()
+        .get(path)
+        .unwrap_or_else(|| panic!("{path} is not in the bundle"));
+    serde_json::from_str(&file.contents).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Every instance the suite knows for the schema at `path`: the valid one, the documented samples
+/// as printed, and every negative case.
+///
+/// An envelope has no instance of its own: every instance of its provider's events is one.
+fn instances(path: &str) -> Vec<(String, Value)> {
+    let set = schema_set();
+    if let Some(provider) = path.strip_suffix("/envelope.json") {
+        return set
+            .events()
+            .filter(|e| e.provider == provider)
+            .flat_map(|e| instances(&e.doc.path))
+            .collect();
+    }
+    let mut out = vec![("valid instance".to_owned(), valid_instance(path))];
+    for fixture in set.fixtures().expect("fixtures load") {
+        if fixture.schema == path {
+            let value = proptech_catalog::read_json(&fixture.path).expect("fixture reads");
+            out.push((format!("fixture {}", fixture.key()), value));
+        }
+    }
+    let (provider, rest) = path.split_once('/').expect("provider/path");
+    let text = std::fs::read_to_string(tests_dir().join(format!("negative/{provider}.toml")))
+        .expect("negative corpus reads");
+    let corpus: NegativeCorpus = toml::from_str(&text).expect("negative corpus parses");
+    for case in corpus.case.iter().filter(|c| c.schema == rest) {
+        out.push((
+            format!("negative case {:?}", case.what),
+            case.payload(provider).expect("negative case applies"),
+        ));
+    }
+    out
+}
+
+/// The instance paths at which `errors` reject an instance.
+fn paths(errors: impl Iterator<Item = String>) -> BTreeSet<String> {
+    errors.collect()
+}
+
+#[test]
+fn publishing_twice_gives_the_same_bytes() {
+    let again = proptech_publish::publish(schema_set(), VERSION).expect("publishes");
+    let first: Vec<&OutputFile> = bundle().values().collect();
+    let again: Vec<&OutputFile> = again.iter().collect::<Vec<_>>();
+    assert_eq!(first.len(), again.len());
+    let again_by_path: BTreeMap<&str, &OutputFile> =
+        again.iter().map(|f| (f.path.as_str(), *f)).collect();
+    for file in first {
+        assert_eq!(
+            Some(&file),
+            again_by_path.get(file.path.as_str()),
+            "{} differs between two runs",
+            file.path
+        );
+    }
+}
+
+#[test]
+fn the_manifest_carries_the_version_and_a_checksum_of_every_file() {
+    let manifest = json_file("bundle.json");
+    assert_eq!(manifest["version"], VERSION);
+    let sums = manifest["sha256"].as_object().expect("sha256 map");
+    let files: BTreeSet<&str> = bundle()
+        .keys()
+        .map(String::as_str)
+        .filter(|p| *p != "bundle.json")
+        .collect();
+    let listed: BTreeSet<&str> = sums.keys().map(String::as_str).collect();
+    assert_eq!(
+        files, listed,
+        "the manifest lists exactly the bundle's files"
+    );
+    for (path, sum) in sums {
+        let digest = hex::encode(Sha256::digest(bundle()[path].contents.as_bytes()));
+        assert_eq!(sum.as_str(), Some(digest.as_str()), "checksum of {path}");
+    }
+    assert_eq!(
+        manifest["providers"]["valara"]["api_versions"],
+        json!(["2026-04-17"])
+    );
+    assert!(
+        manifest["providers"]["repull"]
+            .get("api_versions")
+            .is_none()
+    );
+}
+
+#[test]
+fn bundled_schemas_are_self_contained_and_judge_like_the_schema_set() {
+    let set = schema_set();
+    let mut checked = 0;
+    for doc in proptech_publish::published_schemas(set) {
+        let bundled = json_file(&format!("schemas/{}", doc.path));
+        assert_eq!(
+            bundled["$id"], doc.value["$id"],
+            "{} keeps its $id",
+            doc.path
+        );
+        let text = bundled.to_string();
+        assert!(
+            !text.contains("\"$ref\":\"../") && !text.contains("\"$ref\":\"https:"),
+            "{} still references another file",
+            doc.path
+        );
+        // Compiled alone: no retriever, so a reference outside the document fails to compile.
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&bundled)
+            .unwrap_or_else(|e| panic!("{} does not compile alone: {e}", doc.path));
+        for (what, instance) in instances(&doc.path) {
+            let expected = paths(
+                violations(&doc.path, &instance)
+                    .into_iter()
+                    .map(|v| format!("{} {}", v.instance_path, v.keyword)),
+            );
+            let actual = paths(
+                validator
+                    .iter_errors(&instance)
+                    .map(|e| format!("{} {}", e.instance_path(), e.kind().keyword())),
+            );
+            assert_eq!(expected, actual, "{}: {what}", doc.path);
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "only {checked} instances were checked");
+}
+
+#[test]
+fn asyncapi_payloads_judge_like_the_schema_set() {
+    let set = schema_set();
+    let mut checked = 0;
+    for event in set.events() {
+        let document = json_file(&format!("asyncapi/{}.json", event.provider));
+        assert_eq!(document["asyncapi"], "3.0.0");
+        assert_eq!(document["info"]["version"], VERSION);
+        let message = &document["components"]["messages"][event.event_type];
+        assert_eq!(message["name"], event.event_type);
+        assert_eq!(
+            message["payload"]["schemaFormat"],
+            proptech_publish::asyncapi::SCHEMA_FORMAT
+        );
+        // The payload, resolved against the whole document as AsyncAPI tools resolve it.
+        let reference = message["payload"]["schema"]["$ref"]
+            .as_str()
+            .expect("payload references components.schemas");
+        let mut root = document.clone();
+        root["$schema"] = json!("http://json-schema.org/draft-07/schema#");
+        root["$ref"] = json!(reference);
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .should_validate_formats(true)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("{}: payload does not compile: {e}", event.event_type));
+        for (what, instance) in instances(&event.doc.path) {
+            let expected: BTreeSet<String> = violations(&event.doc.path, &instance)
+                .into_iter()
+                .map(|v| v.instance_path)
+                .collect();
+            let actual: BTreeSet<String> = validator
+                .iter_errors(&instance)
+                .map(|e| e.instance_path().to_string())
+                .collect();
+            assert_eq!(
+                expected.is_empty(),
+                actual.is_empty(),
+                "{}: {what}: 2020-12 says {expected:?}, the AsyncAPI payload says {actual:?}",
+                event.doc.path
+            );
+            assert_eq!(expected, actual, "{}: {what}", event.doc.path);
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "only {checked} instances were checked");
+}
+
+#[test]
+fn asyncapi_documents_carry_the_delivery_contract() {
+    let valara = json_file("asyncapi/valara.json");
+    let headers = &valara["components"]["messageTraits"]["delivery"]["headers"];
+    assert_eq!(
+        headers["required"],
+        json!([
+            "X-Webhook-Signature",
+            "X-Webhook-Timestamp",
+            "X-Webhook-Event-Id"
+        ])
+    );
+    // The test vector rides along as an example of the event it was printed for.
+    let examples = valara["components"]["messages"]["listing.updated"]["examples"]
+        .as_array()
+        .expect("examples");
+    let vector = examples
+        .iter()
+        .find(|e| e["name"] == "signature-test-vector")
+        .expect("the test vector example");
+    assert_eq!(
+        vector["headers"]["X-Webhook-Signature"],
+        "sha256=4f35d1f6e790fd669a03753a27e8e3bb0a1cb152254e76c307721a12d080dd48"
+    );
+    assert_eq!(vector["headers"]["X-Webhook-Timestamp"], "1745339401");
+    assert_eq!(
+        valara["components"]["messages"]["listing.updated"]["x-api-version"],
+        "2026-04-17"
+    );
+    let everreal = json_file("asyncapi/everreal.json");
+    assert!(
+        everreal["components"].get("messageTraits").is_none(),
+        "EverReal documents no headers, so its messages carry none"
+    );
+    for provider in proptech_catalog::PROVIDERS {
+        let document = json_file(&format!("asyncapi/{provider}.json"));
+        let messages = document["components"]["messages"]
+            .as_object()
+            .expect("messages");
+        let channel = document["channels"]["deliveries"]["messages"]
+            .as_object()
+            .expect("channel messages");
+        let operation = document["operations"]["receiveDelivery"]["messages"]
+            .as_array()
+            .expect("operation messages");
+        assert_eq!(messages.len(), set_count(provider), "{provider}");
+        assert_eq!(channel.len(), messages.len(), "{provider}");
+        assert_eq!(operation.len(), messages.len(), "{provider}");
+    }
+}
+
+fn set_count(provider: &str) -> usize {
+    schema_set()
+        .events()
+        .filter(|e| e.provider == provider)
+        .count()
+}
+
+#[test]
+fn catalogs_list_every_event_with_its_schema_page_and_sample() {
+    let set = schema_set();
+    let catalogs = set.catalogs().expect("catalog.toml");
+    for (provider, catalog) in &catalogs {
+        let published = json_file(&format!("catalog/{provider}.json"));
+        assert_eq!(published["bundle_version"], VERSION);
+        let entries = published["events"].as_array().expect("events");
+        let listed: Vec<&str> = entries
+            .iter()
+            .filter_map(|e| e["event_type"].as_str())
+            .collect();
+        let documented: Vec<&str> = catalog.events().map(|(_, t)| t).collect();
+        assert_eq!(
+            listed, documented,
+            "{provider}: the catalog's events, in its order"
+        );
+        for entry in entries {
+            let event_type = entry["event_type"].as_str().expect("event_type");
+            let schema = set.event(provider, event_type).expect("schema");
+            assert_eq!(entry["category"], schema.doc.value["x-category"]);
+            assert_eq!(entry["description"], schema.doc.value["description"]);
+            assert_eq!(
+                entry["documentation_status"],
+                schema.doc.value["x-documentation-status"]
+            );
+            assert_eq!(entry["schema"], schema.doc.value["$id"]);
+            for key in ["schema_path", "page"] {
+                let path = entry[key].as_str().expect("a path");
+                assert!(bundle().contains_key(path), "{event_type}: {key} {path}");
+            }
+            let sample = schema.doc.value.get("examples").and_then(|e| e.get(0));
+            assert_eq!(entry["sample"], sample.cloned().unwrap_or(Value::Null));
+        }
+    }
+}
+
+#[test]
+fn every_event_has_a_markdown_and_an_html_page_showing_its_fields() {
+    let events = proptech_publish::Events::load(schema_set()).expect("events load");
+    assert_eq!(events.all().len(), 90);
+    for event in events.all() {
+        let stem = format!("reference/{}/{}", event.provider, event.event_type);
+        let md = &bundle()[&format!("{stem}.md")].contents;
+        let html = &bundle()[&format!("{stem}.html")].contents;
+        for field in event.envelope_fields.iter().chain(&event.data_fields) {
+            let cell = format!("| `{}` |", field.path);
+            assert!(
+                md.contains(&cell),
+                "{stem}.md has no row for {}",
+                field.path
+            );
+            let code = format!("<code>{}</code>", field.path);
+            assert!(
+                html.contains(&code),
+                "{stem}.html has no row for {}",
+                field.path
+            );
+        }
+        for section in [
+            "## Envelope",
+            "## Data schema",
+            "## Sample payload",
+            "## Retry behaviour",
+            "## Verification",
+        ] {
+            assert!(md.contains(section), "{stem}.md has no {section}");
+        }
+        assert!(!html.contains(".md\""), "{stem}.html links a Markdown page");
+    }
+}
+
+#[test]
+fn reference_pages() {
+    insta::assert_snapshot!(
+        "valara_listing_updated",
+        bundle()["reference/valara/listing.updated.md"].contents
+    );
+    insta::assert_snapshot!(
+        "lavanda_booking_created",
+        bundle()["reference/lavanda/v1.booking.created.md"].contents
+    );
+    insta::assert_snapshot!(
+        "everreal_index",
+        bundle()["reference/everreal/index.md"].contents
+    );
+}
