@@ -331,6 +331,15 @@ impl fmt::Display for Violation {
     }
 }
 
+/// The member names a schema object's `required` lists (empty when it has none).
+pub fn required_of(schema: &Value) -> std::collections::BTreeSet<&str> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
 /// Every file below `dir`, sorted, so that everything built from the set is deterministic.
 pub fn walk(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();

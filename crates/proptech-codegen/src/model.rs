@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use proptech_catalog::SchemaSet;
+use proptech_catalog::{SchemaSet, required_of};
 use serde_json::Value;
 
 use crate::Error;
@@ -222,15 +222,6 @@ struct Builder<'a> {
 
 fn str_of<'v>(schema: &'v Value, key: &str) -> Option<&'v str> {
     schema.get(key).and_then(Value::as_str)
-}
-
-/// The members a schema's `required` lists.
-fn required_of(schema: &Value) -> BTreeSet<&str> {
-    schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
 }
 
 fn doc_of(schema: &Value) -> Option<String> {

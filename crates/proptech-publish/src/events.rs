@@ -1,9 +1,7 @@
 //! The events of the schema set as the publications present them: annotations, sample, and the
 //! field tables of the envelope and the data block, read off the bundled schemas.
 
-use std::collections::BTreeSet;
-
-use proptech_catalog::{PROVIDERS, SchemaSet, SignatureVector};
+use proptech_catalog::{PROVIDERS, SchemaSet, SignatureVector, required_of};
 use serde_json::{Map, Value};
 
 use crate::Error;
@@ -219,7 +217,7 @@ impl Events {
 fn field_tables(bundled: &Value) -> (Vec<Field>, Vec<Field>, bool) {
     let root = effective(bundled, bundled, 0);
     let has_envelope = bundled.get("$ref").is_some();
-    let required = required_set(&root);
+    let required = required_of(&root);
     let mut envelope = Vec::new();
     let mut data = Vec::new();
     let mut data_open = true;
@@ -275,7 +273,7 @@ fn description(schema: &Value, resolved: &Value) -> String {
 
 /// Adds a row for every property of `object`, and rows for their nested fields.
 fn flatten(doc: &Value, object: &Value, prefix: &str, out: &mut Vec<Field>, depth: usize) {
-    let required = required_set(object);
+    let required = required_of(object);
     if let Some(props) = object.get("properties").and_then(Value::as_object) {
         for (name, schema) in props {
             let path = format!("{prefix}{name}");
@@ -312,14 +310,6 @@ fn flatten_property(
             flatten(doc, &items, &format!("{path}[]."), out, depth + 1);
         }
     }
-}
-
-fn required_set(schema: &Value) -> BTreeSet<&str> {
-    schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
 }
 
 /// `schema` with its `$ref` (a local `#/…` pointer into `doc`) merged in: the referencing

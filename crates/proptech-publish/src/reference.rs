@@ -266,20 +266,24 @@ fn delivery_sections(md: &mut String, delivery: &Delivery) {
         }
         md.push('\n');
     }
-    let _ = writeln!(md, "## Retry behaviour\n");
-    let _ = writeln!(
-        md,
-        "{}\n\nSource: <{}>\n",
-        delivery.retries.trim(),
-        delivery.retries_source
-    );
-    let _ = writeln!(md, "## Verification\n");
-    let _ = writeln!(
-        md,
-        "{}\n\nSource: <{}>\n",
-        delivery.verification.trim(),
-        delivery.verification_source
-    );
+    for (heading, text, source) in [
+        (
+            "Retry behaviour",
+            &delivery.retries,
+            &delivery.retries_source,
+        ),
+        (
+            "Verification",
+            &delivery.verification,
+            &delivery.verification_source,
+        ),
+    ] {
+        let _ = writeln!(
+            md,
+            "## {heading}\n\n{}\n\nSource: <{source}>\n",
+            text.trim()
+        );
+    }
 }
 
 fn field_table(md: &mut String, fields: &[Field]) {
