@@ -204,9 +204,22 @@ fn message(event: &Event, delivery: &Delivery, vectors: &[&crate::events::Vector
     }
     let mut examples = Vec::new();
     if let Some(sample) = &event.sample {
+        let mut summary = format!("The sample the docs print ({})", sample.source);
+        if !sample.errata.is_empty() {
+            let ids: Vec<&str> = sample.errata.iter().map(|(id, _)| id.as_str()).collect();
+            let (noun, verb) = if ids.len() == 1 {
+                ("erratum", "resolves")
+            } else {
+                ("errata", "resolve")
+            };
+            summary.push_str(&format!(
+                ", corrected as {noun} {} {verb} it; the reference page says how",
+                ids.join(", ")
+            ));
+        }
         examples.push(json!({
             "name": "documented-sample",
-            "summary": format!("The sample the docs print ({})", sample.source),
+            "summary": summary,
             "payload": sample.value,
         }));
     }
