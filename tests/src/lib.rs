@@ -70,6 +70,24 @@ pub struct NegativeCorpus {
     pub case: Vec<NegativeCase>,
 }
 
+impl NegativeCorpus {
+    /// Reads a corpus file; a file that does not parse fails the test, naming it.
+    pub fn read(path: &Path) -> Self {
+        let text =
+            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// `provider`'s corpus, `tests/negative/<provider>.toml`.
+    pub fn of(provider: &str) -> Self {
+        Self::read(
+            &tests_dir()
+                .join("negative")
+                .join(format!("{provider}.toml")),
+        )
+    }
+}
+
 /// A hand-made invalid payload: a valid instance with one change, and where it must be rejected.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-use proptech_conformance::{NegativeCorpus, schema_set, tests_dir, valid_instance, violations};
+use proptech_conformance::{NegativeCorpus, schema_set, valid_instance, violations};
 use proptech_publish::OutputFile;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -51,10 +51,11 @@ fn instances(path: &str) -> Vec<(String, Value)> {
         }
     }
     let (provider, rest) = path.split_once('/').expect("provider/path");
-    let text = std::fs::read_to_string(tests_dir().join(format!("negative/{provider}.toml")))
-        .expect("negative corpus reads");
-    let corpus: NegativeCorpus = toml::from_str(&text).expect("negative corpus parses");
-    for case in corpus.case.iter().filter(|c| c.schema == rest) {
+    for case in NegativeCorpus::of(provider)
+        .case
+        .iter()
+        .filter(|c| c.schema == rest)
+    {
         out.push((
             format!("negative case {:?}", case.what),
             case.payload(provider).expect("negative case applies"),
@@ -63,27 +64,14 @@ fn instances(path: &str) -> Vec<(String, Value)> {
     out
 }
 
-/// The instance paths at which `errors` reject an instance.
-fn paths(errors: impl Iterator<Item = String>) -> BTreeSet<String> {
-    errors.collect()
-}
-
 #[test]
 fn publishing_twice_gives_the_same_bytes() {
-    let again = proptech_publish::publish(schema_set(), VERSION).expect("publishes");
-    let first: Vec<&OutputFile> = bundle().values().collect();
-    let again: Vec<&OutputFile> = again.iter().collect::<Vec<_>>();
-    assert_eq!(first.len(), again.len());
-    let again_by_path: BTreeMap<&str, &OutputFile> =
-        again.iter().map(|f| (f.path.as_str(), *f)).collect();
-    for file in first {
-        assert_eq!(
-            Some(&file),
-            again_by_path.get(file.path.as_str()),
-            "{} differs between two runs",
-            file.path
-        );
-    }
+    let again: BTreeMap<String, OutputFile> = proptech_publish::publish(schema_set(), VERSION)
+        .expect("publishes")
+        .into_iter()
+        .map(|f| (f.path.clone(), f))
+        .collect();
+    assert_eq!(bundle(), &again);
 }
 
 #[test]
@@ -140,16 +128,14 @@ fn bundled_schemas_are_self_contained_and_judge_like_the_schema_set() {
             .build(&bundled)
             .unwrap_or_else(|e| panic!("{} does not compile alone: {e}", doc.path));
         for (what, instance) in instances(&doc.path) {
-            let expected = paths(
-                violations(&doc.path, &instance)
-                    .into_iter()
-                    .map(|v| format!("{} {}", v.instance_path, v.keyword)),
-            );
-            let actual = paths(
-                validator
-                    .iter_errors(&instance)
-                    .map(|e| format!("{} {}", e.instance_path(), e.kind().keyword())),
-            );
+            let expected: BTreeSet<String> = violations(&doc.path, &instance)
+                .into_iter()
+                .map(|v| format!("{} {}", v.instance_path, v.keyword))
+                .collect();
+            let actual: BTreeSet<String> = validator
+                .iter_errors(&instance)
+                .map(|e| format!("{} {}", e.instance_path(), e.kind().keyword()))
+                .collect();
             assert_eq!(expected, actual, "{}: {what}", doc.path);
             checked += 1;
         }

@@ -6,9 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use proptech_catalog::{ExpectedError, PROVIDERS};
-use proptech_conformance::{
-    NegativeCorpus, render, schema_set, tests_dir, valid_instance, violations,
-};
+use proptech_conformance::{NegativeCorpus, render, schema_set, valid_instance, violations};
 use serde_json::Value;
 
 /// The name a fixture has in errata: `<provider>/<file>`.
@@ -236,9 +234,7 @@ fn negative_corpus() {
             .and_then(|f| f.to_str())
             .unwrap_or_default()
             .to_owned();
-        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
-        let corpus: NegativeCorpus =
-            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let corpus = NegativeCorpus::read(path);
         let mut report = String::new();
         for case in &corpus.case {
             let _ = writeln!(report, "{} — {}", case.schema, case.what);
@@ -269,11 +265,7 @@ fn negative_corpus() {
 fn every_schema_has_a_negative_case() {
     let mut covered = BTreeSet::new();
     for provider in PROVIDERS {
-        let path = tests_dir()
-            .join("negative")
-            .join(format!("{provider}.toml"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
-        let corpus: NegativeCorpus = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+        let corpus = NegativeCorpus::of(provider);
         covered.extend(
             corpus
                 .case

@@ -13,41 +13,10 @@ struct Node<'a> {
     schema: Value,
 }
 
-/// Follows `$ref`s (all local after bundling). A `$ref` with siblings means both apply: the target's
-/// `properties` and `required` are merged with the siblings', and a sibling wins on any other key.
+/// Follows `$ref`s (all local after bundling), merged with their siblings; a `$ref` that does not
+/// resolve fails the test.
 fn resolve(doc: &Value, schema: &Value) -> Value {
-    let Some(r) = schema.get("$ref").and_then(Value::as_str) else {
-        return schema.clone();
-    };
-    let pointer = r.strip_prefix('#').unwrap_or(r);
-    let target = doc
-        .pointer(pointer)
-        .unwrap_or_else(|| panic!("$ref {r} does not resolve"));
-    let mut merged = resolve(doc, target);
-    let (Some(out), Some(siblings)) = (merged.as_object_mut(), schema.as_object()) else {
-        return merged;
-    };
-    for (k, v) in siblings {
-        match (k.as_str(), out.get_mut(k)) {
-            ("$ref", _) => {}
-            ("properties", Some(Value::Object(base))) => {
-                for (name, prop) in v.as_object().into_iter().flatten() {
-                    base.insert(name.clone(), prop.clone());
-                }
-            }
-            ("required", Some(Value::Array(base))) => {
-                for name in v.as_array().into_iter().flatten() {
-                    if !base.contains(name) {
-                        base.push(name.clone());
-                    }
-                }
-            }
-            _ => {
-                out.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    merged
+    proptech_catalog::merge_local_ref(doc, schema).unwrap_or_else(|e| panic!("{e}"))
 }
 
 impl<'a> Node<'a> {

@@ -271,10 +271,7 @@ fn the_negative_corpus_is_rejected_by_the_typed_parse() {
     let mut report = String::new();
     let mut problems = Vec::new();
     for provider_name in PROVIDERS {
-        let text =
-            std::fs::read_to_string(tests_dir().join(format!("negative/{provider_name}.toml")))
-                .expect("corpus");
-        let corpus: NegativeCorpus = toml::from_str(&text).expect("corpus parses");
+        let corpus = NegativeCorpus::of(provider_name);
         for case in corpus
             .case
             .iter()

@@ -3,7 +3,7 @@
 //! a schema violation at the path the corpus names.
 
 use proptech_catalog::PROVIDERS;
-use proptech_conformance::{NegativeCorpus, schema_set, tests_dir, valid_instance};
+use proptech_conformance::{NegativeCorpus, schema_set, valid_instance};
 use proptech_events::receive::{
     EverrealReceiver, LavandaReceiver, Options, ReceiveError, RepullReceiver, ValaraReceiver,
     sign_lavanda, sign_repull, sign_valara,
@@ -115,9 +115,7 @@ fn read_before_the_schema(provider: &str) -> &'static [&'static str] {
 fn every_negative_case_is_refused_and_where_the_schema_applies_at_its_path() {
     let (mut at_path, mut earlier, mut unknown) = (0, 0, 0);
     for provider in PROVIDERS {
-        let text = std::fs::read_to_string(tests_dir().join(format!("negative/{provider}.toml")))
-            .expect("corpus");
-        let corpus: NegativeCorpus = toml::from_str(&text).expect("corpus parses");
+        let corpus = NegativeCorpus::of(provider);
         for case in corpus
             .case
             .iter()

@@ -331,6 +331,59 @@ impl fmt::Display for Violation {
     }
 }
 
+/// How many `$ref`s [`merge_local_ref`] follows in a chain before it gives up (a cycle).
+const MAX_REF_CHAIN: usize = 32;
+
+/// `schema` with its local `$ref` (a `#/…` pointer into `doc`, as in a bundled schema) followed
+/// and merged with its sibling keywords.
+///
+/// In 2020-12 a `$ref` beside other keywords means both apply. For the shapes the schema set uses
+/// that is: the target's `properties` and the siblings' are merged, their `required` lists joined,
+/// and a sibling wins on any other keyword. Fails, naming the reference, when a `$ref` does not
+/// resolve inside `doc` or a chain of them does not end.
+pub fn merge_local_ref(doc: &Value, schema: &Value) -> Result<Value, String> {
+    merge_ref_chain(doc, schema, 0)
+}
+
+fn merge_ref_chain(doc: &Value, schema: &Value, depth: usize) -> Result<Value, String> {
+    let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
+        return Ok(schema.clone());
+    };
+    if depth >= MAX_REF_CHAIN {
+        return Err(format!(
+            "$ref {reference}: more than {MAX_REF_CHAIN} references in a chain"
+        ));
+    }
+    let target = doc
+        .pointer(reference.strip_prefix('#').unwrap_or(reference))
+        .ok_or_else(|| format!("$ref {reference} does not resolve"))?;
+    let mut merged = merge_ref_chain(doc, target, depth + 1)?;
+    let (Some(out), Some(siblings)) = (merged.as_object_mut(), schema.as_object()) else {
+        return Ok(merged);
+    };
+    for (key, value) in siblings {
+        match (key.as_str(), out.get_mut(key)) {
+            ("$ref", _) => {}
+            ("properties", Some(Value::Object(base))) => {
+                for (name, prop) in value.as_object().into_iter().flatten() {
+                    base.insert(name.clone(), prop.clone());
+                }
+            }
+            ("required", Some(Value::Array(base))) => {
+                for name in value.as_array().into_iter().flatten() {
+                    if !base.contains(name) {
+                        base.push(name.clone());
+                    }
+                }
+            }
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Ok(merged)
+}
+
 /// The member names a schema object's `required` lists (empty when it has none).
 pub fn required_of(schema: &Value) -> std::collections::BTreeSet<&str> {
     schema

@@ -69,6 +69,26 @@ pub struct Field {
     pub nullable: bool,
 }
 
+impl Field {
+    /// The field for member `json` with schema `prop`: the Rust name is the member's in snake
+    /// case, except that the event type tag is always `event_type`.
+    fn new(json: &str, prop: &Value, ty: Ty, required: bool, nullable: bool) -> Self {
+        let rust = if matches!(ty, Ty::EventTypeTag) {
+            "event_type".into()
+        } else {
+            snake(json)
+        };
+        Self {
+            json: json.to_owned(),
+            rust,
+            doc: doc_of(prop),
+            ty,
+            required,
+            nullable,
+        }
+    }
+}
+
 /// A generated item.
 #[derive(Debug, Clone)]
 pub enum Item {
@@ -388,18 +408,13 @@ impl Builder<'_> {
             } else {
                 self.ty(origin, prop, &format!("{name}{}", pascal(json)))?
             };
-            fields.push(Field {
-                json: json.clone(),
-                rust: if is_tag {
-                    "event_type".into()
-                } else {
-                    snake(json)
-                },
-                doc: doc_of(prop),
+            fields.push(Field::new(
+                json,
+                prop,
                 ty,
-                required: required.contains(json.as_str()),
+                required.contains(json.as_str()),
                 nullable,
-            });
+            ));
         }
         // `anyOf: [{required: [a]}, {required: [b]}]`: at least one of a, b is present.
         let mut one_of_required = Vec::new();
@@ -481,18 +496,13 @@ pub fn provider_model(
                 } else {
                     b.ty(&path, prop, &format!("Envelope{}", pascal(json)))?
                 };
-                fields.push(Field {
-                    json: json.clone(),
-                    rust: if *json == type_field {
-                        "event_type".into()
-                    } else {
-                        snake(json)
-                    },
-                    doc: doc_of(prop),
+                fields.push(Field::new(
+                    json,
+                    prop,
                     ty,
-                    required: required.contains(json.as_str()),
+                    required.contains(json.as_str()),
                     nullable,
-                });
+                ));
             }
             Some(Item::Struct {
                 name: "Envelope".into(),

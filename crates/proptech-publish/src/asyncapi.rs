@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::Error;
 use crate::delivery::Delivery;
-use crate::events::Event;
-use crate::{Error, Events};
+use crate::events::{Event, Vector};
 
 /// What `format: uuid` (RFC 4122's hyphenated hex form) asserts, for draft-07 validators that do
 /// not know the format.
@@ -33,13 +33,12 @@ pub fn document(
     delivery: &Delivery,
     events: &[&Event],
     bundled: &BTreeMap<String, Value>,
-    all: &Events,
+    vectors: &[&Vector],
 ) -> Result<Value, Error> {
     let mut schemas: BTreeMap<String, Value> = BTreeMap::new();
     let mut messages = Map::new();
     let mut channel_messages = Map::new();
     let mut operation_messages = Vec::new();
-    let vectors: Vec<_> = all.vectors(provider).collect();
     for event in events {
         let schema = bundled
             .get(&event.schema_path)
@@ -73,7 +72,7 @@ pub fn document(
             });
         }
         schemas.insert(key.clone(), to_draft07(schema));
-        messages.insert(key.clone(), message(event, delivery, &vectors));
+        messages.insert(key.clone(), message(event, delivery, vectors));
         channel_messages.insert(
             key.clone(),
             json!({ "$ref": format!("#/components/messages/{}", pointer_escape(&key)) }),
@@ -170,7 +169,7 @@ fn headers(delivery: &Delivery) -> Value {
     json!({ "type": "object", "required": required, "properties": properties })
 }
 
-fn message(event: &Event, delivery: &Delivery, vectors: &[&crate::events::Vector]) -> Value {
+fn message(event: &Event, delivery: &Delivery, vectors: &[&Vector]) -> Value {
     let mut description = event.description.clone();
     if let Some(when) = &event.emitted_when {
         description.push_str(&format!("\n\nEmitted when: {when}"));
@@ -204,7 +203,10 @@ fn message(event: &Event, delivery: &Delivery, vectors: &[&crate::events::Vector
     }
     let mut examples = Vec::new();
     if let Some(sample) = &event.sample {
-        let mut summary = format!("The sample the docs print ({})", sample.source);
+        let mut summary = match &sample.source {
+            Some(source) => format!("The sample the docs print ({source})"),
+            None => "The sample the docs print".to_owned(),
+        };
         if !sample.errata.is_empty() {
             let ids: Vec<&str> = sample.errata.iter().map(|(id, _)| id.as_str()).collect();
             let (noun, verb) = if ids.len() == 1 {

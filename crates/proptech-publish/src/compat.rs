@@ -417,6 +417,11 @@ impl fmt::Display for Version {
     }
 }
 
+/// Checks that `version` is `MAJOR.MINOR.PATCH` as [`allows_breaking`] reads versions.
+pub fn check_version(version: &str) -> Result<(), VersionError> {
+    Version::parse(version).map(|_| ())
+}
+
 /// Whether going from `base` to `head` is a bump that may carry breaking changes, by cargo's
 /// semver rule: `head` is later than `base` and outside its caret range (from `1.0.0` on, a new
 /// major version; below it, a bump of the leftmost non-zero part: `0.1.3` → `0.2.0`,

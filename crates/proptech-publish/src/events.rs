@@ -1,12 +1,15 @@
 //! The events of the schema set as the publications present them: annotations, sample, and the
 //! field tables of the envelope and the data block, read off the bundled schemas.
 
-use proptech_catalog::{PROVIDERS, SchemaSet, SignatureVector, required_of};
-use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+use proptech_catalog::{PROVIDERS, SchemaSet, SignatureVector, merge_local_ref, required_of};
+use serde_json::Value;
 
 use crate::Error;
 
-/// How deep field tables descend into nested objects and arrays.
+/// How deep field tables descend into nested objects and arrays (and type labels into `items`
+/// and `anyOf`).
 const MAX_DEPTH: usize = 8;
 
 /// One event, with everything the catalog, AsyncAPI document and reference page show of it.
@@ -36,6 +39,8 @@ pub struct Event {
     pub id: String,
     /// The documented sample, if the docs print one.
     pub sample: Option<Sample>,
+    /// Whether the event wraps its data in the provider's envelope (all but Lavanda's do).
+    pub has_envelope: bool,
     /// The envelope's fields (for Lavanda, which has none, the event's `id` and `type`).
     pub envelope_fields: Vec<Field>,
     /// The fields of the event-specific data block.
@@ -49,8 +54,8 @@ pub struct Event {
 pub struct Sample {
     /// The payload (as corrected by the errata, the same value as the schema's `examples`).
     pub value: Value,
-    /// Where the docs print it: the page and section.
-    pub source: String,
+    /// Where the docs print it: the page and section, when it is kept as a fixture.
+    pub source: Option<String>,
     /// The errata that concern the printed sample: (id, how the schema resolves it).
     pub errata: Vec<(String, String)>,
 }
@@ -72,12 +77,14 @@ pub struct Field {
 #[derive(Debug, Clone)]
 pub struct Events {
     events: Vec<Event>,
-    vectors: Vec<(String, Vector)>,
+    vectors: Vec<Vector>,
 }
 
 /// A documented signature test vector, with the exact body bytes it signs.
 #[derive(Debug, Clone)]
 pub struct Vector {
+    /// The provider whose docs print it.
+    pub provider: String,
     /// The secret, timestamp, event id and signature the docs print.
     pub vector: SignatureVector,
     /// The event type of the signed sample.
@@ -89,6 +96,12 @@ pub struct Vector {
 impl Events {
     /// Reads every event of `set`, ordered by provider, then as the provider's catalog lists them.
     pub fn load(set: &SchemaSet) -> Result<Self, Error> {
+        Self::from_bundled(set, &crate::bundled_schemas(set)?)
+    }
+
+    /// As [`Events::load`], reading the field tables off `bundled` ([`crate::bundled_schemas`] of
+    /// `set`) instead of bundling every event again.
+    pub fn from_bundled(set: &SchemaSet, bundled: &BTreeMap<String, Value>) -> Result<Self, Error> {
         let catalogs = set.catalogs()?;
         let fixtures = set.fixtures()?;
         let errata = set.errata()?;
@@ -106,7 +119,10 @@ impl Events {
                         message: "the catalog names this event but it has no schema".to_owned(),
                     })?;
                 let path = schema.doc.path.clone();
-                let bundled = proptech_codegen::bundle::bundle(set, &path)?;
+                let bundled = bundled.get(&path).ok_or_else(|| Error::Schema {
+                    path: path.clone(),
+                    message: "not among the bundled schemas".to_owned(),
+                })?;
                 let sample = schema
                     .doc
                     .value
@@ -118,8 +134,7 @@ impl Events {
                         Sample {
                             value: value.clone(),
                             source: fixture
-                                .map(|f| format!("{}, section “{}”", f.document, f.section))
-                                .unwrap_or_default(),
+                                .map(|f| format!("{}, section “{}”", f.document, f.section)),
                             errata: fixture
                                 .map(|f| {
                                     errata
@@ -130,7 +145,10 @@ impl Events {
                                 .unwrap_or_default(),
                         }
                     });
-                let (envelope_fields, data_fields, data_open) = field_tables(&bundled);
+                let tables = field_tables(bundled).map_err(|message| Error::Schema {
+                    path: path.clone(),
+                    message,
+                })?;
                 let text = |k: &str| schema.doc.str(k).map(str::to_owned);
                 events.push(Event {
                     provider: provider.to_owned(),
@@ -156,9 +174,10 @@ impl Events {
                     id: schema.doc.expected_id(),
                     schema_path: path,
                     sample,
-                    envelope_fields,
-                    data_fields,
-                    data_open,
+                    has_envelope: tables.has_envelope,
+                    envelope_fields: tables.envelope,
+                    data_fields: tables.data,
+                    data_open: tables.data_open,
                 });
             }
         }
@@ -174,14 +193,12 @@ impl Events {
                     .and_then(|d| d.event())
                     .map(|e| e.event_type.to_owned())
                     .unwrap_or_default();
-                vectors.push((
-                    fixture.provider.clone(),
-                    Vector {
-                        vector: vector.clone(),
-                        event_type,
-                        body,
-                    },
-                ));
+                vectors.push(Vector {
+                    provider: fixture.provider.clone(),
+                    vector: vector.clone(),
+                    event_type,
+                    body,
+                });
             }
         }
         Ok(Self { events, vectors })
@@ -203,26 +220,36 @@ impl Events {
     /// The documented signature test vectors of one provider.
     pub fn vectors(&self, provider: &str) -> impl Iterator<Item = &Vector> {
         let provider = provider.to_owned();
-        self.vectors
-            .iter()
-            .filter(move |(p, _)| *p == provider)
-            .map(|(_, v)| v)
+        self.vectors.iter().filter(move |v| v.provider == provider)
     }
+}
+
+/// The field tables of one event.
+struct Tables {
+    has_envelope: bool,
+    envelope: Vec<Field>,
+    data: Vec<Field>,
+    data_open: bool,
 }
 
 /// The envelope's field table, the data block's, and whether the data block is open.
 ///
 /// An event schema that references an envelope has its data block under `data`; one that does not
-/// (Lavanda) is a flat object whose `id` and `type` play the envelope's part.
-fn field_tables(bundled: &Value) -> (Vec<Field>, Vec<Field>, bool) {
-    let root = effective(bundled, bundled, 0);
+/// (Lavanda) is a flat object whose `id` and `type` play the envelope's part. Fails, naming the
+/// reference, on a `$ref` that does not resolve inside the bundled schema.
+fn field_tables(bundled: &Value) -> Result<Tables, String> {
+    let root = merge_local_ref(bundled, bundled)?;
     let has_envelope = bundled.get("$ref").is_some();
     let required = required_of(&root);
-    let mut envelope = Vec::new();
-    let mut data = Vec::new();
-    let mut data_open = true;
+    let mut tables = Tables {
+        has_envelope,
+        envelope: Vec::new(),
+        data: Vec::new(),
+        // Without an envelope the event itself is the data block.
+        data_open: has_envelope || is_open(&root),
+    };
     let Some(props) = root.get("properties").and_then(Value::as_object) else {
-        return (envelope, data, data_open);
+        return Ok(tables);
     };
     for (name, schema) in props {
         let is_required = required.contains(name.as_str());
@@ -232,33 +259,32 @@ fn field_tables(bundled: &Value) -> (Vec<Field>, Vec<Field>, bool) {
             name == "id" || name == "type"
         };
         if in_envelope {
-            envelope.push(field(bundled, name.clone(), schema, is_required));
+            tables
+                .envelope
+                .push(field(bundled, name.clone(), schema, is_required)?);
         } else if has_envelope {
-            let block = effective(bundled, schema, 0);
-            data_open = is_open(&block);
-            flatten(bundled, &block, "", &mut data, 0);
+            let block = merge_local_ref(bundled, schema)?;
+            tables.data_open = is_open(&block);
+            flatten(bundled, &block, "", &mut tables.data, 0)?;
         } else {
-            flatten_property(bundled, name, schema, is_required, &mut data, 0);
+            flatten_property(bundled, name, schema, is_required, &mut tables.data, 0)?;
         }
     }
-    if !has_envelope {
-        data_open = is_open(&root);
-    }
-    (envelope, data, data_open)
+    Ok(tables)
 }
 
 fn is_open(schema: &Value) -> bool {
     !matches!(schema.get("additionalProperties"), Some(Value::Bool(false)))
 }
 
-fn field(doc: &Value, path: String, schema: &Value, required: bool) -> Field {
-    let resolved = effective(doc, schema, 0);
-    Field {
+fn field(doc: &Value, path: String, schema: &Value, required: bool) -> Result<Field, String> {
+    let resolved = merge_local_ref(doc, schema)?;
+    Ok(Field {
         path,
-        ty: type_label(doc, &resolved, 0),
+        ty: type_label(doc, &resolved, 0)?,
         required,
         description: description(schema, &resolved),
-    }
+    })
 }
 
 /// The description at the property (which may override its `$ref` target's), else the target's.
@@ -272,21 +298,25 @@ fn description(schema: &Value, resolved: &Value) -> String {
 }
 
 /// Adds a row for every property of `object`, and rows for their nested fields.
-fn flatten(doc: &Value, object: &Value, prefix: &str, out: &mut Vec<Field>, depth: usize) {
+fn flatten(
+    doc: &Value,
+    object: &Value,
+    prefix: &str,
+    out: &mut Vec<Field>,
+    depth: usize,
+) -> Result<(), String> {
     let required = required_of(object);
-    if let Some(props) = object.get("properties").and_then(Value::as_object) {
-        for (name, schema) in props {
-            let path = format!("{prefix}{name}");
-            flatten_property(
-                doc,
-                &path,
-                schema,
-                required.contains(name.as_str()),
-                out,
-                depth,
-            );
-        }
+    for (name, schema) in object
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let path = format!("{prefix}{name}");
+        let is_required = required.contains(name.as_str());
+        flatten_property(doc, &path, schema, is_required, out, depth)?;
     }
+    Ok(())
 }
 
 fn flatten_property(
@@ -296,90 +326,40 @@ fn flatten_property(
     required: bool,
     out: &mut Vec<Field>,
     depth: usize,
-) {
-    out.push(field(doc, path.to_owned(), schema, required));
+) -> Result<(), String> {
+    out.push(field(doc, path.to_owned(), schema, required)?);
     if depth >= MAX_DEPTH {
-        return;
+        return Ok(());
     }
-    let resolved = effective(doc, schema, 0);
+    let resolved = merge_local_ref(doc, schema)?;
     if resolved.get("properties").is_some() {
-        flatten(doc, &resolved, &format!("{path}."), out, depth + 1);
+        flatten(doc, &resolved, &format!("{path}."), out, depth + 1)?;
     } else if let Some(items) = resolved.get("items") {
-        let items = effective(doc, items, 0);
+        let items = merge_local_ref(doc, items)?;
         if items.get("properties").is_some() {
-            flatten(doc, &items, &format!("{path}[]."), out, depth + 1);
+            flatten(doc, &items, &format!("{path}[]."), out, depth + 1)?;
         }
     }
-}
-
-/// `schema` with its `$ref` (a local `#/…` pointer into `doc`) merged in: the referencing
-/// object's keywords win, `properties` are merged and `required` lists joined, as the 2020-12
-/// meaning of a `$ref` beside other keywords (both apply) implies for the shapes the schema set
-/// uses.
-pub fn effective(doc: &Value, schema: &Value, depth: usize) -> Value {
-    let Some(Value::String(reference)) = schema.get("$ref") else {
-        return schema.clone();
-    };
-    let target = reference
-        .strip_prefix('#')
-        .and_then(|pointer| doc.pointer(pointer));
-    let Some(target) = target else {
-        return schema.clone();
-    };
-    if depth >= MAX_DEPTH {
-        return schema.clone();
-    }
-    let mut merged: Map<String, Value> = effective(doc, target, depth + 1)
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    let Some(own) = schema.as_object() else {
-        return Value::Object(merged);
-    };
-    for (key, value) in own {
-        match (key.as_str(), merged.get_mut(key)) {
-            ("$ref", _) => {}
-            ("properties", Some(Value::Object(base))) => {
-                if let Value::Object(extra) = value {
-                    for (k, v) in extra {
-                        base.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-            ("required", Some(Value::Array(base))) => {
-                if let Value::Array(extra) = value {
-                    for v in extra {
-                        if !base.contains(v) {
-                            base.push(v.clone());
-                        }
-                    }
-                }
-            }
-            _ => {
-                merged.insert(key.clone(), value.clone());
-            }
-        }
-    }
-    Value::Object(merged)
+    Ok(())
 }
 
 /// A schema's type in words, for a field table.
-pub fn type_label(doc: &Value, schema: &Value, depth: usize) -> String {
-    let schema = effective(doc, schema, 0);
+pub fn type_label(doc: &Value, schema: &Value, depth: usize) -> Result<String, String> {
+    let schema = merge_local_ref(doc, schema)?;
     if let Some(value) = schema.get("const") {
-        return format!("always `{value}`");
+        return Ok(format!("always `{value}`"));
     }
     if let Some(Value::Array(values)) = schema.get("enum") {
         let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
-        return format!("one of {}", values.join(", "));
+        return Ok(format!("one of {}", values.join(", ")));
     }
     if let Some(Value::Array(options)) = schema.get("anyOf").or_else(|| schema.get("oneOf")) {
         if depth < MAX_DEPTH {
-            let labels: Vec<String> = options
+            let labels = options
                 .iter()
                 .map(|o| type_label(doc, o, depth + 1))
-                .collect();
-            return labels.join(" or ");
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(labels.join(" or "));
         }
     }
     let types: Vec<&str> = match schema.get("type") {
@@ -388,17 +368,16 @@ pub fn type_label(doc: &Value, schema: &Value, depth: usize) -> String {
         _ => Vec::new(),
     };
     if types.is_empty() {
-        return "any".to_owned();
+        return Ok("any".to_owned());
     }
-    let labels: Vec<String> = types
-        .iter()
-        .map(|t| match *t {
+    let mut labels = Vec::with_capacity(types.len());
+    for t in types {
+        labels.push(match t {
             "array" => {
-                let items = schema
-                    .get("items")
-                    .filter(|_| depth < MAX_DEPTH)
-                    .map(|i| type_label(doc, i, depth + 1))
-                    .unwrap_or_else(|| "any".to_owned());
+                let items = match schema.get("items").filter(|_| depth < MAX_DEPTH) {
+                    Some(items) => type_label(doc, items, depth + 1)?,
+                    None => "any".to_owned(),
+                };
                 format!("array of {items}")
             }
             "string" => {
@@ -412,7 +391,7 @@ pub fn type_label(doc: &Value, schema: &Value, depth: usize) -> String {
                 label
             }
             "integer" | "number" => {
-                let mut label = (*t).to_owned();
+                let mut label = t.to_owned();
                 if let Some(min) = schema.get("minimum") {
                     label.push_str(&format!(" ≥ {min}"));
                 }
@@ -422,7 +401,7 @@ pub fn type_label(doc: &Value, schema: &Value, depth: usize) -> String {
                 label
             }
             other => other.to_owned(),
-        })
-        .collect();
-    labels.join(" or ")
+        });
+    }
+    Ok(labels.join(" or "))
 }

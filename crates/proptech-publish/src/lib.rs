@@ -54,8 +54,11 @@ pub enum Error {
         message: String,
     },
     /// The version is not `MAJOR.MINOR.PATCH`.
-    #[error("version {0:?} is not MAJOR.MINOR.PATCH")]
-    Version(String),
+    #[error(transparent)]
+    Version(#[from] compat::VersionError),
+    /// A manifest (`Cargo.toml`, `bundle.json`) does not say which version it is.
+    #[error("{0}")]
+    Manifest(String),
 }
 
 /// A file of the bundle: its path under `dist/`, and its contents.
@@ -98,17 +101,10 @@ pub fn bundled_schemas(set: &SchemaSet) -> Result<BTreeMap<String, Value>, Error
 
 /// Every file of the bundle for `version`, sorted by path, `bundle.json` last.
 pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error> {
-    let parts: Vec<&str> = version.split('.').collect();
-    if parts.len() != 3
-        || parts
-            .iter()
-            .any(|p| p.is_empty() || p.parse::<u64>().is_err())
-    {
-        return Err(Error::Version(version.to_owned()));
-    }
+    compat::check_version(version)?;
     let deliveries = delivery::load(set.root())?;
-    let events = Events::load(set)?;
     let bundled = bundled_schemas(set)?;
+    let events = Events::from_bundled(set, &bundled)?;
 
     let mut files: Vec<OutputFile> = Vec::new();
     for (path, schema) in &bundled {
@@ -131,7 +127,7 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
                 delivery,
                 &provider_events,
                 &bundled,
-                &events,
+                &events.vectors(provider).collect::<Vec<_>>(),
             )?,
         ));
     }
@@ -153,14 +149,14 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
 /// and of the schema bundle alike.
 pub fn workspace_version(cargo_toml: &str) -> Result<String, Error> {
     let manifest: toml::Table =
-        toml::from_str(cargo_toml).map_err(|e| Error::Version(e.to_string()))?;
+        toml::from_str(cargo_toml).map_err(|e| Error::Manifest(e.to_string()))?;
     manifest
         .get("workspace")
         .and_then(|w| w.get("package"))
         .and_then(|p| p.get("version"))
         .and_then(toml::Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| Error::Version("no [workspace.package] version".to_owned()))
+        .ok_or_else(|| Error::Manifest("no [workspace.package] version".to_owned()))
 }
 
 /// The schema set at `version`, as [`compat`] compares it.
@@ -178,7 +174,7 @@ pub fn snapshot_of_bundle(dir: &Path) -> Result<compat::Snapshot, Error> {
         .get("version")
         .and_then(Value::as_str)
         .ok_or_else(|| {
-            Error::Version(format!("{}: no version", dir.join("bundle.json").display()))
+            Error::Manifest(format!("{}: no version", dir.join("bundle.json").display()))
         })?
         .to_owned();
     let schemas_dir = dir.join("schemas");

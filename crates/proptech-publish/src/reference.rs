@@ -154,10 +154,7 @@ fn event_page(delivery: &Delivery, event: &Event, events: &Events) -> String {
     md.push('\n');
 
     let _ = writeln!(md, "## Envelope\n");
-    if event.data_fields.is_empty() && event.envelope_fields.is_empty() {
-        let _ = writeln!(md, "The docs give no fields.\n");
-    }
-    if event.schema_path.starts_with("lavanda/") {
+    if !event.has_envelope {
         let _ = writeln!(
             md,
             "{} events are flat JSON objects: `id` and `type` sit beside the event's own fields.\n",
@@ -206,8 +203,8 @@ fn event_page(delivery: &Delivery, event: &Event, events: &Events) -> String {
         Some(sample) => {
             let pretty = serde_json::to_string_pretty(&sample.value).unwrap_or_default();
             let _ = writeln!(md, "```json\n{pretty}\n```\n");
-            if !sample.source.is_empty() {
-                let _ = writeln!(md, "Printed in {}.\n", md_text(&sample.source));
+            if let Some(source) = &sample.source {
+                let _ = writeln!(md, "Printed in {}.\n", md_text(source));
             }
             for (id, resolution) in &sample.errata {
                 let _ = writeln!(md, "Erratum `{id}`: {}\n", md_text(resolution));

@@ -125,6 +125,19 @@ impl Core {
         })
     }
 
+    /// A core keyed with each secret's bytes exactly as given (Valara, Repull).
+    #[cfg(any(feature = "valara", feature = "repull"))]
+    fn with_literal_secrets<S: AsRef<str>>(
+        secrets: impl IntoIterator<Item = S>,
+    ) -> Result<Self, SecretError> {
+        Self::new(
+            secrets
+                .into_iter()
+                .map(|s| s.as_ref().as_bytes().to_vec())
+                .collect(),
+        )
+    }
+
     fn check_size(&self, body: &[u8]) -> Result<(), ReceiveError> {
         if body.len() > self.options.max_body {
             return Err(ReceiveError::BodyTooLarge {

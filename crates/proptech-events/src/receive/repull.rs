@@ -33,12 +33,8 @@ impl RepullReceiver {
     /// A receiver for the given signing secrets (several during a rotation). The key is the
     /// secret exactly as Repull returned it, `whsec_` prefix included.
     pub fn new<S: AsRef<str>>(secrets: impl IntoIterator<Item = S>) -> Result<Self, SecretError> {
-        let keys = secrets
-            .into_iter()
-            .map(|s| s.as_ref().as_bytes().to_vec())
-            .collect();
         Ok(Self {
-            core: Core::new(keys)?,
+            core: Core::with_literal_secrets(secrets)?,
         })
     }
 

@@ -40,12 +40,8 @@ impl ValaraReceiver {
 
     /// A receiver for the given secrets (several during a rotation); each is used as given.
     pub fn new<S: AsRef<str>>(secrets: impl IntoIterator<Item = S>) -> Result<Self, SecretError> {
-        let keys = secrets
-            .into_iter()
-            .map(|s| s.as_ref().as_bytes().to_vec())
-            .collect();
         Ok(Self {
-            core: Core::new(keys)?,
+            core: Core::with_literal_secrets(secrets)?,
         })
     }
 
