@@ -350,3 +350,49 @@ fn open_world_policy() {
     }
     insta::assert_snapshot!(report);
 }
+
+/// Lavanda's rate span bounds reject an arbitrary string even where `format` is only an annotation
+/// (the Draft 2020-12 default): the date-time branch carries the samples' RFC 3339 shape as a
+/// `pattern`, so partners' default validators agree with ours.
+#[test]
+fn rate_span_rejects_arbitrary_strings_without_format_assertion() {
+    let set = schema_set();
+    let defs = set.get("lavanda/defs.json").expect("lavanda/defs.json");
+    let span = defs
+        .value
+        .pointer("/$defs/rate_span")
+        .expect("rate_span is defined");
+    // The default options of a 2020-12 validator: `format` is not asserted.
+    let annotating = jsonschema::validator_for(span).expect("rate_span compiles alone");
+    let asserting = jsonschema::options()
+        .should_validate_formats(true)
+        .build(span)
+        .expect("rate_span compiles alone");
+    let cases = [
+        (r#"{"from": "-Infinity", "to": "+Infinity"}"#, true),
+        (
+            r#"{"from": "2025-08-06T00:00:00Z", "to": "2025-08-06T23:59:59Z"}"#,
+            true,
+        ),
+        (
+            r#"{"from": "2025-08-06T00:00:00.5+02:00", "to": "+Infinity"}"#,
+            true,
+        ),
+        (r#"{"from": "soon", "to": "+Infinity"}"#, false),
+        (r#"{"from": "-Infinity", "to": "2025-08-06"}"#, false),
+        (r#"{"from": "+Infinity", "to": "+Infinity"}"#, false),
+    ];
+    for (text, valid) in cases {
+        let instance: Value = serde_json::from_str(text).expect("case is JSON");
+        assert_eq!(
+            annotating.is_valid(&instance),
+            valid,
+            "format as annotation: {text}"
+        );
+        assert_eq!(
+            asserting.is_valid(&instance),
+            valid,
+            "format asserted: {text}"
+        );
+    }
+}

@@ -341,3 +341,131 @@ fn the_catalogs_transcribe_the_provider_docs() {
     }
     assert!(ID_BASE.ends_with('/'));
 }
+
+/// Whether the provider docs must be present: in CI, or when `REQUIRE_PROVIDER_DOCS` is set.
+fn docs_required() -> bool {
+    std::env::var_os("REQUIRE_PROVIDER_DOCS").is_some() || std::env::var_os("CI").is_some()
+}
+
+/// Every `enum`, `pattern`, `format`, `const` and `required` in the schemas is covered by a row of
+/// `schemas/evidence.toml`, and every row covers something.
+#[test]
+fn every_constraint_carries_its_evidence() {
+    let set = schema_set();
+    let table = set.evidence().expect("evidence.toml loads");
+    let index = table.index().expect("evidence.toml globs compile");
+    let audit = index.audit(set.docs().map(|d| (d.path.as_str(), &d.value)));
+    assert!(
+        audit.seen > 250,
+        "only {} constraints seen: the walk is broken",
+        audit.seen
+    );
+    let unannotated: Vec<String> = audit.unannotated.iter().map(ToString::to_string).collect();
+    assert!(
+        unannotated.is_empty(),
+        "constraints without evidence (add a row to schemas/evidence.toml quoting the document, \
+         or drop the constraint): {unannotated:#?}"
+    );
+    let unused: Vec<String> = audit
+        .unused
+        .iter()
+        .map(|&i| {
+            let e = &table.evidence[i];
+            format!("{} {:?} {:?}", e.keyword, e.schemas, e.at)
+        })
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "evidence rows that cover no constraint: {unused:#?}"
+    );
+    let errata = set.errata().expect("errata.toml loads");
+    for e in &table.evidence {
+        if let Some(id) = &e.erratum {
+            assert!(
+                errata.errata.iter().any(|x| &x.id == id),
+                "evidence for {:?} names erratum {id}, which does not exist",
+                e.at
+            );
+        }
+    }
+}
+
+/// Every quote of `schemas/evidence.toml` stands in the document it names.
+#[test]
+fn every_evidence_quote_is_in_its_document() {
+    let Some(dir) = provider_docs() else {
+        assert!(
+            !docs_required(),
+            "the provider docs are required here but not found (set PROVIDER_DOCS)"
+        );
+        eprintln!("provider docs not found: evidence quotes not checked");
+        return;
+    };
+    let table = schema_set().evidence().expect("evidence.toml loads");
+    let mut wrong = Vec::new();
+    for e in &table.evidence {
+        let path = dir.join(&e.document);
+        match std::fs::read_to_string(&path) {
+            Ok(text) if proptech_catalog::quoted_in(&text, &e.quote) => {}
+            Ok(_) => wrong.push(format!(
+                "{}: not in the document: {:?}",
+                e.document, e.quote
+            )),
+            Err(err) => wrong.push(format!("{}: {err}", e.document)),
+        }
+    }
+    assert!(
+        table.evidence.len() > 100,
+        "only {} rows",
+        table.evidence.len()
+    );
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Each erratum's `schemas` names at least one schema of the set (a typo would hide the
+/// assumption from the reference pages).
+#[test]
+fn every_erratum_schema_pattern_names_a_schema() {
+    let set = schema_set();
+    let errata = set.errata().expect("errata.toml loads");
+    for e in &errata.errata {
+        for pattern in &e.schemas {
+            let hits = set
+                .docs()
+                .filter(|d| errata.for_schema(&d.path).any(|x| x.id == e.id))
+                .count();
+            assert!(
+                hits > 0,
+                "{}: schemas pattern {pattern} matches nothing",
+                e.id
+            );
+        }
+    }
+}
+
+/// The fixtures are the printed samples: each file's text, whitespace aside, stands in the document
+/// copy its `SOURCES.toml` row names.
+#[test]
+fn every_fixture_is_the_printed_text_of_its_document() {
+    let Some(dir) = provider_docs() else {
+        assert!(
+            !docs_required(),
+            "the provider docs are required here but not found (set PROVIDER_DOCS)"
+        );
+        eprintln!("provider docs not found: fixtures not compared with the docs");
+        return;
+    };
+    let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let fixtures = schema_set().fixtures().expect("SOURCES.toml files load");
+    let mut wrong = Vec::new();
+    for f in &fixtures {
+        let text = std::fs::read_to_string(&f.path).unwrap_or_else(|e| panic!("{}: {e}", f.key()));
+        let doc = std::fs::read_to_string(dir.join(&f.copy))
+            .unwrap_or_else(|e| panic!("{}: copy {}: {e}", f.key(), f.copy));
+        if !squash(&doc).contains(&squash(&text)) {
+            wrong.push(format!("{} is not the text printed in {}", f.key(), f.copy));
+        }
+    }
+    assert!(fixtures.len() >= 50, "only {} fixtures", fixtures.len());
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

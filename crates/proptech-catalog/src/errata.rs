@@ -46,6 +46,10 @@ pub struct Erratum {
     /// How to correct those fixtures.
     #[serde(default)]
     pub fix: Vec<Fix>,
+    /// Schemas (paths under `schemas/`, `*` matching inside one segment) whose contract rests on
+    /// this reading of the docs: their reference pages name it as an assumption.
+    #[serde(default)]
+    pub schemas: Vec<String>,
 }
 
 /// A validation error an erratum explains.
@@ -89,6 +93,13 @@ impl Errata {
         self.errata
             .iter()
             .filter(move |e| e.fixtures.iter().any(|f| f == fixture))
+    }
+
+    /// The errata whose `schemas` name the schema at `path` (relative to `schemas/`).
+    pub fn for_schema<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Erratum> {
+        self.errata
+            .iter()
+            .filter(move |e| e.schemas.iter().any(|p| glob_match(p, path)))
     }
 
     /// The errors the errata expect of `fixture`, sorted.
@@ -135,4 +146,13 @@ impl Errata {
         }
         Ok(Some(out))
     }
+}
+
+/// `pattern` matches `path`, with `*` matching inside one `/`-separated segment. A pattern that is
+/// not a valid glob matches nothing (the conformance suite checks every pattern matches a schema).
+fn glob_match(pattern: &str, path: &str) -> bool {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .is_ok_and(|g| g.compile_matcher().is_match(path))
 }

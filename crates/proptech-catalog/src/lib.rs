@@ -13,9 +13,14 @@ use serde::Deserialize;
 use serde_json::Value;
 
 mod errata;
+mod evidence;
 mod fixtures;
 
 pub use errata::{Errata, Erratum, ExpectedError, Fix};
+pub use evidence::{
+    Audit, CONSTRAINT_KEYWORDS, Constraint, Evidence, EvidenceIndex, EvidenceTable, constraints,
+    quoted_in,
+};
 pub use fixtures::{Fixture, SignatureVector};
 
 /// The prefix of every schema's `$id`; the rest is the file's path under `schemas/`.
@@ -65,6 +70,9 @@ pub enum Error {
     /// A schema or file the caller asked for is not in the set.
     #[error("no schema {0} in the schema set")]
     Missing(String),
+    /// The evidence table is malformed (a bad glob, an unknown keyword, an empty quote).
+    #[error("evidence.toml: {0}")]
+    Evidence(String),
 }
 
 /// One schema file of the set.
@@ -217,6 +225,11 @@ impl SchemaSet {
     /// The errata (`errata.toml`).
     pub fn errata(&self) -> Result<Errata, Error> {
         Errata::load(&self.root.join("errata.toml"))
+    }
+
+    /// The evidence table (`evidence.toml`).
+    pub fn evidence(&self) -> Result<EvidenceTable, Error> {
+        EvidenceTable::load(&self.root.join("evidence.toml"))
     }
 
     /// Every fixture of every provider, as listed in its `fixtures/SOURCES.toml`.

@@ -12,19 +12,19 @@
     )
 )]
 pub struct Envelope<D: crate::WebhookEvent> {
-    /// Unique id of the delivery.
+    /// `uuid: string` in IWebhookDispatcher\<T\>; the interface carries no description.
     pub uuid: String,
-    /// The event type, e.g. LISTING_CANDIDATE_APPLIED.
+    /// `operation: string` in IWebhookDispatcher\<T\>; the interface carries no description. Read as the event type (erratum everreal-operation-is-event-type).
     #[serde(rename = "operation")]
     pub event_type: crate::EventType<D>,
-    /// The EverReal subdomain (customer) the event belongs to.
+    /// `subdomain: string` in IWebhookDispatcher\<T\>; the interface carries no description.
     pub subdomain: String,
-    /// Language of the customer account.
+    /// `language: string` in IWebhookDispatcher\<T\>; the interface carries no description.
     pub language: String,
-    /// When the event was created (a Date, serialised as an ISO-8601 string).
+    /// `createdAt: Date` in IWebhookDispatcher\<T\>; the interface carries no description. The docs do not say how a Date is written in JSON (erratum everreal-created-at-date).
     #[serde(rename = "createdAt")]
-    pub created_at: crate::DateTime,
-    /// Event-specific payload.
+    pub created_at: String,
+    /// `data: T` in IWebhookDispatcher\<T\>; the interface carries no description.
     pub data: D,
 }
 /// Event-specific payload (IGetCandidateParsedAction).
@@ -39,135 +39,135 @@ pub struct Envelope<D: crate::WebhookEvent> {
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "everreal", event = "CANDIDATE_PARSED", path = "/data", unchecked)]
 pub struct CandidateParsed {
-    /// Portal id.
+    /// `portalId: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "portalId")]
     pub portal_id: String,
-    /// Listing id on the portal.
+    /// `externalListingId: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "externalListingId")]
     pub external_listing_id: String,
-    /// Internal id.
+    /// `internalId?: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "internalId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal_id: Option<String>,
-    /// Where the candidate came from.
+    /// `candidateSource: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "candidateSource")]
     pub candidate_source: String,
-    /// Integration type.
+    /// `integrationType: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "integrationType")]
     pub integration_type: String,
-    /// Candidate email.
-    pub email: crate::Email,
-    /// First name.
+    /// `email: string` in IGetCandidateParsedAction; the interface carries no description.
+    pub email: String,
+    /// `firstName: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "firstName")]
     pub first_name: String,
-    /// Last name.
+    /// `lastName: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "lastName")]
     pub last_name: String,
-    /// Phone number.
+    /// `phoneNumber?: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "phoneNumber")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    /// Street.
+    /// `street?: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
-    /// House number.
+    /// `number?: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
-    /// Postal code.
+    /// `zipCode?: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "zipCode")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zip_code: Option<String>,
-    /// City.
+    /// `city?: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// Employment type.
+    /// `employmentType?: { … }` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "employmentType")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employment_type: Option<CandidateParsedEmploymentType>,
-    /// Pets.
+    /// `hasPets?: { … }` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "hasPets")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_pets: Option<CandidateParsedHasPets>,
-    /// Net monthly income.
+    /// `netMonthlyIncome?: number` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "netMonthlyIncome")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub net_monthly_income: Option<::serde_json::Number>,
-    /// Net monthly income range.
+    /// `netMonthlyIncomeRanges?: { … }` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "netMonthlyIncomeRanges")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub net_monthly_income_ranges: Option<CandidateParsedNetMonthlyIncomeRanges>,
-    /// Total number of people moving in.
+    /// `noTotalPeopleMovingIn?: number` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "noTotalPeopleMovingIn")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_total_people_moving_in: Option<::serde_json::Number>,
-    /// Household persons.
+    /// `householdPersons?: { … }` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "householdPersons")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub household_persons: Option<CandidateParsedHouseholdPersons>,
-    /// Message from the candidate.
+    /// `message?: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// Desired start date.
+    /// `desiredStartDate?: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "desiredStartDate")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired_start_date: Option<String>,
-    /// The integration the candidate came through.
+    /// `integration: { … }` in IGetCandidateParsedAction; the interface carries no description.
     pub integration: CandidateParsedIntegration,
 }
-/// Employment type.
+/// `employmentType?: { … }` in IGetCandidateParsedAction; the interface carries no description.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CandidateParsedEmploymentType {
-    /// Selected employment type (EMPLOYMENT_TYPE).
+    /// `selectedValue?: EMPLOYMENT_TYPE` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "selectedValue")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_value: Option<String>,
 }
-/// Pets.
+/// `hasPets?: { … }` in IGetCandidateParsedAction; the interface carries no description.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CandidateParsedHasPets {
-    /// Whether the candidate has pets.
+    /// `checked?: boolean` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checked: Option<bool>,
-    /// Free-text answer.
+    /// `answer?: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
 }
-/// Household persons.
+/// `householdPersons?: { … }` in IGetCandidateParsedAction; the interface carries no description.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CandidateParsedHouseholdPersons {
-    /// Number of household persons.
+    /// `count?: number` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<::serde_json::Number>,
-    /// Household persons (IHouseholdPersonsValue).
+    /// `values?: IHouseholdPersonsValue\[\]` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<::serde_json::Map<String, ::serde_json::Value>>>,
 }
-/// The integration the candidate came through.
+/// `integration: { … }` in IGetCandidateParsedAction; the interface carries no description.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CandidateParsedIntegration {
-    /// Integration id.
+    /// `id: string` in IGetCandidateParsedAction; the interface carries no description.
     pub id: String,
-    /// Listing id.
+    /// `listingId: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "listingId")]
     pub listing_id: String,
-    /// Company integration id.
+    /// `companyIntegrationId: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "companyIntegrationId")]
     pub company_integration_id: String,
-    /// Internal id.
+    /// `internalId: string | number` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "internalId")]
     pub internal_id: CandidateParsedIntegrationInternalId,
-    /// Integration type.
+    /// `type: string` in IGetCandidateParsedAction; the interface carries no description.
     pub r#type: String,
-    /// Listing id on the portal.
+    /// `externalListingId?: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "externalListingId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_listing_id: Option<String>,
 }
-/// Internal id.
+/// `internalId: string | number` in IGetCandidateParsedAction; the interface carries no description.
 ///
 /// One of several JSON types; a value of any other type is rejected.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -180,14 +180,14 @@ pub enum CandidateParsedIntegrationInternalId {
     #[doc = concat!(" A `", stringify!(Number), "` value.")]
     Number(::serde_json::Number),
 }
-/// Net monthly income range.
+/// `netMonthlyIncomeRanges?: { … }` in IGetCandidateParsedAction; the interface carries no description.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct CandidateParsedNetMonthlyIncomeRanges {
-    /// Lower bound.
+    /// `from?: number` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<::serde_json::Number>,
-    /// Upper bound.
+    /// `to?: number` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<::serde_json::Number>,
 }
@@ -195,20 +195,20 @@ pub struct CandidateParsedNetMonthlyIncomeRanges {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ContractFile {
-    /// File name.
+    /// `name?: string` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Path of the stored file.
+    /// `resourcePath?: string` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(rename = "resourcePath")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_path: Option<String>,
-    /// Position of the file.
+    /// `order?: number` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<::serde_json::Number>,
-    /// File size.
+    /// `size?: number` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<::serde_json::Number>,
-    /// File type.
+    /// `type?: string` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
@@ -216,15 +216,15 @@ pub struct ContractFile {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ContractMetadata {
-    /// Unit id.
+    /// `unitId?: string` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(rename = "unitId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_id: Option<String>,
-    /// Listing id.
+    /// `listingId?: string` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(rename = "listingId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listing_id: Option<String>,
-    /// Candidate id.
+    /// `candidateId?: string` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(rename = "candidateId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidate_id: Option<String>,
@@ -233,11 +233,11 @@ pub struct ContractMetadata {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct Listing {
-    /// Listing id.
+    /// `id: string` in IListingCandidateApplied; the interface carries no description.
     pub id: String,
-    /// The property of the listing.
+    /// `property: { … }` in IListingCandidateApplied; the interface carries no description.
     pub property: ListingProperty,
-    /// The unit of the listing.
+    /// `unit: { … }` in IListingCandidateApplied; the interface carries no description.
     pub unit: ListingUnit,
 }
 /// Event-specific payload; not documented.
@@ -283,20 +283,20 @@ pub struct ListingArchived(pub ::serde_json::Value);
     unchecked
 )]
 pub struct ListingCandidateApplied {
-    /// Candidate id.
+    /// `id: string` in IListingCandidateApplied; the interface carries no description.
     pub id: String,
-    /// Where the candidate came from (CANDIDATE_SOURCE).
+    /// `candidateSource: CANDIDATE_SOURCE` in IListingCandidateApplied; the interface carries no description.
     #[serde(rename = "candidateSource")]
     pub candidate_source: String,
-    /// Candidate email.
-    pub email: crate::Email,
-    /// First name.
+    /// `email: string` in IListingCandidateApplied; the interface carries no description.
+    pub email: String,
+    /// `firstName: string` in IListingCandidateApplied; the interface carries no description.
     #[serde(rename = "firstName")]
     pub first_name: String,
-    /// Last name.
+    /// `lastName: string` in IListingCandidateApplied; the interface carries no description.
     #[serde(rename = "lastName")]
     pub last_name: String,
-    /// The listing applied to.
+    /// `listing: { … }` in IListingCandidateApplied; the interface carries no description.
     pub listing: Listing,
 }
 /// Event-specific payload (IListingViewngInviteAction).
@@ -316,22 +316,22 @@ pub struct ListingCandidateApplied {
     unchecked
 )]
 pub struct ListingCandidateScheduleInvitedViewing {
-    /// Invitation id.
+    /// `invitationId: string` in IListingViewngInviteAction; the interface carries no description.
     #[serde(rename = "invitationId")]
     pub invitation_id: String,
-    /// The listing of the viewing.
+    /// `listing: { … }` in IListingViewngInviteAction; the interface carries no description.
     pub listing: Listing,
-    /// The invited candidate.
+    /// `candidate: { … }` in IListingViewngInviteAction; the interface carries no description.
     pub candidate: ListingCandidateScheduleInvitedViewingCandidate,
 }
-/// The invited candidate.
+/// `candidate: { … }` in IListingViewngInviteAction; the interface carries no description.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListingCandidateScheduleInvitedViewingCandidate {
-    /// Candidate id.
+    /// `id: string` in IListingViewngInviteAction; the interface carries no description.
     pub id: String,
-    /// Candidate email.
-    pub email: crate::Email,
+    /// `email: string` in IListingViewngInviteAction; the interface carries no description.
+    pub email: String,
 }
 /// Event-specific payload; not documented.
 #[derive(
@@ -460,12 +460,12 @@ pub struct ListingContractFlowPartiallySigned(pub ::serde_json::Value);
     unchecked
 )]
 pub struct ListingContractFlowSigned {
-    /// Contract flow id.
+    /// `id: string` in IListingContractFlowSignedAction; the interface carries no description.
     pub id: String,
-    /// Ids the contract relates to.
+    /// `metadata?: { … }` in IListingContractFlowSignedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ContractMetadata>,
-    /// Contract data (any).
+    /// `contractData?: any` in IListingContractFlowSignedAction; the interface carries no description.
     #[serde(rename = "contractData")]
     #[serde(
         default,
@@ -473,17 +473,17 @@ pub struct ListingContractFlowSigned {
         skip_serializing_if = "Option::is_none"
     )]
     pub contract_data: Option<::serde_json::Value>,
-    /// Contract status (CONTRACT_STATUS).
+    /// `status?: CONTRACT_STATUS` in IListingContractFlowSignedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// Contract flow type (CONTRACT_FLOW_TYPE).
+    /// `contractFlowType: CONTRACT_FLOW_TYPE` in IListingContractFlowSignedAction; the interface carries no description.
     #[serde(rename = "contractFlowType")]
     pub contract_flow_type: String,
-    /// The signed contract file.
+    /// `contractFile?: { … }` in IListingContractFlowSignedAction; the interface carries no description.
     #[serde(rename = "contractFile")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_file: Option<ContractFile>,
-    /// The audit trail file.
+    /// `auditTrailFile?: { … }` in IListingContractFlowSignedAction; the interface carries no description.
     #[serde(rename = "auditTrailFile")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_trail_file: Option<ContractFile>,
@@ -505,16 +505,16 @@ pub struct ListingContractFlowSigned {
     unchecked
 )]
 pub struct ListingContractFlowStarted {
-    /// Contract flow id.
+    /// `id: string` in IListingContractFlowStartedAction; the interface carries no description.
     pub id: String,
-    /// Contract template id.
+    /// `contractTemplateId?: string` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(rename = "contractTemplateId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_template_id: Option<String>,
-    /// Ids the contract relates to.
+    /// `metadata?: { … }` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ContractMetadata>,
-    /// Contract data (any).
+    /// `contractData?: any` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(rename = "contractData")]
     #[serde(
         default,
@@ -522,13 +522,13 @@ pub struct ListingContractFlowStarted {
         skip_serializing_if = "Option::is_none"
     )]
     pub contract_data: Option<::serde_json::Value>,
-    /// Contract status (CONTRACT_STATUS).
+    /// `status?: CONTRACT_STATUS` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// Contract flow type (CONTRACT_FLOW_TYPE).
+    /// `contractFlowType: CONTRACT_FLOW_TYPE` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(rename = "contractFlowType")]
     pub contract_flow_type: String,
-    /// The contract file.
+    /// `contractFile?: { … }` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(rename = "contractFile")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_file: Option<ContractFile>,
@@ -582,49 +582,49 @@ pub struct ListingCreated(pub ::serde_json::Value);
     unchecked
 )]
 pub struct ListingDeactivated(pub ::serde_json::Value);
-/// The property of the listing.
+/// `property: { … }` in IListingCandidateApplied; the interface carries no description.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListingProperty {
-    /// Property id.
+    /// `id: string` in IListingCandidateApplied; the interface carries no description.
     pub id: String,
-    /// Object id of the property.
+    /// `objectId: string` in IListingCandidateApplied; the interface carries no description.
     #[serde(rename = "objectId")]
     pub object_id: String,
-    /// Property type (PROPERTY_TYPE).
+    /// `type: PROPERTY_TYPE` in IListingCandidateApplied; the interface carries no description.
     pub r#type: String,
-    /// Address of the property.
+    /// `address: { … }` in IListingCandidateApplied; the interface carries no description.
     pub address: ListingPropertyAddress,
 }
-/// Address of the property.
+/// `address: { … }` in IListingCandidateApplied; the interface carries no description.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListingPropertyAddress {
-    /// Postal code.
+    /// `zip: string` in IListingCandidateApplied; the interface carries no description.
     pub zip: String,
-    /// City.
+    /// `city: string` in IListingCandidateApplied; the interface carries no description.
     pub city: String,
-    /// Street number.
+    /// `streetNumber: string` in IListingCandidateApplied; the interface carries no description.
     #[serde(rename = "streetNumber")]
     pub street_number: String,
-    /// Street name.
+    /// `streetName: string` in IListingCandidateApplied; the interface carries no description.
     #[serde(rename = "streetName")]
     pub street_name: String,
-    /// Place id of the address.
+    /// `placeId: string` in IListingCandidateApplied; the interface carries no description.
     #[serde(rename = "placeId")]
     pub place_id: String,
-    /// Geographic location.
+    /// `location?: { … }` in IListingCandidateApplied; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<ListingPropertyAddressLocation>,
 }
-/// Geographic location.
+/// `location?: { … }` in IListingCandidateApplied; the interface carries no description.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListingPropertyAddressLocation {
-    /// Latitude.
+    /// `lat?: number` in IListingCandidateApplied; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lat: Option<::serde_json::Number>,
-    /// Longitude.
+    /// `lng?: number` in IListingCandidateApplied; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lng: Option<::serde_json::Number>,
 }
@@ -646,18 +646,18 @@ pub struct ListingPropertyAddressLocation {
     unchecked
 )]
 pub struct ListingPublishedToChannel(pub ::serde_json::Value);
-/// The unit of the listing.
+/// `unit: { … }` in IListingCandidateApplied; the interface carries no description.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ListingUnit {
-    /// Unit id.
+    /// `id: string` in IListingCandidateApplied; the interface carries no description.
     pub id: String,
-    /// Object id of the unit.
+    /// `objectId: string` in IListingCandidateApplied; the interface carries no description.
     #[serde(rename = "objectId")]
     pub object_id: String,
-    /// Unit name.
+    /// `name: string` in IListingCandidateApplied; the interface carries no description.
     pub name: String,
-    /// Unit type (UNIT_TYPE).
+    /// `type: UNIT_TYPE` in IListingCandidateApplied; the interface carries no description.
     pub r#type: String,
 }
 /// Event-specific payload; not documented.

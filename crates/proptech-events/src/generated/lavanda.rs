@@ -445,8 +445,8 @@ pub struct CatalogProductRateUpdated {
 pub struct CatalogProductRateUpdatedRate {
     /// Rate calendar entries.
     pub calendar: Vec<CatalogProductRateUpdatedRateCalendarItem>,
-    /// ISO-4217 currency code, e.g. GBP.
-    pub currency: crate::CurrencyCode,
+    /// Currency code, e.g. GBP.
+    pub currency: String,
     /// Rate interval, e.g. WEEKLY.
     pub interval: String,
 }
@@ -585,7 +585,7 @@ pub struct CrmContactCreatedContact {
     pub reference: String,
     /// Further email addresses.
     #[serde(rename = "secondaryEmails")]
-    pub secondary_emails: Vec<crate::Email>,
+    pub secondary_emails: Vec<String>,
     /// Further phone numbers.
     #[serde(rename = "secondaryPhoneNumbers")]
     pub secondary_phone_numbers: Vec<String>,
@@ -635,7 +635,7 @@ pub struct CrmContactUpdatedContact {
     pub reference: String,
     /// Further email addresses.
     #[serde(rename = "secondaryEmails")]
-    pub secondary_emails: Vec<crate::Email>,
+    pub secondary_emails: Vec<String>,
     /// Further phone numbers.
     #[serde(rename = "secondaryPhoneNumbers")]
     pub secondary_phone_numbers: Vec<String>,

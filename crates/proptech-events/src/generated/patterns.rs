@@ -5,11 +5,6 @@ pattern_newtype! {
     EventId("^(evt_)?[0-7][0-9A-HJKMNP-TV-Z]{25}$");
 }
 pattern_newtype! {
-    #[doc =
-    " A decimal amount as a string with two fraction digits, e.g. `\"1320.00\"`."] pub
-    struct Money("^-?[0-9]+\\.[0-9]{2}$");
-}
-pattern_newtype! {
     #[doc = " A ULID: 26 Crockford base-32 characters."] pub struct
     Ulid("^[0-7][0-9A-HJKMNP-TV-Z]{25}$");
 }

@@ -291,9 +291,9 @@ pub struct PaymentCompleted {
     #[serde(rename = "reservationId")]
     pub reservation_id: i64,
     /// Captured amount.
-    pub amount: crate::Money,
-    /// ISO-4217 currency code.
-    pub currency: crate::CurrencyCode,
+    pub amount: String,
+    /// Currency code.
+    pub currency: String,
     /// Payment method, e.g. card.
     pub method: String,
     /// When the payment was captured.
@@ -321,9 +321,9 @@ pub struct PaymentRefunded {
     #[serde(rename = "reservationId")]
     pub reservation_id: i64,
     /// Refunded amount.
-    pub amount: crate::Money,
-    /// ISO-4217 currency code.
-    pub currency: crate::CurrencyCode,
+    pub amount: String,
+    /// Currency code.
+    pub currency: String,
     /// When the refund was processed.
     #[serde(rename = "refundedAt")]
     pub refunded_at: crate::DateTime,
@@ -370,25 +370,20 @@ pub struct ReservationCancelled {
     pub cancelled_at: crate::DateTime,
     /// Who cancelled: the guest, host, or platform.
     #[serde(rename = "cancelledBy")]
-    pub cancelled_by: ReservationCancelledCancelledBy,
+    pub cancelled_by: String,
     /// Cancellation reason, e.g. guest_requested.
     pub reason: String,
     /// The refund issued for the cancellation.
     pub refund: ReservationCancelledRefund,
-}
-open_enum! {
-    #[doc = " Who cancelled: the guest, host, or platform."] pub enum
-    ReservationCancelledCancelledBy { Guest = "guest", Host = "host", Platform =
-    "platform", }
 }
 /// The refund issued for the cancellation.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ReservationCancelledRefund {
     /// Refunded amount.
-    pub amount: crate::Money,
-    /// ISO-4217 currency code.
-    pub currency: crate::CurrencyCode,
+    pub amount: String,
+    /// Currency code.
+    pub currency: String,
 }
 /// Event-specific payload of reservation.created.
 #[derive(
@@ -449,13 +444,13 @@ pub struct ReservationCreatedGuests {
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 pub struct ReservationCreatedPricing {
     /// Subtotal.
-    pub subtotal: crate::Money,
+    pub subtotal: String,
     /// Taxes.
-    pub taxes: crate::Money,
+    pub taxes: String,
     /// Total.
-    pub total: crate::Money,
-    /// ISO-4217 currency code.
-    pub currency: crate::CurrencyCode,
+    pub total: String,
+    /// Currency code.
+    pub currency: String,
 }
 /// The primary guest.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]

@@ -87,7 +87,7 @@ pub struct AppointmentOrphanDetected {
     pub issue_type: AppointmentOrphanDetectedIssueType,
     /// UTC moment the Tour's cached scheduledDate said the appointment was FOR (what the database believed).
     pub stored_scheduled_at: String,
-    /// UTC moment the sweep detected the issue.
+    /// UTC moment the sweep detected the … \[truncated in the source\]
     pub detected_at: String,
 }
 open_enum! {
@@ -308,7 +308,7 @@ pub struct ListingSectionModified {
     /// Public listing number, 7-char lowercase nanoid (\[a-z0-9\]{7}).
     pub listing_number: crate::ListingNumber,
     /// Section that mutated. Expected values: gallery, home, features, documents, matterport, floorplan.
-    pub section: ListingSectionModifiedSection,
+    pub section: String,
     /// Operation
     pub operation: ListingSectionModifiedOperation,
     /// Section-shaped counts / flags attached to every event. Every field is Optional so the same envelope serialises cleanly for any section type. Callers populate only the fields that apply to their section; the rest round-trip as None.
@@ -317,13 +317,6 @@ pub struct ListingSectionModified {
 open_enum! {
     #[doc = " Operation"] pub enum ListingSectionModifiedOperation { Set = "set", Replace
     = "replace", Append = "append", Remove = "remove", }
-}
-open_enum! {
-    #[doc =
-    " Section that mutated. Expected values: gallery, home, features, documents, matterport, floorplan."]
-    pub enum ListingSectionModifiedSection { Gallery = "gallery", Home = "home", Features
-    = "features", Documents = "documents", Matterport = "matterport", Floorplan =
-    "floorplan", }
 }
 /// Section-shaped counts / flags attached to every event. Every field is Optional so the same envelope serialises cleanly for any section type. Callers populate only the fields that apply to their section; the rest round-trip as None.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -337,7 +330,7 @@ pub struct ListingSectionModifiedSummary {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<i64>"))]
     pub images_added: Option<Option<i64>>,
-    /// Count of image ids present in the before-state but not in the after-state (gallery only).
+    /// Count of image ids present in the befo … \[truncated in the source\]
     #[serde(
         default,
         with = "crate::__private::double_option",
@@ -387,16 +380,10 @@ pub struct ListingStatusChanged {
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ListingStatusChangedSideEffects {
-    /// Variant names that just became accessible.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image_variants_unlocked: Option<Vec<String>>,
-    /// Whether the public URL may now be indexed. Its type was not recovered from the docs.
-    #[serde(
-        default,
-        deserialize_with = "crate::__private::present",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub public_url_indexable: Option<::serde_json::Value>,
+    /// Variant names that just became accessible to ag … \[truncated in the source\]
+    pub image_variants_unlocked: Vec<String>,
+    /// Named in the locked contract field set; its row is truncated in the source before its type and description, so it is left untyped.
+    pub public_url_indexable: ::serde_json::Value,
 }
 open_enum! {
     #[doc = " Source"] pub enum ListingStatusChangedSource { Dashboard = "dashboard", Api
@@ -444,7 +431,7 @@ pub struct MediaDeliveryCompleted {
     pub agency_id: String,
     /// Public listing number, 7-char lowercase nanoid (\[a-z0-9\]{7}).
     pub listing_number: crate::ListingNumber,
-    /// 'deliver_'-prefixed job id - stable across Celery retries of the same top-level invocation.
+    /// 'deliver_' \[text lost in the source\] - stable across Celery retries of the same top-level invocation.
     pub job_id: String,
     /// Where the media bundle was uploaded to.
     pub destination: DeliveryDestination,
@@ -481,7 +468,7 @@ pub struct MediaDeliveryFailed {
     pub agency_id: String,
     /// Public listing number, 7-char lowercase nanoid (\[a-z0-9\]{7}).
     pub listing_number: crate::ListingNumber,
-    /// 'deliver_'-prefixed job id - same id the would-be .completed event would have carried; lets integrators correlate.
+    /// 'deliver_' \[text lost in the source\] - same id the would-be .completed event would have carried; lets integrators correlate.
     pub job_id: String,
     /// Where the upload was TARGETED (even though it failed).
     pub destination: DeliveryDestination,
@@ -589,7 +576,7 @@ pub struct UserDeactivated {
     /// User Id
     pub user_id: String,
     /// Email address at deactivation time
-    pub email: crate::Email,
+    pub email: String,
     /// Role
     pub role: UserRole,
     /// Deactivated At
@@ -635,7 +622,7 @@ pub struct UserHierarchyChanged {
     /// User Id
     pub user_id: String,
     /// Email at the time of the change
-    pub email: crate::Email,
+    pub email: String,
     /// Role
     pub role: UserRole,
     /// Old Manager Id
@@ -681,7 +668,7 @@ pub struct UserSignedUp {
     /// User Id
     pub user_id: String,
     /// Email address used for signup
-    pub email: crate::Email,
+    pub email: String,
     /// Role
     pub role: UserRole,
     /// Name

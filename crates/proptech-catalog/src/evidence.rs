@@ -1,0 +1,371 @@
+//! The evidence table (`schemas/evidence.toml`): for every `enum`, `pattern`, `format`, `const` and
+//! `required` in the schemas, the words of the document it comes from.
+//!
+//! A constraint rejects deliveries, so none may stand on a guess. Each entry of the table names the
+//! schemas and the locations (JSON pointers of the keyword) it covers, the keyword, the document
+//! file and a quote from it; the lint suite checks that every constraint is covered, that every
+//! entry covers something, and that every quote is really in its document.
+
+use std::path::Path;
+
+use globset::{Glob, GlobBuilder, GlobMatcher};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::Error;
+
+/// The keywords that need evidence.
+pub const CONSTRAINT_KEYWORDS: [&str; 5] = ["enum", "pattern", "format", "const", "required"];
+
+/// One row of the table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// Schema paths under `schemas/` it covers (globs; `*` stays inside one path segment).
+    pub schemas: Vec<String>,
+    /// JSON pointers of the keyword inside those schemas (globs, `*` stays inside one segment).
+    pub at: Vec<String>,
+    /// The keyword: one of [`CONSTRAINT_KEYWORDS`].
+    pub keyword: String,
+    /// The provider document the quote is from: a file of the provider docs
+    /// (`002_ea16d0cd40556098.txt`, `extra/valara/listing-created.txt`).
+    pub document: String,
+    /// The document's words, as they stand there (whitespace may differ).
+    pub quote: String,
+    /// The erratum that explains the reading, where the document alone does not settle it.
+    #[serde(default)]
+    pub erratum: Option<String>,
+}
+
+/// `schemas/evidence.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceTable {
+    /// The rows, in file order.
+    pub evidence: Vec<Evidence>,
+}
+
+/// One constrained keyword in one schema.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Constraint {
+    /// The schema's path under `schemas/`.
+    pub schema: String,
+    /// JSON pointer of the keyword inside the schema, e.g. `/properties/data/required`.
+    pub pointer: String,
+    /// The keyword.
+    pub keyword: String,
+}
+
+impl std::fmt::Display for Constraint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}#{} ({})", self.schema, self.pointer, self.keyword)
+    }
+}
+
+/// Keywords whose value is a map from names to subschemas.
+const SCHEMA_MAPS: [&str; 4] = [
+    "properties",
+    "$defs",
+    "patternProperties",
+    "dependentSchemas",
+];
+/// Keywords whose value is one subschema.
+const SCHEMA_VALUES: [&str; 9] = [
+    "items",
+    "additionalProperties",
+    "unevaluatedProperties",
+    "propertyNames",
+    "contains",
+    "not",
+    "if",
+    "then",
+    "else",
+];
+/// Keywords whose value is an array of subschemas.
+const SCHEMA_ARRAYS: [&str; 4] = ["allOf", "anyOf", "oneOf", "prefixItems"];
+
+/// Every constraint in `schema` (the file at `path`), in document order. Only schema positions
+/// are walked: property names, `examples` and annotation values are not constraints.
+pub fn constraints(path: &str, schema: &Value) -> Vec<Constraint> {
+    let mut out = Vec::new();
+    walk(path, schema, String::new(), &mut out);
+    out
+}
+
+fn walk(path: &str, schema: &Value, at: String, out: &mut Vec<Constraint>) {
+    let Value::Object(map) = schema else { return };
+    for (k, v) in map {
+        let here = format!("{at}/{}", escape(k));
+        if CONSTRAINT_KEYWORDS.contains(&k.as_str()) && (k != "required" || v.is_array()) {
+            out.push(Constraint {
+                schema: path.to_owned(),
+                pointer: here.clone(),
+                keyword: k.clone(),
+            });
+        }
+        if SCHEMA_MAPS.contains(&k.as_str()) {
+            if let Value::Object(children) = v {
+                for (name, child) in children {
+                    walk(path, child, format!("{here}/{}", escape(name)), out);
+                }
+            }
+        } else if SCHEMA_VALUES.contains(&k.as_str()) {
+            walk(path, v, here, out);
+        } else if SCHEMA_ARRAYS.contains(&k.as_str()) {
+            if let Value::Array(items) = v {
+                for (i, child) in items.iter().enumerate() {
+                    walk(path, child, format!("{here}/{i}"), out);
+                }
+            }
+        }
+    }
+}
+
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+fn matcher(pattern: &str) -> Result<GlobMatcher, Error> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map(|g: Glob| g.compile_matcher())
+        .map_err(|e| Error::Evidence(format!("bad glob {pattern:?}: {e}")))
+}
+
+/// The table with its globs compiled.
+#[derive(Debug)]
+pub struct EvidenceIndex<'a> {
+    rows: Vec<(&'a Evidence, Vec<GlobMatcher>, Vec<GlobMatcher>)>,
+}
+
+impl EvidenceTable {
+    /// Loads `evidence.toml`.
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        crate::read_toml(path)
+    }
+
+    /// Compiles the globs; fails on a bad glob or an unknown keyword.
+    pub fn index(&self) -> Result<EvidenceIndex<'_>, Error> {
+        let mut rows = Vec::new();
+        for e in &self.evidence {
+            if !CONSTRAINT_KEYWORDS.contains(&e.keyword.as_str()) {
+                return Err(Error::Evidence(format!(
+                    "evidence for {:?} at {:?}: keyword must be one of {CONSTRAINT_KEYWORDS:?}",
+                    e.keyword, e.at
+                )));
+            }
+            if e.quote.trim().is_empty() || e.document.trim().is_empty() {
+                return Err(Error::Evidence(format!(
+                    "evidence for {} at {:?} needs a document and a quote",
+                    e.keyword, e.at
+                )));
+            }
+            let schemas = e
+                .schemas
+                .iter()
+                .map(|p| matcher(p))
+                .collect::<Result<_, _>>()?;
+            let at = e.at.iter().map(|p| matcher(p)).collect::<Result<_, _>>()?;
+            rows.push((e, schemas, at));
+        }
+        Ok(EvidenceIndex { rows })
+    }
+}
+
+/// What [`EvidenceIndex::audit`] found.
+#[derive(Debug, Default)]
+pub struct Audit {
+    /// Constraints no row covers.
+    pub unannotated: Vec<Constraint>,
+    /// Rows (by index in the table) that cover no constraint: stale evidence.
+    pub unused: Vec<usize>,
+    /// How many constraints were seen.
+    pub seen: usize,
+}
+
+impl<'a> EvidenceIndex<'a> {
+    /// The first row that covers `c`.
+    pub fn evidence_for(&self, c: &Constraint) -> Option<&'a Evidence> {
+        self.rows
+            .iter()
+            .find(|(e, schemas, at)| {
+                e.keyword == c.keyword
+                    && schemas.iter().any(|m| m.is_match(&c.schema))
+                    && at.iter().any(|m| m.is_match(&c.pointer))
+            })
+            .map(|(e, _, _)| *e)
+    }
+
+    /// Checks every constraint of `docs` (path, schema) against the table.
+    pub fn audit<'d>(&self, docs: impl IntoIterator<Item = (&'d str, &'d Value)>) -> Audit {
+        let mut audit = Audit::default();
+        let mut used = vec![false; self.rows.len()];
+        for (path, value) in docs {
+            for c in constraints(path, value) {
+                audit.seen += 1;
+                let mut covered = false;
+                for (i, (e, schemas, at)) in self.rows.iter().enumerate() {
+                    if e.keyword == c.keyword
+                        && schemas.iter().any(|m| m.is_match(&c.schema))
+                        && at.iter().any(|m| m.is_match(&c.pointer))
+                    {
+                        used[i] = true;
+                        covered = true;
+                    }
+                }
+                if !covered {
+                    audit.unannotated.push(c);
+                }
+            }
+        }
+        audit.unused = used
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| !**u)
+            .map(|(i, _)| i)
+            .collect();
+        audit
+    }
+}
+
+/// Whitespace-insensitive containment: `quote`'s words appear, in order and adjacent, in `text`.
+/// Documents are stored with their line breaks and indentation as recovered, so runs of
+/// whitespace count as one space.
+pub fn quoted_in(text: &str, quote: &str) -> bool {
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let quote = squash(quote);
+    !quote.is_empty() && squash(text).contains(&quote)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn table(toml_text: &str) -> EvidenceTable {
+        toml::from_str(toml_text).expect("table parses")
+    }
+
+    const ONE_ROW: &str = r#"
+        [[evidence]]
+        schemas = ["acme/events/*.json"]
+        at = ["/properties/data/properties/kind/enum"]
+        keyword = "enum"
+        document = "acme.txt"
+        quote = "kind \"a\" | \"b\""
+    "#;
+
+    #[test]
+    fn constraints_are_found_in_schema_positions_only() {
+        let schema = json!({
+            "required": ["data"],
+            "properties": {
+                "required": { "description": "a property named required", "type": "string" },
+                "data": {
+                    "type": "object",
+                    "properties": { "kind": { "enum": ["a", "b"] } },
+                    "anyOf": [{ "required": ["kind"] }]
+                }
+            },
+            "$defs": { "id": { "pattern": "^x$", "format": "uuid" } },
+            "examples": [{ "required": ["not a constraint"], "const": 1 }]
+        });
+        let found: Vec<String> = constraints("acme/events/e.json", &schema)
+            .iter()
+            .map(|c| format!("{} {}", c.pointer, c.keyword))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "/required required",
+                "/properties/data/properties/kind/enum enum",
+                "/properties/data/anyOf/0/required required",
+                "/$defs/id/pattern pattern",
+                "/$defs/id/format format",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_unannotated_constraint_fails_the_audit() {
+        let t = table(ONE_ROW);
+        let index = t.index().expect("globs compile");
+        let annotated = json!({
+            "properties": { "data": { "properties": { "kind": { "enum": ["a", "b"] } } } }
+        });
+        let audit = index.audit([("acme/events/e.json", &annotated)]);
+        assert!(audit.unannotated.is_empty(), "{:?}", audit.unannotated);
+        assert!(audit.unused.is_empty());
+        assert_eq!(audit.seen, 1);
+
+        // The same schema with a pattern nobody gave evidence for.
+        let mut stricter = annotated.clone();
+        stricter["properties"]["data"]["properties"]["name"] = json!({ "pattern": "^[A-Z]+$" });
+        let audit = index.audit([("acme/events/e.json", &stricter)]);
+        assert_eq!(
+            audit.unannotated,
+            [Constraint {
+                schema: "acme/events/e.json".into(),
+                pointer: "/properties/data/properties/name/pattern".into(),
+                keyword: "pattern".into(),
+            }]
+        );
+
+        // Evidence for one location does not cover another, nor another keyword, nor another file.
+        let elsewhere = json!({ "properties": { "data": { "properties": {
+            "other": { "enum": ["x"] }, "kind": { "const": "a" } } } } });
+        let audit = index.audit([
+            ("acme/events/e.json", &elsewhere),
+            ("acme/other.json", &annotated),
+        ]);
+        assert_eq!(audit.unannotated.len(), 3, "{:?}", audit.unannotated);
+        assert_eq!(
+            audit.unused,
+            [0],
+            "the other file's enum is not covered either"
+        );
+    }
+
+    #[test]
+    fn a_row_that_covers_nothing_is_reported() {
+        let t = table(ONE_ROW);
+        let index = t.index().expect("globs compile");
+        let audit = index.audit([("acme/events/e.json", &json!({ "type": "object" }))]);
+        assert_eq!(audit.unused, [0]);
+    }
+
+    #[test]
+    fn star_stays_inside_one_segment() {
+        let t = table(
+            r#"
+            [[evidence]]
+            schemas = ["acme/*.json"]
+            at = ["/properties/*/format"]
+            keyword = "format"
+            document = "acme.txt"
+            quote = "x"
+        "#,
+        );
+        let index = t.index().expect("globs compile");
+        let deep =
+            json!({ "properties": { "a": { "properties": { "b": { "format": "email" } } } } });
+        let audit = index.audit([("acme/events/e.json", &deep), ("acme/r.json", &deep)]);
+        assert_eq!(audit.unannotated.len(), 2, "{:?}", audit.unannotated);
+    }
+
+    #[test]
+    fn a_bad_keyword_or_an_empty_quote_is_refused() {
+        let bad = table(&ONE_ROW.replace("keyword = \"enum\"", "keyword = \"type\""));
+        assert!(bad.index().is_err());
+        let empty = table(&ONE_ROW.replace("kind \\\"a\\\" | \\\"b\\\"", " "));
+        assert!(empty.index().is_err());
+    }
+
+    #[test]
+    fn quotes_match_across_whitespace_only() {
+        assert!(quoted_in("a  b\n  c d", "b c"));
+        assert!(!quoted_in("a b c", "a c"));
+        assert!(!quoted_in("a b c", "  "));
+    }
+}
