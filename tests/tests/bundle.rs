@@ -314,11 +314,73 @@ fn every_event_has_a_markdown_and_an_html_page_showing_its_fields() {
             "## Sample payload",
             "## Retry behaviour",
             "## Verification",
+            "## Validating",
         ] {
             assert!(md.contains(section), "{stem}.md has no {section}");
         }
+        assert!(
+            md.contains("format assertion on"),
+            "{stem}.md does not say that the results need format assertion"
+        );
+        for (id, _) in &event.assumptions {
+            let line = format!("- Erratum `{id}`:");
+            assert!(
+                md.contains(&line),
+                "{stem}.md does not show assumption {id}"
+            );
+            assert!(
+                html.contains(id.as_str()),
+                "{stem}.html does not show assumption {id}"
+            );
+        }
         assert!(!html.contains(".md\""), "{stem}.html links a Markdown page");
     }
+}
+
+/// The assumptions the errata record reach the pages of the events they affect.
+#[test]
+fn reference_pages_show_the_assumptions_of_their_event() {
+    let events = proptech_publish::Events::load(schema_set()).expect("events load");
+    let page = |provider: &str, event_type: &str| {
+        let event = events
+            .all()
+            .iter()
+            .find(|e| e.provider == provider && e.event_type == event_type)
+            .expect("event exists");
+        let ids: Vec<&str> = event
+            .assumptions
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect();
+        (
+            ids,
+            &bundle()[&format!("reference/{provider}/{event_type}.md")].contents,
+        )
+    };
+    for event_type in ["LISTING_CREATED", "CANDIDATE_PARSED", "UNIT_DELETED"] {
+        let (ids, md) = page("everreal", event_type);
+        assert!(
+            ids.contains(&"everreal-operation-is-event-type"),
+            "{event_type}: {ids:?}"
+        );
+        assert!(
+            md.contains("`operation` is read as the event type"),
+            "{event_type}"
+        );
+    }
+    let (ids, _) = page("everreal", "LISTING_CONTRACT_FLOW_SIGNED");
+    assert!(ids.contains(&"everreal-undefined-types"), "{ids:?}");
+    let (ids, md) = page("repull", "listing.created");
+    assert_eq!(ids, ["repull-bathrooms-integer"]);
+    assert!(md.contains("a half bathroom (1.5) would fail validation"));
+    let (ids, md) = page("repull", "listing.updated");
+    assert!(ids.is_empty(), "{ids:?}");
+    assert!(!md.contains("## Assumptions"));
+    assert!(
+        bundle()["reference/index.md"]
+            .contents
+            .contains("format assertion on")
+    );
 }
 
 #[test]

@@ -47,6 +47,9 @@ pub struct Event {
     pub data_fields: Vec<Field>,
     /// Whether the data block admits properties the docs do not list.
     pub data_open: bool,
+    /// The readings of the docs this event's schema rests on (errata that name the schema):
+    /// (id, how the schema resolves it).
+    pub assumptions: Vec<(String, String)>,
 }
 
 /// A documented sample payload.
@@ -178,6 +181,10 @@ impl Events {
                     envelope_fields: tables.envelope,
                     data_fields: tables.data,
                     data_open: tables.data_open,
+                    assumptions: errata
+                        .for_schema(&schema.doc.path)
+                        .map(|e| (e.id.clone(), e.resolution.clone()))
+                        .collect(),
                 });
             }
         }

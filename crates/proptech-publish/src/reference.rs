@@ -73,6 +73,13 @@ pub fn pages(
     Ok(files)
 }
 
+/// What partners must know to reproduce the schemas' results with their own validator.
+const FORMAT_ASSERTION: &str = "The schemas are JSON Schema Draft 2020-12, which treats `format` \
+    (`date-time`, `email`, `uri`, ...) as an annotation unless the validator is told to assert it. \
+    The published results, including the failures the errata expect, hold with format assertion \
+    on: enable it (for example `should_validate_formats(true)` in Rust's `jsonschema`, \
+    `ajv-formats` with Ajv).";
+
 fn index(version: &str, deliveries: &BTreeMap<String, Delivery>, events: &Events) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Webhook event reference\n");
@@ -84,6 +91,7 @@ fn index(version: &str, deliveries: &BTreeMap<String, Delivery>, events: &Events
         events.all().len(),
         PROVIDERS.len()
     );
+    let _ = writeln!(md, "{FORMAT_ASSERTION}\n");
     let _ = writeln!(md, "| Provider | Event types | Catalog | AsyncAPI |");
     let _ = writeln!(md, "|---|---|---|---|");
     for provider in PROVIDERS {
@@ -214,6 +222,20 @@ fn event_page(delivery: &Delivery, event: &Event, events: &Events) -> String {
             let _ = writeln!(md, "The docs print no sample for this event.\n");
         }
     }
+
+    if !event.assumptions.is_empty() {
+        let _ = writeln!(md, "## Assumptions\n");
+        let _ = writeln!(
+            md,
+            "The docs do not settle everything this schema states. It rests on these readings; \
+             if one is wrong, real deliveries may fail validation.\n"
+        );
+        for (id, resolution) in &event.assumptions {
+            let _ = writeln!(md, "- Erratum `{id}`: {}", md_text(resolution));
+        }
+        md.push('\n');
+    }
+    let _ = writeln!(md, "## Validating\n\n{FORMAT_ASSERTION}\n");
 
     delivery_sections(&mut md, delivery);
     for vector in events.vectors(&event.provider) {
