@@ -99,7 +99,7 @@ impl Errata {
     pub fn for_schema<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Erratum> {
         self.errata
             .iter()
-            .filter(move |e| e.schemas.iter().any(|p| glob_match(p, path)))
+            .filter(move |e| e.schemas.iter().any(|p| path_matches(p, path)))
     }
 
     /// The errors the errata expect of `fixture`, sorted.
@@ -149,8 +149,8 @@ impl Errata {
 }
 
 /// `pattern` matches `path`, with `*` matching inside one `/`-separated segment. A pattern that is
-/// not a valid glob matches nothing (the conformance suite checks every pattern matches a schema).
-fn glob_match(pattern: &str, path: &str) -> bool {
+/// not a valid glob matches nothing (the lint suite checks every pattern matches a schema).
+pub fn path_matches(pattern: &str, path: &str) -> bool {
     globset::GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()

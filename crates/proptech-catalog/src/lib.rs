@@ -16,7 +16,7 @@ mod errata;
 mod evidence;
 mod fixtures;
 
-pub use errata::{Errata, Erratum, ExpectedError, Fix};
+pub use errata::{Errata, Erratum, ExpectedError, Fix, path_matches};
 pub use evidence::{
     Audit, CONSTRAINT_KEYWORDS, Constraint, Evidence, EvidenceIndex, EvidenceTable, constraints,
     quoted_in,

@@ -44,7 +44,7 @@ struct Contact {
 struct Applied {
     uuid: String,
     #[serde(rename = "createdAt")]
-    created_at: proptech_events::DateTime,
+    created_at: String,
     data: Candidate,
 }
 
