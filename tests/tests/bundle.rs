@@ -371,9 +371,11 @@ fn reference_pages_show_the_assumptions_of_their_event() {
     let (ids, _) = page("everreal", "LISTING_CONTRACT_FLOW_SIGNED");
     assert!(ids.contains(&"everreal-undefined-types"), "{ids:?}");
     let (ids, md) = page("repull", "listing.created");
-    assert_eq!(ids, ["repull-bathrooms-integer"]);
+    assert!(ids.contains(&"repull-bathrooms-integer"), "{ids:?}");
     assert!(md.contains("a half bathroom (1.5) would fail validation"));
-    let (ids, md) = page("repull", "listing.updated");
+    let (ids, _) = page("repull", "listing.updated");
+    assert!(!ids.contains(&"repull-bathrooms-integer"), "{ids:?}");
+    let (ids, md) = page("lavanda", "v1.booking.created");
     assert!(ids.is_empty(), "{ids:?}");
     assert!(!md.contains("## Assumptions"));
     assert!(
