@@ -5,22 +5,12 @@
 // criterion_group! defines an undocumented function.
 #![allow(missing_docs)]
 
-use std::sync::Arc;
-
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use hmac::Mac;
 use proptech_events::receive::{
-    LavandaReceiver, Options, ReplayGuard, RepullReceiver, ValaraReceiver, sign_lavanda,
-    sign_repull, sign_valara,
+    LavandaReceiver, Options, RepullReceiver, ValaraReceiver, sign_lavanda, sign_repull,
+    sign_valara,
 };
-
-/// A replay guard that lets everything through, so the same samples can be received repeatedly.
-struct Fresh;
-impl ReplayGuard for Fresh {
-    fn first_sighting(&self, _: &str, _: i64, _: u64) -> bool {
-        true
-    }
-}
 
 const NOW: i64 = 1_800_000_000;
 const VALARA: &str = "test_secret_001";
@@ -203,10 +193,9 @@ fn receive_path(c: &mut Criterion) {
         |o: Options| {
             let r = ValaraReceiver::new([VALARA])
                 .expect("secret")
-                .with_options(o)
-                .with_replay_guard(Arc::new(Fresh));
+                .with_options(o);
             move |h: &Vec<(String, String)>, body: &Vec<u8>| {
-                r.receive_at(h, body, NOW).map(|v| v.event)
+                r.receive_at(h, body, NOW).map(|v| v.into_event())
             }
         },
         valara_headers,
@@ -219,10 +208,9 @@ fn receive_path(c: &mut Criterion) {
         |o: Options| {
             let r = RepullReceiver::new([REPULL])
                 .expect("secret")
-                .with_options(o)
-                .with_replay_guard(Arc::new(Fresh));
+                .with_options(o);
             move |h: &Vec<(String, String)>, body: &Vec<u8>| {
-                r.receive_at(h, body, NOW).map(|v| v.event)
+                r.receive_at(h, body, NOW).map(|v| v.into_event())
             }
         },
         repull_headers,
@@ -235,10 +223,9 @@ fn receive_path(c: &mut Criterion) {
         |o: Options| {
             let r = LavandaReceiver::new([LAVANDA])
                 .expect("secret")
-                .with_options(o)
-                .with_replay_guard(Arc::new(Fresh));
+                .with_options(o);
             move |h: &Vec<(String, String)>, body: &Vec<u8>| {
-                r.receive_at(h, body, NOW).map(|v| v.event)
+                r.receive_at(h, body, NOW).map(|v| v.into_event())
             }
         },
         lavanda_headers,
