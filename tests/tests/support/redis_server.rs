@@ -1,6 +1,6 @@
 //! A real `redis-server` (Debian's package) started on a free loopback port in a temporary
 //! directory, stopped when dropped. Missing server: `None` with a printed notice, or a panic when
-//! `CI` is set, so CI never skips a Redis test silently.
+//! `REQUIRE_REDIS` or `CI` is set, so CI never skips a Redis test.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -27,8 +27,11 @@ fn binary() -> Option<PathBuf> {
 pub fn available(test: &str) -> Option<PathBuf> {
     match binary() {
         Some(b) => Some(b),
-        None if std::env::var_os("CI").is_some() => {
-            panic!("{test}: redis-server is not installed, and CI is set: install redis-server")
+        None if std::env::var_os("REQUIRE_REDIS").is_some() || std::env::var_os("CI").is_some() => {
+            panic!(
+                "{test}: redis-server is not installed, and REQUIRE_REDIS or CI is set: install \
+                 redis-server"
+            )
         }
         None => {
             eprintln!(
