@@ -57,7 +57,7 @@ fn a_flood_of_long_unverified_ids_stays_in_budget_and_evicts_no_signed_entry() {
     println!(
         "flood of {flood} unverified ids of {id_len} bytes ({} MiB of ids): the store grew by \
          {grown} bytes (budget {BUDGET}); {} entries kept; peak {} bytes",
-        flood * id_len >> 20,
+        (flood * id_len) >> 20,
         store.len(Partition::Unverified),
         stats.max_bytes
     );

@@ -63,13 +63,13 @@ pub enum ProcessError<E> {
 impl<E> ProcessError<E> {
     /// The HTTP status to answer. All three signed providers retry on any non-2xx answer:
     ///
-    /// - [`Self::Rejected`]: the error's own status (401, 400, 413): the delivery is bad.
-    /// - [`Self::InFlight`]: **409 Conflict**. The attempt in flight may still fail, so this one
+    /// - [`Self::Rejected`] has the error's own status (401, 400, 413): the delivery is bad.
+    /// - [`Self::InFlight`] is **409 Conflict**. The attempt in flight may still fail, so this one
     ///   must not be acknowledged; 409 says "the resource is busy" without claiming the service
     ///   is down (503) or that the sender is too fast (429), and every provider retries on it.
-    /// - [`Self::Store`]: **503**: the store is down; never 2xx, nothing was recorded.
-    /// - [`Self::Handler`], [`Self::Panicked`], [`Self::LeaseLost`]: **500**.
-    /// - [`Self::TimedOut`]: **504**.
+    /// - [`Self::Store`] is **503**: the store is down; never 2xx, nothing was recorded.
+    /// - [`Self::Handler`], [`Self::Panicked`] and [`Self::LeaseLost`] are **500**.
+    /// - [`Self::TimedOut`] is **504**.
     pub fn status(&self) -> u16 {
         match self {
             ProcessError::Rejected(e) => e.status(),
