@@ -39,7 +39,7 @@ impl EverrealReceiver {
     }
 
     /// Parses a delivery; its `uuid` is the dedupe key (in the [`Partition::Unverified`]
-    /// partition). It does **not** deduplicate: use [`Self::process_unverified`]. Headers are
+    /// partition). It does **not** deduplicate: use `process_unverified`. Headers are
     /// not used; they are taken so the call looks like every other receiver's.
     pub fn receive_unverified<H: Headers + ?Sized>(
         &self,

@@ -21,7 +21,7 @@
 //! - `process` (feature `process`, implied by `axum` and `redis`) verifies, claims the delivery's
 //!   keys in an [`IdempotencyStore`], runs the handler, and records the delivery as done only when
 //!   the handler succeeded; a failure, a panic or a timeout releases the claim so the provider's
-//!   retry is processed. See [`ProcessError::status`] for the answers.
+//!   retry is processed. See `ProcessError::status` for the answers.
 
 #[cfg(feature = "axum")]
 pub mod axum;
@@ -378,7 +378,7 @@ macro_rules! receiver_builders {
 
         impl $ty {
             /// Verifies and parses a delivery, with the receiver's clock. It does **not**
-            /// deduplicate: use [`Self::process`], or record [`Verified::dedupe_keys`] in your
+            /// deduplicate: use `process`, or record [`Verified::dedupe_keys`] in your
             /// own transaction.
             pub fn receive<H: Headers + ?Sized>(
                 &self,
