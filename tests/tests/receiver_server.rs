@@ -1,5 +1,6 @@
 //! The example receiver, served on 127.0.0.1:0, receiving signed deliveries of all four providers
-//! over real HTTP: the status codes, and a retried delivery processed exactly once.
+//! over real HTTP: the status codes, and a retried delivery processed exactly once. Also: the
+//! example refuses to start without secrets unless told to use the documented test ones.
 
 #[path = "../../crates/proptech-events/examples/receiver.rs"]
 #[allow(dead_code)]
@@ -64,7 +65,9 @@ async fn the_example_receiver_verifies_dedupes_and_answers() {
         lavanda: vec![LAVANDA_SECRET.into()],
         // Small, so the oversized body below is written whole before the early 413 answer.
         max_body: 16 * 1024,
+        redis_url: None,
     })
+    .await
     .expect("secrets");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -100,9 +103,14 @@ async fn the_example_receiver_verifies_dedupes_and_answers() {
         .post("/webhooks/valara", &headers, body.clone())
         .await;
     assert_eq!(
-        (status, answer["error"].as_str()),
-        (200, Some("replay")),
-        "a retry is acknowledged, not processed"
+        (
+            status,
+            answer["duplicate"]
+                .as_str()
+                .map(|k| k.starts_with("valara"))
+        ),
+        (200, Some(true)),
+        "a retry is acknowledged, not processed: {answer}"
     );
     let mut tampered = body.clone();
     tampered[20] ^= 1;
@@ -180,4 +188,63 @@ async fn the_example_receiver_verifies_dedupes_and_answers() {
     // Four distinct deliveries, each sent twice: processed exactly once each.
     assert_eq!(client.processed().await, 4);
     server.abort();
+}
+
+/// The example binary, run as a user runs it: without secrets it refuses to start, naming the
+/// variable; with `PROPTECH_TEST_SECRETS=1` it starts on the documented test secrets.
+#[test]
+fn the_example_refuses_to_start_without_secrets() {
+    let config = |vars: &[(&str, &str)]| {
+        // The same reading as the binary's, in a child process so this test's environment is
+        // left alone.
+        let exe = std::env::current_exe().expect("test binary");
+        let mut cmd = std::process::Command::new(exe);
+        cmd.args(["--exact", "config_probe", "--ignored", "--nocapture"])
+            .env_remove("VALARA_SECRET")
+            .env_remove("REPULL_SECRET")
+            .env_remove("LAVANDA_SECRET")
+            .env_remove("PROPTECH_TEST_SECRETS")
+            .env("PROPTECH_CONFIG_PROBE", "1");
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let none = config(&[]);
+    assert!(
+        none.contains("probe: refused: VALARA_SECRET is not set"),
+        "{none}"
+    );
+    let some = config(&[("VALARA_SECRET", "s1"), ("REPULL_SECRET", "s2")]);
+    assert!(
+        some.contains("probe: refused: LAVANDA_SECRET is not set"),
+        "{some}"
+    );
+    let test = config(&[("PROPTECH_TEST_SECRETS", "1")]);
+    assert!(
+        test.contains("probe: started with valara [\"test_secret_001\"]"),
+        "{test}"
+    );
+    let own = config(&[
+        ("PROPTECH_TEST_SECRETS", "1"),
+        ("VALARA_SECRET", "mine,old"),
+    ]);
+    assert!(
+        own.contains("probe: started with valara [\"mine\", \"old\"]"),
+        "set secrets win over the test ones: {own}"
+    );
+}
+
+/// Run by `the_example_refuses_to_start_without_secrets` in a child process.
+#[test]
+#[ignore = "run in a child process by the_example_refuses_to_start_without_secrets"]
+fn config_probe() {
+    if std::env::var("PROPTECH_CONFIG_PROBE").is_err() {
+        return;
+    }
+    match receiver::Config::from_env() {
+        Ok(c) => println!("probe: started with valara {:?}", c.valara),
+        Err(why) => println!("probe: refused: {why}"),
+    }
 }

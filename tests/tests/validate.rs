@@ -39,7 +39,7 @@ fn receive(provider: &str, delivery: &Value, validate: bool) -> Result<Value, Re
                 .expect("secret")
                 .with_options(options(validate));
             r.receive_at(&headers, &body, NOW)
-                .map(|v| to_json(&v.event))
+                .map(|v| to_json(v.event()))
         }
         "repull" => {
             let headers = [("X-Repull-Signature", sign_repull("whsec_s", &body))];
@@ -47,7 +47,7 @@ fn receive(provider: &str, delivery: &Value, validate: bool) -> Result<Value, Re
                 .expect("secret")
                 .with_options(options(validate));
             r.receive_at(&headers, &body, NOW)
-                .map(|v| to_json(&v.event))
+                .map(|v| to_json(v.event()))
         }
         "lavanda" => {
             let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -63,12 +63,12 @@ fn receive(provider: &str, delivery: &Value, validate: bool) -> Result<Value, Re
                 .expect("secret")
                 .with_options(options(validate));
             r.receive_at(&headers, &body, NOW)
-                .map(|v| to_json(&v.event))
+                .map(|v| to_json(v.event()))
         }
         _ => {
             let r = EverrealReceiver::unverified().with_options(options(validate));
             r.receive_unverified(&[("x", "y")], &body)
-                .map(|v| to_json(&v.event))
+                .map(|v| to_json(v.event()))
         }
     }
 }

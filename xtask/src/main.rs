@@ -162,10 +162,11 @@ fn bench() -> Result<(), String> {
     use std::process::Command;
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    for (bench, extra) in [
-        ("peak_memory", &[][..]),
+    for (bench, features, extra) in [
+        ("peak_memory", "validate", &[][..]),
         (
             "receive",
+            "validate,redis",
             &["--", "--warm-up-time", "1", "--measurement-time", "3"][..],
         ),
     ] {
@@ -176,7 +177,7 @@ fn bench() -> Result<(), String> {
                 "-p",
                 "proptech-events",
                 "--features",
-                "validate",
+                features,
                 "--bench",
                 bench,
             ])
@@ -224,6 +225,28 @@ fn bench() -> Result<(), String> {
             eps(naive),
             naive / base,
         );
+    }
+    // One new delivery through `process`: the store's cost on top of verify + parse.
+    let (plain, _) = read("repull_process", "verify_and_parse")?;
+    println!("\n| route (one new Repull delivery) | per delivery | ratio to verify + parse |");
+    println!("|---|---|---|");
+    println!(
+        "| verify + parse (no dedupe) | {:.2} us | 1.00x |",
+        plain / 1000.0
+    );
+    let (memory, _) = read("repull_process", "process_in_memory")?;
+    println!(
+        "| process, in-memory store | {:.2} us | {:.2}x |",
+        memory / 1000.0,
+        memory / plain
+    );
+    match read("repull_process", "process_redis") {
+        Ok((redis, _)) => println!(
+            "| process, Redis store (loopback) | {:.2} us | {:.2}x |",
+            redis / 1000.0,
+            redis / plain
+        ),
+        Err(_) => println!("| process, Redis store | not measured (no redis-server) | |"),
     }
     for validate in [false, true] {
         let file = dir.join(format!("peak-memory-validate-{validate}.txt"));

@@ -1,20 +1,10 @@
 //! Peak heap of receiving a 10 MiB delivery, as a ratio to the body's size, measured with dhat's
 //! heap profiler (in its own binary, so its bookkeeping does not slow the timing benchmark).
 
-use std::sync::Arc;
-
-use proptech_events::receive::{Options, ReplayGuard, RepullReceiver, sign_repull};
+use proptech_events::receive::{Options, RepullReceiver, sign_repull};
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
-
-/// Lets every delivery through.
-struct Fresh;
-impl ReplayGuard for Fresh {
-    fn first_sighting(&self, _: &str, _: i64, _: u64) -> bool {
-        true
-    }
-}
 
 const SECRET: &str = "whsec_k7d9f2example";
 
@@ -35,8 +25,7 @@ fn main() {
                 validate,
                 max_body: 11 << 20,
                 ..Options::default()
-            })
-            .with_replay_guard(Arc::new(Fresh));
+            });
         // A profiler per measurement: it counts only what is allocated while it runs, so the body
         // (allocated before) is not counted and the peak is what receiving it cost.
         let profiler = dhat::Profiler::builder().testing().build();

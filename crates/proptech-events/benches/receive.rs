@@ -7,20 +7,12 @@
 
 use std::sync::Arc;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use hmac::Mac;
 use proptech_events::receive::{
-    LavandaReceiver, Options, ReplayGuard, RepullReceiver, ValaraReceiver, sign_lavanda,
-    sign_repull, sign_valara,
+    InMemoryStore, LavandaReceiver, Options, RedisStore, RepullReceiver, ValaraReceiver,
+    sign_lavanda, sign_repull, sign_valara,
 };
-
-/// A replay guard that lets everything through, so the same samples can be received repeatedly.
-struct Fresh;
-impl ReplayGuard for Fresh {
-    fn first_sighting(&self, _: &str, _: i64, _: u64) -> bool {
-        true
-    }
-}
 
 const NOW: i64 = 1_800_000_000;
 const VALARA: &str = "test_secret_001";
@@ -203,10 +195,9 @@ fn receive_path(c: &mut Criterion) {
         |o: Options| {
             let r = ValaraReceiver::new([VALARA])
                 .expect("secret")
-                .with_options(o)
-                .with_replay_guard(Arc::new(Fresh));
+                .with_options(o);
             move |h: &Vec<(String, String)>, body: &Vec<u8>| {
-                r.receive_at(h, body, NOW).map(|v| v.event)
+                r.receive_at(h, body, NOW).map(|v| v.into_event())
             }
         },
         valara_headers,
@@ -219,10 +210,9 @@ fn receive_path(c: &mut Criterion) {
         |o: Options| {
             let r = RepullReceiver::new([REPULL])
                 .expect("secret")
-                .with_options(o)
-                .with_replay_guard(Arc::new(Fresh));
+                .with_options(o);
             move |h: &Vec<(String, String)>, body: &Vec<u8>| {
-                r.receive_at(h, body, NOW).map(|v| v.event)
+                r.receive_at(h, body, NOW).map(|v| v.into_event())
             }
         },
         repull_headers,
@@ -235,10 +225,9 @@ fn receive_path(c: &mut Criterion) {
         |o: Options| {
             let r = LavandaReceiver::new([LAVANDA])
                 .expect("secret")
-                .with_options(o)
-                .with_replay_guard(Arc::new(Fresh));
+                .with_options(o);
             move |h: &Vec<(String, String)>, body: &Vec<u8>| {
-                r.receive_at(h, body, NOW).map(|v| v.event)
+                r.receive_at(h, body, NOW).map(|v| v.into_event())
             }
         },
         lavanda_headers,
@@ -249,5 +238,109 @@ fn receive_path(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, receive_path);
+/// A `redis-server` on a free loopback port, persistence off, killed when dropped; `None` (with
+/// a notice) when it is not installed.
+struct Redis(std::process::Child, String);
+
+impl Redis {
+    fn start() -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .ok()?
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn();
+        let Ok(child) = child else {
+            eprintln!("redis-server is not installed: the Redis row is not measured");
+            return None;
+        };
+        let url = format!("redis://127.0.0.1:{port}");
+        for _ in 0..200 {
+            let ping = redis::Client::open(url.as_str())
+                .and_then(|c| c.get_connection())
+                .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c));
+            if ping.is_ok() {
+                return Some(Redis(child, url));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The cost of processing one new Repull delivery (the `repull.ping` sample with a fresh
+/// `deliveryId`, signed in the untimed setup): verify and parse alone, then `process` with the
+/// in-memory store (claim + complete), then with Redis on loopback (two round trips).
+fn process_route(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut counter = 0u64;
+    let mut fresh = move || {
+        counter += 1;
+        let body = format!(
+            r#"{{"type":"repull.ping","deliveryId":"bench-{counter}","createdAt":"2026-05-01T12:34:56Z","data":{{"message":"Ping from Repull."}}}}"#
+        )
+        .into_bytes();
+        let headers = vec![("X-Repull-Signature".to_owned(), sign_repull(REPULL, &body))];
+        (headers, body)
+    };
+    let mut group = c.benchmark_group("repull_process");
+    group.throughput(Throughput::Elements(1));
+    let plain = RepullReceiver::new([REPULL]).expect("secret");
+    group.bench_function(BenchmarkId::from_parameter("verify_and_parse"), |b| {
+        b.iter_batched(
+            &mut fresh,
+            |(h, body)| plain.receive(&h, &body).expect("verifies"),
+            BatchSize::SmallInput,
+        )
+    });
+    let memory = RepullReceiver::new([REPULL])
+        .expect("secret")
+        .with_store(Arc::new(InMemoryStore::default()));
+    group.bench_function(BenchmarkId::from_parameter("process_in_memory"), |b| {
+        b.iter_batched(
+            &mut fresh,
+            |(h, body)| {
+                runtime
+                    .block_on(memory.process(&h, &body, |d| async move { Ok::<_, ()>(d) }))
+                    .expect("processed")
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    if let Some(server) = Redis::start() {
+        let store = runtime
+            .block_on(RedisStore::connect(&server.1))
+            .expect("connects");
+        let redis = RepullReceiver::new([REPULL])
+            .expect("secret")
+            .with_store(Arc::new(store));
+        group.bench_function(BenchmarkId::from_parameter("process_redis"), |b| {
+            b.iter_batched(
+                &mut fresh,
+                |(h, body)| {
+                    runtime
+                        .block_on(redis.process(&h, &body, |d| async move { Ok::<_, ()>(d) }))
+                        .expect("processed")
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, receive_path, process_route);
 criterion_main!(benches);

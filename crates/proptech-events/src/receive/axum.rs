@@ -1,37 +1,60 @@
-//! axum extractors that verify and parse a delivery: take one as a handler argument and the handler
-//! only runs for a verified, deduplicated, typed event.
+//! axum integration: routes that process each delivery inside a claim, and extractors that only
+//! verify and parse.
 //!
-//! The extractor finds its receiver in the router state through `FromRef`, reads the body up to
-//! the receiver's `max_body` (a larger body is refused before it is read whole), and answers a
-//! rejected delivery itself: `401` for a signature or timestamp problem, `400` for a body that
-//! does not parse, `413` for a body too large, and `200` for a duplicate, which was already
-//! processed and must not be retried.
+//! **Routes** ([`valara`], [`repull`], [`lavanda`], [`everreal_unverified`]) verify the delivery,
+//! claim it in the receiver's [`IdempotencyStore`](super::IdempotencyStore), run your handler, and
+//! record the delivery as done only when the handler returned `Ok`. The handler receives the
+//! router state, the verified delivery and the raw body (to hand it to a queue unchanged). An `Err`, a panic or a
+//! timeout releases the claim, so the provider's retry is processed. The answers:
+//!
+//! | outcome | status | body |
+//! |---|---|---|
+//! | handler `Ok(response)` | the response's (2xx expected) | yours |
+//! | duplicate of a processed delivery | 200 | `{"duplicate": key}` |
+//! | duplicate of one in flight | 409 | `{"error": "in_flight", …}` |
+//! | store unreachable | 503 | `{"error": "store_unavailable", …}` |
+//! | handler `Err`, panic | 500 | `{"error": "handler_failed" / "handler_panicked", …}` |
+//! | handler timeout | 504 | `{"error": "handler_timed_out", …}` |
+//! | bad signature, stale timestamp, bad header | 401 | `{"error": code, "message": text}` |
+//! | malformed body | 400 | idem |
+//! | body too large | 413 | idem (refused before it is read whole) |
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use axum::{Router, routing::post, extract::FromRef};
-//! use proptech_events::receive::{RepullReceiver, axum::RepullDelivery};
+//! use axum::{Router, body::Bytes, extract::FromRef};
+//! use proptech_events::receive::{RepullReceiver, Verified, axum::repull};
+//! use proptech_events::repull::Event;
 //!
 //! #[derive(Clone, FromRef)]
 //! struct State { repull: Arc<RepullReceiver> }
 //!
-//! async fn handle(RepullDelivery(delivery): RepullDelivery) -> &'static str {
-//!     println!("{} {}", delivery.id, delivery.event.event_type());
-//!     "ok"
+//! async fn handle(_: State, delivery: Verified<Event>, _raw: Bytes) -> Result<&'static str, String> {
+//!     println!("{} {}", delivery.id(), delivery.event().event_type());
+//!     Ok("ok") // an Err releases the delivery: the provider's retry is processed
 //! }
 //!
-//! let repull = Arc::new(RepullReceiver::new(["whsec_..."]).unwrap());
-//! let app: Router = Router::new().route("/webhooks/repull", post(handle)).with_state(State { repull });
+//! let receiver = Arc::new(RepullReceiver::new(["whsec_..."]).unwrap());
+//! let app: Router = Router::new()
+//!     .route("/webhooks/repull", repull(handle))
+//!     .with_state(State { repull: receiver });
 //! ```
+//!
+//! **Extractors** ([`ValaraDelivery`], …) verify and parse before a handler runs, and answer a
+//! rejected delivery themselves. They do **not** deduplicate: use them when the handler records
+//! [`Verified::dedupe_keys`](super::Verified::dedupe_keys) in its own database transaction.
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::extract::{FromRef, FromRequest, Request};
+use std::fmt::Display;
+use std::future::Future;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRef, FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
 
-use super::ReceiveError;
+use super::{ProcessError, Processed, ReceiveError};
 
 /// A rejected delivery, answered with its status and `{"error": code, "message": text}`.
 #[derive(Debug)]
@@ -118,4 +141,94 @@ extractor!(
     /// An EverReal delivery, which carries no signature: [`super::Unverified`]. The state must provide an
     /// `Arc<EverrealReceiver>`, built with `EverrealReceiver::unverified()`.
     UnverifiedEverrealDelivery, super::EverrealReceiver, super::Unverified<crate::everreal::Event>, receive_unverified
+);
+
+fn json(status: StatusCode, body: serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// The answer to a processed (or not) delivery.
+fn answer<T: IntoResponse, E: Display>(result: Result<Processed<T>, ProcessError<E>>) -> Response {
+    match result {
+        Ok(Processed::Handled(response)) => response.into_response(),
+        Ok(Processed::Duplicate { key }) => {
+            json(StatusCode::OK, serde_json::json!({ "duplicate": key }))
+        }
+        Err(ProcessError::Rejected(e)) => Rejected(e).into_response(),
+        Err(e) => {
+            let status =
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut response = json(
+                status,
+                serde_json::json!({ "error": e.code(), "message": e.to_string() }),
+            );
+            if matches!(e, ProcessError::InFlight { .. }) {
+                // The attempt in flight finishes (or is released) within the lease.
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            }
+            response
+        }
+    }
+}
+
+macro_rules! route {
+    ($(#[$doc:meta])* $name:ident, $receiver:ty, $delivery:ty, $call:ident) => {
+        $(#[$doc])*
+        pub fn $name<S, F, Fut, T, E>(handler: F) -> MethodRouter<S>
+        where
+            S: Clone + Send + Sync + 'static,
+            Arc<$receiver>: FromRef<S>,
+            F: Fn(S, $delivery, Bytes) -> Fut + Clone + Send + Sync + 'static,
+            Fut: Future<Output = Result<T, E>> + Send + 'static,
+            T: IntoResponse + Send + 'static,
+            E: Display + Send + 'static,
+        {
+            axum::routing::post(move |State(state): State<S>, req: Request| async move {
+                let receiver = Arc::<$receiver>::from_ref(&state);
+                let (parts, bytes) = match body(req, receiver.options().max_body).await {
+                    Ok(read) => read,
+                    Err(rejected) => return rejected.into_response(),
+                };
+                let raw = Bytes::from(bytes);
+                let result = receiver
+                    .$call(&parts.headers, &raw.clone(), move |delivery| {
+                        handler(state, delivery, raw)
+                    })
+                    .await;
+                answer(result)
+            })
+        }
+    };
+}
+
+#[cfg(feature = "valara")]
+route!(
+    /// A `POST` route processing Valara deliveries with `handler(state, delivery, raw_body)`; the state must
+    /// provide an `Arc<ValaraReceiver>`.
+    valara, super::ValaraReceiver, super::Verified<crate::valara::Event>, process
+);
+#[cfg(feature = "repull")]
+route!(
+    /// A `POST` route processing Repull deliveries with `handler(state, delivery, raw_body)`; the state must
+    /// provide an `Arc<RepullReceiver>`.
+    repull, super::RepullReceiver, super::Verified<crate::repull::Event>, process
+);
+#[cfg(feature = "lavanda")]
+route!(
+    /// A `POST` route processing Lavanda deliveries with `handler(state, delivery, raw_body)`; the state
+    /// must provide an `Arc<LavandaReceiver>`.
+    lavanda, super::LavandaReceiver, super::Verified<crate::lavanda::Event>, process
+);
+#[cfg(feature = "everreal")]
+route!(
+    /// A `POST` route processing EverReal deliveries, which carry no signature, with
+    /// `handler(state, delivery, raw_body)`; the state must provide an `Arc<EverrealReceiver>`.
+    everreal_unverified, super::EverrealReceiver, super::Unverified<crate::everreal::Event>, process_unverified
 );

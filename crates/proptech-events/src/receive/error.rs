@@ -38,12 +38,6 @@ pub enum ReceiveError {
         /// The accepted distance, in seconds.
         tolerance: u64,
     },
-    /// The delivery was already received (same id within the replay window).
-    #[error("replayed delivery: {key} was already received")]
-    Replay {
-        /// The id or nonce seen before.
-        key: String,
-    },
     /// The body is larger than the receiver accepts.
     #[error("body of {size} bytes exceeds the limit of {limit} bytes")]
     BodyTooLarge {
@@ -88,7 +82,6 @@ impl ReceiveError {
             ReceiveError::InvalidHeader { .. } => "invalid_header",
             ReceiveError::BadSignature { .. } => "bad_signature",
             ReceiveError::TimestampOutOfWindow { .. } => "timestamp_out_of_window",
-            ReceiveError::Replay { .. } => "replay",
             ReceiveError::BodyTooLarge { .. } => "body_too_large",
             ReceiveError::HeaderBodyMismatch { .. } => "header_body_mismatch",
             ReceiveError::MalformedJson(_) => "malformed_json",
@@ -97,12 +90,12 @@ impl ReceiveError {
         }
     }
 
-    /// The HTTP status a receiver should answer with: 4xx tells the provider not to retry a bad
-    /// delivery, except a replay, which is acknowledged (2xx) so the provider stops retrying a
-    /// delivery that was already processed.
+    /// The HTTP status a receiver should answer with: a 4xx, because the delivery itself is bad.
+    /// (The providers retry on any non-2xx, and a retry of the same bytes fails again; a
+    /// duplicate is not an error but `Processed::Duplicate`, and
+    /// is acknowledged.)
     pub fn status(&self) -> u16 {
         match self {
-            ReceiveError::Replay { .. } => 200,
             ReceiveError::BodyTooLarge { .. } => 413,
             ReceiveError::MissingHeader { .. }
             | ReceiveError::InvalidHeader { .. }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::{Core, InMemoryReplayGuard, Options, ReceiveError, Unverified};
+use super::{Core, InMemoryStore, Options, Partition, ReceiveError, StoreKey, Unverified};
 use crate::receive::Headers;
 
 /// Parses EverReal deliveries, which carry no signature, into [`Unverified`] events.
@@ -32,14 +32,15 @@ impl EverrealReceiver {
             core: Core {
                 keys: Vec::new(),
                 options: Options::default(),
-                guard: Arc::new(InMemoryReplayGuard::default()),
+                store: Arc::new(InMemoryStore::default()),
                 clock: super::system_now,
             },
         }
     }
 
-    /// Parses a delivery, deduplicated on its `uuid`. Headers are not used; they are taken so the
-    /// call looks like every other receiver's.
+    /// Parses a delivery; its `uuid` is the dedupe key (in the [`Partition::Unverified`]
+    /// partition). It does **not** deduplicate: use `process_unverified`. Headers are
+    /// not used; they are taken so the call looks like every other receiver's.
     pub fn receive_unverified<H: Headers + ?Sized>(
         &self,
         _headers: &H,
@@ -55,10 +56,34 @@ impl EverrealReceiver {
             body
         )?;
         let id = head.uuid.into_owned();
-        let now = (self.core.clock)();
-        let window = self.core.options.dedupe_window;
-        self.core
-            .first_sighting(format!("everreal {id}"), now, window)?;
-        Ok(Unverified { event, id })
+        let keys = vec![StoreKey::new(
+            "everreal",
+            "event",
+            &id,
+            Partition::Unverified,
+            self.core.options.dedupe_window,
+        )];
+        Ok(Unverified { event, id, keys })
+    }
+
+    /// Parses a delivery and processes it at least once and at most once, like the signed
+    /// receivers' `process`; its key lives in the [`Partition::Unverified`] partition.
+    #[cfg(feature = "process")]
+    pub async fn process_unverified<H, F, Fut, T, E>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        handler: F,
+    ) -> Result<super::Processed<T>, super::ProcessError<E>>
+    where
+        H: Headers + ?Sized,
+        F: FnOnce(Unverified<crate::everreal::Event>) -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>>,
+    {
+        let delivery = self
+            .receive_unverified(headers, body)
+            .map_err(super::ProcessError::Rejected)?;
+        let keys = delivery.keys.clone();
+        self.core.process(delivery, keys, handler).await
     }
 }

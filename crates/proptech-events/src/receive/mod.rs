@@ -1,5 +1,5 @@
-//! Receiving deliveries: verify the signature over the raw bytes, reject replays and stale
-//! timestamps, and only then parse the typed event.
+//! Receiving deliveries: verify the signature over the raw bytes, reject stale timestamps, parse
+//! the typed event, and process each delivery at least once and never twice.
 //!
 //! One receiver per provider, each implementing that provider's documented contract:
 //!
@@ -11,13 +11,28 @@
 //! | EverReal | none documented: [`EverrealReceiver::unverified`] must be chosen by name and yields [`Unverified`] | `uuid` deduplicated |
 //!
 //! Every receiver takes several secrets (key rotation), checks the body size before anything else,
-//! and compares signatures in constant time (`hmac`'s `verify_slice`).
+//! and compares signatures in constant time.
+//!
+//! Two ways to receive:
+//!
+//! - `receive` / `receive_at` (EverReal: `receive_unverified`) **verify and parse only**. They do
+//!   not deduplicate: use them when the application records the delivery's
+//!   [`Verified::dedupe_keys`] in its own database transaction, together with its effects.
+//! - `process` (feature `process`, implied by `axum` and `redis`) verifies, claims the delivery's
+//!   keys in an [`IdempotencyStore`], runs the handler, and records the delivery as done only when
+//!   the handler succeeded; a failure, a panic or a timeout releases the claim so the provider's
+//!   retry is processed. See `ProcessError::status` for the answers.
 
 #[cfg(feature = "axum")]
 pub mod axum;
 mod error;
 mod headers;
-mod replay;
+mod memory;
+#[cfg(feature = "process")]
+mod process;
+#[cfg(feature = "redis")]
+mod redis;
+mod store;
 
 use std::sync::Arc;
 
@@ -28,7 +43,14 @@ use sha2::Sha256;
 
 pub use error::{ReceiveError, SecretError};
 pub use headers::Headers;
-pub use replay::{InMemoryReplayGuard, ReplayGuard};
+pub use memory::{ENTRY_BYTES, InMemoryStore};
+#[cfg(feature = "process")]
+pub use process::{ProcessError, Processed};
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
+pub use store::{
+    Claim, ClaimToken, IdempotencyStore, Partition, StoreError, StoreFuture, StoreKey,
+};
 
 #[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
 type HmacSha256 = Hmac<Sha256>;
@@ -44,6 +66,10 @@ pub struct Options {
     /// How long a delivery id is remembered to reject duplicates, in seconds. It must cover the
     /// provider's retries; the default is 48 hours, which covers Repull's 26.5-hour schedule.
     pub dedupe_window: u64,
+    /// How long `process` lets a handler run before it is abandoned and the claim released, in
+    /// seconds (default 20: the providers wait 5 s to 15 s for an answer, so a handler still
+    /// running after that has already been retried or given up on).
+    pub handler_timeout: u64,
     /// Validate each delivery against its event's JSON Schema before the typed parse (off by
     /// default). An event type the crate does not know has no schema and is not validated.
     #[cfg(feature = "validate")]
@@ -56,39 +82,110 @@ impl Default for Options {
             max_body: 1 << 20,
             tolerance: 300,
             dedupe_window: 48 * 3600,
+            handler_timeout: 20,
             #[cfg(feature = "validate")]
             validate: false,
         }
     }
 }
 
-/// A delivery whose signature was verified, parsed into its typed event.
+impl Options {
+    /// How long a claim is held: the handler timeout plus 10 s, so a handler that is still
+    /// within its timeout never loses its claim to a retry.
+    pub fn lease(&self) -> u64 {
+        self.handler_timeout.saturating_add(10)
+    }
+}
+
+/// A delivery whose signature was verified, parsed into its typed event. Only a receiver makes
+/// one: its fields are private.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verified<E> {
+    event: E,
+    id: String,
+    timestamp: Option<i64>,
+    keys: Vec<StoreKey>,
+}
+
+impl<E> Verified<E> {
     /// The typed event (`Unknown` for an event type this version does not know).
-    pub event: E,
-    /// The id the delivery was deduplicated on.
-    pub id: String,
+    pub fn event(&self) -> &E {
+        &self.event
+    }
+
+    /// The typed event, taken out.
+    pub fn into_event(self) -> E {
+        self.event
+    }
+
+    /// The delivery's id: the one a retry of it carries again.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
     /// The signed timestamp, where the contract has one.
-    pub timestamp: Option<i64>,
+    pub fn timestamp(&self) -> Option<i64> {
+        self.timestamp
+    }
+
+    /// The keys `process` claims for this delivery (the event id, and Valara's nonce), for an
+    /// application that deduplicates in its own store.
+    pub fn dedupe_keys(&self) -> &[StoreKey] {
+        &self.keys
+    }
 }
 
 /// A delivery that carries no signature to verify (EverReal documents none). It is not a
 /// [`Verified`], and cannot be mistaken for one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unverified<E> {
-    /// The typed event; its authenticity is not established.
-    pub event: E,
-    /// The id the delivery was deduplicated on.
-    pub id: String,
+    event: E,
+    id: String,
+    keys: Vec<StoreKey>,
 }
 
-/// What every receiver shares: secrets, options, the replay guard and the clock.
+impl<E> Unverified<E> {
+    /// The typed event; its authenticity is not established.
+    pub fn event(&self) -> &E {
+        &self.event
+    }
+
+    /// The typed event, taken out.
+    pub fn into_event(self) -> E {
+        self.event
+    }
+
+    /// The id the delivery is deduplicated on.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The keys `process` claims for this delivery, in the [`Partition::Unverified`] partition.
+    pub fn dedupe_keys(&self) -> &[StoreKey] {
+        &self.keys
+    }
+}
+
+/// At most 64 characters of `text`, for echoing input in messages: an attacker's megabyte-long
+/// header is not copied into every error.
+pub(crate) fn truncate(text: &str) -> String {
+    const MAX: usize = 64;
+    if text.len() <= MAX {
+        return text.to_owned();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..end], text.len())
+}
+
+/// What every receiver shares: secrets, options, the idempotency store and the clock.
 #[derive(Clone)]
 struct Core {
     keys: Vec<Vec<u8>>,
     options: Options,
-    guard: Arc<dyn ReplayGuard>,
+    store: Arc<dyn IdempotencyStore>,
     clock: fn() -> i64,
 }
 
@@ -120,7 +217,7 @@ impl Core {
         Ok(Self {
             keys,
             options: Options::default(),
-            guard: Arc::new(InMemoryReplayGuard::default()),
+            store: Arc::new(InMemoryStore::default()),
             clock: system_now,
         })
     }
@@ -149,17 +246,35 @@ impl Core {
     }
 
     #[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
-    /// Whether any key's HMAC-SHA256 of `parts` equals `tag`, compared in constant time.
-    fn any_key_signs(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
-        self.keys.iter().any(|key| {
-            let Ok(mut mac) = HmacSha256::new_from_slice(key) else {
-                return false;
-            };
-            for p in parts {
-                mac.update(p);
+    /// Each key's HMAC-SHA256 of `parts`: one MAC per key, however many tags are compared.
+    fn macs(&self, parts: &[&[u8]]) -> Vec<[u8; 32]> {
+        self.keys
+            .iter()
+            .map(|key| {
+                #[cfg(test)]
+                MACS.with(|n| n.set(n.get() + 1));
+                let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+                for p in parts {
+                    mac.update(p);
+                }
+                mac.finalize().into_bytes().into()
+            })
+            .collect()
+    }
+
+    #[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
+    /// Whether any key's HMAC-SHA256 of `parts` equals any of `tags`, compared in constant time
+    /// (`subtle`). Each key's MAC is computed once; tags that are not 32 bytes never match.
+    fn any_key_signs(&self, parts: &[&[u8]], tags: &[&[u8]]) -> bool {
+        use subtle::ConstantTimeEq as _;
+        let macs = self.macs(parts);
+        let mut found = subtle::Choice::from(0);
+        for tag in tags.iter().filter(|t| t.len() == 32) {
+            for mac in &macs {
+                found |= mac.as_slice().ct_eq(tag);
             }
-            mac.verify_slice(tag).is_ok()
-        })
+        }
+        found.into()
     }
 
     #[cfg(any(feature = "valara", feature = "lavanda"))]
@@ -175,14 +290,12 @@ impl Core {
         }
         Ok(())
     }
+}
 
-    fn first_sighting(&self, key: String, now: i64, window: u64) -> Result<String, ReceiveError> {
-        if self.guard.first_sighting(&key, now, window) {
-            Ok(key)
-        } else {
-            Err(ReceiveError::Replay { key })
-        }
-    }
+#[cfg(test)]
+thread_local! {
+    /// How many MACs this thread computed: tests bound the work per request by counting.
+    pub(crate) static MACS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Reads the envelope members a receiver checks (and the event type) in one pass. A delivery is a
@@ -251,7 +364,7 @@ fn header<'h, H: Headers + ?Sized>(
 fn timestamp_header(value: &str, name: &'static str) -> Result<i64, ReceiveError> {
     let invalid = |reason: &str| ReceiveError::InvalidHeader {
         name,
-        reason: format!("{reason}: {value:?}"),
+        reason: format!("{reason}: {:?}", truncate(value)),
     };
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid("expected Unix seconds as digits"));
@@ -264,13 +377,39 @@ macro_rules! receiver_builders {
         receiver_builders!($ty);
 
         impl $ty {
-            /// Verifies and parses a delivery, with the receiver's clock.
+            /// Verifies and parses a delivery, with the receiver's clock. It does **not**
+            /// deduplicate: use `process`, or record [`Verified::dedupe_keys`] in your
+            /// own transaction.
             pub fn receive<H: Headers + ?Sized>(
                 &self,
                 headers: &H,
                 body: &[u8],
             ) -> Result<Verified<crate::$module::Event>, ReceiveError> {
                 self.receive_at(headers, body, (self.core.clock)())
+            }
+
+            /// Verifies and parses a delivery, then processes it at most once and at least once:
+            /// claims its keys in the store, runs `handler`, and records the delivery as done
+            /// only if the handler returned `Ok`. An `Err`, a panic, or running past
+            /// [`Options::handler_timeout`](crate::receive::Options::handler_timeout) releases
+            /// the claim, so the provider's retry is processed.
+            #[cfg(feature = "process")]
+            pub async fn process<H, F, Fut, T, E>(
+                &self,
+                headers: &H,
+                body: &[u8],
+                handler: F,
+            ) -> Result<$crate::receive::Processed<T>, $crate::receive::ProcessError<E>>
+            where
+                H: Headers + ?Sized,
+                F: FnOnce(Verified<crate::$module::Event>) -> Fut,
+                Fut: ::std::future::Future<Output = Result<T, E>>,
+            {
+                let delivery = self
+                    .receive(headers, body)
+                    .map_err($crate::receive::ProcessError::Rejected)?;
+                let keys = delivery.keys.clone();
+                self.core.process(delivery, keys, handler).await
             }
         }
     };
@@ -282,13 +421,14 @@ macro_rules! receiver_builders {
                 self
             }
 
-            /// Shares a replay guard (for example one guard across several receivers, or one
-            /// backed by a database).
-            pub fn with_replay_guard(
+            /// Uses `store` to record deliveries in flight and done: share one store across
+            /// receivers, or a Redis-backed one (feature `redis`) to share it across
+            /// processes.
+            pub fn with_store(
                 mut self,
-                guard: ::std::sync::Arc<dyn $crate::receive::ReplayGuard>,
+                store: ::std::sync::Arc<dyn $crate::receive::IdempotencyStore>,
             ) -> Self {
-                self.core.guard = guard;
+                self.core.store = store;
                 self
             }
 

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use hmac::Mac;
 use serde::Deserialize;
 
-use super::{Core, HmacSha256, ReceiveError, SecretError, Verified, header};
+use super::{Core, HmacSha256, Partition, ReceiveError, SecretError, StoreKey, Verified, header};
 use crate::receive::Headers;
 
 /// Verifies Repull deliveries and parses them into [`crate::repull::Event`]. Repull signs no
@@ -58,7 +58,7 @@ impl RepullReceiver {
                 signature.len()
             )));
         }
-        if !self.core.any_key_signs(&[body], &tag) {
+        if !self.core.any_key_signs(&[body], &[&tag]) {
             return Err(ReceiveError::BadSignature {
                 header: Self::SIGNATURE,
             });
@@ -71,14 +71,20 @@ impl RepullReceiver {
             head.event_type.into_owned(),
             body
         )?;
+        let _ = now; // Repull signs no timestamp: nothing to check against the clock.
         let id = head.delivery_id.into_owned();
-        let window = self.core.options.dedupe_window;
-        self.core
-            .first_sighting(format!("repull {id}"), now, window)?;
+        let keys = vec![StoreKey::new(
+            "repull",
+            "event",
+            &id,
+            Partition::Signed,
+            self.core.options.dedupe_window,
+        )];
         Ok(Verified {
             event,
             id,
             timestamp: None,
+            keys,
         })
     }
 }

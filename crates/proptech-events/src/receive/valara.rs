@@ -5,7 +5,10 @@ use std::borrow::Cow;
 use hmac::Mac;
 use serde::Deserialize;
 
-use super::{Core, HmacSha256, ReceiveError, SecretError, Verified, header, timestamp_header};
+use super::{
+    Core, HmacSha256, Partition, ReceiveError, SecretError, StoreKey, Verified, header,
+    timestamp_header, truncate,
+};
 use crate::receive::Headers;
 
 /// Verifies Valara deliveries and parses them into [`crate::valara::Event`].
@@ -60,7 +63,7 @@ impl ValaraReceiver {
         let timestamp = timestamp_header(timestamp_text, Self::TIMESTAMP)?;
         if !self
             .core
-            .any_key_signs(&[timestamp_text.as_bytes(), b".", body], &tag)
+            .any_key_signs(&[timestamp_text.as_bytes(), b".", body], &[&tag])
         {
             return Err(ReceiveError::BadSignature {
                 header: Self::SIGNATURE,
@@ -72,15 +75,15 @@ impl ValaraReceiver {
         if head.event_id != event_id {
             return Err(ReceiveError::HeaderBodyMismatch {
                 header: Self::EVENT_ID,
-                header_value: event_id.to_owned(),
+                header_value: truncate(event_id),
                 field: "event_id",
-                body_value: head.event_id.into_owned(),
+                body_value: truncate(&head.event_id),
             });
         }
         if head.timestamp != timestamp {
             return Err(ReceiveError::HeaderBodyMismatch {
                 header: Self::TIMESTAMP,
-                header_value: timestamp_text.to_owned(),
+                header_value: truncate(timestamp_text),
                 field: "timestamp",
                 body_value: head.timestamp.to_string(),
             });
@@ -92,18 +95,29 @@ impl ValaraReceiver {
             head.event_type.into_owned(),
             body
         )?;
-        self.core.first_sighting(
-            format!("valara nonce {}", head.nonce),
-            now,
-            Self::NONCE_WINDOW,
-        )?;
-        let window = self.core.options.dedupe_window;
-        self.core
-            .first_sighting(format!("valara event {event_id}"), now, window)?;
+        // The nonce is consumed for 10 minutes, the event id for the dedupe window; both go
+        // through the store, the nonce first.
+        let keys = vec![
+            StoreKey::new(
+                "valara",
+                "nonce",
+                &head.nonce,
+                Partition::Signed,
+                Self::NONCE_WINDOW,
+            ),
+            StoreKey::new(
+                "valara",
+                "event",
+                event_id,
+                Partition::Signed,
+                self.core.options.dedupe_window,
+            ),
+        ];
         Ok(Verified {
             event,
             id: event_id.to_owned(),
             timestamp: Some(timestamp),
+            keys,
         })
     }
 }
