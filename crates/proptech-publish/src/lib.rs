@@ -10,6 +10,8 @@
 //! - `asyncapi/<provider>.json`: an AsyncAPI 3.0 description of the provider's deliveries
 //!   ([`asyncapi`]);
 //! - `reference/…`: a reference page per event, as Markdown and as static HTML ([`reference`](mod@reference));
+//! - `README.md`: what is where, and the commands that generate types from `draft-07/` in Rust
+//!   (typify), TypeScript (json-schema-to-typescript) and Python (datamodel-code-generator);
 //! - `CHANGELOG.md`, and `bundle.json`: the manifest with the bundle's version and a SHA-256 of
 //!   every other file.
 //!
@@ -116,6 +118,10 @@ pub fn draft07_twins(bundled: &BTreeMap<String, Value>) -> BTreeMap<String, Valu
         .collect()
 }
 
+/// The bundle's `README.md`: what is where, and how partners generate types in Rust, TypeScript
+/// and Python.
+const PARTNER_README: &str = include_str!("partner-readme.md");
+
 /// Every file of the bundle for `version`, sorted by path, `bundle.json` last.
 pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error> {
     compat::check_version(version)?;
@@ -152,6 +158,10 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
         ));
     }
     files.extend(reference::pages(version, &deliveries, &events)?);
+    files.push(OutputFile {
+        path: "README.md".to_owned(),
+        contents: PARTNER_README.replace("{version}", version),
+    });
     let changelog = set.root().join("CHANGELOG.md");
     if let Ok(text) = std::fs::read_to_string(&changelog) {
         files.push(OutputFile {
