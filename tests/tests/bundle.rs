@@ -192,6 +192,105 @@ fn asyncapi_payloads_judge_like_the_schema_set() {
 }
 
 #[test]
+fn draft07_twins_are_self_contained_and_judge_like_the_schema_set() {
+    let set = schema_set();
+    let mut checked = 0;
+    for doc in proptech_publish::published_schemas(set) {
+        let twin = json_file(&format!("draft-07/{}", doc.path));
+        assert_eq!(twin["$schema"], proptech_publish::draft07::DIALECT);
+        assert_eq!(
+            twin["$id"],
+            format!("{}draft-07/{}", proptech_catalog::ID_BASE, doc.path)
+        );
+        let text = twin.to_string();
+        assert!(
+            !text.contains("$defs") && !text.contains("\"$ref\":\"../"),
+            "{} is not plain draft-07 standing alone",
+            doc.path
+        );
+        // Compiled alone, as a partner's generator reads it.
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .should_validate_formats(true)
+            .build(&twin)
+            .unwrap_or_else(|e| panic!("{} does not compile alone: {e}", doc.path));
+        for (what, instance) in instances(&doc.path) {
+            let expected: BTreeSet<String> = violations(&doc.path, &instance)
+                .into_iter()
+                .map(|v| v.instance_path)
+                .collect();
+            let actual: BTreeSet<String> = validator
+                .iter_errors(&instance)
+                .map(|e| e.instance_path().to_string())
+                .collect();
+            assert_eq!(expected, actual, "{}: {what}", doc.path);
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "only {checked} instances were checked");
+}
+
+/// Every title of `schema` with the subschema it names (without its title), by walking every
+/// keyword that holds subschemas.
+fn titles<'a>(schema: &'a Value, out: &mut Vec<(&'a str, Value)>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(title) = map.get("title").and_then(Value::as_str) {
+                let mut named = schema.clone();
+                if let Some(m) = named.as_object_mut() {
+                    m.remove("title");
+                    m.remove("description");
+                }
+                out.push((title, named));
+            }
+            for (key, child) in map {
+                match key.as_str() {
+                    "properties" | "patternProperties" | "definitions" => {
+                        for sub in child.as_object().into_iter().flat_map(|m| m.values()) {
+                            titles(sub, out);
+                        }
+                    }
+                    "examples" | "const" | "enum" | "default" | "required" => {}
+                    _ => titles(child, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| titles(i, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn generator_names_are_stable_and_never_name_two_different_types_of_a_provider() {
+    let twin = json_file("draft-07/repull/events/listing.updated.json");
+    assert_eq!(twin["properties"]["data"]["title"], "ListingUpdatedData");
+    assert_eq!(twin["definitions"]["defs.change"]["title"], "Change");
+    for provider in proptech_catalog::PROVIDERS {
+        let mut named: BTreeMap<&str, Value> = BTreeMap::new();
+        let twins: Vec<Value> = bundle()
+            .keys()
+            .filter(|p| p.starts_with(&format!("draft-07/{provider}/events/")))
+            .map(|p| json_file(p))
+            .collect();
+        for twin in &twins {
+            let mut found = Vec::new();
+            titles(twin, &mut found);
+            for (title, schema) in found {
+                if let Some(other) = named.get(title) {
+                    assert_eq!(
+                        other, &schema,
+                        "{provider}: the title {title} names two different schemas"
+                    );
+                } else {
+                    named.insert(title, schema);
+                }
+            }
+        }
+        assert!(named.len() > 30, "{provider}: only {} names", named.len());
+    }
+}
+
+#[test]
 fn asyncapi_documents_carry_the_delivery_contract() {
     let valara = json_file("asyncapi/valara.json");
     let headers = &valara["components"]["messageTraits"]["delivery"]["headers"];

@@ -7,6 +7,8 @@
 //! - `build-times [--runs N]`: measure the release build of `proptech-events` itself (dependencies
 //!   already built) with all providers and with each one alone, and print a Markdown table.
 //! - `publish [--out DIR]`: write the partner bundle (default `dist/`) for the workspace's version.
+//! - `samples [--out DIR]`: write the sample corpus the partner code generators are checked with,
+//!   one `<provider>.json` per provider (default `target/partner-samples/`).
 //! - `compat --base <git ref | bundle dir> [--changelog FILE]`: compare the schemas of `base` with
 //!   the working tree's, print every change classified as breaking or compatible, and fail on a
 //!   breaking change unless the version's major part was bumped; with `--changelog`, also write the
@@ -19,6 +21,7 @@ use proptech_catalog::SchemaSet;
 
 const USAGE: &str = "usage: cargo xtask gen [--check] | cargo xtask bench | \
 cargo xtask build-times [--runs N] | cargo xtask publish [--out DIR] | \
+cargo xtask samples [--out DIR] | \
 cargo xtask compat --base <git ref | bundle dir> [--changelog FILE]";
 
 fn main() -> ExitCode {
@@ -35,6 +38,8 @@ fn main() -> ExitCode {
             .and_then(build_times),
         ["publish"] => publish(&workspace_root().join("dist")),
         ["publish", "--out", dir] => publish(Path::new(dir)),
+        ["samples"] => samples(&workspace_root().join("target/partner-samples")),
+        ["samples", "--out", dir] => samples(Path::new(dir)),
         ["compat", "--base", base] => compat(base, None),
         ["compat", "--base", base, "--changelog", file] => compat(base, Some(Path::new(file))),
         _ => Err(USAGE.to_owned()),
@@ -296,6 +301,24 @@ fn publish(out: &Path) -> Result<(), String> {
         files.len(),
         out.display()
     );
+    Ok(())
+}
+
+/// Writes the partner sample corpus ([`proptech_publish::samples`]) into `out`, one file per
+/// provider.
+fn samples(out: &Path) -> Result<(), String> {
+    let root = workspace_root();
+    let set = SchemaSet::load(root.join("schemas")).map_err(|e| e.to_string())?;
+    let samples = proptech_publish::samples::samples(&set, &root.join("tests/valid"))
+        .map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    for provider in proptech_catalog::PROVIDERS {
+        let path = out.join(format!("{provider}.json"));
+        let json = proptech_publish::samples::to_json(&samples, provider);
+        let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
+        std::fs::write(&path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    eprintln!("wrote {} samples in {}", samples.len(), out.display());
     Ok(())
 }
 

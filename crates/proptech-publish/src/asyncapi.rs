@@ -3,12 +3,10 @@
 //!
 //! Payload schemas are written as JSON Schema draft-07 (`schemaFormat:
 //! application/schema+json;version=draft-07`), the JSON Schema dialect AsyncAPI tools parse and
-//! validate, translated from the bundled 2020-12 schemas without loss for the keywords the schema
-//! set uses: a `$ref` beside other keywords becomes an `allOf` member (draft-07 ignores such
-//! siblings), each `$defs` entry moves to `components.schemas` (references in an AsyncAPI
-//! document resolve against the document, not the schema), and `format: uuid`, which draft-07 does
-//! not define, is kept and backed by the equivalent `pattern`. Every message links the canonical
-//! 2020-12 schema by its `$id`.
+//! validate, translated from the bundled 2020-12 schemas by [`draft07::translate`], the same
+//! translation as the bundle's `draft-07/` twins; each `$defs` entry moves to `components.schemas`
+//! (references in an AsyncAPI document resolve against the document, not the schema). Every
+//! message links the canonical 2020-12 schema by its `$id`.
 
 use std::collections::BTreeMap;
 
@@ -16,12 +14,13 @@ use serde_json::{Map, Value, json};
 
 use crate::Error;
 use crate::delivery::Delivery;
+use crate::draft07;
 use crate::events::{Event, Vector};
 
-/// What `format: uuid` (RFC 4122's hyphenated hex form) asserts, for draft-07 validators that do
-/// not know the format.
-pub const UUID_PATTERN: &str =
-    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+pub use crate::draft07::UUID_PATTERN;
+
+/// Where the payload schemas and their shared definitions live in the document.
+const COMPONENTS: &str = "#/components/schemas/";
 
 /// The `schemaFormat` of every payload.
 pub const SCHEMA_FORMAT: &str = "application/schema+json;version=draft-07";
@@ -48,7 +47,7 @@ pub fn document(
             })?;
         if let Some(defs) = schema.get("$defs").and_then(Value::as_object) {
             for (key, def) in defs {
-                let converted = to_draft07(def);
+                let converted = draft07::translate(def, COMPONENTS);
                 match schemas.get(key) {
                     Some(existing) if *existing != converted => {
                         return Err(Error::Schema {
@@ -71,7 +70,7 @@ pub fn document(
                 message: format!("payload key {key} collides with a bundled definition"),
             });
         }
-        schemas.insert(key.clone(), to_draft07(schema));
+        schemas.insert(key.clone(), draft07::translate(schema, COMPONENTS));
         messages.insert(key.clone(), message(event, delivery, vectors));
         channel_messages.insert(
             key.clone(),
@@ -258,75 +257,4 @@ fn message(event: &Event, delivery: &Delivery, vectors: &[&Vector]) -> Value {
 /// Escapes a JSON Pointer reference token (`~` and `/`).
 fn pointer_escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
-}
-
-/// Translates a bundled 2020-12 schema to draft-07 with its references into
-/// `#/components/schemas/`.
-pub fn to_draft07(schema: &Value) -> Value {
-    match schema {
-        Value::Object(map) => {
-            let mut out = Map::new();
-            let mut reference = None;
-            for (key, child) in map {
-                match key.as_str() {
-                    "$schema" | "$id" | "$defs" => {}
-                    "$ref" => {
-                        reference = child.as_str().map(|r| {
-                            let key = r.strip_prefix("#/$defs/").unwrap_or(r);
-                            format!("#/components/schemas/{key}")
-                        });
-                    }
-                    // Instance data and annotations, not subschemas.
-                    "examples" | "const" | "enum" | "default" | "required" => {
-                        out.insert(key.clone(), child.clone());
-                    }
-                    k if k.starts_with("x-") => {
-                        out.insert(key.clone(), child.clone());
-                    }
-                    "properties" | "patternProperties" => {
-                        let converted: Map<String, Value> = child
-                            .as_object()
-                            .map(|props| {
-                                props
-                                    .iter()
-                                    .map(|(name, s)| (name.clone(), to_draft07(s)))
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        out.insert(key.clone(), Value::Object(converted));
-                    }
-                    _ => {
-                        out.insert(key.clone(), to_draft07(child));
-                    }
-                }
-            }
-            if out.get("format").and_then(Value::as_str) == Some("uuid") {
-                let uuid = json!({ "pattern": UUID_PATTERN });
-                if out.contains_key("pattern") {
-                    match out.get_mut("allOf") {
-                        Some(Value::Array(all_of)) => all_of.push(uuid),
-                        _ => {
-                            out.insert("allOf".to_owned(), json!([uuid]));
-                        }
-                    }
-                } else {
-                    out.insert("pattern".to_owned(), json!(UUID_PATTERN));
-                }
-            }
-            match reference {
-                None => Value::Object(out),
-                Some(reference) if out.is_empty() => json!({ "$ref": reference }),
-                Some(reference) => {
-                    let mut all_of = vec![json!({ "$ref": reference })];
-                    if let Some(Value::Array(existing)) = out.remove("allOf") {
-                        all_of.extend(existing);
-                    }
-                    out.insert("allOf".to_owned(), Value::Array(all_of));
-                    Value::Object(out)
-                }
-            }
-        }
-        Value::Array(items) => Value::Array(items.iter().map(to_draft07).collect()),
-        other => other.clone(),
-    }
 }

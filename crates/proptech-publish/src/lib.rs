@@ -3,11 +3,15 @@
 //! [`publish`] turns the schema set into the files of the `dist/` bundle that partners receive:
 //!
 //! - `schemas/…`: every event schema, envelope and request body, self-contained (every `$ref`
-//!   bundled under `$defs`), at the same path as in `schemas/` so that its `$id` locates it;
+//!   bundled under `$defs`), at the same path as in `schemas/` so that its `$id` locates it, with a
+//!   title on every node a code generator makes a type of ([`titles`]);
+//! - `draft-07/…`: the draft-07 twin of each of those, for code generators ([`draft07`]);
 //! - `catalog/<provider>.json`: the provider's event catalog ([`catalog`]);
 //! - `asyncapi/<provider>.json`: an AsyncAPI 3.0 description of the provider's deliveries
 //!   ([`asyncapi`]);
 //! - `reference/…`: a reference page per event, as Markdown and as static HTML ([`reference`](mod@reference));
+//! - `README.md`: what is where, and the commands that generate types from `draft-07/` in Rust
+//!   (typify), TypeScript (json-schema-to-typescript) and Python (datamodel-code-generator);
 //! - `CHANGELOG.md`, and `bundle.json`: the manifest with the bundle's version and a SHA-256 of
 //!   every other file.
 //!
@@ -20,8 +24,11 @@ pub mod asyncapi;
 pub mod catalog;
 pub mod compat;
 pub mod delivery;
+pub mod draft07;
 pub mod events;
 pub mod reference;
+pub mod samples;
+pub mod titles;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -87,17 +94,33 @@ pub fn published_schemas(set: &SchemaSet) -> impl Iterator<Item = &proptech_cata
     set.docs().filter(|d| !d.path.ends_with("/defs.json"))
 }
 
-/// Every schema the bundle carries, self-contained, keyed by its path under `schemas/`.
+/// Every schema the bundle carries, self-contained and titled for code generators
+/// ([`titles::add_titles`]), keyed by its path under `schemas/`.
 pub fn bundled_schemas(set: &SchemaSet) -> Result<BTreeMap<String, Value>, Error> {
     published_schemas(set)
         .map(|doc| {
-            Ok((
-                doc.path.clone(),
-                proptech_codegen::bundle::bundle(set, &doc.path)?,
-            ))
+            let mut schema = proptech_codegen::bundle::bundle(set, &doc.path)?;
+            titles::add_titles(&mut schema, &doc.path);
+            Ok((doc.path.clone(), schema))
         })
         .collect()
 }
+
+/// The draft-07 twin of every bundled schema ([`draft07::twin`]), keyed by its path under
+/// `schemas/` (the twin's own path is under `draft-07/`).
+pub fn draft07_twins(bundled: &BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+    bundled
+        .iter()
+        .map(|(path, schema)| {
+            let id = format!("{}{}/{path}", proptech_catalog::ID_BASE, draft07::DIR);
+            (path.clone(), draft07::twin(schema, &id))
+        })
+        .collect()
+}
+
+/// The bundle's `README.md`: what is where, and how partners generate types in Rust, TypeScript
+/// and Python.
+const PARTNER_README: &str = include_str!("partner-readme.md");
 
 /// Every file of the bundle for `version`, sorted by path, `bundle.json` last.
 pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error> {
@@ -109,6 +132,9 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
     let mut files: Vec<OutputFile> = Vec::new();
     for (path, schema) in &bundled {
         files.push(OutputFile::json(format!("schemas/{path}"), schema));
+    }
+    for (path, twin) in draft07_twins(&bundled) {
+        files.push(OutputFile::json(format!("{}/{path}", draft07::DIR), &twin));
     }
     for provider in PROVIDERS {
         let delivery = deliveries.get(provider).ok_or_else(|| {
@@ -132,6 +158,10 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
         ));
     }
     files.extend(reference::pages(version, &deliveries, &events)?);
+    files.push(OutputFile {
+        path: "README.md".to_owned(),
+        contents: PARTNER_README.replace("{version}", version),
+    });
     let changelog = set.root().join("CHANGELOG.md");
     if let Ok(text) = std::fs::read_to_string(&changelog) {
         files.push(OutputFile {
@@ -250,6 +280,7 @@ fn manifest(version: &str, events: &Events, files: &[OutputFile]) -> Value {
         "version": version,
         "schema_base": proptech_catalog::ID_BASE,
         "json_schema": "https://json-schema.org/draft/2020-12/schema",
+        "draft_07": { "dir": draft07::DIR, "json_schema": draft07::DIALECT },
         "providers": providers,
         "sha256": checksums,
     })
