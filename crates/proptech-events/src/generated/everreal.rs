@@ -3,14 +3,12 @@
 /// Every EverReal delivery uses the envelope IWebhookDispatcher\<T\>; data carries the event-specific payload T.
 ///
 /// `D` is the event's payload; the event type member is [`crate::EventType<D>`].
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[serde(
-    bound(
-        serialize = "D: ::serde::Serialize + crate::WebhookEvent",
-        deserialize = "D: ::serde::Deserialize<'de> + crate::WebhookEvent"
-    )
-)]
+#[serde(bound(serialize = "D: ::serde::Serialize + crate::WebhookEvent"))]
+#[non_exhaustive]
 pub struct Envelope<D: crate::WebhookEvent> {
     /// Unique id of the delivery.
     pub uuid: String,
@@ -26,18 +24,200 @@ pub struct Envelope<D: crate::WebhookEvent> {
     pub created_at: crate::DateTime,
     /// Event-specific payload.
     pub data: D,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl<D: crate::WebhookEvent> Envelope<D> {
+    /// A `Envelope` with its required members (`uuid`, `subdomain`, `language`, `created_at`, `data`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        uuid: String,
+        subdomain: String,
+        language: String,
+        created_at: crate::DateTime,
+        data: D,
+    ) -> Self {
+        Self {
+            uuid,
+            event_type: crate::EventType::default(),
+            subdomain,
+            language,
+            created_at,
+            data,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de, D: ::serde::Deserialize<'de> + crate::WebhookEvent> ::serde::Deserialize<'de>
+for Envelope<D> {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor<D>(::std::marker::PhantomData<D>);
+        impl<
+            'de,
+            D: ::serde::Deserialize<'de> + crate::WebhookEvent,
+        > ::serde::de::Visitor<'de> for Visitor<D> {
+            type Value = Envelope<D>;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (Envelope)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &[
+                    "uuid",
+                    "operation",
+                    "subdomain",
+                    "language",
+                    "createdAt",
+                    "data",
+                ];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::EventType<D>> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<crate::DateTime> = None;
+                let mut f5: Option<D> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("uuid"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "operation",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::EventType<D>>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "subdomain",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "language",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("data"),
+                                );
+                            }
+                            f5 = Some(map.next_value::<D>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Envelope {
+                    uuid: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "uuid",
+                        ))?,
+                    event_type: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "operation",
+                        ))?,
+                    subdomain: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "subdomain",
+                        ))?,
+                    language: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "language",
+                        ))?,
+                    created_at: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "createdAt",
+                        ))?,
+                    data: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "data",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor(::std::marker::PhantomData))
+    }
+}
+impl<D: crate::WebhookEvent + ::std::fmt::Debug> ::std::fmt::Debug for Envelope<D> {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("Envelope");
+        s.field("uuid", &self.uuid);
+        s.field("event_type", &self.event_type);
+        s.field("subdomain", &self.subdomain);
+        s.field("language", &self.language);
+        s.field("created_at", &self.created_at);
+        s.field("data", &self.data);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload (IGetCandidateParsedAction).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "everreal", event = "CANDIDATE_PARSED", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct CandidateParsed {
     /// Portal id.
     #[serde(rename = "portalId")]
@@ -113,19 +293,537 @@ pub struct CandidateParsed {
     pub desired_start_date: Option<String>,
     /// The integration the candidate came through.
     pub integration: CandidateParsedIntegration,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl CandidateParsed {
+    /// A `CandidateParsed` with its required members (`portal_id`, `external_listing_id`, `candidate_source`, `integration_type`, `email`, `first_name`, `last_name`, `integration`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        portal_id: String,
+        external_listing_id: String,
+        candidate_source: String,
+        integration_type: String,
+        email: crate::Email,
+        first_name: String,
+        last_name: String,
+        integration: CandidateParsedIntegration,
+    ) -> Self {
+        Self {
+            portal_id,
+            external_listing_id,
+            internal_id: None,
+            candidate_source,
+            integration_type,
+            email,
+            first_name,
+            last_name,
+            phone_number: None,
+            street: None,
+            number: None,
+            zip_code: None,
+            city: None,
+            employment_type: None,
+            has_pets: None,
+            net_monthly_income: None,
+            net_monthly_income_ranges: None,
+            no_total_people_moving_in: None,
+            household_persons: None,
+            message: None,
+            desired_start_date: None,
+            integration,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CandidateParsed;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CandidateParsed)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &[
+                    "portalId",
+                    "externalListingId",
+                    "internalId",
+                    "candidateSource",
+                    "integrationType",
+                    "email",
+                    "firstName",
+                    "lastName",
+                    "phoneNumber",
+                    "street",
+                    "number",
+                    "zipCode",
+                    "city",
+                    "employmentType",
+                    "hasPets",
+                    "netMonthlyIncome",
+                    "netMonthlyIncomeRanges",
+                    "noTotalPeopleMovingIn",
+                    "householdPersons",
+                    "message",
+                    "desiredStartDate",
+                    "integration",
+                ];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<crate::Email> = None;
+                let mut f6: Option<String> = None;
+                let mut f7: Option<String> = None;
+                let mut f8: Option<String> = None;
+                let mut f9: Option<String> = None;
+                let mut f10: Option<String> = None;
+                let mut f11: Option<String> = None;
+                let mut f12: Option<String> = None;
+                let mut f13: Option<CandidateParsedEmploymentType> = None;
+                let mut f14: Option<CandidateParsedHasPets> = None;
+                let mut f15: Option<::serde_json::Number> = None;
+                let mut f16: Option<CandidateParsedNetMonthlyIncomeRanges> = None;
+                let mut f17: Option<::serde_json::Number> = None;
+                let mut f18: Option<CandidateParsedHouseholdPersons> = None;
+                let mut f19: Option<String> = None;
+                let mut f20: Option<String> = None;
+                let mut f21: Option<CandidateParsedIntegration> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "portalId",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "externalListingId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "internalId",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "candidateSource",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "integrationType",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("email"),
+                                );
+                            }
+                            f5 = Some(map.next_value::<crate::Email>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "firstName",
+                                    ),
+                                );
+                            }
+                            f6 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(7) => {
+                            if f7.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "lastName",
+                                    ),
+                                );
+                            }
+                            f7 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(8) => {
+                            if f8.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phoneNumber",
+                                    ),
+                                );
+                            }
+                            f8 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(9) => {
+                            if f9.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("street"),
+                                );
+                            }
+                            f9 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(10) => {
+                            if f10.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("number"),
+                                );
+                            }
+                            f10 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(11) => {
+                            if f11.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("zipCode"),
+                                );
+                            }
+                            f11 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(12) => {
+                            if f12.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("city"),
+                                );
+                            }
+                            f12 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(13) => {
+                            if f13.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "employmentType",
+                                    ),
+                                );
+                            }
+                            f13 = Some(
+                                map.next_value::<CandidateParsedEmploymentType>()?,
+                            );
+                        }
+                        crate::__private::Member::Known(14) => {
+                            if f14.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("hasPets"),
+                                );
+                            }
+                            f14 = Some(map.next_value::<CandidateParsedHasPets>()?);
+                        }
+                        crate::__private::Member::Known(15) => {
+                            if f15.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "netMonthlyIncome",
+                                    ),
+                                );
+                            }
+                            f15 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(16) => {
+                            if f16.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "netMonthlyIncomeRanges",
+                                    ),
+                                );
+                            }
+                            f16 = Some(
+                                map.next_value::<CandidateParsedNetMonthlyIncomeRanges>()?,
+                            );
+                        }
+                        crate::__private::Member::Known(17) => {
+                            if f17.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "noTotalPeopleMovingIn",
+                                    ),
+                                );
+                            }
+                            f17 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(18) => {
+                            if f18.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "householdPersons",
+                                    ),
+                                );
+                            }
+                            f18 = Some(
+                                map.next_value::<CandidateParsedHouseholdPersons>()?,
+                            );
+                        }
+                        crate::__private::Member::Known(19) => {
+                            if f19.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("message"),
+                                );
+                            }
+                            f19 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(20) => {
+                            if f20.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "desiredStartDate",
+                                    ),
+                                );
+                            }
+                            f20 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(21) => {
+                            if f21.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "integration",
+                                    ),
+                                );
+                            }
+                            f21 = Some(map.next_value::<CandidateParsedIntegration>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CandidateParsed {
+                    portal_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "portalId",
+                        ))?,
+                    external_listing_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "externalListingId",
+                        ))?,
+                    internal_id: f2,
+                    candidate_source: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "candidateSource",
+                        ))?,
+                    integration_type: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "integrationType",
+                        ))?,
+                    email: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "email",
+                        ))?,
+                    first_name: f6
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "firstName",
+                        ))?,
+                    last_name: f7
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "lastName",
+                        ))?,
+                    phone_number: f8,
+                    street: f9,
+                    number: f10,
+                    zip_code: f11,
+                    city: f12,
+                    employment_type: f13,
+                    has_pets: f14,
+                    net_monthly_income: f15,
+                    net_monthly_income_ranges: f16,
+                    no_total_people_moving_in: f17,
+                    household_persons: f18,
+                    message: f19,
+                    desired_start_date: f20,
+                    integration: f21
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "integration",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CandidateParsed {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CandidateParsed");
+        s.field("portal_id", &self.portal_id);
+        s.field("external_listing_id", &self.external_listing_id);
+        s.field("internal_id", &self.internal_id);
+        s.field("candidate_source", &self.candidate_source);
+        s.field("integration_type", &self.integration_type);
+        s.field("email", &self.email);
+        s.field("first_name", &self.first_name);
+        s.field("last_name", &self.last_name);
+        s.field("phone_number", &self.phone_number);
+        s.field("street", &self.street);
+        s.field("number", &self.number);
+        s.field("zip_code", &self.zip_code);
+        s.field("city", &self.city);
+        s.field("employment_type", &self.employment_type);
+        s.field("has_pets", &self.has_pets);
+        s.field("net_monthly_income", &self.net_monthly_income);
+        s.field("net_monthly_income_ranges", &self.net_monthly_income_ranges);
+        s.field("no_total_people_moving_in", &self.no_total_people_moving_in);
+        s.field("household_persons", &self.household_persons);
+        s.field("message", &self.message);
+        s.field("desired_start_date", &self.desired_start_date);
+        s.field("integration", &self.integration);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Employment type.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CandidateParsedEmploymentType {
     /// Selected employment type (EMPLOYMENT_TYPE).
     #[serde(rename = "selectedValue")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_value: Option<String>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl CandidateParsedEmploymentType {
+    /// A `CandidateParsedEmploymentType` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            selected_value: None,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CandidateParsedEmploymentType {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CandidateParsedEmploymentType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CandidateParsedEmploymentType)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &["selectedValue"];
+                let mut f0: Option<String> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedValue",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CandidateParsedEmploymentType {
+                    selected_value: f0,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CandidateParsedEmploymentType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CandidateParsedEmploymentType");
+        s.field("selected_value", &self.selected_value);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Pets.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CandidateParsedHasPets {
     /// Whether the candidate has pets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,10 +831,108 @@ pub struct CandidateParsedHasPets {
     /// Free-text answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl CandidateParsedHasPets {
+    /// A `CandidateParsedHasPets` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            checked: None,
+            answer: None,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CandidateParsedHasPets {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CandidateParsedHasPets;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CandidateParsedHasPets)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &["checked", "answer"];
+                let mut f0: Option<bool> = None;
+                let mut f1: Option<String> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("checked"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<bool>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("answer"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CandidateParsedHasPets {
+                    checked: f0,
+                    answer: f1,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CandidateParsedHasPets {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CandidateParsedHasPets");
+        s.field("checked", &self.checked);
+        s.field("answer", &self.answer);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Household persons.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CandidateParsedHouseholdPersons {
     /// Number of household persons.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,10 +940,115 @@ pub struct CandidateParsedHouseholdPersons {
     /// Household persons (IHouseholdPersonsValue).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<::serde_json::Map<String, ::serde_json::Value>>>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl CandidateParsedHouseholdPersons {
+    /// A `CandidateParsedHouseholdPersons` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            count: None,
+            values: None,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CandidateParsedHouseholdPersons {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CandidateParsedHouseholdPersons;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CandidateParsedHouseholdPersons)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &["count", "values"];
+                let mut f0: Option<::serde_json::Number> = None;
+                let mut f1: Option<
+                    Vec<::serde_json::Map<String, ::serde_json::Value>>,
+                > = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("count"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("values"),
+                                );
+                            }
+                            f1 = Some(
+                                map
+                                    .next_value::<
+                                        Vec<::serde_json::Map<String, ::serde_json::Value>>,
+                                    >()?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CandidateParsedHouseholdPersons {
+                    count: f0,
+                    values: f1,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CandidateParsedHouseholdPersons {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CandidateParsedHouseholdPersons");
+        s.field("count", &self.count);
+        s.field("values", &self.values);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// The integration the candidate came through.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CandidateParsedIntegration {
     /// Integration id.
     pub id: String,
@@ -166,6 +1067,187 @@ pub struct CandidateParsedIntegration {
     #[serde(rename = "externalListingId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_listing_id: Option<String>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl CandidateParsedIntegration {
+    /// A `CandidateParsedIntegration` with its required members (`id`, `listing_id`, `company_integration_id`, `internal_id`, `type`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        id: String,
+        listing_id: String,
+        company_integration_id: String,
+        internal_id: CandidateParsedIntegrationInternalId,
+        r#type: String,
+    ) -> Self {
+        Self {
+            id,
+            listing_id,
+            company_integration_id,
+            internal_id,
+            r#type,
+            external_listing_id: None,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CandidateParsedIntegration;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CandidateParsedIntegration)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &[
+                    "id",
+                    "listingId",
+                    "companyIntegrationId",
+                    "internalId",
+                    "type",
+                    "externalListingId",
+                ];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<CandidateParsedIntegrationInternalId> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<String> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listingId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "companyIntegrationId",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "internalId",
+                                    ),
+                                );
+                            }
+                            f3 = Some(
+                                map.next_value::<CandidateParsedIntegrationInternalId>()?,
+                            );
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "externalListingId",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CandidateParsedIntegration {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    listing_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listingId",
+                        ))?,
+                    company_integration_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "companyIntegrationId",
+                        ))?,
+                    internal_id: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "internalId",
+                        ))?,
+                    r#type: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "type",
+                        ))?,
+                    external_listing_id: f5,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CandidateParsedIntegration {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CandidateParsedIntegration");
+        s.field("id", &self.id);
+        s.field("listing_id", &self.listing_id);
+        s.field("company_integration_id", &self.company_integration_id);
+        s.field("internal_id", &self.internal_id);
+        s.field("type", &self.r#type);
+        s.field("external_listing_id", &self.external_listing_id);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Internal id.
 ///
@@ -181,8 +1263,11 @@ pub enum CandidateParsedIntegrationInternalId {
     Number(::serde_json::Number),
 }
 /// Net monthly income range.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CandidateParsedNetMonthlyIncomeRanges {
     /// Lower bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -190,10 +1275,108 @@ pub struct CandidateParsedNetMonthlyIncomeRanges {
     /// Upper bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<::serde_json::Number>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl CandidateParsedNetMonthlyIncomeRanges {
+    /// A `CandidateParsedNetMonthlyIncomeRanges` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            from: None,
+            to: None,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CandidateParsedNetMonthlyIncomeRanges {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CandidateParsedNetMonthlyIncomeRanges;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CandidateParsedNetMonthlyIncomeRanges)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &["from", "to"];
+                let mut f0: Option<::serde_json::Number> = None;
+                let mut f1: Option<::serde_json::Number> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("from"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("to"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CandidateParsedNetMonthlyIncomeRanges {
+                    from: f0,
+                    to: f1,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CandidateParsedNetMonthlyIncomeRanges {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CandidateParsedNetMonthlyIncomeRanges");
+        s.field("from", &self.from);
+        s.field("to", &self.to);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// A stored file.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ContractFile {
     /// File name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -211,10 +1394,152 @@ pub struct ContractFile {
     /// File type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl ContractFile {
+    /// A `ContractFile` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            resource_path: None,
+            order: None,
+            size: None,
+            r#type: None,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContractFile {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ContractFile;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ContractFile)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &[
+                    "name",
+                    "resourcePath",
+                    "order",
+                    "size",
+                    "type",
+                ];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<::serde_json::Number> = None;
+                let mut f3: Option<::serde_json::Number> = None;
+                let mut f4: Option<String> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("name"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "resourcePath",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("order"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("size"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ContractFile {
+                    name: f0,
+                    resource_path: f1,
+                    order: f2,
+                    size: f3,
+                    r#type: f4,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ContractFile {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ContractFile");
+        s.field("name", &self.name);
+        s.field("resource_path", &self.resource_path);
+        s.field("order", &self.order);
+        s.field("size", &self.size);
+        s.field("type", &self.r#type);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Ids the contract relates to.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ContractMetadata {
     /// Unit id.
     #[serde(rename = "unitId")]
@@ -228,10 +1553,124 @@ pub struct ContractMetadata {
     #[serde(rename = "candidateId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidate_id: Option<String>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl ContractMetadata {
+    /// A `ContractMetadata` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            unit_id: None,
+            listing_id: None,
+            candidate_id: None,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContractMetadata {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ContractMetadata;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ContractMetadata)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &["unitId", "listingId", "candidateId"];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("unitId"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listingId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "candidateId",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ContractMetadata {
+                    unit_id: f0,
+                    listing_id: f1,
+                    candidate_id: f2,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ContractMetadata {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ContractMetadata");
+        s.field("unit_id", &self.unit_id);
+        s.field("listing_id", &self.listing_id);
+        s.field("candidate_id", &self.candidate_id);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// A listing with its property and unit.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Listing {
     /// Listing id.
     pub id: String,
@@ -239,6 +1678,124 @@ pub struct Listing {
     pub property: ListingProperty,
     /// The unit of the listing.
     pub unit: ListingUnit,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl Listing {
+    /// A `Listing` with its required members (`id`, `property`, `unit`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(id: String, property: ListingProperty, unit: ListingUnit) -> Self {
+        Self {
+            id,
+            property,
+            unit,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Listing {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = Listing;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (Listing)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &["id", "property", "unit"];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<ListingProperty> = None;
+                let mut f2: Option<ListingUnit> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "property",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<ListingProperty>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("unit"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<ListingUnit>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Listing {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    property: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "property",
+                        ))?,
+                    unit: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "unit",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for Listing {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("Listing");
+        s.field("id", &self.id);
+        s.field("property", &self.property);
+        s.field("unit", &self.unit);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload; not documented.
 #[derive(
@@ -267,14 +1824,9 @@ pub struct ListingActivated(pub ::serde_json::Value);
 #[webhook(provider = "everreal", event = "LISTING_ARCHIVED", path = "/data", unchecked)]
 pub struct ListingArchived(pub ::serde_json::Value);
 /// Event-specific payload (IListingCandidateApplied).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "everreal",
@@ -282,6 +1834,7 @@ pub struct ListingArchived(pub ::serde_json::Value);
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct ListingCandidateApplied {
     /// Candidate id.
     pub id: String,
@@ -298,16 +1851,192 @@ pub struct ListingCandidateApplied {
     pub last_name: String,
     /// The listing applied to.
     pub listing: Listing,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl ListingCandidateApplied {
+    /// A `ListingCandidateApplied` with its required members (`id`, `candidate_source`, `email`, `first_name`, `last_name`, `listing`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        id: String,
+        candidate_source: String,
+        email: crate::Email,
+        first_name: String,
+        last_name: String,
+        listing: Listing,
+    ) -> Self {
+        Self {
+            id,
+            candidate_source,
+            email,
+            first_name,
+            last_name,
+            listing,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingCandidateApplied;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingCandidateApplied)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &[
+                    "id",
+                    "candidateSource",
+                    "email",
+                    "firstName",
+                    "lastName",
+                    "listing",
+                ];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<crate::Email> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<Listing> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "candidateSource",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("email"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<crate::Email>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "firstName",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "lastName",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("listing"),
+                                );
+                            }
+                            f5 = Some(map.next_value::<Listing>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingCandidateApplied {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    candidate_source: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "candidateSource",
+                        ))?,
+                    email: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "email",
+                        ))?,
+                    first_name: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "firstName",
+                        ))?,
+                    last_name: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "lastName",
+                        ))?,
+                    listing: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingCandidateApplied {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingCandidateApplied");
+        s.field("id", &self.id);
+        s.field("candidate_source", &self.candidate_source);
+        s.field("email", &self.email);
+        s.field("first_name", &self.first_name);
+        s.field("last_name", &self.last_name);
+        s.field("listing", &self.listing);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload (IListingViewngInviteAction).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "everreal",
@@ -315,6 +2044,7 @@ pub struct ListingCandidateApplied {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct ListingCandidateScheduleInvitedViewing {
     /// Invitation id.
     #[serde(rename = "invitationId")]
@@ -323,15 +2053,250 @@ pub struct ListingCandidateScheduleInvitedViewing {
     pub listing: Listing,
     /// The invited candidate.
     pub candidate: ListingCandidateScheduleInvitedViewingCandidate,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl ListingCandidateScheduleInvitedViewing {
+    /// A `ListingCandidateScheduleInvitedViewing` with its required members (`invitation_id`, `listing`, `candidate`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        invitation_id: String,
+        listing: Listing,
+        candidate: ListingCandidateScheduleInvitedViewingCandidate,
+    ) -> Self {
+        Self {
+            invitation_id,
+            listing,
+            candidate,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewing {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingCandidateScheduleInvitedViewing;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingCandidateScheduleInvitedViewing)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &["invitationId", "listing", "candidate"];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<Listing> = None;
+                let mut f2: Option<ListingCandidateScheduleInvitedViewingCandidate> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "invitationId",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("listing"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<Listing>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "candidate",
+                                    ),
+                                );
+                            }
+                            f2 = Some(
+                                map
+                                    .next_value::<
+                                        ListingCandidateScheduleInvitedViewingCandidate,
+                                    >()?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingCandidateScheduleInvitedViewing {
+                    invitation_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "invitationId",
+                        ))?,
+                    listing: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing",
+                        ))?,
+                    candidate: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "candidate",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingCandidateScheduleInvitedViewing {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingCandidateScheduleInvitedViewing");
+        s.field("invitation_id", &self.invitation_id);
+        s.field("listing", &self.listing);
+        s.field("candidate", &self.candidate);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// The invited candidate.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ListingCandidateScheduleInvitedViewingCandidate {
     /// Candidate id.
     pub id: String,
     /// Candidate email.
     pub email: crate::Email,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl ListingCandidateScheduleInvitedViewingCandidate {
+    /// A `ListingCandidateScheduleInvitedViewingCandidate` with its required members (`id`, `email`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(id: String, email: crate::Email) -> Self {
+        Self {
+            id,
+            email,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewingCandidate {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingCandidateScheduleInvitedViewingCandidate;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str(
+                    "a JSON object (ListingCandidateScheduleInvitedViewingCandidate)",
+                )
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &["id", "email"];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::Email> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("email"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::Email>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingCandidateScheduleInvitedViewingCandidate {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    email: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "email",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingCandidateScheduleInvitedViewingCandidate {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingCandidateScheduleInvitedViewingCandidate");
+        s.field("id", &self.id);
+        s.field("email", &self.email);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload; not documented.
 #[derive(
@@ -444,14 +2409,9 @@ pub struct ListingCandidateScheduleTimeslotBookingRemovedCandidate(
 )]
 pub struct ListingContractFlowPartiallySigned(pub ::serde_json::Value);
 /// Event-specific payload (IListingContractFlowSignedAction).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "everreal",
@@ -459,6 +2419,7 @@ pub struct ListingContractFlowPartiallySigned(pub ::serde_json::Value);
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct ListingContractFlowSigned {
     /// Contract flow id.
     pub id: String,
@@ -487,16 +2448,190 @@ pub struct ListingContractFlowSigned {
     #[serde(rename = "auditTrailFile")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_trail_file: Option<ContractFile>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl ListingContractFlowSigned {
+    /// A `ListingContractFlowSigned` with its required members (`id`, `contract_flow_type`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(id: String, contract_flow_type: String) -> Self {
+        Self {
+            id,
+            metadata: None,
+            contract_data: None,
+            status: None,
+            contract_flow_type,
+            contract_file: None,
+            audit_trail_file: None,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingContractFlowSigned;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingContractFlowSigned)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &[
+                    "id",
+                    "metadata",
+                    "contractData",
+                    "status",
+                    "contractFlowType",
+                    "contractFile",
+                    "auditTrailFile",
+                ];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<ContractMetadata> = None;
+                let mut f2: Option<::serde_json::Value> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<ContractFile> = None;
+                let mut f6: Option<ContractFile> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "metadata",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<ContractMetadata>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractData",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<::serde_json::Value>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("status"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractFlowType",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractFile",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<ContractFile>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "auditTrailFile",
+                                    ),
+                                );
+                            }
+                            f6 = Some(map.next_value::<ContractFile>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingContractFlowSigned {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    metadata: f1,
+                    contract_data: f2,
+                    status: f3,
+                    contract_flow_type: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "contractFlowType",
+                        ))?,
+                    contract_file: f5,
+                    audit_trail_file: f6,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingContractFlowSigned {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingContractFlowSigned");
+        s.field("id", &self.id);
+        s.field("metadata", &self.metadata);
+        s.field("contract_data", &self.contract_data);
+        s.field("status", &self.status);
+        s.field("contract_flow_type", &self.contract_flow_type);
+        s.field("contract_file", &self.contract_file);
+        s.field("audit_trail_file", &self.audit_trail_file);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload (IListingContractFlowStartedAction).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "everreal",
@@ -504,6 +2639,7 @@ pub struct ListingContractFlowSigned {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct ListingContractFlowStarted {
     /// Contract flow id.
     pub id: String,
@@ -532,6 +2668,185 @@ pub struct ListingContractFlowStarted {
     #[serde(rename = "contractFile")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_file: Option<ContractFile>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl ListingContractFlowStarted {
+    /// A `ListingContractFlowStarted` with its required members (`id`, `contract_flow_type`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(id: String, contract_flow_type: String) -> Self {
+        Self {
+            id,
+            contract_template_id: None,
+            metadata: None,
+            contract_data: None,
+            status: None,
+            contract_flow_type,
+            contract_file: None,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingContractFlowStarted;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingContractFlowStarted)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &[
+                    "id",
+                    "contractTemplateId",
+                    "metadata",
+                    "contractData",
+                    "status",
+                    "contractFlowType",
+                    "contractFile",
+                ];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<ContractMetadata> = None;
+                let mut f3: Option<::serde_json::Value> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<String> = None;
+                let mut f6: Option<ContractFile> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractTemplateId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "metadata",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<ContractMetadata>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractData",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<::serde_json::Value>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("status"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractFlowType",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractFile",
+                                    ),
+                                );
+                            }
+                            f6 = Some(map.next_value::<ContractFile>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingContractFlowStarted {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    contract_template_id: f1,
+                    metadata: f2,
+                    contract_data: f3,
+                    status: f4,
+                    contract_flow_type: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "contractFlowType",
+                        ))?,
+                    contract_file: f6,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingContractFlowStarted {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingContractFlowStarted");
+        s.field("id", &self.id);
+        s.field("contract_template_id", &self.contract_template_id);
+        s.field("metadata", &self.metadata);
+        s.field("contract_data", &self.contract_data);
+        s.field("status", &self.status);
+        s.field("contract_flow_type", &self.contract_flow_type);
+        s.field("contract_file", &self.contract_file);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload; not documented.
 #[derive(
@@ -583,8 +2898,11 @@ pub struct ListingCreated(pub ::serde_json::Value);
 )]
 pub struct ListingDeactivated(pub ::serde_json::Value);
 /// The property of the listing.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ListingProperty {
     /// Property id.
     pub id: String,
@@ -595,10 +2913,151 @@ pub struct ListingProperty {
     pub r#type: String,
     /// Address of the property.
     pub address: ListingPropertyAddress,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl ListingProperty {
+    /// A `ListingProperty` with its required members (`id`, `object_id`, `type`, `address`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        id: String,
+        object_id: String,
+        r#type: String,
+        address: ListingPropertyAddress,
+    ) -> Self {
+        Self {
+            id,
+            object_id,
+            r#type,
+            address,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingProperty {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingProperty;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingProperty)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &["id", "objectId", "type", "address"];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<ListingPropertyAddress> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "objectId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("address"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<ListingPropertyAddress>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingProperty {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    object_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "objectId",
+                        ))?,
+                    r#type: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "type",
+                        ))?,
+                    address: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "address",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingProperty {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingProperty");
+        s.field("id", &self.id);
+        s.field("object_id", &self.object_id);
+        s.field("type", &self.r#type);
+        s.field("address", &self.address);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Address of the property.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ListingPropertyAddress {
     /// Postal code.
     pub zip: String,
@@ -616,10 +3075,192 @@ pub struct ListingPropertyAddress {
     /// Geographic location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<ListingPropertyAddressLocation>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl ListingPropertyAddress {
+    /// A `ListingPropertyAddress` with its required members (`zip`, `city`, `street_number`, `street_name`, `place_id`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        zip: String,
+        city: String,
+        street_number: String,
+        street_name: String,
+        place_id: String,
+    ) -> Self {
+        Self {
+            zip,
+            city,
+            street_number,
+            street_name,
+            place_id,
+            location: None,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingPropertyAddress;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingPropertyAddress)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &[
+                    "zip",
+                    "city",
+                    "streetNumber",
+                    "streetName",
+                    "placeId",
+                    "location",
+                ];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<ListingPropertyAddressLocation> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("zip"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("city"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "streetNumber",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "streetName",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("placeId"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "location",
+                                    ),
+                                );
+                            }
+                            f5 = Some(
+                                map.next_value::<ListingPropertyAddressLocation>()?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingPropertyAddress {
+                    zip: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "zip",
+                        ))?,
+                    city: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "city",
+                        ))?,
+                    street_number: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "streetNumber",
+                        ))?,
+                    street_name: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "streetName",
+                        ))?,
+                    place_id: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "placeId",
+                        ))?,
+                    location: f5,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingPropertyAddress {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingPropertyAddress");
+        s.field("zip", &self.zip);
+        s.field("city", &self.city);
+        s.field("street_number", &self.street_number);
+        s.field("street_name", &self.street_name);
+        s.field("place_id", &self.place_id);
+        s.field("location", &self.location);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Geographic location.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ListingPropertyAddressLocation {
     /// Latitude.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -627,6 +3268,101 @@ pub struct ListingPropertyAddressLocation {
     /// Longitude.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lng: Option<::serde_json::Number>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl ListingPropertyAddressLocation {
+    /// A `ListingPropertyAddressLocation` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            lat: None,
+            lng: None,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddressLocation {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingPropertyAddressLocation;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingPropertyAddressLocation)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &["lat", "lng"];
+                let mut f0: Option<::serde_json::Number> = None;
+                let mut f1: Option<::serde_json::Number> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("lat"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("lng"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingPropertyAddressLocation {
+                    lat: f0,
+                    lng: f1,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingPropertyAddressLocation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingPropertyAddressLocation");
+        s.field("lat", &self.lat);
+        s.field("lng", &self.lng);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload; not documented.
 #[derive(
@@ -647,8 +3383,11 @@ pub struct ListingPropertyAddressLocation {
 )]
 pub struct ListingPublishedToChannel(pub ::serde_json::Value);
 /// The unit of the listing.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ListingUnit {
     /// Unit id.
     pub id: String,
@@ -659,6 +3398,139 @@ pub struct ListingUnit {
     pub name: String,
     /// Unit type (UNIT_TYPE).
     pub r#type: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+}
+impl ListingUnit {
+    /// A `ListingUnit` with its required members (`id`, `object_id`, `name`, `type`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(id: String, object_id: String, name: String, r#type: String) -> Self {
+        Self {
+            id,
+            object_id,
+            name,
+            r#type,
+            unknown_members: ::serde_json::Map::new(),
+        }
+    }
+    /// The members the schema does not list, as sent, in the order they came.
+    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+        &self.unknown_members
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+        &mut self.unknown_members
+    }
+    /// The member `name` if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
+        self.unknown_members.get(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingUnit {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingUnit;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingUnit)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &["id", "objectId", "name", "type"];
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut unknown_members = ::serde_json::Map::new();
+                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "objectId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("name"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map.next_value::<::serde_json::Value>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingUnit {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    object_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "objectId",
+                        ))?,
+                    name: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "name",
+                        ))?,
+                    r#type: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "type",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingUnit {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingUnit");
+        s.field("id", &self.id);
+        s.field("object_id", &self.object_id);
+        s.field("name", &self.name);
+        s.field("type", &self.r#type);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload; not documented.
 #[derive(
