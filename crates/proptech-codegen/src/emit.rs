@@ -432,12 +432,15 @@ fn struct_tokens(
         quote! {
             #[serde(flatten)]
             #[cfg_attr(feature = "schemars", schemars(skip))]
-            unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+            unknown_members: crate::__private::Extra,
         }
     });
 
     // Deserialize.
     let jsons: Vec<&str> = shape.fields.iter().map(|f| f.json.as_str()).collect();
+    let indices: Vec<_> = (0..shape.fields.len())
+        .map(proc_macro2::Literal::usize_unsuffixed)
+        .collect();
     let locals: Vec<Ident> = (0..shape.fields.len())
         .map(|i| format_ident!("f{}", i))
         .collect();
@@ -488,6 +491,9 @@ fn struct_tokens(
             quote!(#name: #local,)
         });
     }
+    let fields_const = shape
+        .closed
+        .then(|| quote!(const FIELDS: &[&str] = &[#(#jsons),*];));
     let unknown_arm = if shape.closed {
         quote! {
             crate::__private::Member::Unknown(key) => {
@@ -503,7 +509,7 @@ fn struct_tokens(
         }
     };
     let unknown_decl =
-        (!shape.closed).then(|| quote!(let mut unknown_members = ::serde_json::Map::new();));
+        (!shape.closed).then(|| quote!(let mut unknown_members = crate::__private::Extra::new();));
     let unknown_init = (!shape.closed).then(|| quote!(unknown_members,));
     let group_checks: Vec<_> = shape
         .one_of_required
@@ -552,10 +558,14 @@ fn struct_tokens(
                         f.write_str(#expecting)
                     }
                     fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                        const FIELDS: &[&str] = &[#(#jsons),*];
+                        #fields_const
                         #(#decls)*
                         #unknown_decl
-                        while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                        let lookup = crate::__private::Key(|name| match name {
+                            #(#jsons => Some(#indices),)*
+                            _ => None,
+                        });
+                        while let Some(key) = map.next_key_seed(lookup)? {
                             match key {
                                 #(#arms)*
                                 #unknown_arm
@@ -583,7 +593,7 @@ fn struct_tokens(
     let debug_extra = (!shape.closed).then(|| {
         quote! {
             if !self.unknown_members.is_empty() {
-                s.field("unknown_members", &self.unknown_members);
+                s.field("unknown_members", self.unknown_members.get());
             }
         }
     });
@@ -638,21 +648,22 @@ fn struct_tokens(
         quote! {
             /// The members the schema does not list, as sent, in the order they came.
             pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-                &self.unknown_members
+                self.unknown_members.get()
             }
 
             /// The members the schema does not list, to change before serialising.
             pub fn unknown_members_mut(&mut self) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-                &mut self.unknown_members
+                self.unknown_members.get_mut()
             }
 
             /// The member `name` if the schema does not list it and it was sent.
             pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-                self.unknown_members.get(name)
+                self.unknown_members.get().get(name)
             }
         }
     });
-    let extra_new = (!shape.closed).then(|| quote!(unknown_members: ::serde_json::Map::new(),));
+    let extra_new =
+        (!shape.closed).then(|| quote!(unknown_members: crate::__private::Extra::new(),));
     let extra_doc = if shape.closed {
         " The schema closes this object: a member it does not list is rejected."
     } else {

@@ -1,6 +1,7 @@
 //! The typed parse of every documented event sample (after errata), per provider: what a receiver
-//! pays to turn a delivery into its Rust type. `cargo bench -p proptech-events --bench typed_parse`;
-//! compare two versions of the types with criterion's `--save-baseline` / `--baseline`.
+//! pays to turn a delivery into its Rust type, next to a parse of the same bytes into a
+//! `serde_json::Value` measured in the same run. `cargo bench -p proptech-events --bench
+//! typed_parse`; the ratio of the two is what to compare between versions of the types.
 
 // criterion_group! defines an undocumented function.
 #![allow(missing_docs)]
@@ -59,20 +60,30 @@ fn samples(set: &SchemaSet, provider: &str) -> Vec<Vec<u8>> {
 
 fn typed_parse(c: &mut Criterion) {
     let set = SchemaSet::load_workspace().expect("the schema set loads");
-    let mut group = c.benchmark_group("typed_parse");
     for provider in Provider::ALL {
+        let mut group = c.benchmark_group(format!("typed_parse/{provider}"));
         let samples = samples(&set, provider.as_str());
         assert!(!samples.is_empty(), "{provider} has documented samples");
         group.throughput(Throughput::Elements(samples.len() as u64));
-        group.bench_function(BenchmarkId::from_parameter(provider), |b| {
+        // The baseline: the same bytes into a `serde_json::Value`.
+        group.bench_function(BenchmarkId::from_parameter("value"), |b| {
+            b.iter(|| {
+                for body in &samples {
+                    std::hint::black_box(
+                        serde_json::from_slice::<serde_json::Value>(body).expect("parses"),
+                    );
+                }
+            })
+        });
+        group.bench_function(BenchmarkId::from_parameter("typed"), |b| {
             b.iter(|| {
                 for body in &samples {
                     std::hint::black_box(proptech_events::parse(provider, body).expect("parses"));
                 }
             })
         });
+        group.finish();
     }
-    group.finish();
 }
 
 criterion_group!(benches, typed_parse);

@@ -277,12 +277,14 @@ pub enum Member {
     Unknown(String),
 }
 
-/// Reads a member name, looking it up among the struct's members without allocating.
-pub struct Key(pub &'static [&'static str]);
+/// Reads a member name, looking it up with the struct's own `match` (the index of a known member)
+/// without allocating.
+#[derive(Clone, Copy)]
+pub struct Key(pub fn(&str) -> Option<usize>);
 
 impl Key {
     fn member(&self, name: &str) -> Option<Member> {
-        self.0.iter().position(|m| *m == name).map(Member::Known)
+        (self.0)(name).map(Member::Known)
     }
 }
 
@@ -403,5 +405,60 @@ impl PrivOwnedStr {
 impl fmt::Debug for PrivOwnedStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+/// The members of an object that its type does not list, as sent. Empty costs nothing: the map is
+/// allocated when the first unknown member arrives.
+#[derive(Clone, Default)]
+pub struct Extra(Option<Box<serde_json::Map<String, serde_json::Value>>>);
+
+impl Extra {
+    /// No members.
+    pub fn new() -> Self {
+        Self(None)
+    }
+
+    /// The members.
+    pub fn get(&self) -> &serde_json::Map<String, serde_json::Value> {
+        static EMPTY: std::sync::LazyLock<serde_json::Map<String, serde_json::Value>> =
+            std::sync::LazyLock::new(serde_json::Map::new);
+        match &self.0 {
+            Some(members) => members,
+            None => &EMPTY,
+        }
+    }
+
+    /// The members, to change.
+    pub fn get_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        self.0.get_or_insert_with(Default::default)
+    }
+
+    /// Keeps one member.
+    pub fn insert(&mut self, name: String, value: serde_json::Value) {
+        self.get_mut().insert(name, value);
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|m| m.is_empty())
+    }
+}
+
+impl PartialEq for Extra {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl fmt::Debug for Extra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.get(), f)
+    }
+}
+
+impl serde::Serialize for Extra {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.get())
     }
 }

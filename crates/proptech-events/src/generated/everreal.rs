@@ -26,7 +26,7 @@ pub struct Envelope<D: crate::WebhookEvent> {
     pub data: D,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl<D: crate::WebhookEvent> Envelope<D> {
     /// A `Envelope` with its required members (`uuid`, `subdomain`, `language`, `created_at`, `data`) and every optional member absent.
@@ -45,22 +45,22 @@ impl<D: crate::WebhookEvent> Envelope<D> {
             language,
             created_at,
             data,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de, D: ::serde::Deserialize<'de> + crate::WebhookEvent> ::serde::Deserialize<'de>
@@ -82,22 +82,23 @@ for Envelope<D> {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "uuid",
-                    "operation",
-                    "subdomain",
-                    "language",
-                    "createdAt",
-                    "data",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::EventType<D>> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut f4: Option<crate::DateTime> = None;
                 let mut f5: Option<D> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "uuid" => Some(0),
+                    "operation" => Some(1),
+                    "subdomain" => Some(2),
+                    "language" => Some(3),
+                    "createdAt" => Some(4),
+                    "data" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -206,7 +207,7 @@ impl<D: crate::WebhookEvent + ::std::fmt::Debug> ::std::fmt::Debug for Envelope<
         s.field("created_at", &self.created_at);
         s.field("data", &self.data);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -295,7 +296,7 @@ pub struct CandidateParsed {
     pub integration: CandidateParsedIntegration,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CandidateParsed {
     /// A `CandidateParsed` with its required members (`portal_id`, `external_listing_id`, `candidate_source`, `integration_type`, `email`, `first_name`, `last_name`, `integration`) and every optional member absent.
@@ -333,22 +334,22 @@ impl CandidateParsed {
             message: None,
             desired_start_date: None,
             integration,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
@@ -366,30 +367,6 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "portalId",
-                    "externalListingId",
-                    "internalId",
-                    "candidateSource",
-                    "integrationType",
-                    "email",
-                    "firstName",
-                    "lastName",
-                    "phoneNumber",
-                    "street",
-                    "number",
-                    "zipCode",
-                    "city",
-                    "employmentType",
-                    "hasPets",
-                    "netMonthlyIncome",
-                    "netMonthlyIncomeRanges",
-                    "noTotalPeopleMovingIn",
-                    "householdPersons",
-                    "message",
-                    "desiredStartDate",
-                    "integration",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
@@ -412,8 +389,33 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                 let mut f19: Option<String> = None;
                 let mut f20: Option<String> = None;
                 let mut f21: Option<CandidateParsedIntegration> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "portalId" => Some(0),
+                    "externalListingId" => Some(1),
+                    "internalId" => Some(2),
+                    "candidateSource" => Some(3),
+                    "integrationType" => Some(4),
+                    "email" => Some(5),
+                    "firstName" => Some(6),
+                    "lastName" => Some(7),
+                    "phoneNumber" => Some(8),
+                    "street" => Some(9),
+                    "number" => Some(10),
+                    "zipCode" => Some(11),
+                    "city" => Some(12),
+                    "employmentType" => Some(13),
+                    "hasPets" => Some(14),
+                    "netMonthlyIncome" => Some(15),
+                    "netMonthlyIncomeRanges" => Some(16),
+                    "noTotalPeopleMovingIn" => Some(17),
+                    "householdPersons" => Some(18),
+                    "message" => Some(19),
+                    "desiredStartDate" => Some(20),
+                    "integration" => Some(21),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -716,7 +718,7 @@ impl ::std::fmt::Debug for CandidateParsed {
         s.field("desired_start_date", &self.desired_start_date);
         s.field("integration", &self.integration);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -734,7 +736,7 @@ pub struct CandidateParsedEmploymentType {
     pub selected_value: Option<String>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CandidateParsedEmploymentType {
     /// A `CandidateParsedEmploymentType` with every optional member absent.
@@ -742,22 +744,22 @@ impl CandidateParsedEmploymentType {
     pub fn new() -> Self {
         Self {
             selected_value: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CandidateParsedEmploymentType {
@@ -775,10 +777,13 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedEmploymentType {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["selectedValue"];
                 let mut f0: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "selectedValue" => Some(0),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -813,7 +818,7 @@ impl ::std::fmt::Debug for CandidateParsedEmploymentType {
         let mut s = f.debug_struct("CandidateParsedEmploymentType");
         s.field("selected_value", &self.selected_value);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -833,7 +838,7 @@ pub struct CandidateParsedHasPets {
     pub answer: Option<String>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CandidateParsedHasPets {
     /// A `CandidateParsedHasPets` with every optional member absent.
@@ -842,22 +847,22 @@ impl CandidateParsedHasPets {
         Self {
             checked: None,
             answer: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CandidateParsedHasPets {
@@ -875,11 +880,15 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedHasPets {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["checked", "answer"];
                 let mut f0: Option<bool> = None;
                 let mut f1: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "checked" => Some(0),
+                    "answer" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -922,7 +931,7 @@ impl ::std::fmt::Debug for CandidateParsedHasPets {
         s.field("checked", &self.checked);
         s.field("answer", &self.answer);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -942,7 +951,7 @@ pub struct CandidateParsedHouseholdPersons {
     pub values: Option<Vec<::serde_json::Map<String, ::serde_json::Value>>>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CandidateParsedHouseholdPersons {
     /// A `CandidateParsedHouseholdPersons` with every optional member absent.
@@ -951,22 +960,22 @@ impl CandidateParsedHouseholdPersons {
         Self {
             count: None,
             values: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CandidateParsedHouseholdPersons {
@@ -984,13 +993,17 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedHouseholdPersons {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["count", "values"];
                 let mut f0: Option<::serde_json::Number> = None;
                 let mut f1: Option<
                     Vec<::serde_json::Map<String, ::serde_json::Value>>,
                 > = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "count" => Some(0),
+                    "values" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1038,7 +1051,7 @@ impl ::std::fmt::Debug for CandidateParsedHouseholdPersons {
         s.field("count", &self.count);
         s.field("values", &self.values);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1069,7 +1082,7 @@ pub struct CandidateParsedIntegration {
     pub external_listing_id: Option<String>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CandidateParsedIntegration {
     /// A `CandidateParsedIntegration` with its required members (`id`, `listing_id`, `company_integration_id`, `internal_id`, `type`) and every optional member absent.
@@ -1088,22 +1101,22 @@ impl CandidateParsedIntegration {
             internal_id,
             r#type,
             external_listing_id: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
@@ -1121,22 +1134,23 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "listingId",
-                    "companyIntegrationId",
-                    "internalId",
-                    "type",
-                    "externalListingId",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<CandidateParsedIntegrationInternalId> = None;
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "listingId" => Some(1),
+                    "companyIntegrationId" => Some(2),
+                    "internalId" => Some(3),
+                    "type" => Some(4),
+                    "externalListingId" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1244,7 +1258,7 @@ impl ::std::fmt::Debug for CandidateParsedIntegration {
         s.field("type", &self.r#type);
         s.field("external_listing_id", &self.external_listing_id);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1277,7 +1291,7 @@ pub struct CandidateParsedNetMonthlyIncomeRanges {
     pub to: Option<::serde_json::Number>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CandidateParsedNetMonthlyIncomeRanges {
     /// A `CandidateParsedNetMonthlyIncomeRanges` with every optional member absent.
@@ -1286,22 +1300,22 @@ impl CandidateParsedNetMonthlyIncomeRanges {
         Self {
             from: None,
             to: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CandidateParsedNetMonthlyIncomeRanges {
@@ -1319,11 +1333,15 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedNetMonthlyIncomeRanges {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["from", "to"];
                 let mut f0: Option<::serde_json::Number> = None;
                 let mut f1: Option<::serde_json::Number> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "from" => Some(0),
+                    "to" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1366,7 +1384,7 @@ impl ::std::fmt::Debug for CandidateParsedNetMonthlyIncomeRanges {
         s.field("from", &self.from);
         s.field("to", &self.to);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1396,7 +1414,7 @@ pub struct ContractFile {
     pub r#type: Option<String>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ContractFile {
     /// A `ContractFile` with every optional member absent.
@@ -1408,22 +1426,22 @@ impl ContractFile {
             order: None,
             size: None,
             r#type: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ContractFile {
@@ -1441,20 +1459,21 @@ impl<'de> ::serde::Deserialize<'de> for ContractFile {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "name",
-                    "resourcePath",
-                    "order",
-                    "size",
-                    "type",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<::serde_json::Number> = None;
                 let mut f3: Option<::serde_json::Number> = None;
                 let mut f4: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "name" => Some(0),
+                    "resourcePath" => Some(1),
+                    "order" => Some(2),
+                    "size" => Some(3),
+                    "type" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1529,7 +1548,7 @@ impl ::std::fmt::Debug for ContractFile {
         s.field("size", &self.size);
         s.field("type", &self.r#type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1555,7 +1574,7 @@ pub struct ContractMetadata {
     pub candidate_id: Option<String>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ContractMetadata {
     /// A `ContractMetadata` with every optional member absent.
@@ -1565,22 +1584,22 @@ impl ContractMetadata {
             unit_id: None,
             listing_id: None,
             candidate_id: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ContractMetadata {
@@ -1598,12 +1617,17 @@ impl<'de> ::serde::Deserialize<'de> for ContractMetadata {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["unitId", "listingId", "candidateId"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "unitId" => Some(0),
+                    "listingId" => Some(1),
+                    "candidateId" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1660,7 +1684,7 @@ impl ::std::fmt::Debug for ContractMetadata {
         s.field("listing_id", &self.listing_id);
         s.field("candidate_id", &self.candidate_id);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1680,7 +1704,7 @@ pub struct Listing {
     pub unit: ListingUnit,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl Listing {
     /// A `Listing` with its required members (`id`, `property`, `unit`) and every optional member absent.
@@ -1690,22 +1714,22 @@ impl Listing {
             id,
             property,
             unit,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for Listing {
@@ -1723,12 +1747,17 @@ impl<'de> ::serde::Deserialize<'de> for Listing {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "property", "unit"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<ListingProperty> = None;
                 let mut f2: Option<ListingUnit> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "property" => Some(1),
+                    "unit" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1792,7 +1821,7 @@ impl ::std::fmt::Debug for Listing {
         s.field("property", &self.property);
         s.field("unit", &self.unit);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1853,7 +1882,7 @@ pub struct ListingCandidateApplied {
     pub listing: Listing,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingCandidateApplied {
     /// A `ListingCandidateApplied` with its required members (`id`, `candidate_source`, `email`, `first_name`, `last_name`, `listing`) and every optional member absent.
@@ -1873,22 +1902,22 @@ impl ListingCandidateApplied {
             first_name,
             last_name,
             listing,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
@@ -1906,22 +1935,23 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "candidateSource",
-                    "email",
-                    "firstName",
-                    "lastName",
-                    "listing",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::Email> = None;
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut f5: Option<Listing> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "candidateSource" => Some(1),
+                    "email" => Some(2),
+                    "firstName" => Some(3),
+                    "lastName" => Some(4),
+                    "listing" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2028,7 +2058,7 @@ impl ::std::fmt::Debug for ListingCandidateApplied {
         s.field("last_name", &self.last_name);
         s.field("listing", &self.listing);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2055,7 +2085,7 @@ pub struct ListingCandidateScheduleInvitedViewing {
     pub candidate: ListingCandidateScheduleInvitedViewingCandidate,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingCandidateScheduleInvitedViewing {
     /// A `ListingCandidateScheduleInvitedViewing` with its required members (`invitation_id`, `listing`, `candidate`) and every optional member absent.
@@ -2069,22 +2099,22 @@ impl ListingCandidateScheduleInvitedViewing {
             invitation_id,
             listing,
             candidate,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewing {
@@ -2102,12 +2132,17 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewing {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["invitationId", "listing", "candidate"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<Listing> = None;
                 let mut f2: Option<ListingCandidateScheduleInvitedViewingCandidate> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "invitationId" => Some(0),
+                    "listing" => Some(1),
+                    "candidate" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2178,7 +2213,7 @@ impl ::std::fmt::Debug for ListingCandidateScheduleInvitedViewing {
         s.field("listing", &self.listing);
         s.field("candidate", &self.candidate);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2196,7 +2231,7 @@ pub struct ListingCandidateScheduleInvitedViewingCandidate {
     pub email: crate::Email,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingCandidateScheduleInvitedViewingCandidate {
     /// A `ListingCandidateScheduleInvitedViewingCandidate` with its required members (`id`, `email`) and every optional member absent.
@@ -2205,22 +2240,22 @@ impl ListingCandidateScheduleInvitedViewingCandidate {
         Self {
             id,
             email,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewingCandidate {
@@ -2240,11 +2275,15 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewingCa
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "email"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::Email> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "email" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2293,7 +2332,7 @@ impl ::std::fmt::Debug for ListingCandidateScheduleInvitedViewingCandidate {
         s.field("id", &self.id);
         s.field("email", &self.email);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2450,7 +2489,7 @@ pub struct ListingContractFlowSigned {
     pub audit_trail_file: Option<ContractFile>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingContractFlowSigned {
     /// A `ListingContractFlowSigned` with its required members (`id`, `contract_flow_type`) and every optional member absent.
@@ -2464,22 +2503,22 @@ impl ListingContractFlowSigned {
             contract_flow_type,
             contract_file: None,
             audit_trail_file: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
@@ -2497,15 +2536,6 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "metadata",
-                    "contractData",
-                    "status",
-                    "contractFlowType",
-                    "contractFile",
-                    "auditTrailFile",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<ContractMetadata> = None;
                 let mut f2: Option<::serde_json::Value> = None;
@@ -2513,8 +2543,18 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<ContractFile> = None;
                 let mut f6: Option<ContractFile> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "metadata" => Some(1),
+                    "contractData" => Some(2),
+                    "status" => Some(3),
+                    "contractFlowType" => Some(4),
+                    "contractFile" => Some(5),
+                    "auditTrailFile" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2623,7 +2663,7 @@ impl ::std::fmt::Debug for ListingContractFlowSigned {
         s.field("contract_file", &self.contract_file);
         s.field("audit_trail_file", &self.audit_trail_file);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2670,7 +2710,7 @@ pub struct ListingContractFlowStarted {
     pub contract_file: Option<ContractFile>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingContractFlowStarted {
     /// A `ListingContractFlowStarted` with its required members (`id`, `contract_flow_type`) and every optional member absent.
@@ -2684,22 +2724,22 @@ impl ListingContractFlowStarted {
             status: None,
             contract_flow_type,
             contract_file: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
@@ -2717,15 +2757,6 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "contractTemplateId",
-                    "metadata",
-                    "contractData",
-                    "status",
-                    "contractFlowType",
-                    "contractFile",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<ContractMetadata> = None;
@@ -2733,8 +2764,18 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut f6: Option<ContractFile> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "contractTemplateId" => Some(1),
+                    "metadata" => Some(2),
+                    "contractData" => Some(3),
+                    "status" => Some(4),
+                    "contractFlowType" => Some(5),
+                    "contractFile" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2843,7 +2884,7 @@ impl ::std::fmt::Debug for ListingContractFlowStarted {
         s.field("contract_flow_type", &self.contract_flow_type);
         s.field("contract_file", &self.contract_file);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2915,7 +2956,7 @@ pub struct ListingProperty {
     pub address: ListingPropertyAddress,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingProperty {
     /// A `ListingProperty` with its required members (`id`, `object_id`, `type`, `address`) and every optional member absent.
@@ -2931,22 +2972,22 @@ impl ListingProperty {
             object_id,
             r#type,
             address,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingProperty {
@@ -2964,13 +3005,19 @@ impl<'de> ::serde::Deserialize<'de> for ListingProperty {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "objectId", "type", "address"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<ListingPropertyAddress> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "objectId" => Some(1),
+                    "type" => Some(2),
+                    "address" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3047,7 +3094,7 @@ impl ::std::fmt::Debug for ListingProperty {
         s.field("type", &self.r#type);
         s.field("address", &self.address);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3077,7 +3124,7 @@ pub struct ListingPropertyAddress {
     pub location: Option<ListingPropertyAddressLocation>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingPropertyAddress {
     /// A `ListingPropertyAddress` with its required members (`zip`, `city`, `street_number`, `street_name`, `place_id`) and every optional member absent.
@@ -3096,22 +3143,22 @@ impl ListingPropertyAddress {
             street_name,
             place_id,
             location: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
@@ -3129,22 +3176,23 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "zip",
-                    "city",
-                    "streetNumber",
-                    "streetName",
-                    "placeId",
-                    "location",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut f5: Option<ListingPropertyAddressLocation> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "zip" => Some(0),
+                    "city" => Some(1),
+                    "streetNumber" => Some(2),
+                    "streetName" => Some(3),
+                    "placeId" => Some(4),
+                    "location" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3250,7 +3298,7 @@ impl ::std::fmt::Debug for ListingPropertyAddress {
         s.field("place_id", &self.place_id);
         s.field("location", &self.location);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3270,7 +3318,7 @@ pub struct ListingPropertyAddressLocation {
     pub lng: Option<::serde_json::Number>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingPropertyAddressLocation {
     /// A `ListingPropertyAddressLocation` with every optional member absent.
@@ -3279,22 +3327,22 @@ impl ListingPropertyAddressLocation {
         Self {
             lat: None,
             lng: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddressLocation {
@@ -3312,11 +3360,15 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddressLocation {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["lat", "lng"];
                 let mut f0: Option<::serde_json::Number> = None;
                 let mut f1: Option<::serde_json::Number> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "lat" => Some(0),
+                    "lng" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3359,7 +3411,7 @@ impl ::std::fmt::Debug for ListingPropertyAddressLocation {
         s.field("lat", &self.lat);
         s.field("lng", &self.lng);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3400,7 +3452,7 @@ pub struct ListingUnit {
     pub r#type: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingUnit {
     /// A `ListingUnit` with its required members (`id`, `object_id`, `name`, `type`) and every optional member absent.
@@ -3411,22 +3463,22 @@ impl ListingUnit {
             object_id,
             name,
             r#type,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingUnit {
@@ -3444,13 +3496,19 @@ impl<'de> ::serde::Deserialize<'de> for ListingUnit {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "objectId", "name", "type"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "objectId" => Some(1),
+                    "name" => Some(2),
+                    "type" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3527,7 +3585,7 @@ impl ::std::fmt::Debug for ListingUnit {
         s.field("name", &self.name);
         s.field("type", &self.r#type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }

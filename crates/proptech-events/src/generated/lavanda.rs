@@ -24,7 +24,7 @@ pub struct AuthIdentityUserCreated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AuthIdentityUserCreated {
     /// A `AuthIdentityUserCreated` with its required members (`id`, `user`, `workspace`) and every optional member absent.
@@ -35,22 +35,22 @@ impl AuthIdentityUserCreated {
             event_type: crate::EventType::default(),
             user,
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserCreated {
@@ -68,13 +68,19 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "type", "user", "workspace"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::EventType<AuthIdentityUserCreated>> = None;
                 let mut f2: Option<EntityRef> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "type" => Some(1),
+                    "user" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -154,7 +160,7 @@ impl ::std::fmt::Debug for AuthIdentityUserCreated {
         s.field("user", &self.user);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -183,7 +189,7 @@ pub struct AuthIdentityUserRoleBindingsUpdated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AuthIdentityUserRoleBindingsUpdated {
     /// A `AuthIdentityUserRoleBindingsUpdated` with its required members (`id`, `user`, `workspace`) and every optional member absent.
@@ -194,22 +200,22 @@ impl AuthIdentityUserRoleBindingsUpdated {
             event_type: crate::EventType::default(),
             user,
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserRoleBindingsUpdated {
@@ -227,15 +233,21 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserRoleBindingsUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "type", "user", "workspace"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<
                     crate::EventType<AuthIdentityUserRoleBindingsUpdated>,
                 > = None;
                 let mut f2: Option<EntityRef> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "type" => Some(1),
+                    "user" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -317,7 +329,7 @@ impl ::std::fmt::Debug for AuthIdentityUserRoleBindingsUpdated {
         s.field("user", &self.user);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -346,7 +358,7 @@ pub struct AuthIdentityUserUpdated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AuthIdentityUserUpdated {
     /// A `AuthIdentityUserUpdated` with its required members (`id`, `user`, `workspace`) and every optional member absent.
@@ -357,22 +369,22 @@ impl AuthIdentityUserUpdated {
             event_type: crate::EventType::default(),
             user,
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserUpdated {
@@ -390,13 +402,19 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "type", "user", "workspace"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::EventType<AuthIdentityUserUpdated>> = None;
                 let mut f2: Option<EntityRef> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "type" => Some(1),
+                    "user" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -476,7 +494,7 @@ impl ::std::fmt::Debug for AuthIdentityUserUpdated {
         s.field("user", &self.user);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -509,7 +527,7 @@ pub struct AvailabilityProductAvailabilityUpdated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AvailabilityProductAvailabilityUpdated {
     /// A `AvailabilityProductAvailabilityUpdated` with its required members (`availability`, `id`, `product`, `timestamp`, `workspace`) and every optional member absent.
@@ -528,22 +546,22 @@ impl AvailabilityProductAvailabilityUpdated {
             timestamp,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
@@ -561,14 +579,6 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "availability",
-                    "id",
-                    "product",
-                    "timestamp",
-                    "type",
-                    "workspace",
-                ];
                 let mut f0: Option<
                     Vec<AvailabilityProductAvailabilityUpdatedAvailabilityItem>,
                 > = None;
@@ -579,8 +589,17 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                     crate::EventType<AvailabilityProductAvailabilityUpdated>,
                 > = None;
                 let mut f5: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "availability" => Some(0),
+                    "id" => Some(1),
+                    "product" => Some(2),
+                    "timestamp" => Some(3),
+                    "type" => Some(4),
+                    "workspace" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -697,7 +716,7 @@ impl ::std::fmt::Debug for AvailabilityProductAvailabilityUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -717,7 +736,7 @@ pub struct AvailabilityProductAvailabilityUpdatedAvailabilityItem {
     pub total: crate::Integer,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AvailabilityProductAvailabilityUpdatedAvailabilityItem {
     /// A `AvailabilityProductAvailabilityUpdatedAvailabilityItem` with its required members (`available`, `span`, `total`) and every optional member absent.
@@ -727,22 +746,22 @@ impl AvailabilityProductAvailabilityUpdatedAvailabilityItem {
             available,
             span,
             total,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de>
@@ -763,12 +782,17 @@ for AvailabilityProductAvailabilityUpdatedAvailabilityItem {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["available", "span", "total"];
                 let mut f0: Option<crate::Integer> = None;
                 let mut f1: Option<Span> = None;
                 let mut f2: Option<crate::Integer> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "available" => Some(0),
+                    "span" => Some(1),
+                    "total" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -853,7 +877,7 @@ impl ::std::fmt::Debug for AvailabilityProductAvailabilityUpdatedAvailabilityIte
         s.field("span", &self.span);
         s.field("total", &self.total);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -886,7 +910,7 @@ pub struct AvailabilityUnitAvailabilityUpdated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AvailabilityUnitAvailabilityUpdated {
     /// A `AvailabilityUnitAvailabilityUpdated` with its required members (`availability`, `id`, `timestamp`, `unit`, `workspace`) and every optional member absent.
@@ -905,22 +929,22 @@ impl AvailabilityUnitAvailabilityUpdated {
             event_type: crate::EventType::default(),
             unit,
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
@@ -938,14 +962,6 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "availability",
-                    "id",
-                    "timestamp",
-                    "type",
-                    "unit",
-                    "workspace",
-                ];
                 let mut f0: Option<
                     Vec<AvailabilityUnitAvailabilityUpdatedAvailabilityItem>,
                 > = None;
@@ -956,8 +972,17 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                 > = None;
                 let mut f4: Option<EntityRef> = None;
                 let mut f5: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "availability" => Some(0),
+                    "id" => Some(1),
+                    "timestamp" => Some(2),
+                    "type" => Some(3),
+                    "unit" => Some(4),
+                    "workspace" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1074,7 +1099,7 @@ impl ::std::fmt::Debug for AvailabilityUnitAvailabilityUpdated {
         s.field("unit", &self.unit);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1092,7 +1117,7 @@ pub struct AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
     pub r#type: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
     /// A `AvailabilityUnitAvailabilityUpdatedAvailabilityItem` with its required members (`span`, `type`) and every optional member absent.
@@ -1101,22 +1126,22 @@ impl AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
         Self {
             span,
             r#type,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de>
@@ -1137,11 +1162,15 @@ for AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["span", "type"];
                 let mut f0: Option<Span> = None;
                 let mut f1: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "span" => Some(0),
+                    "type" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1191,7 +1220,7 @@ impl ::std::fmt::Debug for AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
         s.field("span", &self.span);
         s.field("type", &self.r#type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1220,7 +1249,7 @@ pub struct BookingBookingTtlUpdated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl BookingBookingTtlUpdated {
     /// A `BookingBookingTtlUpdated` with its required members (`booking`, `id`, `workspace`) and every optional member absent.
@@ -1235,22 +1264,22 @@ impl BookingBookingTtlUpdated {
             id,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdated {
@@ -1268,13 +1297,19 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["booking", "id", "type", "workspace"];
                 let mut f0: Option<BookingBookingTtlUpdatedBooking> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::EventType<BookingBookingTtlUpdated>> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "booking" => Some(0),
+                    "id" => Some(1),
+                    "type" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1356,7 +1391,7 @@ impl ::std::fmt::Debug for BookingBookingTtlUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1375,7 +1410,7 @@ pub struct BookingBookingTtlUpdatedBooking {
     pub id: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl BookingBookingTtlUpdatedBooking {
     /// A `BookingBookingTtlUpdatedBooking` with its required members (`expires_at`, `id`) and every optional member absent.
@@ -1384,22 +1419,22 @@ impl BookingBookingTtlUpdatedBooking {
         Self {
             expires_at,
             id,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdatedBooking {
@@ -1417,11 +1452,15 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdatedBooking {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["expiresAt", "id"];
                 let mut f0: Option<crate::DateTime> = None;
                 let mut f1: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "expiresAt" => Some(0),
+                    "id" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1472,7 +1511,7 @@ impl ::std::fmt::Debug for BookingBookingTtlUpdatedBooking {
         s.field("expires_at", &self.expires_at);
         s.field("id", &self.id);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1496,7 +1535,7 @@ pub struct BookingCreated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl BookingCreated {
     /// A `BookingCreated` with its required members (`booking`, `id`, `workspace`) and every optional member absent.
@@ -1507,22 +1546,22 @@ impl BookingCreated {
             id,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BookingCreated {
@@ -1540,13 +1579,19 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["booking", "id", "type", "workspace"];
                 let mut f0: Option<EntityRef> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::EventType<BookingCreated>> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "booking" => Some(0),
+                    "id" => Some(1),
+                    "type" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1625,7 +1670,7 @@ impl ::std::fmt::Debug for BookingCreated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1649,7 +1694,7 @@ pub struct BookingExpired {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl BookingExpired {
     /// A `BookingExpired` with its required members (`booking`, `id`, `workspace`) and every optional member absent.
@@ -1664,22 +1709,22 @@ impl BookingExpired {
             id,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BookingExpired {
@@ -1697,13 +1742,19 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpired {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["booking", "id", "type", "workspace"];
                 let mut f0: Option<BookingExpiredBooking> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::EventType<BookingExpired>> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "booking" => Some(0),
+                    "id" => Some(1),
+                    "type" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1782,7 +1833,7 @@ impl ::std::fmt::Debug for BookingExpired {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1803,7 +1854,7 @@ pub struct BookingExpiredBooking {
     pub units: Vec<EntityRef>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl BookingExpiredBooking {
     /// A `BookingExpiredBooking` with its required members (`expired_at`, `id`, `units`) and every optional member absent.
@@ -1813,22 +1864,22 @@ impl BookingExpiredBooking {
             expired_at,
             id,
             units,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BookingExpiredBooking {
@@ -1846,12 +1897,17 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpiredBooking {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["expiredAt", "id", "units"];
                 let mut f0: Option<crate::DateTime> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<Vec<EntityRef>> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "expiredAt" => Some(0),
+                    "id" => Some(1),
+                    "units" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1915,7 +1971,7 @@ impl ::std::fmt::Debug for BookingExpiredBooking {
         s.field("id", &self.id);
         s.field("units", &self.units);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1939,7 +1995,7 @@ pub struct BookingUpdated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl BookingUpdated {
     /// A `BookingUpdated` with its required members (`booking`, `id`, `workspace`) and every optional member absent.
@@ -1950,22 +2006,22 @@ impl BookingUpdated {
             id,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
@@ -1983,13 +2039,19 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["booking", "id", "type", "workspace"];
                 let mut f0: Option<EntityRef> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::EventType<BookingUpdated>> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "booking" => Some(0),
+                    "id" => Some(1),
+                    "type" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2068,7 +2130,7 @@ impl ::std::fmt::Debug for BookingUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2105,7 +2167,7 @@ pub struct CatalogProductCreated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CatalogProductCreated {
     /// A `CatalogProductCreated` with its required members (`id`, `product`, `product_group`, `timestamp`, `unit_type`, `workspace`) and every optional member absent.
@@ -2126,22 +2188,22 @@ impl CatalogProductCreated {
             event_type: crate::EventType::default(),
             unit_type,
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
@@ -2159,15 +2221,6 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "product",
-                    "productGroup",
-                    "timestamp",
-                    "type",
-                    "unitType",
-                    "workspace",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<EntityRef> = None;
@@ -2175,8 +2228,18 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                 let mut f4: Option<crate::EventType<CatalogProductCreated>> = None;
                 let mut f5: Option<EntityRef> = None;
                 let mut f6: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "product" => Some(1),
+                    "productGroup" => Some(2),
+                    "timestamp" => Some(3),
+                    "type" => Some(4),
+                    "unitType" => Some(5),
+                    "workspace" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2300,7 +2363,7 @@ impl ::std::fmt::Debug for CatalogProductCreated {
         s.field("unit_type", &self.unit_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2337,7 +2400,7 @@ pub struct CatalogProductDeleted {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CatalogProductDeleted {
     /// A `CatalogProductDeleted` with its required members (`id`, `product`, `product_group`, `timestamp`, `unit_type`, `workspace`) and every optional member absent.
@@ -2358,22 +2421,22 @@ impl CatalogProductDeleted {
             event_type: crate::EventType::default(),
             unit_type,
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
@@ -2391,15 +2454,6 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "product",
-                    "productGroup",
-                    "timestamp",
-                    "type",
-                    "unitType",
-                    "workspace",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<EntityRef> = None;
@@ -2407,8 +2461,18 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                 let mut f4: Option<crate::EventType<CatalogProductDeleted>> = None;
                 let mut f5: Option<EntityRef> = None;
                 let mut f6: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "product" => Some(1),
+                    "productGroup" => Some(2),
+                    "timestamp" => Some(3),
+                    "type" => Some(4),
+                    "unitType" => Some(5),
+                    "workspace" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2532,7 +2596,7 @@ impl ::std::fmt::Debug for CatalogProductDeleted {
         s.field("unit_type", &self.unit_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2564,7 +2628,7 @@ pub struct CatalogProductGroupCreated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CatalogProductGroupCreated {
     /// A `CatalogProductGroupCreated` with its required members (`id`, `product_group`, `timestamp`, `workspace`) and every optional member absent.
@@ -2581,22 +2645,22 @@ impl CatalogProductGroupCreated {
             timestamp,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
@@ -2614,20 +2678,21 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "productGroup",
-                    "timestamp",
-                    "type",
-                    "workspace",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<crate::DateTime> = None;
                 let mut f3: Option<crate::EventType<CatalogProductGroupCreated>> = None;
                 let mut f4: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "productGroup" => Some(1),
+                    "timestamp" => Some(2),
+                    "type" => Some(3),
+                    "workspace" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2726,7 +2791,7 @@ impl ::std::fmt::Debug for CatalogProductGroupCreated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2758,7 +2823,7 @@ pub struct CatalogProductGroupUpdated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CatalogProductGroupUpdated {
     /// A `CatalogProductGroupUpdated` with its required members (`id`, `product_group`, `timestamp`, `workspace`) and every optional member absent.
@@ -2775,22 +2840,22 @@ impl CatalogProductGroupUpdated {
             timestamp,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
@@ -2808,20 +2873,21 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "productGroup",
-                    "timestamp",
-                    "type",
-                    "workspace",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<crate::DateTime> = None;
                 let mut f3: Option<crate::EventType<CatalogProductGroupUpdated>> = None;
                 let mut f4: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "productGroup" => Some(1),
+                    "timestamp" => Some(2),
+                    "type" => Some(3),
+                    "workspace" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2920,7 +2986,7 @@ impl ::std::fmt::Debug for CatalogProductGroupUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2953,7 +3019,7 @@ pub struct CatalogProductRateUpdated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CatalogProductRateUpdated {
     /// A `CatalogProductRateUpdated` with its required members (`id`, `product`, `rate`, `timestamp`, `workspace`) and every optional member absent.
@@ -2972,22 +3038,22 @@ impl CatalogProductRateUpdated {
             timestamp,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
@@ -3005,22 +3071,23 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "product",
-                    "rate",
-                    "timestamp",
-                    "type",
-                    "workspace",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<CatalogProductRateUpdatedRate> = None;
                 let mut f3: Option<crate::DateTime> = None;
                 let mut f4: Option<crate::EventType<CatalogProductRateUpdated>> = None;
                 let mut f5: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "product" => Some(1),
+                    "rate" => Some(2),
+                    "timestamp" => Some(3),
+                    "type" => Some(4),
+                    "workspace" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3132,7 +3199,7 @@ impl ::std::fmt::Debug for CatalogProductRateUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3152,7 +3219,7 @@ pub struct CatalogProductRateUpdatedRate {
     pub interval: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CatalogProductRateUpdatedRate {
     /// A `CatalogProductRateUpdatedRate` with its required members (`calendar`, `currency`, `interval`) and every optional member absent.
@@ -3166,22 +3233,22 @@ impl CatalogProductRateUpdatedRate {
             calendar,
             currency,
             interval,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRate {
@@ -3199,12 +3266,17 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRate {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["calendar", "currency", "interval"];
                 let mut f0: Option<Vec<CatalogProductRateUpdatedRateCalendarItem>> = None;
                 let mut f1: Option<crate::CurrencyCode> = None;
                 let mut f2: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "calendar" => Some(0),
+                    "currency" => Some(1),
+                    "interval" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3277,7 +3349,7 @@ impl ::std::fmt::Debug for CatalogProductRateUpdatedRate {
         s.field("currency", &self.currency);
         s.field("interval", &self.interval);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3295,7 +3367,7 @@ pub struct CatalogProductRateUpdatedRateCalendarItem {
     pub span: RateSpan,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CatalogProductRateUpdatedRateCalendarItem {
     /// A `CatalogProductRateUpdatedRateCalendarItem` with its required members (`amount_cents`, `span`) and every optional member absent.
@@ -3304,22 +3376,22 @@ impl CatalogProductRateUpdatedRateCalendarItem {
         Self {
             amount_cents,
             span,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRateCalendarItem {
@@ -3337,11 +3409,15 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRateCalendarIte
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["amount_cents", "span"];
                 let mut f0: Option<crate::Integer> = None;
                 let mut f1: Option<RateSpan> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "amount_cents" => Some(0),
+                    "span" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3392,7 +3468,7 @@ impl ::std::fmt::Debug for CatalogProductRateUpdatedRateCalendarItem {
         s.field("amount_cents", &self.amount_cents);
         s.field("span", &self.span);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3429,7 +3505,7 @@ pub struct CatalogProductUpdated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CatalogProductUpdated {
     /// A `CatalogProductUpdated` with its required members (`id`, `product`, `product_group`, `timestamp`, `unit_type`, `workspace`) and every optional member absent.
@@ -3450,22 +3526,22 @@ impl CatalogProductUpdated {
             event_type: crate::EventType::default(),
             unit_type,
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
@@ -3483,15 +3559,6 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "product",
-                    "productGroup",
-                    "timestamp",
-                    "type",
-                    "unitType",
-                    "workspace",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<EntityRef> = None;
@@ -3499,8 +3566,18 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                 let mut f4: Option<crate::EventType<CatalogProductUpdated>> = None;
                 let mut f5: Option<EntityRef> = None;
                 let mut f6: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "product" => Some(1),
+                    "productGroup" => Some(2),
+                    "timestamp" => Some(3),
+                    "type" => Some(4),
+                    "unitType" => Some(5),
+                    "workspace" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3624,7 +3701,7 @@ impl ::std::fmt::Debug for CatalogProductUpdated {
         s.field("unit_type", &self.unit_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3649,7 +3726,7 @@ pub struct CrmCompanyCreated {
     pub event_type: crate::EventType<CrmCompanyCreated>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CrmCompanyCreated {
     /// A `CrmCompanyCreated` with its required members (`company`, `crm_namespace`, `id`) and every optional member absent.
@@ -3660,22 +3737,22 @@ impl CrmCompanyCreated {
             crm_namespace,
             id,
             event_type: crate::EventType::default(),
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmCompanyCreated {
@@ -3693,13 +3770,19 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["company", "crmNamespace", "id", "type"];
                 let mut f0: Option<EntityRef> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::EventType<CrmCompanyCreated>> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "company" => Some(0),
+                    "crmNamespace" => Some(1),
+                    "id" => Some(2),
+                    "type" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3778,7 +3861,7 @@ impl ::std::fmt::Debug for CrmCompanyCreated {
         s.field("id", &self.id);
         s.field("event_type", &self.event_type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3803,7 +3886,7 @@ pub struct CrmCompanyUpdated {
     pub event_type: crate::EventType<CrmCompanyUpdated>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CrmCompanyUpdated {
     /// A `CrmCompanyUpdated` with its required members (`company`, `crm_namespace`, `id`) and every optional member absent.
@@ -3814,22 +3897,22 @@ impl CrmCompanyUpdated {
             crm_namespace,
             id,
             event_type: crate::EventType::default(),
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmCompanyUpdated {
@@ -3847,13 +3930,19 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["company", "crmNamespace", "id", "type"];
                 let mut f0: Option<EntityRef> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::EventType<CrmCompanyUpdated>> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "company" => Some(0),
+                    "crmNamespace" => Some(1),
+                    "id" => Some(2),
+                    "type" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3932,7 +4021,7 @@ impl ::std::fmt::Debug for CrmCompanyUpdated {
         s.field("id", &self.id);
         s.field("event_type", &self.event_type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3957,7 +4046,7 @@ pub struct CrmContactCreated {
     pub event_type: crate::EventType<CrmContactCreated>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CrmContactCreated {
     /// A `CrmContactCreated` with its required members (`contact`, `crm_namespace`, `id`) and every optional member absent.
@@ -3972,22 +4061,22 @@ impl CrmContactCreated {
             crm_namespace,
             id,
             event_type: crate::EventType::default(),
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmContactCreated {
@@ -4005,13 +4094,19 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["contact", "crmNamespace", "id", "type"];
                 let mut f0: Option<CrmContactCreatedContact> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::EventType<CrmContactCreated>> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "contact" => Some(0),
+                    "crmNamespace" => Some(1),
+                    "id" => Some(2),
+                    "type" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -4090,7 +4185,7 @@ impl ::std::fmt::Debug for CrmContactCreated {
         s.field("id", &self.id);
         s.field("event_type", &self.event_type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -4126,7 +4221,7 @@ pub struct CrmContactCreatedContact {
     pub secondary_phone_numbers: Vec<String>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CrmContactCreatedContact {
     /// A `CrmContactCreatedContact` with its required members (`first_name`, `id`, `last_name`, `primary_email`, `primary_phone_number`, `reference`, `secondary_emails`, `secondary_phone_numbers`) and every optional member absent.
@@ -4150,22 +4245,22 @@ impl CrmContactCreatedContact {
             reference,
             secondary_emails,
             secondary_phone_numbers,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
@@ -4183,16 +4278,6 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "firstName",
-                    "id",
-                    "lastName",
-                    "primaryEmail",
-                    "primaryPhoneNumber",
-                    "reference",
-                    "secondaryEmails",
-                    "secondaryPhoneNumbers",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
@@ -4201,8 +4286,19 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<Vec<crate::Email>> = None;
                 let mut f7: Option<Vec<String>> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "firstName" => Some(0),
+                    "id" => Some(1),
+                    "lastName" => Some(2),
+                    "primaryEmail" => Some(3),
+                    "primaryPhoneNumber" => Some(4),
+                    "reference" => Some(5),
+                    "secondaryEmails" => Some(6),
+                    "secondaryPhoneNumbers" => Some(7),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -4343,7 +4439,7 @@ impl ::std::fmt::Debug for CrmContactCreatedContact {
         s.field("secondary_emails", &self.secondary_emails);
         s.field("secondary_phone_numbers", &self.secondary_phone_numbers);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -4368,7 +4464,7 @@ pub struct CrmContactUpdated {
     pub event_type: crate::EventType<CrmContactUpdated>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CrmContactUpdated {
     /// A `CrmContactUpdated` with its required members (`contact`, `crm_namespace`, `id`) and every optional member absent.
@@ -4383,22 +4479,22 @@ impl CrmContactUpdated {
             crm_namespace,
             id,
             event_type: crate::EventType::default(),
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmContactUpdated {
@@ -4416,13 +4512,19 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["contact", "crmNamespace", "id", "type"];
                 let mut f0: Option<CrmContactUpdatedContact> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::EventType<CrmContactUpdated>> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "contact" => Some(0),
+                    "crmNamespace" => Some(1),
+                    "id" => Some(2),
+                    "type" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -4501,7 +4603,7 @@ impl ::std::fmt::Debug for CrmContactUpdated {
         s.field("id", &self.id);
         s.field("event_type", &self.event_type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -4537,7 +4639,7 @@ pub struct CrmContactUpdatedContact {
     pub secondary_phone_numbers: Vec<String>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CrmContactUpdatedContact {
     /// A `CrmContactUpdatedContact` with its required members (`first_name`, `id`, `last_name`, `primary_email`, `primary_phone_number`, `reference`, `secondary_emails`, `secondary_phone_numbers`) and every optional member absent.
@@ -4561,22 +4663,22 @@ impl CrmContactUpdatedContact {
             reference,
             secondary_emails,
             secondary_phone_numbers,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
@@ -4594,16 +4696,6 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "firstName",
-                    "id",
-                    "lastName",
-                    "primaryEmail",
-                    "primaryPhoneNumber",
-                    "reference",
-                    "secondaryEmails",
-                    "secondaryPhoneNumbers",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
@@ -4612,8 +4704,19 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                 let mut f5: Option<String> = None;
                 let mut f6: Option<Vec<crate::Email>> = None;
                 let mut f7: Option<Vec<String>> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "firstName" => Some(0),
+                    "id" => Some(1),
+                    "lastName" => Some(2),
+                    "primaryEmail" => Some(3),
+                    "primaryPhoneNumber" => Some(4),
+                    "reference" => Some(5),
+                    "secondaryEmails" => Some(6),
+                    "secondaryPhoneNumbers" => Some(7),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -4754,7 +4857,7 @@ impl ::std::fmt::Debug for CrmContactUpdatedContact {
         s.field("secondary_emails", &self.secondary_emails);
         s.field("secondary_phone_numbers", &self.secondary_phone_numbers);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -4781,7 +4884,7 @@ pub struct CrmLeadCreated {
     pub workspace: WorkspaceIds,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CrmLeadCreated {
     /// A `CrmLeadCreated` with its required members (`crm_namespace`, `id`, `lead`, `workspace`) and every optional member absent.
@@ -4798,22 +4901,22 @@ impl CrmLeadCreated {
             lead,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
@@ -4831,20 +4934,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "crmNamespace",
-                    "id",
-                    "lead",
-                    "type",
-                    "workspace",
-                ];
                 let mut f0: Option<EntityRef> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<CrmLeadCreatedLead> = None;
                 let mut f3: Option<crate::EventType<CrmLeadCreated>> = None;
                 let mut f4: Option<WorkspaceIds> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "crmNamespace" => Some(0),
+                    "id" => Some(1),
+                    "lead" => Some(2),
+                    "type" => Some(3),
+                    "workspace" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -4938,7 +5042,7 @@ impl ::std::fmt::Debug for CrmLeadCreated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -4985,7 +5089,7 @@ pub struct CrmLeadCreatedLead {
     pub total_units: crate::Integer,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CrmLeadCreatedLead {
     /// A `CrmLeadCreatedLead` with its required members (`contacts`, `created_at`, `estimated_check_in`, `estimated_check_out`, `id`, `origin`, `reference`, `source`, `status`, `total_adults`, `total_beds`, `total_children`, `total_units`) and every optional member absent.
@@ -5019,22 +5123,22 @@ impl CrmLeadCreatedLead {
             total_beds,
             total_children,
             total_units,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
@@ -5052,21 +5156,6 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "contacts",
-                    "createdAt",
-                    "estimatedCheckIn",
-                    "estimatedCheckOut",
-                    "id",
-                    "origin",
-                    "reference",
-                    "source",
-                    "status",
-                    "totalAdults",
-                    "totalBeds",
-                    "totalChildren",
-                    "totalUnits",
-                ];
                 let mut f0: Option<Vec<LeadContact>> = None;
                 let mut f1: Option<crate::Integer> = None;
                 let mut f2: Option<::serde_json::Value> = None;
@@ -5080,8 +5169,24 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                 let mut f10: Option<crate::Integer> = None;
                 let mut f11: Option<crate::Integer> = None;
                 let mut f12: Option<crate::Integer> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "contacts" => Some(0),
+                    "createdAt" => Some(1),
+                    "estimatedCheckIn" => Some(2),
+                    "estimatedCheckOut" => Some(3),
+                    "id" => Some(4),
+                    "origin" => Some(5),
+                    "reference" => Some(6),
+                    "source" => Some(7),
+                    "status" => Some(8),
+                    "totalAdults" => Some(9),
+                    "totalBeds" => Some(10),
+                    "totalChildren" => Some(11),
+                    "totalUnits" => Some(12),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -5331,7 +5436,7 @@ impl ::std::fmt::Debug for CrmLeadCreatedLead {
         s.field("total_children", &self.total_children);
         s.field("total_units", &self.total_units);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -5363,7 +5468,7 @@ pub struct CrmLeadStatusUpdated {
     pub workspace: WorkspaceIds,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CrmLeadStatusUpdated {
     /// A `CrmLeadStatusUpdated` with its required members (`crm_namespace`, `id`, `lead`, `workspace`) and every optional member absent.
@@ -5380,22 +5485,22 @@ impl CrmLeadStatusUpdated {
             lead,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
@@ -5413,20 +5518,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "crmNamespace",
-                    "id",
-                    "lead",
-                    "type",
-                    "workspace",
-                ];
                 let mut f0: Option<EntityRef> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<CrmLeadStatusUpdatedLead> = None;
                 let mut f3: Option<crate::EventType<CrmLeadStatusUpdated>> = None;
                 let mut f4: Option<WorkspaceIds> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "crmNamespace" => Some(0),
+                    "id" => Some(1),
+                    "lead" => Some(2),
+                    "type" => Some(3),
+                    "workspace" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -5520,7 +5626,7 @@ impl ::std::fmt::Debug for CrmLeadStatusUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -5567,7 +5673,7 @@ pub struct CrmLeadStatusUpdatedLead {
     pub total_units: crate::Integer,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CrmLeadStatusUpdatedLead {
     /// A `CrmLeadStatusUpdatedLead` with its required members (`contacts`, `created_at`, `estimated_check_in`, `estimated_check_out`, `id`, `origin`, `reference`, `source`, `status`, `total_adults`, `total_beds`, `total_children`, `total_units`) and every optional member absent.
@@ -5601,22 +5707,22 @@ impl CrmLeadStatusUpdatedLead {
             total_beds,
             total_children,
             total_units,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
@@ -5634,21 +5740,6 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "contacts",
-                    "createdAt",
-                    "estimatedCheckIn",
-                    "estimatedCheckOut",
-                    "id",
-                    "origin",
-                    "reference",
-                    "source",
-                    "status",
-                    "totalAdults",
-                    "totalBeds",
-                    "totalChildren",
-                    "totalUnits",
-                ];
                 let mut f0: Option<Vec<LeadContact>> = None;
                 let mut f1: Option<crate::Integer> = None;
                 let mut f2: Option<::serde_json::Value> = None;
@@ -5662,8 +5753,24 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                 let mut f10: Option<crate::Integer> = None;
                 let mut f11: Option<crate::Integer> = None;
                 let mut f12: Option<crate::Integer> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "contacts" => Some(0),
+                    "createdAt" => Some(1),
+                    "estimatedCheckIn" => Some(2),
+                    "estimatedCheckOut" => Some(3),
+                    "id" => Some(4),
+                    "origin" => Some(5),
+                    "reference" => Some(6),
+                    "source" => Some(7),
+                    "status" => Some(8),
+                    "totalAdults" => Some(9),
+                    "totalBeds" => Some(10),
+                    "totalChildren" => Some(11),
+                    "totalUnits" => Some(12),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -5913,7 +6020,7 @@ impl ::std::fmt::Debug for CrmLeadStatusUpdatedLead {
         s.field("total_children", &self.total_children);
         s.field("total_units", &self.total_units);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -5940,7 +6047,7 @@ pub struct CrmLeadUpdated {
     pub workspace: WorkspaceIds,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CrmLeadUpdated {
     /// A `CrmLeadUpdated` with its required members (`crm_namespace`, `id`, `lead`, `workspace`) and every optional member absent.
@@ -5957,22 +6064,22 @@ impl CrmLeadUpdated {
             lead,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
@@ -5990,20 +6097,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "crmNamespace",
-                    "id",
-                    "lead",
-                    "type",
-                    "workspace",
-                ];
                 let mut f0: Option<EntityRef> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<CrmLeadUpdatedLead> = None;
                 let mut f3: Option<crate::EventType<CrmLeadUpdated>> = None;
                 let mut f4: Option<WorkspaceIds> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "crmNamespace" => Some(0),
+                    "id" => Some(1),
+                    "lead" => Some(2),
+                    "type" => Some(3),
+                    "workspace" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -6097,7 +6205,7 @@ impl ::std::fmt::Debug for CrmLeadUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -6144,7 +6252,7 @@ pub struct CrmLeadUpdatedLead {
     pub total_units: crate::Integer,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CrmLeadUpdatedLead {
     /// A `CrmLeadUpdatedLead` with its required members (`contacts`, `created_at`, `estimated_check_in`, `estimated_check_out`, `id`, `origin`, `reference`, `source`, `status`, `total_adults`, `total_beds`, `total_children`, `total_units`) and every optional member absent.
@@ -6178,22 +6286,22 @@ impl CrmLeadUpdatedLead {
             total_beds,
             total_children,
             total_units,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
@@ -6211,21 +6319,6 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "contacts",
-                    "createdAt",
-                    "estimatedCheckIn",
-                    "estimatedCheckOut",
-                    "id",
-                    "origin",
-                    "reference",
-                    "source",
-                    "status",
-                    "totalAdults",
-                    "totalBeds",
-                    "totalChildren",
-                    "totalUnits",
-                ];
                 let mut f0: Option<Vec<LeadContact>> = None;
                 let mut f1: Option<crate::Integer> = None;
                 let mut f2: Option<::serde_json::Value> = None;
@@ -6239,8 +6332,24 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                 let mut f10: Option<crate::Integer> = None;
                 let mut f11: Option<crate::Integer> = None;
                 let mut f12: Option<crate::Integer> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "contacts" => Some(0),
+                    "createdAt" => Some(1),
+                    "estimatedCheckIn" => Some(2),
+                    "estimatedCheckOut" => Some(3),
+                    "id" => Some(4),
+                    "origin" => Some(5),
+                    "reference" => Some(6),
+                    "source" => Some(7),
+                    "status" => Some(8),
+                    "totalAdults" => Some(9),
+                    "totalBeds" => Some(10),
+                    "totalChildren" => Some(11),
+                    "totalUnits" => Some(12),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -6490,7 +6599,7 @@ impl ::std::fmt::Debug for CrmLeadUpdatedLead {
         s.field("total_children", &self.total_children);
         s.field("total_units", &self.total_units);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -6506,7 +6615,7 @@ pub struct EntityRef {
     pub id: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl EntityRef {
     /// A `EntityRef` with its required members (`id`) and every optional member absent.
@@ -6514,22 +6623,22 @@ impl EntityRef {
     pub fn new(id: String) -> Self {
         Self {
             id,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EntityRef {
@@ -6547,10 +6656,13 @@ impl<'de> ::serde::Deserialize<'de> for EntityRef {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id"];
                 let mut f0: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -6586,7 +6698,7 @@ impl ::std::fmt::Debug for EntityRef {
         let mut s = f.debug_struct("EntityRef");
         s.field("id", &self.id);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -6604,7 +6716,7 @@ pub struct LeadContact {
     pub role: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl LeadContact {
     /// A `LeadContact` with its required members (`contact`, `role`) and every optional member absent.
@@ -6613,22 +6725,22 @@ impl LeadContact {
         Self {
             contact,
             role,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for LeadContact {
@@ -6646,11 +6758,15 @@ impl<'de> ::serde::Deserialize<'de> for LeadContact {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["contact", "role"];
                 let mut f0: Option<LeadContactContact> = None;
                 let mut f1: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "contact" => Some(0),
+                    "role" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -6699,7 +6815,7 @@ impl ::std::fmt::Debug for LeadContact {
         s.field("contact", &self.contact);
         s.field("role", &self.role);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -6722,7 +6838,7 @@ pub struct LeadContactContact {
     pub primary_email: crate::Email,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl LeadContactContact {
     /// A `LeadContactContact` with its required members (`first_name`, `last_name`, `primary_email`) and every optional member absent.
@@ -6736,22 +6852,22 @@ impl LeadContactContact {
             first_name,
             last_name,
             primary_email,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for LeadContactContact {
@@ -6769,12 +6885,17 @@ impl<'de> ::serde::Deserialize<'de> for LeadContactContact {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["firstName", "lastName", "primaryEmail"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::Email> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "firstName" => Some(0),
+                    "lastName" => Some(1),
+                    "primaryEmail" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -6842,7 +6963,7 @@ impl ::std::fmt::Debug for LeadContactContact {
         s.field("last_name", &self.last_name);
         s.field("primary_email", &self.primary_email);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -6860,7 +6981,7 @@ pub struct RateSpan {
     pub to: RateSpanTo,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl RateSpan {
     /// A `RateSpan` with its required members (`from`, `to`) and every optional member absent.
@@ -6869,22 +6990,22 @@ impl RateSpan {
         Self {
             from,
             to,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for RateSpan {
@@ -6902,11 +7023,15 @@ impl<'de> ::serde::Deserialize<'de> for RateSpan {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["from", "to"];
                 let mut f0: Option<RateSpanFrom> = None;
                 let mut f1: Option<RateSpanTo> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "from" => Some(0),
+                    "to" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -6955,7 +7080,7 @@ impl ::std::fmt::Debug for RateSpan {
         s.field("from", &self.from);
         s.field("to", &self.to);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -7090,7 +7215,7 @@ pub struct SpacesBuildingCreated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl SpacesBuildingCreated {
     /// A `SpacesBuildingCreated` with its required members (`building`, `id`, `workspace`) and every optional member absent.
@@ -7101,22 +7226,22 @@ impl SpacesBuildingCreated {
             id,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
@@ -7134,13 +7259,19 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["building", "id", "type", "workspace"];
                 let mut f0: Option<EntityRef> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::EventType<SpacesBuildingCreated>> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "building" => Some(0),
+                    "id" => Some(1),
+                    "type" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -7221,7 +7352,7 @@ impl ::std::fmt::Debug for SpacesBuildingCreated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -7250,7 +7381,7 @@ pub struct SpacesBuildingUpdated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl SpacesBuildingUpdated {
     /// A `SpacesBuildingUpdated` with its required members (`building`, `id`, `workspace`) and every optional member absent.
@@ -7261,22 +7392,22 @@ impl SpacesBuildingUpdated {
             id,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
@@ -7294,13 +7425,19 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["building", "id", "type", "workspace"];
                 let mut f0: Option<EntityRef> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::EventType<SpacesBuildingUpdated>> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "building" => Some(0),
+                    "id" => Some(1),
+                    "type" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -7381,7 +7518,7 @@ impl ::std::fmt::Debug for SpacesBuildingUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -7405,7 +7542,7 @@ pub struct SpacesUnitCreated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl SpacesUnitCreated {
     /// A `SpacesUnitCreated` with its required members (`id`, `unit`, `workspace`) and every optional member absent.
@@ -7416,22 +7553,22 @@ impl SpacesUnitCreated {
             event_type: crate::EventType::default(),
             unit,
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
@@ -7449,13 +7586,19 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "type", "unit", "workspace"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::EventType<SpacesUnitCreated>> = None;
                 let mut f2: Option<EntityRef> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "type" => Some(1),
+                    "unit" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -7534,7 +7677,7 @@ impl ::std::fmt::Debug for SpacesUnitCreated {
         s.field("unit", &self.unit);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -7558,7 +7701,7 @@ pub struct SpacesUnitUpdated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl SpacesUnitUpdated {
     /// A `SpacesUnitUpdated` with its required members (`id`, `unit`, `workspace`) and every optional member absent.
@@ -7569,22 +7712,22 @@ impl SpacesUnitUpdated {
             event_type: crate::EventType::default(),
             unit,
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
@@ -7602,13 +7745,19 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "type", "unit", "workspace"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::EventType<SpacesUnitUpdated>> = None;
                 let mut f2: Option<EntityRef> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "type" => Some(1),
+                    "unit" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -7687,7 +7836,7 @@ impl ::std::fmt::Debug for SpacesUnitUpdated {
         s.field("unit", &self.unit);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -7705,7 +7854,7 @@ pub struct Span {
     pub to: crate::DateTime,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl Span {
     /// A `Span` with its required members (`from`, `to`) and every optional member absent.
@@ -7714,22 +7863,22 @@ impl Span {
         Self {
             from,
             to,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for Span {
@@ -7747,11 +7896,15 @@ impl<'de> ::serde::Deserialize<'de> for Span {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["from", "to"];
                 let mut f0: Option<crate::DateTime> = None;
                 let mut f1: Option<crate::DateTime> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "from" => Some(0),
+                    "to" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -7800,7 +7953,7 @@ impl ::std::fmt::Debug for Span {
         s.field("from", &self.from);
         s.field("to", &self.to);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -7829,7 +7982,7 @@ pub struct TicketsTasksTaskCreated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl TicketsTasksTaskCreated {
     /// A `TicketsTasksTaskCreated` with its required members (`id`, `task`, `workspace`) and every optional member absent.
@@ -7840,22 +7993,22 @@ impl TicketsTasksTaskCreated {
             task,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskCreated {
@@ -7873,13 +8026,19 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "task", "type", "workspace"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<crate::EventType<TicketsTasksTaskCreated>> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "task" => Some(1),
+                    "type" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -7959,7 +8118,7 @@ impl ::std::fmt::Debug for TicketsTasksTaskCreated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -7992,7 +8151,7 @@ pub struct TicketsTasksTaskUpdated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl TicketsTasksTaskUpdated {
     /// A `TicketsTasksTaskUpdated` with its required members (`id`, `workspace`) and every optional member absent.
@@ -8004,22 +8163,22 @@ impl TicketsTasksTaskUpdated {
             ticket: None,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
@@ -8037,14 +8196,21 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "task", "ticket", "type", "workspace"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<EntityRef> = None;
                 let mut f3: Option<crate::EventType<TicketsTasksTaskUpdated>> = None;
                 let mut f4: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "task" => Some(1),
+                    "ticket" => Some(2),
+                    "type" => Some(3),
+                    "workspace" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -8138,7 +8304,7 @@ impl ::std::fmt::Debug for TicketsTasksTaskUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -8167,7 +8333,7 @@ pub struct TicketsTasksTicketCreated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl TicketsTasksTicketCreated {
     /// A `TicketsTasksTicketCreated` with its required members (`id`, `ticket`, `workspace`) and every optional member absent.
@@ -8178,22 +8344,22 @@ impl TicketsTasksTicketCreated {
             ticket,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketCreated {
@@ -8211,13 +8377,19 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "ticket", "type", "workspace"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<crate::EventType<TicketsTasksTicketCreated>> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "ticket" => Some(1),
+                    "type" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -8299,7 +8471,7 @@ impl ::std::fmt::Debug for TicketsTasksTicketCreated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -8328,7 +8500,7 @@ pub struct TicketsTasksTicketUpdated {
     pub workspace: EntityRef,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl TicketsTasksTicketUpdated {
     /// A `TicketsTasksTicketUpdated` with its required members (`id`, `ticket`, `workspace`) and every optional member absent.
@@ -8339,22 +8511,22 @@ impl TicketsTasksTicketUpdated {
             ticket,
             event_type: crate::EventType::default(),
             workspace,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketUpdated {
@@ -8372,13 +8544,19 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "ticket", "type", "workspace"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<EntityRef> = None;
                 let mut f2: Option<crate::EventType<TicketsTasksTicketUpdated>> = None;
                 let mut f3: Option<EntityRef> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "ticket" => Some(1),
+                    "type" => Some(2),
+                    "workspace" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -8460,7 +8638,7 @@ impl ::std::fmt::Debug for TicketsTasksTicketUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -8476,7 +8654,7 @@ pub struct WorkspaceIds {
     pub ids: Vec<String>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl WorkspaceIds {
     /// A `WorkspaceIds` with its required members (`ids`) and every optional member absent.
@@ -8484,22 +8662,22 @@ impl WorkspaceIds {
     pub fn new(ids: Vec<String>) -> Self {
         Self {
             ids,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for WorkspaceIds {
@@ -8517,10 +8695,13 @@ impl<'de> ::serde::Deserialize<'de> for WorkspaceIds {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["ids"];
                 let mut f0: Option<Vec<String>> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "ids" => Some(0),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -8556,7 +8737,7 @@ impl ::std::fmt::Debug for WorkspaceIds {
         let mut s = f.debug_struct("WorkspaceIds");
         s.field("ids", &self.ids);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }

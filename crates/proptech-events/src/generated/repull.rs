@@ -23,7 +23,7 @@ pub struct Envelope<D: crate::WebhookEvent> {
     pub data: D,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl<D: crate::WebhookEvent> Envelope<D> {
     /// A `Envelope` with its required members (`delivery_id`, `created_at`, `data`) and every optional member absent.
@@ -34,22 +34,22 @@ impl<D: crate::WebhookEvent> Envelope<D> {
             delivery_id,
             created_at,
             data,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de, D: ::serde::Deserialize<'de> + crate::WebhookEvent> ::serde::Deserialize<'de>
@@ -71,13 +71,19 @@ for Envelope<D> {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["type", "deliveryId", "createdAt", "data"];
                 let mut f0: Option<crate::EventType<D>> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::DateTime> = None;
                 let mut f3: Option<D> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "type" => Some(0),
+                    "deliveryId" => Some(1),
+                    "createdAt" => Some(2),
+                    "data" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -156,7 +162,7 @@ impl<D: crate::WebhookEvent + ::std::fmt::Debug> ::std::fmt::Debug for Envelope<
         s.field("created_at", &self.created_at);
         s.field("data", &self.data);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -192,7 +198,7 @@ pub struct AiOperationCompleted {
     pub completed_at: crate::DateTime,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AiOperationCompleted {
     /// A `AiOperationCompleted` with its required members (`operation_id`, `type`, `input_summary`, `output`, `tokens_used`, `completed_at`) and every optional member absent.
@@ -212,22 +218,22 @@ impl AiOperationCompleted {
             output,
             tokens_used,
             completed_at,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
@@ -245,22 +251,23 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "operationId",
-                    "type",
-                    "inputSummary",
-                    "output",
-                    "tokensUsed",
-                    "completedAt",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<::serde_json::Map<String, ::serde_json::Value>> = None;
                 let mut f4: Option<crate::Integer> = None;
                 let mut f5: Option<crate::DateTime> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "operationId" => Some(0),
+                    "type" => Some(1),
+                    "inputSummary" => Some(2),
+                    "output" => Some(3),
+                    "tokensUsed" => Some(4),
+                    "completedAt" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -384,7 +391,7 @@ impl ::std::fmt::Debug for AiOperationCompleted {
         s.field("tokens_used", &self.tokens_used);
         s.field("completed_at", &self.completed_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -409,7 +416,7 @@ pub struct AiOperationFailed {
     pub failed_at: crate::DateTime,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AiOperationFailed {
     /// A `AiOperationFailed` with its required members (`operation_id`, `type`, `error`, `failed_at`) and every optional member absent.
@@ -425,22 +432,22 @@ impl AiOperationFailed {
             r#type,
             error,
             failed_at,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
@@ -458,13 +465,19 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["operationId", "type", "error", "failedAt"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<AiOperationFailedError> = None;
                 let mut f3: Option<crate::DateTime> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "operationId" => Some(0),
+                    "type" => Some(1),
+                    "error" => Some(2),
+                    "failedAt" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -543,7 +556,7 @@ impl ::std::fmt::Debug for AiOperationFailed {
         s.field("error", &self.error);
         s.field("failed_at", &self.failed_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -561,7 +574,7 @@ pub struct AiOperationFailedError {
     pub message: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AiOperationFailedError {
     /// A `AiOperationFailedError` with its required members (`code`, `message`) and every optional member absent.
@@ -570,22 +583,22 @@ impl AiOperationFailedError {
         Self {
             code,
             message,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AiOperationFailedError {
@@ -603,11 +616,15 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailedError {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["code", "message"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "code" => Some(0),
+                    "message" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -656,7 +673,7 @@ impl ::std::fmt::Debug for AiOperationFailedError {
         s.field("code", &self.code);
         s.field("message", &self.message);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -685,7 +702,7 @@ pub struct CalendarUpdated {
     pub availability_changed: bool,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CalendarUpdated {
     /// A `CalendarUpdated` with its required members (`listing_id`, `range`, `affected_dates`, `pricing_changed`, `availability_changed`) and every optional member absent.
@@ -703,22 +720,22 @@ impl CalendarUpdated {
             affected_dates,
             pricing_changed,
             availability_changed,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
@@ -736,20 +753,21 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "listingId",
-                    "range",
-                    "affectedDates",
-                    "pricingChanged",
-                    "availabilityChanged",
-                ];
                 let mut f0: Option<crate::Integer> = None;
                 let mut f1: Option<CalendarUpdatedRange> = None;
                 let mut f2: Option<crate::Integer> = None;
                 let mut f3: Option<bool> = None;
                 let mut f4: Option<bool> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "listingId" => Some(0),
+                    "range" => Some(1),
+                    "affectedDates" => Some(2),
+                    "pricingChanged" => Some(3),
+                    "availabilityChanged" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -855,7 +873,7 @@ impl ::std::fmt::Debug for CalendarUpdated {
         s.field("pricing_changed", &self.pricing_changed);
         s.field("availability_changed", &self.availability_changed);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -873,7 +891,7 @@ pub struct CalendarUpdatedRange {
     pub end: crate::Date,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl CalendarUpdatedRange {
     /// A `CalendarUpdatedRange` with its required members (`start`, `end`) and every optional member absent.
@@ -882,22 +900,22 @@ impl CalendarUpdatedRange {
         Self {
             start,
             end,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CalendarUpdatedRange {
@@ -915,11 +933,15 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdatedRange {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["start", "end"];
                 let mut f0: Option<crate::Date> = None;
                 let mut f1: Option<crate::Date> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "start" => Some(0),
+                    "end" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -968,7 +990,7 @@ impl ::std::fmt::Debug for CalendarUpdatedRange {
         s.field("start", &self.start);
         s.field("end", &self.end);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -986,7 +1008,7 @@ pub struct Change {
     pub to: ::serde_json::Value,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl Change {
     /// A `Change` with its required members (`from`, `to`) and every optional member absent.
@@ -995,22 +1017,22 @@ impl Change {
         Self {
             from,
             to,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for Change {
@@ -1028,11 +1050,15 @@ impl<'de> ::serde::Deserialize<'de> for Change {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["from", "to"];
                 let mut f0: Option<::serde_json::Value> = None;
                 let mut f1: Option<::serde_json::Value> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "from" => Some(0),
+                    "to" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1081,7 +1107,7 @@ impl ::std::fmt::Debug for Change {
         s.field("from", &self.from);
         s.field("to", &self.to);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1110,7 +1136,7 @@ pub struct ConnectionCreated {
     pub created_at: crate::DateTime,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ConnectionCreated {
     /// A `ConnectionCreated` with its required members (`workspace_id`, `account_id`, `provider`, `access_type`, `created_at`) and every optional member absent.
@@ -1128,22 +1154,22 @@ impl ConnectionCreated {
             provider,
             access_type,
             created_at,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
@@ -1161,20 +1187,21 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "workspaceId",
-                    "accountId",
-                    "provider",
-                    "accessType",
-                    "createdAt",
-                ];
                 let mut f0: Option<::uuid::Uuid> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut f4: Option<crate::DateTime> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "workspaceId" => Some(0),
+                    "accountId" => Some(1),
+                    "provider" => Some(2),
+                    "accessType" => Some(3),
+                    "createdAt" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1272,7 +1299,7 @@ impl ::std::fmt::Debug for ConnectionCreated {
         s.field("access_type", &self.access_type);
         s.field("created_at", &self.created_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1305,7 +1332,7 @@ pub struct ConnectionDisconnected {
     pub reason: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ConnectionDisconnected {
     /// A `ConnectionDisconnected` with its required members (`workspace_id`, `account_id`, `provider`, `disconnected_at`, `reason`) and every optional member absent.
@@ -1323,22 +1350,22 @@ impl ConnectionDisconnected {
             provider,
             disconnected_at,
             reason,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
@@ -1356,20 +1383,21 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "workspaceId",
-                    "accountId",
-                    "provider",
-                    "disconnectedAt",
-                    "reason",
-                ];
                 let mut f0: Option<::uuid::Uuid> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::DateTime> = None;
                 let mut f4: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "workspaceId" => Some(0),
+                    "accountId" => Some(1),
+                    "provider" => Some(2),
+                    "disconnectedAt" => Some(3),
+                    "reason" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1465,7 +1493,7 @@ impl ::std::fmt::Debug for ConnectionDisconnected {
         s.field("disconnected_at", &self.disconnected_at);
         s.field("reason", &self.reason);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1496,7 +1524,7 @@ pub struct ListingCreated {
     pub created_at: crate::DateTime,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingCreated {
     /// A `ListingCreated` with its required members (`id`, `title`, `address`, `bedrooms`, `bathrooms`, `max_guests`, `created_at`) and every optional member absent.
@@ -1518,22 +1546,22 @@ impl ListingCreated {
             bathrooms,
             max_guests,
             created_at,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCreated {
@@ -1551,15 +1579,6 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "title",
-                    "address",
-                    "bedrooms",
-                    "bathrooms",
-                    "maxGuests",
-                    "createdAt",
-                ];
                 let mut f0: Option<crate::Integer> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<ListingCreatedAddress> = None;
@@ -1567,8 +1586,18 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                 let mut f4: Option<crate::Integer> = None;
                 let mut f5: Option<crate::Integer> = None;
                 let mut f6: Option<crate::DateTime> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "title" => Some(1),
+                    "address" => Some(2),
+                    "bedrooms" => Some(3),
+                    "bathrooms" => Some(4),
+                    "maxGuests" => Some(5),
+                    "createdAt" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1720,7 +1749,7 @@ impl ::std::fmt::Debug for ListingCreated {
         s.field("max_guests", &self.max_guests);
         s.field("created_at", &self.created_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1740,7 +1769,7 @@ pub struct ListingCreatedAddress {
     pub country: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingCreatedAddress {
     /// A `ListingCreatedAddress` with its required members (`city`, `region`, `country`) and every optional member absent.
@@ -1750,22 +1779,22 @@ impl ListingCreatedAddress {
             city,
             region,
             country,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCreatedAddress {
@@ -1783,12 +1812,17 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreatedAddress {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["city", "region", "country"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "city" => Some(0),
+                    "region" => Some(1),
+                    "country" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1850,7 +1884,7 @@ impl ::std::fmt::Debug for ListingCreatedAddress {
         s.field("region", &self.region);
         s.field("country", &self.country);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1872,7 +1906,7 @@ pub struct ListingDeleted {
     pub reason: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingDeleted {
     /// A `ListingDeleted` with its required members (`id`, `deleted_at`, `reason`) and every optional member absent.
@@ -1882,22 +1916,22 @@ impl ListingDeleted {
             id,
             deleted_at,
             reason,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingDeleted {
@@ -1915,12 +1949,17 @@ impl<'de> ::serde::Deserialize<'de> for ListingDeleted {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "deletedAt", "reason"];
                 let mut f0: Option<crate::Integer> = None;
                 let mut f1: Option<crate::DateTime> = None;
                 let mut f2: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "deletedAt" => Some(1),
+                    "reason" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1984,7 +2023,7 @@ impl ::std::fmt::Debug for ListingDeleted {
         s.field("deleted_at", &self.deleted_at);
         s.field("reason", &self.reason);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2006,7 +2045,7 @@ pub struct ListingUpdated {
     pub updated_at: crate::DateTime,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingUpdated {
     /// A `ListingUpdated` with its required members (`id`, `changes`, `updated_at`) and every optional member absent.
@@ -2020,22 +2059,22 @@ impl ListingUpdated {
             id,
             changes,
             updated_at,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
@@ -2053,12 +2092,17 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["id", "changes", "updatedAt"];
                 let mut f0: Option<crate::Integer> = None;
                 let mut f1: Option<::std::collections::BTreeMap<String, Change>> = None;
                 let mut f2: Option<crate::DateTime> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "changes" => Some(1),
+                    "updatedAt" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2127,7 +2171,7 @@ impl ::std::fmt::Debug for ListingUpdated {
         s.field("changes", &self.changes);
         s.field("updated_at", &self.updated_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2156,7 +2200,7 @@ pub struct PaymentCompleted {
     pub captured_at: crate::DateTime,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl PaymentCompleted {
     /// A `PaymentCompleted` with its required members (`id`, `reservation_id`, `amount`, `currency`, `method`, `captured_at`) and every optional member absent.
@@ -2176,22 +2220,22 @@ impl PaymentCompleted {
             currency,
             method,
             captured_at,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
@@ -2209,22 +2253,23 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "reservationId",
-                    "amount",
-                    "currency",
-                    "method",
-                    "capturedAt",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::Integer> = None;
                 let mut f2: Option<crate::Money> = None;
                 let mut f3: Option<crate::CurrencyCode> = None;
                 let mut f4: Option<String> = None;
                 let mut f5: Option<crate::DateTime> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "reservationId" => Some(1),
+                    "amount" => Some(2),
+                    "currency" => Some(3),
+                    "method" => Some(4),
+                    "capturedAt" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2331,7 +2376,7 @@ impl ::std::fmt::Debug for PaymentCompleted {
         s.field("method", &self.method);
         s.field("captured_at", &self.captured_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2361,7 +2406,7 @@ pub struct PaymentRefunded {
     pub refunded_at: crate::DateTime,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl PaymentRefunded {
     /// A `PaymentRefunded` with its required members (`id`, `refund_id`, `reservation_id`, `amount`, `currency`, `refunded_at`) and every optional member absent.
@@ -2381,22 +2426,22 @@ impl PaymentRefunded {
             amount,
             currency,
             refunded_at,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
@@ -2414,22 +2459,23 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "refundId",
-                    "reservationId",
-                    "amount",
-                    "currency",
-                    "refundedAt",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::Integer> = None;
                 let mut f3: Option<crate::Money> = None;
                 let mut f4: Option<crate::CurrencyCode> = None;
                 let mut f5: Option<crate::DateTime> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "refundId" => Some(1),
+                    "reservationId" => Some(2),
+                    "amount" => Some(3),
+                    "currency" => Some(4),
+                    "refundedAt" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2538,7 +2584,7 @@ impl ::std::fmt::Debug for PaymentRefunded {
         s.field("currency", &self.currency);
         s.field("refunded_at", &self.refunded_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2555,7 +2601,7 @@ pub struct RepullPing {
     pub message: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl RepullPing {
     /// A `RepullPing` with its required members (`message`) and every optional member absent.
@@ -2563,22 +2609,22 @@ impl RepullPing {
     pub fn new(message: String) -> Self {
         Self {
             message,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for RepullPing {
@@ -2596,10 +2642,13 @@ impl<'de> ::serde::Deserialize<'de> for RepullPing {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["message"];
                 let mut f0: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "message" => Some(0),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2635,7 +2684,7 @@ impl ::std::fmt::Debug for RepullPing {
         let mut s = f.debug_struct("RepullPing");
         s.field("message", &self.message);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2670,7 +2719,7 @@ pub struct ReservationCancelled {
     pub refund: ReservationCancelledRefund,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ReservationCancelled {
     /// A `ReservationCancelled` with its required members (`id`, `confirmation_code`, `cancelled_at`, `cancelled_by`, `reason`, `refund`) and every optional member absent.
@@ -2690,22 +2739,22 @@ impl ReservationCancelled {
             cancelled_by,
             reason,
             refund,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
@@ -2723,22 +2772,23 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "confirmationCode",
-                    "cancelledAt",
-                    "cancelledBy",
-                    "reason",
-                    "refund",
-                ];
                 let mut f0: Option<crate::Integer> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::DateTime> = None;
                 let mut f3: Option<ReservationCancelledCancelledBy> = None;
                 let mut f4: Option<String> = None;
                 let mut f5: Option<ReservationCancelledRefund> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "confirmationCode" => Some(1),
+                    "cancelledAt" => Some(2),
+                    "cancelledBy" => Some(3),
+                    "reason" => Some(4),
+                    "refund" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2847,7 +2897,7 @@ impl ::std::fmt::Debug for ReservationCancelled {
         s.field("reason", &self.reason);
         s.field("refund", &self.refund);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2870,7 +2920,7 @@ pub struct ReservationCancelledRefund {
     pub currency: crate::CurrencyCode,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ReservationCancelledRefund {
     /// A `ReservationCancelledRefund` with its required members (`amount`, `currency`) and every optional member absent.
@@ -2879,22 +2929,22 @@ impl ReservationCancelledRefund {
         Self {
             amount,
             currency,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationCancelledRefund {
@@ -2912,11 +2962,15 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelledRefund {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["amount", "currency"];
                 let mut f0: Option<crate::Money> = None;
                 let mut f1: Option<crate::CurrencyCode> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "amount" => Some(0),
+                    "currency" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2967,7 +3021,7 @@ impl ::std::fmt::Debug for ReservationCancelledRefund {
         s.field("amount", &self.amount);
         s.field("currency", &self.currency);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3012,7 +3066,7 @@ pub struct ReservationCreated {
     pub created_at: crate::DateTime,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ReservationCreated {
     /// A `ReservationCreated` with its required members (`id`, `confirmation_code`, `listing_id`, `platform`, `status`, `check_in`, `check_out`, `nights`, `guests`, `primary_guest`, `pricing`, `created_at`) and every optional member absent.
@@ -3044,22 +3098,22 @@ impl ReservationCreated {
             primary_guest,
             pricing,
             created_at,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
@@ -3077,20 +3131,6 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "confirmationCode",
-                    "listingId",
-                    "platform",
-                    "status",
-                    "checkIn",
-                    "checkOut",
-                    "nights",
-                    "guests",
-                    "primaryGuest",
-                    "pricing",
-                    "createdAt",
-                ];
                 let mut f0: Option<crate::Integer> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::Integer> = None;
@@ -3103,8 +3143,23 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                 let mut f9: Option<ReservationCreatedPrimaryGuest> = None;
                 let mut f10: Option<ReservationCreatedPricing> = None;
                 let mut f11: Option<crate::DateTime> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "confirmationCode" => Some(1),
+                    "listingId" => Some(2),
+                    "platform" => Some(3),
+                    "status" => Some(4),
+                    "checkIn" => Some(5),
+                    "checkOut" => Some(6),
+                    "nights" => Some(7),
+                    "guests" => Some(8),
+                    "primaryGuest" => Some(9),
+                    "pricing" => Some(10),
+                    "createdAt" => Some(11),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3307,7 +3362,7 @@ impl ::std::fmt::Debug for ReservationCreated {
         s.field("pricing", &self.pricing);
         s.field("created_at", &self.created_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3327,7 +3382,7 @@ pub struct ReservationCreatedGuests {
     pub infants: crate::Integer,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ReservationCreatedGuests {
     /// A `ReservationCreatedGuests` with its required members (`adults`, `children`, `infants`) and every optional member absent.
@@ -3341,22 +3396,22 @@ impl ReservationCreatedGuests {
             adults,
             children,
             infants,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
@@ -3374,12 +3429,17 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["adults", "children", "infants"];
                 let mut f0: Option<crate::Integer> = None;
                 let mut f1: Option<crate::Integer> = None;
                 let mut f2: Option<crate::Integer> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "adults" => Some(0),
+                    "children" => Some(1),
+                    "infants" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3473,7 +3533,7 @@ impl ::std::fmt::Debug for ReservationCreatedGuests {
         s.field("children", &self.children);
         s.field("infants", &self.infants);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3495,7 +3555,7 @@ pub struct ReservationCreatedPricing {
     pub currency: crate::CurrencyCode,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ReservationCreatedPricing {
     /// A `ReservationCreatedPricing` with its required members (`subtotal`, `taxes`, `total`, `currency`) and every optional member absent.
@@ -3511,22 +3571,22 @@ impl ReservationCreatedPricing {
             taxes,
             total,
             currency,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
@@ -3544,13 +3604,19 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["subtotal", "taxes", "total", "currency"];
                 let mut f0: Option<crate::Money> = None;
                 let mut f1: Option<crate::Money> = None;
                 let mut f2: Option<crate::Money> = None;
                 let mut f3: Option<crate::CurrencyCode> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "subtotal" => Some(0),
+                    "taxes" => Some(1),
+                    "total" => Some(2),
+                    "currency" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3629,7 +3695,7 @@ impl ::std::fmt::Debug for ReservationCreatedPricing {
         s.field("total", &self.total);
         s.field("currency", &self.currency);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3651,7 +3717,7 @@ pub struct ReservationCreatedPrimaryGuest {
     pub email: crate::Email,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ReservationCreatedPrimaryGuest {
     /// A `ReservationCreatedPrimaryGuest` with its required members (`first_name`, `last_name`, `email`) and every optional member absent.
@@ -3661,22 +3727,22 @@ impl ReservationCreatedPrimaryGuest {
             first_name,
             last_name,
             email,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPrimaryGuest {
@@ -3694,12 +3760,17 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPrimaryGuest {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["firstName", "lastName", "email"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::Email> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "firstName" => Some(0),
+                    "lastName" => Some(1),
+                    "email" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3765,7 +3836,7 @@ impl ::std::fmt::Debug for ReservationCreatedPrimaryGuest {
         s.field("last_name", &self.last_name);
         s.field("email", &self.email);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3798,7 +3869,7 @@ pub struct ReservationMessageReceived {
     pub sent_at: crate::DateTime,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ReservationMessageReceived {
     /// A `ReservationMessageReceived` with its required members (`reservation_id`, `thread_id`, `from`, `body`, `sent_at`) and every optional member absent.
@@ -3816,22 +3887,22 @@ impl ReservationMessageReceived {
             from,
             body,
             sent_at,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
@@ -3849,20 +3920,21 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "reservationId",
-                    "threadId",
-                    "from",
-                    "body",
-                    "sentAt",
-                ];
                 let mut f0: Option<crate::Integer> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<ReservationMessageReceivedFrom> = None;
                 let mut f3: Option<String> = None;
                 let mut f4: Option<crate::DateTime> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "reservationId" => Some(0),
+                    "threadId" => Some(1),
+                    "from" => Some(2),
+                    "body" => Some(3),
+                    "sentAt" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3956,7 +4028,7 @@ impl ::std::fmt::Debug for ReservationMessageReceived {
         s.field("body", &self.body);
         s.field("sent_at", &self.sent_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3974,7 +4046,7 @@ pub struct ReservationMessageReceivedFrom {
     pub name: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ReservationMessageReceivedFrom {
     /// A `ReservationMessageReceivedFrom` with its required members (`type`, `name`) and every optional member absent.
@@ -3983,22 +4055,22 @@ impl ReservationMessageReceivedFrom {
         Self {
             r#type,
             name,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceivedFrom {
@@ -4016,11 +4088,15 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceivedFrom {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["type", "name"];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "type" => Some(0),
+                    "name" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -4069,7 +4145,7 @@ impl ::std::fmt::Debug for ReservationMessageReceivedFrom {
         s.field("type", &self.r#type);
         s.field("name", &self.name);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -4094,7 +4170,7 @@ pub struct ReservationUpdated {
     pub updated_at: crate::DateTime,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ReservationUpdated {
     /// A `ReservationUpdated` with its required members (`id`, `confirmation_code`, `changes`, `updated_at`) and every optional member absent.
@@ -4110,22 +4186,22 @@ impl ReservationUpdated {
             confirmation_code,
             changes,
             updated_at,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
@@ -4143,18 +4219,19 @@ impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "id",
-                    "confirmationCode",
-                    "changes",
-                    "updatedAt",
-                ];
                 let mut f0: Option<crate::Integer> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<::std::collections::BTreeMap<String, Change>> = None;
                 let mut f3: Option<crate::DateTime> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "confirmationCode" => Some(1),
+                    "changes" => Some(2),
+                    "updatedAt" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -4238,7 +4315,7 @@ impl ::std::fmt::Debug for ReservationUpdated {
         s.field("changes", &self.changes);
         s.field("updated_at", &self.updated_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }

@@ -77,7 +77,16 @@ for Envelope<D> {
                 let mut f3: Option<crate::Integer> = None;
                 let mut f4: Option<crate::Ulid> = None;
                 let mut f5: Option<D> = None;
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let lookup = crate::__private::Key(|name| match name {
+                    "event_id" => Some(0),
+                    "event_type" => Some(1),
+                    "api_version" => Some(2),
+                    "timestamp" => Some(3),
+                    "nonce" => Some(4),
+                    "data" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -220,7 +229,7 @@ pub struct AppointmentCancelled {
     pub cancelled_by: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AppointmentCancelled {
     /// A `AppointmentCancelled` with its required members (`agency_id`, `listing_number`, `tour_id`, `calendar_event_id`, `scheduled_at`, `cancelled_at`, `cancelled_by`) and every optional member absent.
@@ -242,22 +251,22 @@ impl AppointmentCancelled {
             scheduled_at,
             cancelled_at,
             cancelled_by,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
@@ -275,15 +284,6 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "listing_number",
-                    "tour_id",
-                    "calendar_event_id",
-                    "scheduled_at",
-                    "cancelled_at",
-                    "cancelled_by",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::ListingNumber> = None;
                 let mut f2: Option<String> = None;
@@ -291,8 +291,18 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "tour_id" => Some(2),
+                    "calendar_event_id" => Some(3),
+                    "scheduled_at" => Some(4),
+                    "cancelled_at" => Some(5),
+                    "cancelled_by" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -418,7 +428,7 @@ impl ::std::fmt::Debug for AppointmentCancelled {
         s.field("cancelled_at", &self.cancelled_at);
         s.field("cancelled_by", &self.cancelled_by);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -452,7 +462,7 @@ pub struct AppointmentOrphanDetected {
     pub detected_at: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AppointmentOrphanDetected {
     /// A `AppointmentOrphanDetected` with its required members (`agency_id`, `listing_number`, `tour_id`, `stored_calendar_event_id`, `issue_type`, `stored_scheduled_at`, `detected_at`) and every optional member absent.
@@ -474,22 +484,22 @@ impl AppointmentOrphanDetected {
             issue_type,
             stored_scheduled_at,
             detected_at,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
@@ -507,15 +517,6 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "listing_number",
-                    "tour_id",
-                    "stored_calendar_event_id",
-                    "issue_type",
-                    "stored_scheduled_at",
-                    "detected_at",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::ListingNumber> = None;
                 let mut f2: Option<String> = None;
@@ -523,8 +524,18 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                 let mut f4: Option<AppointmentOrphanDetectedIssueType> = None;
                 let mut f5: Option<String> = None;
                 let mut f6: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "tour_id" => Some(2),
+                    "stored_calendar_event_id" => Some(3),
+                    "issue_type" => Some(4),
+                    "stored_scheduled_at" => Some(5),
+                    "detected_at" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -652,7 +663,7 @@ impl ::std::fmt::Debug for AppointmentOrphanDetected {
         s.field("stored_scheduled_at", &self.stored_scheduled_at);
         s.field("detected_at", &self.detected_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -688,7 +699,7 @@ pub struct AppointmentRescheduled {
     pub new_scheduled_at: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AppointmentRescheduled {
     /// A `AppointmentRescheduled` with its required members (`agency_id`, `listing_number`, `tour_id`, `calendar_event_id`, `old_scheduled_at`, `new_scheduled_at`) and every optional member absent.
@@ -708,22 +719,22 @@ impl AppointmentRescheduled {
             calendar_event_id,
             old_scheduled_at,
             new_scheduled_at,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
@@ -741,22 +752,23 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "listing_number",
-                    "tour_id",
-                    "calendar_event_id",
-                    "old_scheduled_at",
-                    "new_scheduled_at",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::ListingNumber> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "tour_id" => Some(2),
+                    "calendar_event_id" => Some(3),
+                    "old_scheduled_at" => Some(4),
+                    "new_scheduled_at" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -867,7 +879,7 @@ impl ::std::fmt::Debug for AppointmentRescheduled {
         s.field("old_scheduled_at", &self.old_scheduled_at);
         s.field("new_scheduled_at", &self.new_scheduled_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -899,7 +911,7 @@ pub struct AppointmentScheduled {
     pub duration_minutes: u64,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl AppointmentScheduled {
     /// A `AppointmentScheduled` with its required members (`agency_id`, `listing_number`, `tour_id`, `calendar_event_id`, `scheduled_at`, `duration_minutes`) and every optional member absent.
@@ -919,22 +931,22 @@ impl AppointmentScheduled {
             calendar_event_id,
             scheduled_at,
             duration_minutes,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
@@ -952,22 +964,23 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "listing_number",
-                    "tour_id",
-                    "calendar_event_id",
-                    "scheduled_at",
-                    "duration_minutes",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::ListingNumber> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
                 let mut f4: Option<String> = None;
                 let mut f5: Option<u64> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "tour_id" => Some(2),
+                    "calendar_event_id" => Some(3),
+                    "scheduled_at" => Some(4),
+                    "duration_minutes" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1094,7 +1107,7 @@ impl ::std::fmt::Debug for AppointmentScheduled {
         s.field("scheduled_at", &self.scheduled_at);
         s.field("duration_minutes", &self.duration_minutes);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1111,7 +1124,7 @@ pub struct DeliveryDestination {
     pub folder_path: Option<String>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl DeliveryDestination {
     /// A `DeliveryDestination` with every optional member absent.
@@ -1119,22 +1132,22 @@ impl DeliveryDestination {
     pub fn new() -> Self {
         Self {
             folder_path: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for DeliveryDestination {
@@ -1152,10 +1165,13 @@ impl<'de> ::serde::Deserialize<'de> for DeliveryDestination {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["folder_path"];
                 let mut f0: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "folder_path" => Some(0),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1190,7 +1206,7 @@ impl ::std::fmt::Debug for DeliveryDestination {
         let mut s = f.debug_struct("DeliveryDestination");
         s.field("folder_path", &self.folder_path);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1230,7 +1246,7 @@ pub struct InvoicePaymentMade {
     pub payment_method: InvoicePaymentMadePaymentMethod,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl InvoicePaymentMade {
     /// A `InvoicePaymentMade` with its required members (`agency_id`, `invoice_id`, `square_invoice_id`, `amount`, `currency`, `payment_method`) and every optional member absent.
@@ -1251,22 +1267,22 @@ impl InvoicePaymentMade {
             amount,
             currency,
             payment_method,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
@@ -1284,15 +1300,6 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "invoice_id",
-                    "square_invoice_id",
-                    "listing_number",
-                    "amount",
-                    "currency",
-                    "payment_method",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
@@ -1300,8 +1307,18 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                 let mut f4: Option<crate::Integer> = None;
                 let mut f5: Option<crate::CurrencyCode> = None;
                 let mut f6: Option<InvoicePaymentMadePaymentMethod> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "invoice_id" => Some(1),
+                    "square_invoice_id" => Some(2),
+                    "listing_number" => Some(3),
+                    "amount" => Some(4),
+                    "currency" => Some(5),
+                    "payment_method" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1426,7 +1443,7 @@ impl ::std::fmt::Debug for InvoicePaymentMade {
         s.field("currency", &self.currency);
         s.field("payment_method", &self.payment_method);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1465,7 +1482,7 @@ pub struct ListingCancelled {
     pub calendar_events_removed: crate::Integer,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingCancelled {
     /// A `ListingCancelled` with its required members (`agency_id`, `listing_number`, `fee_applied`, `cancelled_by`, `source`, `calendar_events_removed`) and every optional member absent.
@@ -1486,22 +1503,22 @@ impl ListingCancelled {
             cancelled_by,
             source,
             calendar_events_removed,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
@@ -1519,15 +1536,6 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "listing_number",
-                    "reason",
-                    "fee_applied",
-                    "cancelled_by",
-                    "source",
-                    "calendar_events_removed",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::ListingNumber> = None;
                 let mut f2: Option<Option<String>> = None;
@@ -1535,8 +1543,18 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<ListingCancelledSource> = None;
                 let mut f6: Option<crate::Integer> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "reason" => Some(2),
+                    "fee_applied" => Some(3),
+                    "cancelled_by" => Some(4),
+                    "source" => Some(5),
+                    "calendar_events_removed" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1667,7 +1685,7 @@ impl ::std::fmt::Debug for ListingCancelled {
         s.field("source", &self.source);
         s.field("calendar_events_removed", &self.calendar_events_removed);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -1718,7 +1736,7 @@ pub struct ListingCreated {
     pub public_url: crate::Uri,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingCreated {
     /// A `ListingCreated` with its required members (`agency_id`, `listing_id`, `listing_number`, `address`, `owner_user_id`, `agent_one_id`, `agent_two_id`, `status`, `is_activated`, `created_by`, `public_url`) and every optional member absent.
@@ -1748,22 +1766,22 @@ impl ListingCreated {
             is_activated,
             created_by,
             public_url,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCreated {
@@ -1781,19 +1799,6 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "listing_id",
-                    "listing_number",
-                    "address",
-                    "owner_user_id",
-                    "agent_one_id",
-                    "agent_two_id",
-                    "status",
-                    "is_activated",
-                    "created_by",
-                    "public_url",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::ListingNumber> = None;
@@ -1805,8 +1810,22 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                 let mut f8: Option<bool> = None;
                 let mut f9: Option<String> = None;
                 let mut f10: Option<crate::Uri> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_id" => Some(1),
+                    "listing_number" => Some(2),
+                    "address" => Some(3),
+                    "owner_user_id" => Some(4),
+                    "agent_one_id" => Some(5),
+                    "agent_two_id" => Some(6),
+                    "status" => Some(7),
+                    "is_activated" => Some(8),
+                    "created_by" => Some(9),
+                    "public_url" => Some(10),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -1990,7 +2009,7 @@ impl ::std::fmt::Debug for ListingCreated {
         s.field("created_by", &self.created_by);
         s.field("public_url", &self.public_url);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2020,7 +2039,7 @@ pub struct ListingSectionModified {
     pub summary: ListingSectionModifiedSummary,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingSectionModified {
     /// A `ListingSectionModified` with its required members (`agency_id`, `listing_number`, `section`, `operation`, `summary`) and every optional member absent.
@@ -2038,22 +2057,22 @@ impl ListingSectionModified {
             section,
             operation,
             summary,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
@@ -2071,20 +2090,21 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "listing_number",
-                    "section",
-                    "operation",
-                    "summary",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::ListingNumber> = None;
                 let mut f2: Option<ListingSectionModifiedSection> = None;
                 let mut f3: Option<ListingSectionModifiedOperation> = None;
                 let mut f4: Option<ListingSectionModifiedSummary> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "section" => Some(2),
+                    "operation" => Some(3),
+                    "summary" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2184,7 +2204,7 @@ impl ::std::fmt::Debug for ListingSectionModified {
         s.field("operation", &self.operation);
         s.field("summary", &self.summary);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2225,7 +2245,7 @@ pub struct ListingSectionModifiedSummary {
     pub images_removed: Option<Option<crate::Integer>>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingSectionModifiedSummary {
     /// A `ListingSectionModifiedSummary` with every optional member absent.
@@ -2234,22 +2254,22 @@ impl ListingSectionModifiedSummary {
         Self {
             images_added: None,
             images_removed: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingSectionModifiedSummary {
@@ -2267,11 +2287,15 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModifiedSummary {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["images_added", "images_removed"];
                 let mut f0: Option<Option<crate::Integer>> = None;
                 let mut f1: Option<Option<crate::Integer>> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "images_added" => Some(0),
+                    "images_removed" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2318,7 +2342,7 @@ impl ::std::fmt::Debug for ListingSectionModifiedSummary {
         s.field("images_added", &self.images_added);
         s.field("images_removed", &self.images_removed);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2356,7 +2380,7 @@ pub struct ListingStatusChanged {
     pub side_effects: ListingStatusChangedSideEffects,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingStatusChanged {
     /// A `ListingStatusChanged` with its required members (`agency_id`, `listing_number`, `old_status`, `new_status`, `changed_by`, `source`, `side_effects`) and every optional member absent.
@@ -2378,22 +2402,22 @@ impl ListingStatusChanged {
             changed_by,
             source,
             side_effects,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
@@ -2411,15 +2435,6 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "listing_number",
-                    "old_status",
-                    "new_status",
-                    "changed_by",
-                    "source",
-                    "side_effects",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::ListingNumber> = None;
                 let mut f2: Option<ListingStatus> = None;
@@ -2427,8 +2442,18 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<ListingStatusChangedSource> = None;
                 let mut f6: Option<ListingStatusChangedSideEffects> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "old_status" => Some(2),
+                    "new_status" => Some(3),
+                    "changed_by" => Some(4),
+                    "source" => Some(5),
+                    "side_effects" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2556,7 +2581,7 @@ impl ::std::fmt::Debug for ListingStatusChanged {
         s.field("source", &self.source);
         s.field("side_effects", &self.side_effects);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2611,7 +2636,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChangedSideEffects {
                 ];
                 let mut f0: Option<Vec<String>> = None;
                 let mut f1: Option<::serde_json::Value> = None;
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let lookup = crate::__private::Key(|name| match name {
+                    "image_variants_unlocked" => Some(0),
+                    "public_url_indexable" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2685,7 +2715,7 @@ pub struct ListingUpdated {
     pub changes: ::serde_json::Map<String, ::serde_json::Value>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl ListingUpdated {
     /// A `ListingUpdated` with its required members (`agency_id`, `listing_number`, `changed_by`, `changes`) and every optional member absent.
@@ -2701,22 +2731,22 @@ impl ListingUpdated {
             listing_number,
             changed_by,
             changes,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
@@ -2734,18 +2764,19 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "listing_number",
-                    "changed_by",
-                    "changes",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::ListingNumber> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<::serde_json::Map<String, ::serde_json::Value>> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "changed_by" => Some(2),
+                    "changes" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -2831,7 +2862,7 @@ impl ::std::fmt::Debug for ListingUpdated {
         s.field("changed_by", &self.changed_by);
         s.field("changes", &self.changes);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -2862,7 +2893,7 @@ pub struct MediaDeliveryCompleted {
     pub summary: Option<MediaDeliveryCompletedSummary>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl MediaDeliveryCompleted {
     /// A `MediaDeliveryCompleted` with its required members (`agency_id`, `listing_number`, `job_id`, `destination`) and every optional member absent.
@@ -2879,22 +2910,22 @@ impl MediaDeliveryCompleted {
             job_id,
             destination,
             summary: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
@@ -2912,20 +2943,21 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "listing_number",
-                    "job_id",
-                    "destination",
-                    "summary",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::ListingNumber> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<DeliveryDestination> = None;
                 let mut f4: Option<MediaDeliveryCompletedSummary> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "job_id" => Some(2),
+                    "destination" => Some(3),
+                    "summary" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3018,7 +3050,7 @@ impl ::std::fmt::Debug for MediaDeliveryCompleted {
         s.field("destination", &self.destination);
         s.field("summary", &self.summary);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3035,7 +3067,7 @@ pub struct MediaDeliveryCompletedSummary {
     pub files_failed: Option<crate::Integer>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl MediaDeliveryCompletedSummary {
     /// A `MediaDeliveryCompletedSummary` with every optional member absent.
@@ -3043,22 +3075,22 @@ impl MediaDeliveryCompletedSummary {
     pub fn new() -> Self {
         Self {
             files_failed: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompletedSummary {
@@ -3076,10 +3108,13 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompletedSummary {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["files_failed"];
                 let mut f0: Option<crate::Integer> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "files_failed" => Some(0),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3124,7 +3159,7 @@ impl ::std::fmt::Debug for MediaDeliveryCompletedSummary {
         let mut s = f.debug_struct("MediaDeliveryCompletedSummary");
         s.field("files_failed", &self.files_failed);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3152,7 +3187,7 @@ pub struct MediaDeliveryFailed {
     pub destination: DeliveryDestination,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl MediaDeliveryFailed {
     /// A `MediaDeliveryFailed` with its required members (`agency_id`, `listing_number`, `job_id`, `destination`) and every optional member absent.
@@ -3168,22 +3203,22 @@ impl MediaDeliveryFailed {
             listing_number,
             job_id,
             destination,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
@@ -3201,18 +3236,19 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "listing_number",
-                    "job_id",
-                    "destination",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<crate::ListingNumber> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<DeliveryDestination> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "job_id" => Some(2),
+                    "destination" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3293,7 +3329,7 @@ impl ::std::fmt::Debug for MediaDeliveryFailed {
         s.field("job_id", &self.job_id);
         s.field("destination", &self.destination);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3309,7 +3345,7 @@ pub struct Price {
     pub amount: crate::Integer,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl Price {
     /// A `Price` with its required members (`amount`) and every optional member absent.
@@ -3317,22 +3353,22 @@ impl Price {
     pub fn new(amount: crate::Integer) -> Self {
         Self {
             amount,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for Price {
@@ -3350,10 +3386,13 @@ impl<'de> ::serde::Deserialize<'de> for Price {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &["amount"];
                 let mut f0: Option<crate::Integer> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "amount" => Some(0),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3389,7 +3428,7 @@ impl ::std::fmt::Debug for Price {
         let mut s = f.debug_struct("Price");
         s.field("amount", &self.amount);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3424,7 +3463,7 @@ pub struct SubscriptionCancelled {
     pub price: Price,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl SubscriptionCancelled {
     /// A `SubscriptionCancelled` with its required members (`agency_id`, `subscription_id`, `plan_id`, `started_at`, `ends_at`, `price`) and every optional member absent.
@@ -3445,22 +3484,22 @@ impl SubscriptionCancelled {
             started_at,
             ends_at,
             price,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
@@ -3478,15 +3517,6 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "subscription_id",
-                    "plan_id",
-                    "status",
-                    "started_at",
-                    "ends_at",
-                    "price",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
@@ -3494,8 +3524,18 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut f6: Option<Price> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "subscription_id" => Some(1),
+                    "plan_id" => Some(2),
+                    "status" => Some(3),
+                    "started_at" => Some(4),
+                    "ends_at" => Some(5),
+                    "price" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3612,7 +3652,7 @@ impl ::std::fmt::Debug for SubscriptionCancelled {
         s.field("ends_at", &self.ends_at);
         s.field("price", &self.price);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3656,7 +3696,7 @@ pub struct SubscriptionCreated {
     pub price: Price,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl SubscriptionCreated {
     /// A `SubscriptionCreated` with its required members (`agency_id`, `subscription_id`, `plan_id`, `status`, `started_at`, `price`) and every optional member absent.
@@ -3677,22 +3717,22 @@ impl SubscriptionCreated {
             started_at,
             ends_at: None,
             price,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
@@ -3710,15 +3750,6 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "subscription_id",
-                    "plan_id",
-                    "status",
-                    "started_at",
-                    "ends_at",
-                    "price",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
@@ -3726,8 +3757,18 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<Option<String>> = None;
                 let mut f6: Option<Price> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "subscription_id" => Some(1),
+                    "plan_id" => Some(2),
+                    "status" => Some(3),
+                    "started_at" => Some(4),
+                    "ends_at" => Some(5),
+                    "price" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -3844,7 +3885,7 @@ impl ::std::fmt::Debug for SubscriptionCreated {
         s.field("ends_at", &self.ends_at);
         s.field("price", &self.price);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -3883,7 +3924,7 @@ pub struct UserDeactivated {
     pub reason: Option<Option<String>>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl UserDeactivated {
     /// A `UserDeactivated` with its required members (`agency_id`, `user_id`, `email`, `role`, `deactivated_at`, `deactivated_by`) and every optional member absent.
@@ -3904,22 +3945,22 @@ impl UserDeactivated {
             deactivated_at,
             deactivated_by,
             reason: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
@@ -3937,15 +3978,6 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "user_id",
-                    "email",
-                    "role",
-                    "deactivated_at",
-                    "deactivated_by",
-                    "reason",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::Email> = None;
@@ -3953,8 +3985,18 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                 let mut f4: Option<String> = None;
                 let mut f5: Option<String> = None;
                 let mut f6: Option<Option<String>> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "user_id" => Some(1),
+                    "email" => Some(2),
+                    "role" => Some(3),
+                    "deactivated_at" => Some(4),
+                    "deactivated_by" => Some(5),
+                    "reason" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -4071,7 +4113,7 @@ impl ::std::fmt::Debug for UserDeactivated {
         s.field("deactivated_by", &self.deactivated_by);
         s.field("reason", &self.reason);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -4127,7 +4169,7 @@ pub struct UserHierarchyChanged {
     pub changed_by: String,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl UserHierarchyChanged {
     /// A `UserHierarchyChanged` with its required members (`agency_id`, `user_id`, `email`, `role`, `changed_at`, `changed_by`) and every optional member absent.
@@ -4150,22 +4192,22 @@ impl UserHierarchyChanged {
             new_manager_id: None,
             changed_at,
             changed_by,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
@@ -4183,17 +4225,6 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "previous_agency_id",
-                    "user_id",
-                    "email",
-                    "role",
-                    "old_manager_id",
-                    "new_manager_id",
-                    "changed_at",
-                    "changed_by",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<Option<String>> = None;
                 let mut f2: Option<String> = None;
@@ -4203,8 +4234,20 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                 let mut f6: Option<Option<String>> = None;
                 let mut f7: Option<String> = None;
                 let mut f8: Option<String> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "previous_agency_id" => Some(1),
+                    "user_id" => Some(2),
+                    "email" => Some(3),
+                    "role" => Some(4),
+                    "old_manager_id" => Some(5),
+                    "new_manager_id" => Some(6),
+                    "changed_at" => Some(7),
+                    "changed_by" => Some(8),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -4347,7 +4390,7 @@ impl ::std::fmt::Debug for UserHierarchyChanged {
         s.field("changed_at", &self.changed_at);
         s.field("changed_by", &self.changed_by);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
@@ -4393,7 +4436,7 @@ pub struct UserSignedUp {
     pub invited_by: Option<Option<String>>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
-    unknown_members: ::serde_json::Map<String, ::serde_json::Value>,
+    unknown_members: crate::__private::Extra,
 }
 impl UserSignedUp {
     /// A `UserSignedUp` with its required members (`agency_id`, `user_id`, `email`, `role`, `signed_up_at`) and every optional member absent.
@@ -4413,22 +4456,22 @@ impl UserSignedUp {
             name: None,
             signed_up_at,
             invited_by: None,
-            unknown_members: ::serde_json::Map::new(),
+            unknown_members: crate::__private::Extra::new(),
         }
     }
     /// The members the schema does not list, as sent, in the order they came.
     pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
-        &self.unknown_members
+        self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
     ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
-        &mut self.unknown_members
+        self.unknown_members.get_mut()
     }
     /// The member `name` if the schema does not list it and it was sent.
     pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get(name)
+        self.unknown_members.get().get(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
@@ -4446,15 +4489,6 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "agency_id",
-                    "user_id",
-                    "email",
-                    "role",
-                    "name",
-                    "signed_up_at",
-                    "invited_by",
-                ];
                 let mut f0: Option<String> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<crate::Email> = None;
@@ -4462,8 +4496,18 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                 let mut f4: Option<Option<String>> = None;
                 let mut f5: Option<String> = None;
                 let mut f6: Option<Option<String>> = None;
-                let mut unknown_members = ::serde_json::Map::new();
-                while let Some(key) = map.next_key_seed(crate::__private::Key(FIELDS))? {
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "user_id" => Some(1),
+                    "email" => Some(2),
+                    "role" => Some(3),
+                    "name" => Some(4),
+                    "signed_up_at" => Some(5),
+                    "invited_by" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
                     match key {
                         crate::__private::Member::Known(0) => {
                             if f0.is_some() {
@@ -4577,7 +4621,7 @@ impl ::std::fmt::Debug for UserSignedUp {
         s.field("signed_up_at", &self.signed_up_at);
         s.field("invited_by", &self.invited_by);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", &self.unknown_members);
+            s.field("unknown_members", self.unknown_members.get());
         }
         s.finish()
     }
