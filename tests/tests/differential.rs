@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use proptech_conformance::{schema_set, tests_dir, violations};
 use proptech_events::{AnyEvent, Provider};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// A valid instance to mutate: where it comes from, its provider and its event schema.
 struct Seed {
@@ -281,7 +281,8 @@ fn typed_parse_accepts_exactly_what_the_schema_accepts() {
     );
 }
 
-/// A mutant that adds members keeps them at every level, readable without matching on JSON.
+/// Unknown members are kept at every level, readable without matching on JSON, and written back as
+/// sent, even a number no `f64` holds.
 #[test]
 fn unknown_members_are_kept_and_readable() {
     let path = tests_dir().join("valid/valara/user.deactivated.json");
@@ -293,8 +294,25 @@ fn unknown_members_are_kept_and_readable() {
     else {
         panic!("user.deactivated with a new member does not parse");
     };
-    assert_eq!(e.data.unknown_member("nickname"), Some(&json!("Ace")));
+    let nickname = e.data.unknown_member("nickname").expect("kept");
+    assert_eq!(nickname.get(), r#""Ace""#);
     assert_eq!(e.data.unknown_members().len(), 1);
     assert_eq!(serde_json::to_value(&e).expect("serialises"), value);
-    let _: &Map<String, Value> = e.data.unknown_members();
+
+    let body = br#"{"type":"repull.ping","deliveryId":"d5","createdAt":"2026-05-01T12:34:56Z","data":{"message":"m","n":1e400,"o":{"p":[1,2]}}}"#;
+    let Ok(AnyEvent::Repull(proptech_events::repull::Event::RepullPing(ping))) =
+        proptech_events::parse(Provider::Repull, body)
+    else {
+        panic!("repull.ping with new members does not parse");
+    };
+    assert_eq!(
+        ping.data.unknown_member("n").map(|n| n.get()),
+        Some("1e400")
+    );
+    let back = serde_json::to_string(&ping).expect("serialises");
+    assert!(
+        back.contains(r#""n":1e400,"o":{"p":[1,2]}"#),
+        "kept as sent: {back}"
+    );
+    let _: &[(String, Box<serde_json::value::RawValue>)] = ping.data.unknown_members();
 }

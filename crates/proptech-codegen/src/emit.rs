@@ -503,7 +503,7 @@ fn struct_tokens(
     } else {
         quote! {
             crate::__private::Member::Unknown(key) => {
-                let value = map.next_value::<::serde_json::Value>()?;
+                let value = map.next_value::<Box<::serde_json::value::RawValue>>()?;
                 unknown_members.insert(key, value);
             }
         }
@@ -593,7 +593,7 @@ fn struct_tokens(
     let debug_extra = (!shape.closed).then(|| {
         quote! {
             if !self.unknown_members.is_empty() {
-                s.field("unknown_members", self.unknown_members.get());
+                s.field("unknown_members", &self.unknown_members);
             }
         }
     });
@@ -646,19 +646,20 @@ fn struct_tokens(
     };
     let accessors = (!shape.closed).then(|| {
         quote! {
-            /// The members the schema does not list, as sent, in the order they came.
-            pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+            /// The members the schema does not list, each as the exact JSON it was sent as, in the
+            /// order they came (`serde_json::from_str(raw.get())` reads one).
+            pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
                 self.unknown_members.get()
             }
 
             /// The members the schema does not list, to change before serialising.
-            pub fn unknown_members_mut(&mut self) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+            pub fn unknown_members_mut(&mut self) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
                 self.unknown_members.get_mut()
             }
 
-            /// The member `name` if the schema does not list it and it was sent.
-            pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-                self.unknown_members.get().get(name)
+            /// The member `name`, as sent, if the schema does not list it and it was sent.
+            pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+                self.unknown_members.member(name)
             }
         }
     });

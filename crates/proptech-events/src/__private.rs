@@ -408,10 +408,14 @@ impl fmt::Debug for PrivOwnedStr {
     }
 }
 
-/// The members of an object that its type does not list, as sent. Empty costs nothing: the map is
-/// allocated when the first unknown member arrives.
+/// The members of an object that its type does not list, each kept as the exact JSON text it was
+/// sent as (any number, even one beyond `f64`, survives), in the order they came. Empty costs
+/// nothing: the list is allocated when the first unknown member arrives.
 #[derive(Clone, Default)]
-pub struct Extra(Option<Box<serde_json::Map<String, serde_json::Value>>>);
+pub struct Extra(Option<Box<Members>>);
+
+/// Unknown members, by name, in arrival order.
+type Members = Vec<(String, Box<RawValue>)>;
 
 impl Extra {
     /// No members.
@@ -420,45 +424,54 @@ impl Extra {
     }
 
     /// The members.
-    pub fn get(&self) -> &serde_json::Map<String, serde_json::Value> {
-        static EMPTY: std::sync::LazyLock<serde_json::Map<String, serde_json::Value>> =
-            std::sync::LazyLock::new(serde_json::Map::new);
-        match &self.0 {
-            Some(members) => members,
-            None => &EMPTY,
-        }
+    pub fn get(&self) -> &[(String, Box<RawValue>)] {
+        self.0.as_deref().map(Vec::as_slice).unwrap_or_default()
     }
 
     /// The members, to change.
-    pub fn get_mut(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+    pub fn get_mut(&mut self) -> &mut Vec<(String, Box<RawValue>)> {
         self.0.get_or_insert_with(Default::default)
     }
 
+    /// The member `name`, if it was sent.
+    pub fn member(&self, name: &str) -> Option<&RawValue> {
+        self.get()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| &**v)
+    }
+
     /// Keeps one member.
-    pub fn insert(&mut self, name: String, value: serde_json::Value) {
-        self.get_mut().insert(name, value);
+    pub fn insert(&mut self, name: String, value: Box<RawValue>) {
+        self.get_mut().push((name, value));
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.as_ref().is_none_or(|m| m.is_empty())
+        self.get().is_empty()
     }
 }
 
 impl PartialEq for Extra {
     fn eq(&self, other: &Self) -> bool {
-        self.get() == other.get()
+        let (a, b) = (self.get(), other.get());
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|((n, v), (m, w))| n == m && v.get() == w.get())
     }
 }
 
 impl fmt::Debug for Extra {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.get(), f)
+        f.debug_map()
+            .entries(self.get().iter().map(|(n, v)| (n, v.get())))
+            .finish()
     }
 }
 
 impl serde::Serialize for Extra {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.get())
+        s.collect_map(self.get().iter().map(|(n, v)| (n, v)))
     }
 }

@@ -48,19 +48,20 @@ impl<D: crate::WebhookEvent> Envelope<D> {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de, D: ::serde::Deserialize<'de> + crate::WebhookEvent> ::serde::Deserialize<'de>
@@ -157,7 +158,8 @@ for Envelope<D> {
                             f5 = Some(map.next_value::<D>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -207,7 +209,7 @@ impl<D: crate::WebhookEvent + ::std::fmt::Debug> ::std::fmt::Debug for Envelope<
         s.field("created_at", &self.created_at);
         s.field("data", &self.data);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -337,19 +339,20 @@ impl CandidateParsed {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
@@ -630,7 +633,8 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                             f21 = Some(map.next_value::<CandidateParsedIntegration>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -718,7 +722,7 @@ impl ::std::fmt::Debug for CandidateParsed {
         s.field("desired_start_date", &self.desired_start_date);
         s.field("integration", &self.integration);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -747,19 +751,20 @@ impl CandidateParsedEmploymentType {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CandidateParsedEmploymentType {
@@ -796,7 +801,8 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedEmploymentType {
                             f0 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -818,7 +824,7 @@ impl ::std::fmt::Debug for CandidateParsedEmploymentType {
         let mut s = f.debug_struct("CandidateParsedEmploymentType");
         s.field("selected_value", &self.selected_value);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -850,19 +856,20 @@ impl CandidateParsedHasPets {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CandidateParsedHasPets {
@@ -907,7 +914,8 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedHasPets {
                             f1 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -931,7 +939,7 @@ impl ::std::fmt::Debug for CandidateParsedHasPets {
         s.field("checked", &self.checked);
         s.field("answer", &self.answer);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -963,19 +971,20 @@ impl CandidateParsedHouseholdPersons {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CandidateParsedHouseholdPersons {
@@ -1027,7 +1036,8 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedHouseholdPersons {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1051,7 +1061,7 @@ impl ::std::fmt::Debug for CandidateParsedHouseholdPersons {
         s.field("count", &self.count);
         s.field("values", &self.values);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1104,19 +1114,20 @@ impl CandidateParsedIntegration {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
@@ -1211,7 +1222,8 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                             f5 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1258,7 +1270,7 @@ impl ::std::fmt::Debug for CandidateParsedIntegration {
         s.field("type", &self.r#type);
         s.field("external_listing_id", &self.external_listing_id);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1303,19 +1315,20 @@ impl CandidateParsedNetMonthlyIncomeRanges {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CandidateParsedNetMonthlyIncomeRanges {
@@ -1360,7 +1373,8 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedNetMonthlyIncomeRanges {
                             f1 = Some(map.next_value::<::serde_json::Number>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1384,7 +1398,7 @@ impl ::std::fmt::Debug for CandidateParsedNetMonthlyIncomeRanges {
         s.field("from", &self.from);
         s.field("to", &self.to);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1429,19 +1443,20 @@ impl ContractFile {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ContractFile {
@@ -1518,7 +1533,8 @@ impl<'de> ::serde::Deserialize<'de> for ContractFile {
                             f4 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1548,7 +1564,7 @@ impl ::std::fmt::Debug for ContractFile {
         s.field("size", &self.size);
         s.field("type", &self.r#type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1587,19 +1603,20 @@ impl ContractMetadata {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ContractMetadata {
@@ -1658,7 +1675,8 @@ impl<'de> ::serde::Deserialize<'de> for ContractMetadata {
                             f2 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1684,7 +1702,7 @@ impl ::std::fmt::Debug for ContractMetadata {
         s.field("listing_id", &self.listing_id);
         s.field("candidate_id", &self.candidate_id);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1717,19 +1735,20 @@ impl Listing {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for Listing {
@@ -1786,7 +1805,8 @@ impl<'de> ::serde::Deserialize<'de> for Listing {
                             f2 = Some(map.next_value::<ListingUnit>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1821,7 +1841,7 @@ impl ::std::fmt::Debug for Listing {
         s.field("property", &self.property);
         s.field("unit", &self.unit);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1905,19 +1925,20 @@ impl ListingCandidateApplied {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
@@ -2008,7 +2029,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                             f5 = Some(map.next_value::<Listing>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2058,7 +2080,7 @@ impl ::std::fmt::Debug for ListingCandidateApplied {
         s.field("last_name", &self.last_name);
         s.field("listing", &self.listing);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2102,19 +2124,20 @@ impl ListingCandidateScheduleInvitedViewing {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewing {
@@ -2178,7 +2201,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewing {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2213,7 +2237,7 @@ impl ::std::fmt::Debug for ListingCandidateScheduleInvitedViewing {
         s.field("listing", &self.listing);
         s.field("candidate", &self.candidate);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2243,19 +2267,20 @@ impl ListingCandidateScheduleInvitedViewingCandidate {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewingCandidate {
@@ -2302,7 +2327,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewingCa
                             f1 = Some(map.next_value::<crate::Email>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2332,7 +2358,7 @@ impl ::std::fmt::Debug for ListingCandidateScheduleInvitedViewingCandidate {
         s.field("id", &self.id);
         s.field("email", &self.email);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2506,19 +2532,20 @@ impl ListingContractFlowSigned {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
@@ -2623,7 +2650,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                             f6 = Some(map.next_value::<ContractFile>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2663,7 +2691,7 @@ impl ::std::fmt::Debug for ListingContractFlowSigned {
         s.field("contract_file", &self.contract_file);
         s.field("audit_trail_file", &self.audit_trail_file);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2727,19 +2755,20 @@ impl ListingContractFlowStarted {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
@@ -2844,7 +2873,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                             f6 = Some(map.next_value::<ContractFile>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2884,7 +2914,7 @@ impl ::std::fmt::Debug for ListingContractFlowStarted {
         s.field("contract_flow_type", &self.contract_flow_type);
         s.field("contract_file", &self.contract_file);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2975,19 +3005,20 @@ impl ListingProperty {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingProperty {
@@ -3054,7 +3085,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingProperty {
                             f3 = Some(map.next_value::<ListingPropertyAddress>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3094,7 +3126,7 @@ impl ::std::fmt::Debug for ListingProperty {
         s.field("type", &self.r#type);
         s.field("address", &self.address);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3146,19 +3178,20 @@ impl ListingPropertyAddress {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
@@ -3251,7 +3284,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3298,7 +3332,7 @@ impl ::std::fmt::Debug for ListingPropertyAddress {
         s.field("place_id", &self.place_id);
         s.field("location", &self.location);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3330,19 +3364,20 @@ impl ListingPropertyAddressLocation {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddressLocation {
@@ -3387,7 +3422,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddressLocation {
                             f1 = Some(map.next_value::<::serde_json::Number>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3411,7 +3447,7 @@ impl ::std::fmt::Debug for ListingPropertyAddressLocation {
         s.field("lat", &self.lat);
         s.field("lng", &self.lng);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3466,19 +3502,20 @@ impl ListingUnit {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingUnit {
@@ -3545,7 +3582,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingUnit {
                             f3 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3585,7 +3623,7 @@ impl ::std::fmt::Debug for ListingUnit {
         s.field("name", &self.name);
         s.field("type", &self.r#type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }

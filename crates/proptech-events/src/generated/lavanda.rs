@@ -38,19 +38,20 @@ impl AuthIdentityUserCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserCreated {
@@ -120,7 +121,8 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserCreated {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -160,7 +162,7 @@ impl ::std::fmt::Debug for AuthIdentityUserCreated {
         s.field("user", &self.user);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -203,19 +205,20 @@ impl AuthIdentityUserRoleBindingsUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserRoleBindingsUpdated {
@@ -289,7 +292,8 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserRoleBindingsUpdated {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -329,7 +333,7 @@ impl ::std::fmt::Debug for AuthIdentityUserRoleBindingsUpdated {
         s.field("user", &self.user);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -372,19 +376,20 @@ impl AuthIdentityUserUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserUpdated {
@@ -454,7 +459,8 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserUpdated {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -494,7 +500,7 @@ impl ::std::fmt::Debug for AuthIdentityUserUpdated {
         s.field("user", &self.user);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -549,19 +555,20 @@ impl AvailabilityProductAvailabilityUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
@@ -666,7 +673,8 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                             f5 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -716,7 +724,7 @@ impl ::std::fmt::Debug for AvailabilityProductAvailabilityUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -749,19 +757,20 @@ impl AvailabilityProductAvailabilityUpdatedAvailabilityItem {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de>
@@ -841,7 +850,8 @@ for AvailabilityProductAvailabilityUpdatedAvailabilityItem {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -877,7 +887,7 @@ impl ::std::fmt::Debug for AvailabilityProductAvailabilityUpdatedAvailabilityIte
         s.field("span", &self.span);
         s.field("total", &self.total);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -932,19 +942,20 @@ impl AvailabilityUnitAvailabilityUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
@@ -1049,7 +1060,8 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                             f5 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1099,7 +1111,7 @@ impl ::std::fmt::Debug for AvailabilityUnitAvailabilityUpdated {
         s.field("unit", &self.unit);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1129,19 +1141,20 @@ impl AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de>
@@ -1189,7 +1202,8 @@ for AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
                             f1 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1220,7 +1234,7 @@ impl ::std::fmt::Debug for AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
         s.field("span", &self.span);
         s.field("type", &self.r#type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1267,19 +1281,20 @@ impl BookingBookingTtlUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdated {
@@ -1351,7 +1366,8 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdated {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1391,7 +1407,7 @@ impl ::std::fmt::Debug for BookingBookingTtlUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1422,19 +1438,20 @@ impl BookingBookingTtlUpdatedBooking {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdatedBooking {
@@ -1481,7 +1498,8 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdatedBooking {
                             f1 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1511,7 +1529,7 @@ impl ::std::fmt::Debug for BookingBookingTtlUpdatedBooking {
         s.field("expires_at", &self.expires_at);
         s.field("id", &self.id);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1549,19 +1567,20 @@ impl BookingCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BookingCreated {
@@ -1630,7 +1649,8 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1670,7 +1690,7 @@ impl ::std::fmt::Debug for BookingCreated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1712,19 +1732,20 @@ impl BookingExpired {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BookingExpired {
@@ -1793,7 +1814,8 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpired {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1833,7 +1855,7 @@ impl ::std::fmt::Debug for BookingExpired {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1867,19 +1889,20 @@ impl BookingExpiredBooking {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BookingExpiredBooking {
@@ -1936,7 +1959,8 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpiredBooking {
                             f2 = Some(map.next_value::<Vec<EntityRef>>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1971,7 +1995,7 @@ impl ::std::fmt::Debug for BookingExpiredBooking {
         s.field("id", &self.id);
         s.field("units", &self.units);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2009,19 +2033,20 @@ impl BookingUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
@@ -2090,7 +2115,8 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2130,7 +2156,7 @@ impl ::std::fmt::Debug for BookingUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2191,19 +2217,20 @@ impl CatalogProductCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
@@ -2308,7 +2335,8 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                             f6 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2363,7 +2391,7 @@ impl ::std::fmt::Debug for CatalogProductCreated {
         s.field("unit_type", &self.unit_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2424,19 +2452,20 @@ impl CatalogProductDeleted {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
@@ -2541,7 +2570,8 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                             f6 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2596,7 +2626,7 @@ impl ::std::fmt::Debug for CatalogProductDeleted {
         s.field("unit_type", &self.unit_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2648,19 +2678,20 @@ impl CatalogProductGroupCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
@@ -2746,7 +2777,8 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
                             f4 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2791,7 +2823,7 @@ impl ::std::fmt::Debug for CatalogProductGroupCreated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2843,19 +2875,20 @@ impl CatalogProductGroupUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
@@ -2941,7 +2974,8 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
                             f4 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2986,7 +3020,7 @@ impl ::std::fmt::Debug for CatalogProductGroupUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3041,19 +3075,20 @@ impl CatalogProductRateUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
@@ -3149,7 +3184,8 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                             f5 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3199,7 +3235,7 @@ impl ::std::fmt::Debug for CatalogProductRateUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3236,19 +3272,20 @@ impl CatalogProductRateUpdatedRate {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRate {
@@ -3314,7 +3351,8 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRate {
                             f2 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3349,7 +3387,7 @@ impl ::std::fmt::Debug for CatalogProductRateUpdatedRate {
         s.field("currency", &self.currency);
         s.field("interval", &self.interval);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3379,19 +3417,20 @@ impl CatalogProductRateUpdatedRateCalendarItem {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRateCalendarItem {
@@ -3438,7 +3477,8 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRateCalendarIte
                             f1 = Some(map.next_value::<RateSpan>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3468,7 +3508,7 @@ impl ::std::fmt::Debug for CatalogProductRateUpdatedRateCalendarItem {
         s.field("amount_cents", &self.amount_cents);
         s.field("span", &self.span);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3529,19 +3569,20 @@ impl CatalogProductUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
@@ -3646,7 +3687,8 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                             f6 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3701,7 +3743,7 @@ impl ::std::fmt::Debug for CatalogProductUpdated {
         s.field("unit_type", &self.unit_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3740,19 +3782,20 @@ impl CrmCompanyCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmCompanyCreated {
@@ -3821,7 +3864,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyCreated {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3861,7 +3905,7 @@ impl ::std::fmt::Debug for CrmCompanyCreated {
         s.field("id", &self.id);
         s.field("event_type", &self.event_type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3900,19 +3944,20 @@ impl CrmCompanyUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmCompanyUpdated {
@@ -3981,7 +4026,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyUpdated {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4021,7 +4067,7 @@ impl ::std::fmt::Debug for CrmCompanyUpdated {
         s.field("id", &self.id);
         s.field("event_type", &self.event_type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -4064,19 +4110,20 @@ impl CrmContactCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmContactCreated {
@@ -4145,7 +4192,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreated {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4185,7 +4233,7 @@ impl ::std::fmt::Debug for CrmContactCreated {
         s.field("id", &self.id);
         s.field("event_type", &self.event_type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -4248,19 +4296,20 @@ impl CrmContactCreatedContact {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
@@ -4379,7 +4428,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                             f7 = Some(map.next_value::<Vec<String>>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4439,7 +4489,7 @@ impl ::std::fmt::Debug for CrmContactCreatedContact {
         s.field("secondary_emails", &self.secondary_emails);
         s.field("secondary_phone_numbers", &self.secondary_phone_numbers);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -4482,19 +4532,20 @@ impl CrmContactUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmContactUpdated {
@@ -4563,7 +4614,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdated {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4603,7 +4655,7 @@ impl ::std::fmt::Debug for CrmContactUpdated {
         s.field("id", &self.id);
         s.field("event_type", &self.event_type);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -4666,19 +4718,20 @@ impl CrmContactUpdatedContact {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
@@ -4797,7 +4850,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                             f7 = Some(map.next_value::<Vec<String>>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4857,7 +4911,7 @@ impl ::std::fmt::Debug for CrmContactUpdatedContact {
         s.field("secondary_emails", &self.secondary_emails);
         s.field("secondary_phone_numbers", &self.secondary_phone_numbers);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -4904,19 +4958,20 @@ impl CrmLeadCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
@@ -4997,7 +5052,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
                             f4 = Some(map.next_value::<WorkspaceIds>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -5042,7 +5098,7 @@ impl ::std::fmt::Debug for CrmLeadCreated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -5126,19 +5182,20 @@ impl CrmLeadCreatedLead {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
@@ -5351,7 +5408,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -5436,7 +5494,7 @@ impl ::std::fmt::Debug for CrmLeadCreatedLead {
         s.field("total_children", &self.total_children);
         s.field("total_units", &self.total_units);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -5488,19 +5546,20 @@ impl CrmLeadStatusUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
@@ -5581,7 +5640,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
                             f4 = Some(map.next_value::<WorkspaceIds>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -5626,7 +5686,7 @@ impl ::std::fmt::Debug for CrmLeadStatusUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -5710,19 +5770,20 @@ impl CrmLeadStatusUpdatedLead {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
@@ -5935,7 +5996,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6020,7 +6082,7 @@ impl ::std::fmt::Debug for CrmLeadStatusUpdatedLead {
         s.field("total_children", &self.total_children);
         s.field("total_units", &self.total_units);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -6067,19 +6129,20 @@ impl CrmLeadUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
@@ -6160,7 +6223,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
                             f4 = Some(map.next_value::<WorkspaceIds>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6205,7 +6269,7 @@ impl ::std::fmt::Debug for CrmLeadUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -6289,19 +6353,20 @@ impl CrmLeadUpdatedLead {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
@@ -6514,7 +6579,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6599,7 +6665,7 @@ impl ::std::fmt::Debug for CrmLeadUpdatedLead {
         s.field("total_children", &self.total_children);
         s.field("total_units", &self.total_units);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -6626,19 +6692,20 @@ impl EntityRef {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for EntityRef {
@@ -6673,7 +6740,8 @@ impl<'de> ::serde::Deserialize<'de> for EntityRef {
                             f0 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6698,7 +6766,7 @@ impl ::std::fmt::Debug for EntityRef {
         let mut s = f.debug_struct("EntityRef");
         s.field("id", &self.id);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -6728,19 +6796,20 @@ impl LeadContact {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for LeadContact {
@@ -6785,7 +6854,8 @@ impl<'de> ::serde::Deserialize<'de> for LeadContact {
                             f1 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6815,7 +6885,7 @@ impl ::std::fmt::Debug for LeadContact {
         s.field("contact", &self.contact);
         s.field("role", &self.role);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -6855,19 +6925,20 @@ impl LeadContactContact {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for LeadContactContact {
@@ -6928,7 +6999,8 @@ impl<'de> ::serde::Deserialize<'de> for LeadContactContact {
                             f2 = Some(map.next_value::<crate::Email>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6963,7 +7035,7 @@ impl ::std::fmt::Debug for LeadContactContact {
         s.field("last_name", &self.last_name);
         s.field("primary_email", &self.primary_email);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -6993,19 +7065,20 @@ impl RateSpan {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for RateSpan {
@@ -7050,7 +7123,8 @@ impl<'de> ::serde::Deserialize<'de> for RateSpan {
                             f1 = Some(map.next_value::<RateSpanTo>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7080,7 +7154,7 @@ impl ::std::fmt::Debug for RateSpan {
         s.field("from", &self.from);
         s.field("to", &self.to);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -7229,19 +7303,20 @@ impl SpacesBuildingCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
@@ -7312,7 +7387,8 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7352,7 +7428,7 @@ impl ::std::fmt::Debug for SpacesBuildingCreated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -7395,19 +7471,20 @@ impl SpacesBuildingUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
@@ -7478,7 +7555,8 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7518,7 +7596,7 @@ impl ::std::fmt::Debug for SpacesBuildingUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -7556,19 +7634,20 @@ impl SpacesUnitCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
@@ -7637,7 +7716,8 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7677,7 +7757,7 @@ impl ::std::fmt::Debug for SpacesUnitCreated {
         s.field("unit", &self.unit);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -7715,19 +7795,20 @@ impl SpacesUnitUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
@@ -7796,7 +7877,8 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7836,7 +7918,7 @@ impl ::std::fmt::Debug for SpacesUnitUpdated {
         s.field("unit", &self.unit);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -7866,19 +7948,20 @@ impl Span {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for Span {
@@ -7923,7 +8006,8 @@ impl<'de> ::serde::Deserialize<'de> for Span {
                             f1 = Some(map.next_value::<crate::DateTime>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7953,7 +8037,7 @@ impl ::std::fmt::Debug for Span {
         s.field("from", &self.from);
         s.field("to", &self.to);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -7996,19 +8080,20 @@ impl TicketsTasksTaskCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskCreated {
@@ -8078,7 +8163,8 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskCreated {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8118,7 +8204,7 @@ impl ::std::fmt::Debug for TicketsTasksTaskCreated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -8166,19 +8252,20 @@ impl TicketsTasksTaskUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
@@ -8258,7 +8345,8 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
                             f4 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8304,7 +8392,7 @@ impl ::std::fmt::Debug for TicketsTasksTaskUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -8347,19 +8435,20 @@ impl TicketsTasksTicketCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketCreated {
@@ -8431,7 +8520,8 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketCreated {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8471,7 +8561,7 @@ impl ::std::fmt::Debug for TicketsTasksTicketCreated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -8514,19 +8604,20 @@ impl TicketsTasksTicketUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketUpdated {
@@ -8598,7 +8689,8 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketUpdated {
                             f3 = Some(map.next_value::<EntityRef>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8638,7 +8730,7 @@ impl ::std::fmt::Debug for TicketsTasksTicketUpdated {
         s.field("event_type", &self.event_type);
         s.field("workspace", &self.workspace);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -8665,19 +8757,20 @@ impl WorkspaceIds {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for WorkspaceIds {
@@ -8712,7 +8805,8 @@ impl<'de> ::serde::Deserialize<'de> for WorkspaceIds {
                             f0 = Some(map.next_value::<Vec<String>>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8737,7 +8831,7 @@ impl ::std::fmt::Debug for WorkspaceIds {
         let mut s = f.debug_struct("WorkspaceIds");
         s.field("ids", &self.ids);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }

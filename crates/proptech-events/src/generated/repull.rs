@@ -37,19 +37,20 @@ impl<D: crate::WebhookEvent> Envelope<D> {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de, D: ::serde::Deserialize<'de> + crate::WebhookEvent> ::serde::Deserialize<'de>
@@ -122,7 +123,8 @@ for Envelope<D> {
                             f3 = Some(map.next_value::<D>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -162,7 +164,7 @@ impl<D: crate::WebhookEvent + ::std::fmt::Debug> ::std::fmt::Debug for Envelope<
         s.field("created_at", &self.created_at);
         s.field("data", &self.data);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -221,19 +223,20 @@ impl AiOperationCompleted {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
@@ -341,7 +344,8 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                             f5 = Some(map.next_value::<crate::DateTime>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -391,7 +395,7 @@ impl ::std::fmt::Debug for AiOperationCompleted {
         s.field("tokens_used", &self.tokens_used);
         s.field("completed_at", &self.completed_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -435,19 +439,20 @@ impl AiOperationFailed {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
@@ -516,7 +521,8 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
                             f3 = Some(map.next_value::<crate::DateTime>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -556,7 +562,7 @@ impl ::std::fmt::Debug for AiOperationFailed {
         s.field("error", &self.error);
         s.field("failed_at", &self.failed_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -586,19 +592,20 @@ impl AiOperationFailedError {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AiOperationFailedError {
@@ -643,7 +650,8 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailedError {
                             f1 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -673,7 +681,7 @@ impl ::std::fmt::Debug for AiOperationFailedError {
         s.field("code", &self.code);
         s.field("message", &self.message);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -723,19 +731,20 @@ impl CalendarUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
@@ -828,7 +837,8 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                             f4 = Some(map.next_value::<bool>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -873,7 +883,7 @@ impl ::std::fmt::Debug for CalendarUpdated {
         s.field("pricing_changed", &self.pricing_changed);
         s.field("availability_changed", &self.availability_changed);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -903,19 +913,20 @@ impl CalendarUpdatedRange {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for CalendarUpdatedRange {
@@ -960,7 +971,8 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdatedRange {
                             f1 = Some(map.next_value::<crate::Date>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -990,7 +1002,7 @@ impl ::std::fmt::Debug for CalendarUpdatedRange {
         s.field("start", &self.start);
         s.field("end", &self.end);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1020,19 +1032,20 @@ impl Change {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for Change {
@@ -1077,7 +1090,8 @@ impl<'de> ::serde::Deserialize<'de> for Change {
                             f1 = Some(map.next_value::<::serde_json::Value>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1107,7 +1121,7 @@ impl ::std::fmt::Debug for Change {
         s.field("from", &self.from);
         s.field("to", &self.to);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1157,19 +1171,20 @@ impl ConnectionCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
@@ -1254,7 +1269,8 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                             f4 = Some(map.next_value::<crate::DateTime>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1299,7 +1315,7 @@ impl ::std::fmt::Debug for ConnectionCreated {
         s.field("access_type", &self.access_type);
         s.field("created_at", &self.created_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1353,19 +1369,20 @@ impl ConnectionDisconnected {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
@@ -1448,7 +1465,8 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                             f4 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1493,7 +1511,7 @@ impl ::std::fmt::Debug for ConnectionDisconnected {
         s.field("disconnected_at", &self.disconnected_at);
         s.field("reason", &self.reason);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1549,19 +1567,20 @@ impl ListingCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCreated {
@@ -1694,7 +1713,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                             f6 = Some(map.next_value::<crate::DateTime>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1749,7 +1769,7 @@ impl ::std::fmt::Debug for ListingCreated {
         s.field("max_guests", &self.max_guests);
         s.field("created_at", &self.created_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1782,19 +1802,20 @@ impl ListingCreatedAddress {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCreatedAddress {
@@ -1849,7 +1870,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreatedAddress {
                             f2 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1884,7 +1906,7 @@ impl ::std::fmt::Debug for ListingCreatedAddress {
         s.field("region", &self.region);
         s.field("country", &self.country);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1919,19 +1941,20 @@ impl ListingDeleted {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingDeleted {
@@ -1988,7 +2011,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingDeleted {
                             f2 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2023,7 +2047,7 @@ impl ::std::fmt::Debug for ListingDeleted {
         s.field("deleted_at", &self.deleted_at);
         s.field("reason", &self.reason);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2062,19 +2086,20 @@ impl ListingUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
@@ -2136,7 +2161,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                             f2 = Some(map.next_value::<crate::DateTime>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2171,7 +2197,7 @@ impl ::std::fmt::Debug for ListingUpdated {
         s.field("changes", &self.changes);
         s.field("updated_at", &self.updated_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2223,19 +2249,20 @@ impl PaymentCompleted {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
@@ -2326,7 +2353,8 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                             f5 = Some(map.next_value::<crate::DateTime>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2376,7 +2404,7 @@ impl ::std::fmt::Debug for PaymentCompleted {
         s.field("method", &self.method);
         s.field("captured_at", &self.captured_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2429,19 +2457,20 @@ impl PaymentRefunded {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
@@ -2534,7 +2563,8 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                             f5 = Some(map.next_value::<crate::DateTime>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2584,7 +2614,7 @@ impl ::std::fmt::Debug for PaymentRefunded {
         s.field("currency", &self.currency);
         s.field("refunded_at", &self.refunded_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2612,19 +2642,20 @@ impl RepullPing {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for RepullPing {
@@ -2659,7 +2690,8 @@ impl<'de> ::serde::Deserialize<'de> for RepullPing {
                             f0 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2684,7 +2716,7 @@ impl ::std::fmt::Debug for RepullPing {
         let mut s = f.debug_struct("RepullPing");
         s.field("message", &self.message);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2742,19 +2774,20 @@ impl ReservationCancelled {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
@@ -2847,7 +2880,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                             f5 = Some(map.next_value::<ReservationCancelledRefund>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2897,7 +2931,7 @@ impl ::std::fmt::Debug for ReservationCancelled {
         s.field("reason", &self.reason);
         s.field("refund", &self.refund);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2932,19 +2966,20 @@ impl ReservationCancelledRefund {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationCancelledRefund {
@@ -2991,7 +3026,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelledRefund {
                             f1 = Some(map.next_value::<crate::CurrencyCode>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3021,7 +3057,7 @@ impl ::std::fmt::Debug for ReservationCancelledRefund {
         s.field("amount", &self.amount);
         s.field("currency", &self.currency);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3101,19 +3137,20 @@ impl ReservationCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
@@ -3282,7 +3319,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                             f11 = Some(map.next_value::<crate::DateTime>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3362,7 +3400,7 @@ impl ::std::fmt::Debug for ReservationCreated {
         s.field("pricing", &self.pricing);
         s.field("created_at", &self.created_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3399,19 +3437,20 @@ impl ReservationCreatedGuests {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
@@ -3498,7 +3537,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3533,7 +3573,7 @@ impl ::std::fmt::Debug for ReservationCreatedGuests {
         s.field("children", &self.children);
         s.field("infants", &self.infants);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3574,19 +3614,20 @@ impl ReservationCreatedPricing {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
@@ -3655,7 +3696,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
                             f3 = Some(map.next_value::<crate::CurrencyCode>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3695,7 +3737,7 @@ impl ::std::fmt::Debug for ReservationCreatedPricing {
         s.field("total", &self.total);
         s.field("currency", &self.currency);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3730,19 +3772,20 @@ impl ReservationCreatedPrimaryGuest {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPrimaryGuest {
@@ -3801,7 +3844,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPrimaryGuest {
                             f2 = Some(map.next_value::<crate::Email>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3836,7 +3880,7 @@ impl ::std::fmt::Debug for ReservationCreatedPrimaryGuest {
         s.field("last_name", &self.last_name);
         s.field("email", &self.email);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3890,19 +3934,20 @@ impl ReservationMessageReceived {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
@@ -3983,7 +4028,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
                             f4 = Some(map.next_value::<crate::DateTime>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4028,7 +4074,7 @@ impl ::std::fmt::Debug for ReservationMessageReceived {
         s.field("body", &self.body);
         s.field("sent_at", &self.sent_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -4058,19 +4104,20 @@ impl ReservationMessageReceivedFrom {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceivedFrom {
@@ -4115,7 +4162,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceivedFrom {
                             f1 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4145,7 +4193,7 @@ impl ::std::fmt::Debug for ReservationMessageReceivedFrom {
         s.field("type", &self.r#type);
         s.field("name", &self.name);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -4189,19 +4237,20 @@ impl ReservationUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
@@ -4275,7 +4324,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
                             f3 = Some(map.next_value::<crate::DateTime>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4315,7 +4365,7 @@ impl ::std::fmt::Debug for ReservationUpdated {
         s.field("changes", &self.changes);
         s.field("updated_at", &self.updated_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }

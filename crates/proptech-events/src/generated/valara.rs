@@ -254,19 +254,20 @@ impl AppointmentCancelled {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
@@ -373,7 +374,8 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                             f6 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -428,7 +430,7 @@ impl ::std::fmt::Debug for AppointmentCancelled {
         s.field("cancelled_at", &self.cancelled_at);
         s.field("cancelled_by", &self.cancelled_by);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -487,19 +489,20 @@ impl AppointmentOrphanDetected {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
@@ -608,7 +611,8 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                             f6 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -663,7 +667,7 @@ impl ::std::fmt::Debug for AppointmentOrphanDetected {
         s.field("stored_scheduled_at", &self.stored_scheduled_at);
         s.field("detected_at", &self.detected_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -722,19 +726,20 @@ impl AppointmentRescheduled {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
@@ -829,7 +834,8 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                             f5 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -879,7 +885,7 @@ impl ::std::fmt::Debug for AppointmentRescheduled {
         s.field("old_scheduled_at", &self.old_scheduled_at);
         s.field("new_scheduled_at", &self.new_scheduled_at);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -934,19 +940,20 @@ impl AppointmentScheduled {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
@@ -1057,7 +1064,8 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1107,7 +1115,7 @@ impl ::std::fmt::Debug for AppointmentScheduled {
         s.field("scheduled_at", &self.scheduled_at);
         s.field("duration_minutes", &self.duration_minutes);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1135,19 +1143,20 @@ impl DeliveryDestination {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for DeliveryDestination {
@@ -1184,7 +1193,8 @@ impl<'de> ::serde::Deserialize<'de> for DeliveryDestination {
                             f0 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1206,7 +1216,7 @@ impl ::std::fmt::Debug for DeliveryDestination {
         let mut s = f.debug_struct("DeliveryDestination");
         s.field("folder_path", &self.folder_path);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1270,19 +1280,20 @@ impl InvoicePaymentMade {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
@@ -1391,7 +1402,8 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1443,7 +1455,7 @@ impl ::std::fmt::Debug for InvoicePaymentMade {
         s.field("currency", &self.currency);
         s.field("payment_method", &self.payment_method);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1506,19 +1518,20 @@ impl ListingCancelled {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
@@ -1633,7 +1646,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1685,7 +1699,7 @@ impl ::std::fmt::Debug for ListingCancelled {
         s.field("source", &self.source);
         s.field("calendar_events_removed", &self.calendar_events_removed);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -1769,19 +1783,20 @@ impl ListingCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingCreated {
@@ -1934,7 +1949,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                             f10 = Some(map.next_value::<crate::Uri>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2009,7 +2025,7 @@ impl ::std::fmt::Debug for ListingCreated {
         s.field("created_by", &self.created_by);
         s.field("public_url", &self.public_url);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2060,19 +2076,20 @@ impl ListingSectionModified {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
@@ -2159,7 +2176,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2204,7 +2222,7 @@ impl ::std::fmt::Debug for ListingSectionModified {
         s.field("operation", &self.operation);
         s.field("summary", &self.summary);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2257,19 +2275,20 @@ impl ListingSectionModifiedSummary {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingSectionModifiedSummary {
@@ -2318,7 +2337,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModifiedSummary {
                             f1 = Some(map.next_value::<Option<crate::Integer>>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2342,7 +2362,7 @@ impl ::std::fmt::Debug for ListingSectionModifiedSummary {
         s.field("images_added", &self.images_added);
         s.field("images_removed", &self.images_removed);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2405,19 +2425,20 @@ impl ListingStatusChanged {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
@@ -2526,7 +2547,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2581,7 +2603,7 @@ impl ::std::fmt::Debug for ListingStatusChanged {
         s.field("source", &self.source);
         s.field("side_effects", &self.side_effects);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2734,19 +2756,20 @@ impl ListingUpdated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
@@ -2822,7 +2845,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2862,7 +2886,7 @@ impl ::std::fmt::Debug for ListingUpdated {
         s.field("changed_by", &self.changed_by);
         s.field("changes", &self.changes);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -2913,19 +2937,20 @@ impl MediaDeliveryCompleted {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
@@ -3008,7 +3033,8 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3050,7 +3076,7 @@ impl ::std::fmt::Debug for MediaDeliveryCompleted {
         s.field("destination", &self.destination);
         s.field("summary", &self.summary);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3078,19 +3104,20 @@ impl MediaDeliveryCompletedSummary {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompletedSummary {
@@ -3137,7 +3164,8 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompletedSummary {
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3159,7 +3187,7 @@ impl ::std::fmt::Debug for MediaDeliveryCompletedSummary {
         let mut s = f.debug_struct("MediaDeliveryCompletedSummary");
         s.field("files_failed", &self.files_failed);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3206,19 +3234,20 @@ impl MediaDeliveryFailed {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
@@ -3289,7 +3318,8 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
                             f3 = Some(map.next_value::<DeliveryDestination>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3329,7 +3359,7 @@ impl ::std::fmt::Debug for MediaDeliveryFailed {
         s.field("job_id", &self.job_id);
         s.field("destination", &self.destination);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3356,19 +3386,20 @@ impl Price {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for Price {
@@ -3403,7 +3434,8 @@ impl<'de> ::serde::Deserialize<'de> for Price {
                             f0 = Some(map.next_value::<crate::Integer>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3428,7 +3460,7 @@ impl ::std::fmt::Debug for Price {
         let mut s = f.debug_struct("Price");
         s.field("amount", &self.amount);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3487,19 +3519,20 @@ impl SubscriptionCancelled {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
@@ -3600,7 +3633,8 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                             f6 = Some(map.next_value::<Price>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3652,7 +3686,7 @@ impl ::std::fmt::Debug for SubscriptionCancelled {
         s.field("ends_at", &self.ends_at);
         s.field("price", &self.price);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3720,19 +3754,20 @@ impl SubscriptionCreated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
@@ -3833,7 +3868,8 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                             f6 = Some(map.next_value::<Price>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3885,7 +3921,7 @@ impl ::std::fmt::Debug for SubscriptionCreated {
         s.field("ends_at", &self.ends_at);
         s.field("price", &self.price);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -3948,19 +3984,20 @@ impl UserDeactivated {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
@@ -4061,7 +4098,8 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                             f6 = Some(map.next_value::<Option<String>>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4113,7 +4151,7 @@ impl ::std::fmt::Debug for UserDeactivated {
         s.field("deactivated_by", &self.deactivated_by);
         s.field("reason", &self.reason);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -4195,19 +4233,20 @@ impl UserHierarchyChanged {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
@@ -4334,7 +4373,8 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                             f8 = Some(map.next_value::<String>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4390,7 +4430,7 @@ impl ::std::fmt::Debug for UserHierarchyChanged {
         s.field("changed_at", &self.changed_at);
         s.field("changed_by", &self.changed_by);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
@@ -4459,19 +4499,20 @@ impl UserSignedUp {
             unknown_members: crate::__private::Extra::new(),
         }
     }
-    /// The members the schema does not list, as sent, in the order they came.
-    pub fn unknown_members(&self) -> &::serde_json::Map<String, ::serde_json::Value> {
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
         self.unknown_members.get()
     }
     /// The members the schema does not list, to change before serialising.
     pub fn unknown_members_mut(
         &mut self,
-    ) -> &mut ::serde_json::Map<String, ::serde_json::Value> {
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
         self.unknown_members.get_mut()
     }
-    /// The member `name` if the schema does not list it and it was sent.
-    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::Value> {
-        self.unknown_members.get().get(name)
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
     }
 }
 impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
@@ -4572,7 +4613,8 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                             f6 = Some(map.next_value::<Option<String>>()?);
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map.next_value::<::serde_json::Value>()?;
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4621,7 +4663,7 @@ impl ::std::fmt::Debug for UserSignedUp {
         s.field("signed_up_at", &self.signed_up_at);
         s.field("invited_by", &self.invited_by);
         if !self.unknown_members.is_empty() {
-            s.field("unknown_members", self.unknown_members.get());
+            s.field("unknown_members", &self.unknown_members);
         }
         s.finish()
     }
