@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 
 use crate::Error;
 use crate::config::Config;
-use crate::model::{Event, Field, Item, ProviderModel, Ty, pascal};
+use crate::model::{Alternative, Check, Event, Field, Item, ProviderModel, Ty, pascal};
 
 /// An identifier, raw if it is a keyword (`type` → `r#type`).
 fn ident(name: &str) -> Ident {
@@ -47,6 +47,7 @@ fn rust_ty(ty: &Ty, tag_of: &TokenStream) -> TokenStream {
         Ty::String => quote!(String),
         Ty::I64 => quote!(i64),
         Ty::U64 => quote!(u64),
+        Ty::Integer => quote!(crate::Integer),
         Ty::F64 => quote!(::serde_json::Number),
         Ty::Bool => quote!(bool),
         Ty::DateTime => quote!(crate::DateTime),
@@ -157,8 +158,7 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
             let mut variants = Vec::new();
             for v in values {
                 let variant = pascal(v);
-                if variant.is_empty() || variant == "Undocumented" || !seen.insert(variant.clone())
-                {
+                if variant.is_empty() || !seen.insert(variant.clone()) {
                     return Err(Error::Schema(format!(
                         "{}: enum {name} value {v:?} has no distinct Rust name",
                         model.provider
@@ -210,6 +210,129 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
                 pub struct #n(pub ::serde_json::Value);
             }
         }
+        Item::AnyOfString {
+            name,
+            doc,
+            alternatives,
+            schema,
+        } => {
+            let doc = doc_attr(doc.as_deref());
+            let n = ident(name);
+            let mut variants = Vec::new();
+            let mut as_str = Vec::new();
+            let mut parse = Vec::new();
+            let mut what = Vec::new();
+            let mut seen = BTreeSet::new();
+            for alt in alternatives {
+                let (variant, t) = match alt {
+                    Alternative::Format(ty, _) => {
+                        let t = rust_ty(ty, &quote!());
+                        let v = match ty {
+                            Ty::DateTime => "DateTime",
+                            Ty::Date => "Date",
+                            Ty::Email => "Email",
+                            _ => "Uri",
+                        };
+                        (v.to_owned(), Some(t))
+                    }
+                    // A sign is part of the value: `-Infinity` and `+Infinity` stay apart.
+                    Alternative::Literal(value) => {
+                        let sign = match value.chars().next() {
+                            Some('-') => "Minus",
+                            Some('+') => "Plus",
+                            _ => "",
+                        };
+                        (format!("{sign}{}", pascal(value)), None)
+                    }
+                };
+                if variant.is_empty() || !seen.insert(variant.clone()) {
+                    return Err(Error::Schema(format!(
+                        "{}: {name} has two alternatives named {variant:?}",
+                        model.provider
+                    )));
+                }
+                let v = ident(&variant);
+                match (alt, t) {
+                    (Alternative::Format(_, pattern), Some(t)) => {
+                        let d = format!(" A `{}`.", variant);
+                        variants.push(quote!(#[doc = #d] #v(#t),));
+                        as_str.push(quote!(Self::#v(v) => v.as_str(),));
+                        // A pattern beside the format must match too.
+                        let shaped = match pattern {
+                            Some(p) => {
+                                let p = ident(p);
+                                quote!(crate::#p::new(&*text).is_ok())
+                            }
+                            None => quote!(true),
+                        };
+                        parse.push(quote! {
+                            if let Ok(v) = #t::parse(&text) {
+                                if #shaped {
+                                    return Ok(Self::#v(v));
+                                }
+                            }
+                        });
+                        what.push(variant.clone());
+                    }
+                    (Alternative::Literal(value), _) => {
+                        let d = format!(" `{value}`");
+                        variants.push(quote!(#[doc = #d] #v,));
+                        as_str.push(quote!(Self::#v => #value,));
+                        parse.push(quote! {
+                            if text == #value {
+                                return Ok(Self::#v);
+                            }
+                        });
+                        what.push(format!("{value:?}"));
+                    }
+                    _ => {}
+                }
+            }
+            let expected = format!("{{:?}} is none of: {}", what.join(", "));
+            let schema: TokenStream = schema
+                .to_string()
+                .parse()
+                .map_err(|e| Error::Schema(format!("{name}: {e}")))?;
+            quote! {
+                #doc
+                ///
+                /// A string matching at least one of the alternatives; anything else is rejected.
+                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[non_exhaustive]
+                pub enum #n { #(#variants)* }
+
+                impl #n {
+                    /// The value as sent.
+                    pub fn as_str(&self) -> &str {
+                        match self { #(#as_str)* }
+                    }
+                }
+
+                impl ::serde::Serialize for #n {
+                    fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                        s.serialize_str(self.as_str())
+                    }
+                }
+
+                impl<'de> ::serde::Deserialize<'de> for #n {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        let text = <::std::borrow::Cow<'de, str>>::deserialize(d)?;
+                        #(#parse)*
+                        Err(<D::Error as ::serde::de::Error>::custom(format_args!(#expected, text)))
+                    }
+                }
+
+                #[cfg(feature = "schemars")]
+                impl ::schemars::JsonSchema for #n {
+                    fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                        stringify!(#n).into()
+                    }
+                    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                        ::schemars::json_schema!(#schema)
+                    }
+                }
+            }
+        }
         Item::Struct {
             name,
             doc,
@@ -218,71 +341,370 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
             one_of_required,
             event,
         } => {
-            let doc = doc_attr(doc.as_deref());
-            let n = ident(name);
-            let tag_of = quote!(#n);
-            let fs: Vec<_> = fields.iter().map(|f| field(f, &tag_of)).collect();
-            let deny = closed.then(|| quote!(#[serde(deny_unknown_fields)]));
             let (webhook, derive_event) = match event {
                 Some(e) => (webhook_attr(model, e), quote!(, crate::WebhookEvent)),
                 None => (quote!(), quote!()),
             };
-            if one_of_required.is_empty() {
-                quote! {
-                    #doc
-                    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize #derive_event)]
-                    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-                    #deny
-                    #webhook
-                    pub struct #n { #(#fs)* }
-                }
-            } else {
-                // At least one member of each group must be present: parse into an unchecked twin,
-                // then check.
-                let unchecked = format_ident!("{}Unchecked", name);
-                let unchecked_str = unchecked.to_string();
-                let names: Vec<_> = fields.iter().map(|f| ident(&f.rust)).collect();
-                let checks: Vec<_> = one_of_required
-                    .iter()
-                    .map(|group| {
-                        let members: Vec<_> = group
-                            .iter()
-                            .filter_map(|j| fields.iter().find(|f| &f.json == j))
-                            .map(|f| ident(&f.rust))
-                            .collect();
-                        let msg = format!("expected at least one of {}", group.join(", "));
-                        quote! {
-                            if #(u.#members.is_none())&&* {
-                                return Err(#msg);
-                            }
-                        }
-                    })
-                    .collect();
-                quote! {
-                    #doc
-                    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize #derive_event)]
-                    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-                    #[serde(try_from = #unchecked_str)]
-                    #deny
-                    #webhook
-                    pub struct #n { #(#fs)* }
+            let shape = Shape {
+                name,
+                doc: doc.as_deref(),
+                note: None,
+                fields,
+                closed: *closed,
+                one_of_required,
+                generic: false,
+            };
+            let def = struct_tokens(&shape, quote!(#webhook), derive_event)?;
+            quote!(#def)
+        }
+    })
+}
 
-                    #[doc(hidden)]
-                    #[derive(::serde::Deserialize)]
-                    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-                    #deny
-                    pub struct #unchecked { #(#fs)* }
+/// A struct to emit: an event's payload or flat body, a nested object, or the envelope.
+struct Shape<'a> {
+    name: &'a str,
+    doc: Option<&'a str>,
+    /// A paragraph of the struct's doc that is not schema prose.
+    note: Option<&'a str>,
+    fields: &'a [Field],
+    closed: bool,
+    one_of_required: &'a [Vec<String>],
+    /// The envelope, generic over its payload `D`.
+    generic: bool,
+}
 
-                    impl TryFrom<#unchecked> for #n {
-                        type Error = &'static str;
-                        fn try_from(u: #unchecked) -> Result<Self, Self::Error> {
-                            #(#checks)*
-                            Ok(Self { #(#names: u.#names),* })
-                        }
-                    }
+/// The check of a value `v: &T` as a block that returns `Err(message)` early.
+fn check_tokens(check: &Check) -> TokenStream {
+    let opt = |x: &Option<f64>| match x {
+        Some(x) => quote!(Some(#x)),
+        None => quote!(None),
+    };
+    match check {
+        Check::Bounds {
+            minimum,
+            maximum,
+            exclusive_minimum,
+            exclusive_maximum,
+        } => {
+            let (a, b, c, d) = (
+                opt(minimum),
+                opt(maximum),
+                opt(exclusive_minimum),
+                opt(exclusive_maximum),
+            );
+            quote!(crate::__private::bounds(v, #a, #b, #c, #d)?;)
+        }
+        Check::Items(inner) => {
+            let inner = check_tokens(inner);
+            quote!(for v in v.iter() { #inner })
+        }
+        Check::Values(inner) => {
+            let inner = check_tokens(inner);
+            quote!(for v in v.values() { #inner })
+        }
+    }
+}
+
+/// A struct, with its `Deserialize` (objects only; `null` only where the schema allows it; bounds
+/// checked; unknown members kept, or rejected if the schema closes the object), its `Debug`, its
+/// constructor and the accessors of its unknown members.
+fn struct_tokens(
+    shape: &Shape,
+    webhook: TokenStream,
+    derive_event: TokenStream,
+) -> Result<TokenStream, Error> {
+    let n = ident(shape.name);
+    let doc = doc_attr(shape.doc);
+    let note = shape.note.map(|note| quote!(#[doc = ""] #[doc = #note]));
+    let (generics, impl_generics, de_generics, tag_of, ser_bound) = if shape.generic {
+        (
+            quote!(<D: crate::WebhookEvent>),
+            quote!(<D: crate::WebhookEvent>),
+            quote!(<'de, D: ::serde::Deserialize<'de> + crate::WebhookEvent>),
+            quote!(D),
+            quote! {
+                #[serde(bound(serialize = "D: ::serde::Serialize + crate::WebhookEvent"))]
+            },
+        )
+    } else {
+        (quote!(), quote!(), quote!(<'de>), quote!(#n), quote!())
+    };
+    let ty_args = if shape.generic { quote!(<D>) } else { quote!() };
+    if shape.fields.iter().any(|f| f.rust == "unknown_members") {
+        return Err(Error::Schema(format!(
+            "{}: a member named unknown_members clashes with the kept unknown members",
+            shape.name
+        )));
+    }
+    let fs: Vec<_> = shape.fields.iter().map(|f| field(f, &tag_of)).collect();
+    let deny = shape.closed.then(|| quote!(#[serde(deny_unknown_fields)]));
+    let extra_field = (!shape.closed).then(|| {
+        quote! {
+            #[serde(flatten)]
+            #[cfg_attr(feature = "schemars", schemars(skip))]
+            unknown_members: crate::__private::Extra,
+        }
+    });
+
+    // Deserialize.
+    let jsons: Vec<&str> = shape.fields.iter().map(|f| f.json.as_str()).collect();
+    let indices: Vec<_> = (0..shape.fields.len())
+        .map(proc_macro2::Literal::usize_unsuffixed)
+        .collect();
+    let locals: Vec<Ident> = (0..shape.fields.len())
+        .map(|i| format_ident!("f{}", i))
+        .collect();
+    let mut decls = Vec::new();
+    let mut arms = Vec::new();
+    let mut inits = Vec::new();
+    for (i, (f, local)) in shape.fields.iter().zip(&locals).enumerate() {
+        let t = rust_ty(&f.ty, &tag_of);
+        let untyped = f.ty == Ty::Value;
+        // The type of the member's value as sent.
+        let read = if f.nullable && !untyped {
+            quote!(Option<#t>)
+        } else {
+            t.clone()
+        };
+        decls.push(quote!(let mut #local: Option<#read> = None;));
+        let json = &f.json;
+        let value = match &f.check {
+            None => quote!(map.next_value::<#read>()?),
+            Some(check) => {
+                let body = check_tokens(check);
+                let body = if f.nullable && !untyped {
+                    quote!(if let Some(v) = v { #body })
+                } else {
+                    body
+                };
+                quote! {
+                    map.next_value_seed(crate::__private::Checked::new(|v: &#read| -> Result<(), String> {
+                        #body
+                        Ok(())
+                    }))?
                 }
             }
+        };
+        let i = proc_macro2::Literal::usize_unsuffixed(i);
+        arms.push(quote! {
+            crate::__private::Member::Known(#i) => {
+                if #local.is_some() {
+                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(#json));
+                }
+                #local = Some(#value);
+            }
+        });
+        let name = ident(&f.rust);
+        inits.push(if f.required {
+            quote!(#name: #local.ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(#json))?,)
+        } else {
+            quote!(#name: #local,)
+        });
+    }
+    let fields_const = shape
+        .closed
+        .then(|| quote!(const FIELDS: &[&str] = &[#(#jsons),*];));
+    let unknown_arm = if shape.closed {
+        quote! {
+            crate::__private::Member::Unknown(key) => {
+                return Err(<A::Error as ::serde::de::Error>::unknown_field(&key, FIELDS));
+            }
         }
+    } else {
+        quote! {
+            crate::__private::Member::Unknown(key) => {
+                let value = map.next_value::<Box<::serde_json::value::RawValue>>()?;
+                unknown_members.insert(key, value);
+            }
+        }
+    };
+    let unknown_decl =
+        (!shape.closed).then(|| quote!(let mut unknown_members = crate::__private::Extra::new();));
+    let unknown_init = (!shape.closed).then(|| quote!(unknown_members,));
+    let group_checks: Vec<_> = shape
+        .one_of_required
+        .iter()
+        .map(|group| {
+            let members: Vec<_> = group
+                .iter()
+                .filter_map(|j| shape.fields.iter().position(|f| &f.json == j))
+                .map(|i| &locals[i])
+                .collect();
+            let msg = format!("expected at least one of {}", group.join(", "));
+            quote! {
+                if #(#members.is_none())&&* {
+                    return Err(<A::Error as ::serde::de::Error>::custom(#msg));
+                }
+            }
+        })
+        .collect();
+    let expecting = format!("a JSON object ({})", shape.name);
+    let (visitor_def, visitor_new, visitor_impl_generics, visitor_ty) = if shape.generic {
+        (
+            quote!(
+                struct Visitor<D>(::std::marker::PhantomData<D>);
+            ),
+            quote!(Visitor(::std::marker::PhantomData)),
+            quote!(<'de, D: ::serde::Deserialize<'de> + crate::WebhookEvent>),
+            quote!(Visitor<D>),
+        )
+    } else {
+        (
+            quote!(
+                struct Visitor;
+            ),
+            quote!(Visitor),
+            quote!(<'de>),
+            quote!(Visitor),
+        )
+    };
+    let deserialize = quote! {
+        impl #de_generics ::serde::Deserialize<'de> for #n #ty_args {
+            fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+                #visitor_def
+                impl #visitor_impl_generics ::serde::de::Visitor<'de> for #visitor_ty {
+                    type Value = #n #ty_args;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                        #fields_const
+                        #(#decls)*
+                        #unknown_decl
+                        let lookup = crate::__private::Key(|name| match name {
+                            #(#jsons => Some(#indices),)*
+                            _ => None,
+                        });
+                        while let Some(key) = map.next_key_seed(lookup)? {
+                            match key {
+                                #(#arms)*
+                                #unknown_arm
+                                crate::__private::Member::Known(_) => {
+                                    map.next_value::<::serde::de::IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        #(#group_checks)*
+                        Ok(#n { #(#inits)* #unknown_init })
+                    }
+                }
+                d.deserialize_map(#visitor_new)
+            }
+        }
+    };
+
+    // Debug: like the derive, with the unknown members only when there are some.
+    let name_str = shape.name;
+    let debug_fields = shape.fields.iter().map(|f| {
+        let name = ident(&f.rust);
+        let label = &f.rust;
+        quote!(s.field(#label, &self.#name);)
+    });
+    let debug_extra = (!shape.closed).then(|| {
+        quote! {
+            if !self.unknown_members.is_empty() {
+                s.field("unknown_members", &self.unknown_members);
+            }
+        }
+    });
+    let debug_bound = if shape.generic {
+        quote!(<D: crate::WebhookEvent + ::std::fmt::Debug>)
+    } else {
+        quote!()
+    };
+    let debug = quote! {
+        impl #debug_bound ::std::fmt::Debug for #n #ty_args {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let mut s = f.debug_struct(#name_str);
+                #(#debug_fields)*
+                #debug_extra
+                s.finish()
+            }
+        }
+    };
+
+    // The constructor: the required members as arguments, every optional one absent.
+    let mut params = Vec::new();
+    let mut values = Vec::new();
+    let mut arg_docs = Vec::new();
+    for f in shape.fields {
+        let name = ident(&f.rust);
+        let t = rust_ty(&f.ty, &tag_of);
+        if matches!(f.ty, Ty::EventTypeTag) {
+            values.push(quote!(#name: crate::EventType::default(),));
+        } else if f.required {
+            let ty = if f.nullable && f.ty != Ty::Value {
+                quote!(Option<#t>)
+            } else {
+                t
+            };
+            params.push(quote!(#name: #ty));
+            values.push(quote!(#name,));
+            arg_docs.push(format!("`{}`", f.rust));
+        } else {
+            values.push(quote!(#name: None,));
+        }
+    }
+    let new_doc = if arg_docs.is_empty() {
+        format!(" A `{}` with every optional member absent.", shape.name)
+    } else {
+        format!(
+            " A `{}` with its required members ({}) and every optional member absent.",
+            shape.name,
+            arg_docs.join(", ")
+        )
+    };
+    let accessors = (!shape.closed).then(|| {
+        quote! {
+            /// The members the schema does not list, each as the exact JSON it was sent as, in the
+            /// order they came (`serde_json::from_str(raw.get())` reads one).
+            pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+                self.unknown_members.get()
+            }
+
+            /// The members the schema does not list, to change before serialising.
+            pub fn unknown_members_mut(&mut self) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+                self.unknown_members.get_mut()
+            }
+
+            /// The member `name`, as sent, if the schema does not list it and it was sent.
+            pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+                self.unknown_members.member(name)
+            }
+        }
+    });
+    let extra_new =
+        (!shape.closed).then(|| quote!(unknown_members: crate::__private::Extra::new(),));
+    let extra_doc = if shape.closed {
+        " The schema closes this object: a member it does not list is rejected."
+    } else {
+        " Members the schema does not list are kept: see [`Self::unknown_members`]."
+    };
+
+    Ok(quote! {
+        #doc
+        #note
+        ///
+        #[doc = #extra_doc]
+        #[derive(Clone, PartialEq, ::serde::Serialize #derive_event)]
+        #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+        #ser_bound
+        #deny
+        #webhook
+        #[non_exhaustive]
+        pub struct #n #generics { #(#fs)* #extra_field }
+
+        impl #impl_generics #n #ty_args {
+            #[doc = #new_doc]
+            #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+            pub fn new(#(#params),*) -> Self {
+                Self { #(#values)* #extra_new }
+            }
+            #accessors
+        }
+
+        #deserialize
+        #debug
     })
 }
 
@@ -303,22 +725,18 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
         ..
     }) = &model.envelope
     {
-        let doc = doc_attr(doc.as_deref());
-        let fs: Vec<_> = fields.iter().map(|f| field(f, &quote!(D))).collect();
-        let deny = closed.then(|| quote!(#[serde(deny_unknown_fields)]));
-        items.push(quote! {
-            #doc
-            ///
-            /// `D` is the event's payload; the event type member is [`crate::EventType<D>`].
-            #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-            #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-            #[serde(bound(
-                serialize = "D: ::serde::Serialize + crate::WebhookEvent",
-                deserialize = "D: ::serde::Deserialize<'de> + crate::WebhookEvent"
-            ))]
-            #deny
-            pub struct Envelope<D: crate::WebhookEvent> { #(#fs)* }
-        });
+        let shape = Shape {
+            name: "Envelope",
+            doc: doc.as_deref(),
+            note: Some(
+                " `D` is the event's payload; the event type member is [`crate::EventType<D>`].",
+            ),
+            fields,
+            closed: *closed,
+            one_of_required: &[],
+            generic: true,
+        };
+        items.push(struct_tokens(&shape, quote!(), quote!())?);
     }
     for it in model.items.values() {
         items.push(item(model, it)?);

@@ -15,10 +15,12 @@ use crate::config::{Config, ProviderConfig};
 pub enum Ty {
     /// `String`.
     String,
-    /// `i64`: an integer that may be negative.
+    /// `i64`: an integer whose schema bounds it on both sides, below zero allowed.
     I64,
-    /// `u64`: an integer with `minimum >= 0`.
+    /// `u64`: an integer whose schema bounds it on both sides, with `minimum >= 0`.
     U64,
+    /// `crate::Integer`: any JSON integer, for an integer the schema does not bound on both sides.
+    Integer,
     /// `serde_json::Number`: any JSON number, kept in the form it was sent (`2` stays `2`).
     F64,
     /// `bool`.
@@ -67,12 +69,51 @@ pub struct Field {
     pub required: bool,
     /// Whether the value may be `null`.
     pub nullable: bool,
+    /// What the value must satisfy beyond its Rust type (numeric bounds), if anything.
+    pub check: Option<Check>,
+}
+
+/// A constraint of the schema that the Rust type alone does not enforce, checked when parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    /// `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` of a number.
+    Bounds {
+        /// `minimum`.
+        minimum: Option<f64>,
+        /// `maximum`.
+        maximum: Option<f64>,
+        /// `exclusiveMinimum`.
+        exclusive_minimum: Option<f64>,
+        /// `exclusiveMaximum`.
+        exclusive_maximum: Option<f64>,
+    },
+    /// Every item of an array.
+    Items(Box<Check>),
+    /// Every value of a map.
+    Values(Box<Check>),
+}
+
+/// One alternative of a string `anyOf`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Alternative {
+    /// A string of a format: its Rust type, and the pattern newtype that also checks it, where
+    /// the alternative has a `pattern` besides its `format`.
+    Format(Ty, Option<String>),
+    /// One literal value.
+    Literal(String),
 }
 
 impl Field {
     /// The field for member `json` with schema `prop`: the Rust name is the member's in snake
     /// case, except that the event type tag is always `event_type`.
-    fn new(json: &str, prop: &Value, ty: Ty, required: bool, nullable: bool) -> Self {
+    fn new(
+        json: &str,
+        prop: &Value,
+        ty: Ty,
+        required: bool,
+        nullable: bool,
+        check: Option<Check>,
+    ) -> Self {
         let rust = if matches!(ty, Ty::EventTypeTag) {
             "event_type".into()
         } else {
@@ -85,6 +126,7 @@ impl Field {
             ty,
             required,
             nullable,
+            check,
         }
     }
 }
@@ -125,6 +167,17 @@ pub enum Item {
         /// One variant per type: its name and Rust type.
         variants: Vec<(String, Ty)>,
     },
+    /// A string that matches at least one of several alternatives (`anyOf` of formats and values).
+    AnyOfString {
+        /// Its name.
+        name: String,
+        /// Its doc comment.
+        doc: Option<String>,
+        /// The alternatives, in schema order.
+        alternatives: Vec<Alternative>,
+        /// The schema, for the schemars description of the type.
+        schema: Value,
+    },
     /// An open string enum.
     Enum {
         /// Its name.
@@ -143,6 +196,7 @@ impl Item {
             Item::Struct { name, .. }
             | Item::Opaque { name, .. }
             | Item::Union { name, .. }
+            | Item::AnyOfString { name, .. }
             | Item::Enum { name, .. } => name,
         }
     }
@@ -303,13 +357,21 @@ impl Builder<'_> {
             }
         }
         let ty = match types.as_slice() {
+            ["string"] if schema.get("anyOf").is_some() => self.any_of_string(schema, hint)?,
             ["string"] => self.string(schema)?,
             ["integer"] => {
-                let non_negative = schema
-                    .get("minimum")
-                    .and_then(Value::as_f64)
-                    .is_some_and(|m| m >= 0.0);
-                if non_negative { Ty::U64 } else { Ty::I64 }
+                // A fixed-width type only where the schema bounds the value on both sides within
+                // it; otherwise any JSON integer is valid, and so is it here.
+                let bound = |k: &str| schema.get(k).and_then(Value::as_f64);
+                let lower = bound("minimum").or(bound("exclusiveMinimum"));
+                let upper = bound("maximum").or(bound("exclusiveMaximum"));
+                match (lower, upper) {
+                    (Some(lo), Some(hi)) if lo >= 0.0 && hi <= u64::MAX as f64 => Ty::U64,
+                    (Some(lo), Some(hi)) if lo >= i64::MIN as f64 && hi <= i64::MAX as f64 => {
+                        Ty::I64
+                    }
+                    _ => Ty::Integer,
+                }
             }
             ["number"] => Ty::F64,
             ["boolean"] => Ty::Bool,
@@ -357,6 +419,121 @@ impl Builder<'_> {
             Some("uri") => Ty::Uri,
             _ => Ty::String,
         })
+    }
+
+    /// A string `anyOf` whose alternatives are formats or values.
+    fn any_of_string(&mut self, schema: &Value, name: &str) -> Result<Ty, Error> {
+        let mut alternatives = Vec::new();
+        for alt in schema
+            .get("anyOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let keys: Vec<&str> = alt
+                .as_object()
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            match keys.as_slice() {
+                ["format"] | ["format", "pattern"] | ["pattern", "format"] => {
+                    match self.string(&serde_json::json!({ "format": alt["format"] }))? {
+                        ty @ (Ty::DateTime | Ty::Date | Ty::Email | Ty::Uri) => {
+                            // A pattern beside the format narrows the text further: both must hold.
+                            let pattern = match alt.get("pattern") {
+                                Some(pattern) => {
+                                    match self.string(&serde_json::json!({ "pattern": pattern }))? {
+                                        Ty::Pattern(named) => Some(named),
+                                        _ => None,
+                                    }
+                                }
+                                None => None,
+                            };
+                            alternatives.push(Alternative::Format(ty, pattern));
+                        }
+                        _ => {
+                            return Err(Error::Schema(format!(
+                                "{name}: anyOf format {alt} has no text-keeping Rust type"
+                            )));
+                        }
+                    }
+                }
+                ["enum"] | ["const"] => {
+                    let values = match alt.get("enum") {
+                        Some(Value::Array(vs)) => vs.clone(),
+                        _ => alt.get("const").cloned().into_iter().collect(),
+                    };
+                    for v in values {
+                        let v = v.as_str().ok_or_else(|| {
+                            Error::Schema(format!("{name}: anyOf value {v} is not a string"))
+                        })?;
+                        alternatives.push(Alternative::Literal(v.to_owned()));
+                    }
+                }
+                _ => {
+                    return Err(Error::Schema(format!(
+                        "{name}: only anyOf alternatives of one format (with at most a pattern) or of values map to Rust, not {alt}"
+                    )));
+                }
+            }
+        }
+        let mut described = serde_json::Map::new();
+        for key in ["type", "anyOf"] {
+            if let Some(v) = schema.get(key) {
+                described.insert(key.to_owned(), v.clone());
+            }
+        }
+        self.insert(Item::AnyOfString {
+            name: name.to_owned(),
+            doc: doc_of(schema),
+            alternatives,
+            schema: Value::Object(described),
+        })?;
+        Ok(Ty::Named(name.to_owned()))
+    }
+
+    /// The bounds the value of `schema` must keep that its Rust type does not: numeric bounds,
+    /// of the value itself or of the items or map values it holds. Named structs check their own.
+    fn check(&self, origin: &str, schema: &Value) -> Result<Option<Check>, Error> {
+        if let Some(reference) = str_of(schema, "$ref") {
+            let key = resolve_ref(origin, reference);
+            let target = self
+                .set
+                .get(&key.0)
+                .and_then(|d| d.value.pointer(&key.1))
+                .ok_or_else(|| {
+                    Error::Schema(format!("{origin}: $ref {reference} does not resolve"))
+                })?;
+            return self.check(&key.0, target);
+        }
+        let bound = |k: &str| schema.get(k).and_then(Value::as_f64);
+        let bounds = Check::Bounds {
+            minimum: bound("minimum"),
+            maximum: bound("maximum"),
+            exclusive_minimum: bound("exclusiveMinimum"),
+            exclusive_maximum: bound("exclusiveMaximum"),
+        };
+        let unbounded = Check::Bounds {
+            minimum: None,
+            maximum: None,
+            exclusive_minimum: None,
+            exclusive_maximum: None,
+        };
+        if bounds != unbounded {
+            return Ok(Some(bounds));
+        }
+        if let Some(items) = schema.get("items") {
+            return Ok(self
+                .check(origin, items)?
+                .map(|c| Check::Items(Box::new(c))));
+        }
+        if schema.get("properties").is_none() {
+            if let Some(extra @ Value::Object(_)) = schema.get("additionalProperties") {
+                return Ok(self
+                    .check(origin, extra)?
+                    .map(|c| Check::Values(Box::new(c))));
+            }
+        }
+        Ok(None)
     }
 
     fn open_enum(&mut self, schema: &Value, values: &[Value], name: &str) -> Result<Ty, Error> {
@@ -408,12 +585,14 @@ impl Builder<'_> {
             } else {
                 self.ty(origin, prop, &format!("{name}{}", pascal(json)))?
             };
+            let check = self.check(origin, prop)?;
             fields.push(Field::new(
                 json,
                 prop,
                 ty,
                 required.contains(json.as_str()),
                 nullable,
+                check,
             ));
         }
         // `anyOf: [{required: [a]}, {required: [b]}]`: at least one of a, b is present.
@@ -496,12 +675,14 @@ pub fn provider_model(
                 } else {
                     b.ty(&path, prop, &format!("Envelope{}", pascal(json)))?
                 };
+                let check = b.check(&path, prop)?;
                 fields.push(Field::new(
                     json,
                     prop,
                     ty,
                     required.contains(json.as_str()),
                     nullable,
+                    check,
                 ));
             }
             Some(Item::Struct {

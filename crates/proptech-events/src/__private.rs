@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -265,5 +266,212 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for Nullable<T> {
     }
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         <Option<T> as schemars::JsonSchema>::json_schema(generator)
+    }
+}
+
+/// A member name of a generated struct: the index of a known member, or an unknown name.
+pub enum Member {
+    /// The member at this index of the struct's member list.
+    Known(usize),
+    /// A member the struct does not list.
+    Unknown(String),
+}
+
+/// Reads a member name, looking it up with the struct's own `match` (the index of a known member)
+/// without allocating.
+#[derive(Clone, Copy)]
+pub struct Key(pub fn(&str) -> Option<usize>);
+
+impl Key {
+    fn member(&self, name: &str) -> Option<Member> {
+        (self.0)(name).map(Member::Known)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Member;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Member, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Member;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Member, E> {
+        Ok(self
+            .member(v)
+            .unwrap_or_else(|| Member::Unknown(v.to_owned())))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Member, E> {
+        Ok(self.member(&v).unwrap_or(Member::Unknown(v)))
+    }
+}
+
+/// Deserializes a `T`, then checks it with `F` (numeric bounds): a failure names the value's path.
+pub struct Checked<T, F>(F, PhantomData<fn() -> T>);
+
+impl<T, F> Checked<T, F> {
+    /// Checks with `check`.
+    pub fn new(check: F) -> Self {
+        Self(check, PhantomData)
+    }
+}
+
+impl<'de, T, F> DeserializeSeed<'de> for Checked<T, F>
+where
+    T: Deserialize<'de>,
+    F: FnOnce(&T) -> Result<(), String>,
+{
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        let value = T::deserialize(d)?;
+        (self.0)(&value).map_err(<D::Error as serde::de::Error>::custom)?;
+        Ok(value)
+    }
+}
+
+/// A number whose bounds can be checked.
+pub trait Bounded {
+    /// The value as an `f64` (bounds of the schemas are small integers, exact as `f64`).
+    fn as_f64(&self) -> f64;
+}
+
+impl Bounded for u64 {
+    fn as_f64(&self) -> f64 {
+        *self as f64
+    }
+}
+
+impl Bounded for i64 {
+    fn as_f64(&self) -> f64 {
+        *self as f64
+    }
+}
+
+impl Bounded for serde_json::Number {
+    fn as_f64(&self) -> f64 {
+        serde_json::Number::as_f64(self).unwrap_or(f64::NAN)
+    }
+}
+
+impl Bounded for crate::Integer {
+    fn as_f64(&self) -> f64 {
+        Bounded::as_f64(self.as_number())
+    }
+}
+
+/// Checks `minimum`, `maximum`, `exclusiveMinimum` and `exclusiveMaximum`.
+pub fn bounds<N: Bounded + fmt::Display>(
+    n: &N,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    exclusive_minimum: Option<f64>,
+    exclusive_maximum: Option<f64>,
+) -> Result<(), String> {
+    let x = n.as_f64();
+    let fail = |what: &str, bound: f64| Err(format!("{n} is {what} {bound}"));
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    let cmp = |m: f64| x.partial_cmp(&m);
+    if let Some(m) = minimum.filter(|m| !matches!(cmp(*m), Some(Greater | Equal))) {
+        return fail("less than the minimum", m);
+    }
+    if let Some(m) = maximum.filter(|m| !matches!(cmp(*m), Some(Less | Equal))) {
+        return fail("greater than the maximum", m);
+    }
+    if let Some(m) = exclusive_minimum.filter(|m| cmp(*m) != Some(Greater)) {
+        return fail("not greater than the exclusive minimum", m);
+    }
+    if let Some(m) = exclusive_maximum.filter(|m| cmp(*m) != Some(Less)) {
+        return fail("not less than the exclusive maximum", m);
+    }
+    Ok(())
+}
+
+/// The value of an open enum that its version does not list: private, so that no one can match on
+/// it and a later version can give the value a variant of its own without breaking a `match`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PrivOwnedStr(pub(crate) Box<str>);
+
+impl PrivOwnedStr {
+    /// The value.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PrivOwnedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+/// The members of an object that its type does not list, each kept as the exact JSON text it was
+/// sent as (any number, even one beyond `f64`, survives), in the order they came. Empty costs
+/// nothing: the list is allocated when the first unknown member arrives.
+#[derive(Clone, Default)]
+pub struct Extra(Option<Box<Members>>);
+
+/// Unknown members, by name, in arrival order.
+type Members = Vec<(String, Box<RawValue>)>;
+
+impl Extra {
+    /// No members.
+    pub fn new() -> Self {
+        Self(None)
+    }
+
+    /// The members.
+    pub fn get(&self) -> &[(String, Box<RawValue>)] {
+        self.0.as_deref().map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The members, to change.
+    pub fn get_mut(&mut self) -> &mut Vec<(String, Box<RawValue>)> {
+        self.0.get_or_insert_with(Default::default)
+    }
+
+    /// The member `name`, if it was sent.
+    pub fn member(&self, name: &str) -> Option<&RawValue> {
+        self.get()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| &**v)
+    }
+
+    /// Keeps one member.
+    pub fn insert(&mut self, name: String, value: Box<RawValue>) {
+        self.get_mut().push((name, value));
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.get().is_empty()
+    }
+}
+
+impl PartialEq for Extra {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.get(), other.get());
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|((n, v), (m, w))| n == m && v.get() == w.get())
+    }
+}
+
+impl fmt::Debug for Extra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.get().iter().map(|(n, v)| (n, v.get())))
+            .finish()
+    }
+}
+
+impl serde::Serialize for Extra {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.get().iter().map(|(n, v)| (n, v)))
     }
 }

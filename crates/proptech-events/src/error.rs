@@ -7,6 +7,7 @@ use crate::Provider;
 /// Why a delivery body did not parse into a typed event.
 #[derive(Debug, thiserror::Error)]
 #[error("{provider} delivery{}: {message}{}", event_type_note(.event_type), path_note(.path))]
+#[non_exhaustive]
 pub struct ParseError {
     /// The provider the body was parsed for.
     pub provider: Provider,
@@ -60,6 +61,7 @@ impl fmt::Display for ParseErrorKind {
 /// A string that does not match the pattern its type requires.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{value:?} is not a valid {type_name}: it does not match {pattern}")]
+#[non_exhaustive]
 pub struct PatternError {
     /// The rejected value.
     pub value: String,

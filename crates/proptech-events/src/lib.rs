@@ -2,8 +2,10 @@
 //!
 //! Every event type the providers document has a Rust type generated from its JSON Schema, and each
 //! provider has an `Event` enum dispatched on its event type field. The enums are open: an event type
-//! the crate does not know yet parses as `Unknown` with its raw JSON, and an enum value it does not
-//! know parses as `Undocumented`, so a provider's addition never crashes a receiver or loses a delivery.
+//! the crate does not know yet parses as `Unknown` with its raw JSON, an enum value it does not know
+//! is kept in the enum's opaque catch-all (read it with `as_str()`), and a member a type does not
+//! list is kept in its `unknown_members()`, so a provider's addition never crashes a receiver or
+//! loses data. Everything else the schema rejects, the typed parse rejects too.
 //!
 //! ```
 //! use proptech_events::{AnyEvent, Provider, repull};
@@ -55,7 +57,7 @@ use serde_json::value::RawValue;
 
 pub use error::{ParseError, ParseErrorKind, PatternError};
 pub use proptech_events_derive::WebhookEvent;
-pub use types::{Date, DateTime, Email, EventType, FormatError, Uri};
+pub use types::{Date, DateTime, Email, EventType, FormatError, Integer, Uri};
 
 #[rustfmt::skip]
 #[path = "generated/patterns.rs"]

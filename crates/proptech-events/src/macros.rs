@@ -1,7 +1,8 @@
 //! The two shapes generated code repeats most, written once: open string enums and pattern-checked
 //! string newtypes. `cargo xtask gen` emits invocations of these macros.
 
-/// An open string enum: the documented values as variants, anything else kept in `Undocumented`.
+/// An open string enum: the documented values as variants, anything else kept in an opaque
+/// catch-all that only `as_str()` reads.
 macro_rules! open_enum {
     (
         $(#[doc = $doc:expr])*
@@ -11,14 +12,16 @@ macro_rules! open_enum {
     ) => {
         $(#[doc = $doc])*
         ///
-        /// Open: a value the docs do not list parses as `Undocumented` and serialises back unchanged.
+        /// Open: a value the docs do not list parses into a hidden catch-all and serialises back
+        /// unchanged; read it with `as_str()` (and `is_documented()` is `false`). The catch-all
+        /// cannot be matched on, so a later version may give the value a variant of its own
+        /// without breaking anyone's `match`: match the documented variants and end with `_`.
         #[non_exhaustive]
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         $vis enum $name {
             $( #[doc = concat!("`", $value, "`")] $variant, )*
-            /// A value the docs do not list, kept as sent. Build it with `From<&str>` and read it
-            /// with `as_str()`: a later version may give the value a variant of its own.
-            Undocumented(String),
+            #[doc(hidden)]
+            _Custom($crate::__private::PrivOwnedStr),
         }
 
         impl $name {
@@ -29,13 +32,13 @@ macro_rules! open_enum {
             pub fn as_str(&self) -> &str {
                 match self {
                     $( Self::$variant => $value, )*
-                    Self::Undocumented(other) => other,
+                    Self::_Custom(other) => other.as_str(),
                 }
             }
 
             /// Whether the value is one the docs list.
             pub fn is_documented(&self) -> bool {
-                !matches!(self, Self::Undocumented(_))
+                !matches!(self, Self::_Custom(_))
             }
         }
 
@@ -43,7 +46,7 @@ macro_rules! open_enum {
             fn from(value: &str) -> Self {
                 match value {
                     $( $value => Self::$variant, )*
-                    other => Self::Undocumented(other.to_owned()),
+                    other => Self::_Custom($crate::__private::PrivOwnedStr(other.into())),
                 }
             }
         }

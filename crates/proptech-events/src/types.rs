@@ -1,5 +1,5 @@
 //! Value types shared by every provider: timestamps and dates that keep the text they were sent as,
-//! and the zero-sized event type tag of an envelope.
+//! integers of any size, and the zero-sized event type tag of an envelope.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -209,6 +209,105 @@ text_type_impls!(DateTime, "date-time", chrono::ParseError);
 text_type_impls!(Date, "date", chrono::ParseError);
 text_type_impls!(Email, "email", FormatError);
 text_type_impls!(Uri, "uri", FormatError);
+
+/// Any JSON integer (`type: integer` with no bound that fits a fixed-width type), kept as sent.
+///
+/// The schemas set no range on most integers, so neither does the type: `18446744073709551616`
+/// parses as it validates. [`Integer::as_i64`] and [`Integer::as_u64`] give the value where it
+/// fits. A number with a fraction (`1.5`) is rejected.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Integer(serde_json::Number);
+
+impl Integer {
+    /// The value, if it fits an `i64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        self.0.as_i64()
+    }
+
+    /// The value, if it fits a `u64`.
+    pub fn as_u64(&self) -> Option<u64> {
+        self.0.as_u64()
+    }
+
+    /// The value as the nearest `f64`.
+    pub fn as_f64(&self) -> f64 {
+        self.0.as_f64().unwrap_or(f64::NAN)
+    }
+
+    /// The number as parsed.
+    pub fn as_number(&self) -> &serde_json::Number {
+        &self.0
+    }
+
+    /// `number` if it is an integer (`2`, `-7`, `1e20`), or the number back.
+    pub fn from_number(number: serde_json::Number) -> Result<Self, serde_json::Number> {
+        let integral = number.is_i64()
+            || number.is_u64()
+            || number
+                .as_f64()
+                .is_some_and(|f| f.is_finite() && f.fract() == 0.0);
+        if integral {
+            Ok(Self(number))
+        } else {
+            Err(number)
+        }
+    }
+}
+
+macro_rules! integer_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Integer {
+            fn from(value: $t) -> Self {
+                Self(value.into())
+            }
+        }
+
+        impl PartialEq<$t> for Integer {
+            fn eq(&self, other: &$t) -> bool {
+                let value = self.0.as_i64().map(i128::from).or(self.0.as_u64().map(i128::from));
+                value == Some(i128::from(*other))
+            }
+        }
+    )*};
+}
+
+integer_from!(u8, u16, u32, u64, i8, i16, i32, i64);
+
+impl fmt::Debug for Integer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Integer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl Serialize for Integer {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Integer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = serde_json::Number::deserialize(d)?;
+        Self::from_number(number)
+            .map_err(|n| D::Error::custom(format_args!("{n} is not an integer")))
+    }
+}
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Integer {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Integer".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "integer" })
+    }
+}
 
 /// The event type field of a typed event: always `E::EVENT_TYPE`.
 ///

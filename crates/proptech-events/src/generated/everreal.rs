@@ -3,14 +3,12 @@
 /// Every EverReal delivery uses the envelope IWebhookDispatcher\<T\>; data carries the event-specific payload T.
 ///
 /// `D` is the event's payload; the event type member is [`crate::EventType<D>`].
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[serde(
-    bound(
-        serialize = "D: ::serde::Serialize + crate::WebhookEvent",
-        deserialize = "D: ::serde::Deserialize<'de> + crate::WebhookEvent"
-    )
-)]
+#[serde(bound(serialize = "D: ::serde::Serialize + crate::WebhookEvent"))]
+#[non_exhaustive]
 pub struct Envelope<D: crate::WebhookEvent> {
     /// `uuid: string` in IWebhookDispatcher\<T\>; the interface carries no description.
     pub uuid: String,
@@ -26,18 +24,203 @@ pub struct Envelope<D: crate::WebhookEvent> {
     pub created_at: String,
     /// `data: T` in IWebhookDispatcher\<T\>; the interface carries no description.
     pub data: D,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl<D: crate::WebhookEvent> Envelope<D> {
+    /// A `Envelope` with its required members (`uuid`, `subdomain`, `language`, `created_at`, `data`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        uuid: String,
+        subdomain: String,
+        language: String,
+        created_at: String,
+        data: D,
+    ) -> Self {
+        Self {
+            uuid,
+            event_type: crate::EventType::default(),
+            subdomain,
+            language,
+            created_at,
+            data,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de, D: ::serde::Deserialize<'de> + crate::WebhookEvent> ::serde::Deserialize<'de>
+for Envelope<D> {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor<D>(::std::marker::PhantomData<D>);
+        impl<
+            'de,
+            D: ::serde::Deserialize<'de> + crate::WebhookEvent,
+        > ::serde::de::Visitor<'de> for Visitor<D> {
+            type Value = Envelope<D>;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (Envelope)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::EventType<D>> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<D> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "uuid" => Some(0),
+                    "operation" => Some(1),
+                    "subdomain" => Some(2),
+                    "language" => Some(3),
+                    "createdAt" => Some(4),
+                    "data" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("uuid"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "operation",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::EventType<D>>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "subdomain",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "language",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("data"),
+                                );
+                            }
+                            f5 = Some(map.next_value::<D>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Envelope {
+                    uuid: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "uuid",
+                        ))?,
+                    event_type: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "operation",
+                        ))?,
+                    subdomain: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "subdomain",
+                        ))?,
+                    language: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "language",
+                        ))?,
+                    created_at: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "createdAt",
+                        ))?,
+                    data: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "data",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor(::std::marker::PhantomData))
+    }
+}
+impl<D: crate::WebhookEvent + ::std::fmt::Debug> ::std::fmt::Debug for Envelope<D> {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("Envelope");
+        s.field("uuid", &self.uuid);
+        s.field("event_type", &self.event_type);
+        s.field("subdomain", &self.subdomain);
+        s.field("language", &self.language);
+        s.field("created_at", &self.created_at);
+        s.field("data", &self.data);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload (IGetCandidateParsedAction).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "everreal", event = "CANDIDATE_PARSED", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct CandidateParsed {
     /// `portalId: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "portalId")]
@@ -113,19 +296,545 @@ pub struct CandidateParsed {
     pub desired_start_date: Option<String>,
     /// `integration: { … }` in IGetCandidateParsedAction; the interface carries no description.
     pub integration: CandidateParsedIntegration,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl CandidateParsed {
+    /// A `CandidateParsed` with its required members (`portal_id`, `external_listing_id`, `candidate_source`, `integration_type`, `email`, `first_name`, `last_name`, `integration`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        portal_id: String,
+        external_listing_id: String,
+        candidate_source: String,
+        integration_type: String,
+        email: String,
+        first_name: String,
+        last_name: String,
+        integration: CandidateParsedIntegration,
+    ) -> Self {
+        Self {
+            portal_id,
+            external_listing_id,
+            internal_id: None,
+            candidate_source,
+            integration_type,
+            email,
+            first_name,
+            last_name,
+            phone_number: None,
+            street: None,
+            number: None,
+            zip_code: None,
+            city: None,
+            employment_type: None,
+            has_pets: None,
+            net_monthly_income: None,
+            net_monthly_income_ranges: None,
+            no_total_people_moving_in: None,
+            household_persons: None,
+            message: None,
+            desired_start_date: None,
+            integration,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CandidateParsed;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CandidateParsed)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<String> = None;
+                let mut f6: Option<String> = None;
+                let mut f7: Option<String> = None;
+                let mut f8: Option<String> = None;
+                let mut f9: Option<String> = None;
+                let mut f10: Option<String> = None;
+                let mut f11: Option<String> = None;
+                let mut f12: Option<String> = None;
+                let mut f13: Option<CandidateParsedEmploymentType> = None;
+                let mut f14: Option<CandidateParsedHasPets> = None;
+                let mut f15: Option<::serde_json::Number> = None;
+                let mut f16: Option<CandidateParsedNetMonthlyIncomeRanges> = None;
+                let mut f17: Option<::serde_json::Number> = None;
+                let mut f18: Option<CandidateParsedHouseholdPersons> = None;
+                let mut f19: Option<String> = None;
+                let mut f20: Option<String> = None;
+                let mut f21: Option<CandidateParsedIntegration> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "portalId" => Some(0),
+                    "externalListingId" => Some(1),
+                    "internalId" => Some(2),
+                    "candidateSource" => Some(3),
+                    "integrationType" => Some(4),
+                    "email" => Some(5),
+                    "firstName" => Some(6),
+                    "lastName" => Some(7),
+                    "phoneNumber" => Some(8),
+                    "street" => Some(9),
+                    "number" => Some(10),
+                    "zipCode" => Some(11),
+                    "city" => Some(12),
+                    "employmentType" => Some(13),
+                    "hasPets" => Some(14),
+                    "netMonthlyIncome" => Some(15),
+                    "netMonthlyIncomeRanges" => Some(16),
+                    "noTotalPeopleMovingIn" => Some(17),
+                    "householdPersons" => Some(18),
+                    "message" => Some(19),
+                    "desiredStartDate" => Some(20),
+                    "integration" => Some(21),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "portalId",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "externalListingId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "internalId",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "candidateSource",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "integrationType",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("email"),
+                                );
+                            }
+                            f5 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "firstName",
+                                    ),
+                                );
+                            }
+                            f6 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(7) => {
+                            if f7.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "lastName",
+                                    ),
+                                );
+                            }
+                            f7 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(8) => {
+                            if f8.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phoneNumber",
+                                    ),
+                                );
+                            }
+                            f8 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(9) => {
+                            if f9.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("street"),
+                                );
+                            }
+                            f9 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(10) => {
+                            if f10.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("number"),
+                                );
+                            }
+                            f10 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(11) => {
+                            if f11.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("zipCode"),
+                                );
+                            }
+                            f11 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(12) => {
+                            if f12.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("city"),
+                                );
+                            }
+                            f12 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(13) => {
+                            if f13.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "employmentType",
+                                    ),
+                                );
+                            }
+                            f13 = Some(
+                                map.next_value::<CandidateParsedEmploymentType>()?,
+                            );
+                        }
+                        crate::__private::Member::Known(14) => {
+                            if f14.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("hasPets"),
+                                );
+                            }
+                            f14 = Some(map.next_value::<CandidateParsedHasPets>()?);
+                        }
+                        crate::__private::Member::Known(15) => {
+                            if f15.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "netMonthlyIncome",
+                                    ),
+                                );
+                            }
+                            f15 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(16) => {
+                            if f16.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "netMonthlyIncomeRanges",
+                                    ),
+                                );
+                            }
+                            f16 = Some(
+                                map.next_value::<CandidateParsedNetMonthlyIncomeRanges>()?,
+                            );
+                        }
+                        crate::__private::Member::Known(17) => {
+                            if f17.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "noTotalPeopleMovingIn",
+                                    ),
+                                );
+                            }
+                            f17 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(18) => {
+                            if f18.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "householdPersons",
+                                    ),
+                                );
+                            }
+                            f18 = Some(
+                                map.next_value::<CandidateParsedHouseholdPersons>()?,
+                            );
+                        }
+                        crate::__private::Member::Known(19) => {
+                            if f19.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("message"),
+                                );
+                            }
+                            f19 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(20) => {
+                            if f20.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "desiredStartDate",
+                                    ),
+                                );
+                            }
+                            f20 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(21) => {
+                            if f21.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "integration",
+                                    ),
+                                );
+                            }
+                            f21 = Some(map.next_value::<CandidateParsedIntegration>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CandidateParsed {
+                    portal_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "portalId",
+                        ))?,
+                    external_listing_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "externalListingId",
+                        ))?,
+                    internal_id: f2,
+                    candidate_source: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "candidateSource",
+                        ))?,
+                    integration_type: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "integrationType",
+                        ))?,
+                    email: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "email",
+                        ))?,
+                    first_name: f6
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "firstName",
+                        ))?,
+                    last_name: f7
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "lastName",
+                        ))?,
+                    phone_number: f8,
+                    street: f9,
+                    number: f10,
+                    zip_code: f11,
+                    city: f12,
+                    employment_type: f13,
+                    has_pets: f14,
+                    net_monthly_income: f15,
+                    net_monthly_income_ranges: f16,
+                    no_total_people_moving_in: f17,
+                    household_persons: f18,
+                    message: f19,
+                    desired_start_date: f20,
+                    integration: f21
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "integration",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CandidateParsed {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CandidateParsed");
+        s.field("portal_id", &self.portal_id);
+        s.field("external_listing_id", &self.external_listing_id);
+        s.field("internal_id", &self.internal_id);
+        s.field("candidate_source", &self.candidate_source);
+        s.field("integration_type", &self.integration_type);
+        s.field("email", &self.email);
+        s.field("first_name", &self.first_name);
+        s.field("last_name", &self.last_name);
+        s.field("phone_number", &self.phone_number);
+        s.field("street", &self.street);
+        s.field("number", &self.number);
+        s.field("zip_code", &self.zip_code);
+        s.field("city", &self.city);
+        s.field("employment_type", &self.employment_type);
+        s.field("has_pets", &self.has_pets);
+        s.field("net_monthly_income", &self.net_monthly_income);
+        s.field("net_monthly_income_ranges", &self.net_monthly_income_ranges);
+        s.field("no_total_people_moving_in", &self.no_total_people_moving_in);
+        s.field("household_persons", &self.household_persons);
+        s.field("message", &self.message);
+        s.field("desired_start_date", &self.desired_start_date);
+        s.field("integration", &self.integration);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// `employmentType?: { … }` in IGetCandidateParsedAction; the interface carries no description.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CandidateParsedEmploymentType {
     /// `selectedValue?: EMPLOYMENT_TYPE` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(rename = "selectedValue")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selected_value: Option<String>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl CandidateParsedEmploymentType {
+    /// A `CandidateParsedEmploymentType` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            selected_value: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CandidateParsedEmploymentType {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CandidateParsedEmploymentType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CandidateParsedEmploymentType)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "selectedValue" => Some(0),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedValue",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CandidateParsedEmploymentType {
+                    selected_value: f0,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CandidateParsedEmploymentType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CandidateParsedEmploymentType");
+        s.field("selected_value", &self.selected_value);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// `hasPets?: { … }` in IGetCandidateParsedAction; the interface carries no description.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CandidateParsedHasPets {
     /// `checked?: boolean` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,10 +842,114 @@ pub struct CandidateParsedHasPets {
     /// `answer?: string` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl CandidateParsedHasPets {
+    /// A `CandidateParsedHasPets` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            checked: None,
+            answer: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CandidateParsedHasPets {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CandidateParsedHasPets;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CandidateParsedHasPets)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<bool> = None;
+                let mut f1: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "checked" => Some(0),
+                    "answer" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("checked"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<bool>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("answer"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CandidateParsedHasPets {
+                    checked: f0,
+                    answer: f1,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CandidateParsedHasPets {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CandidateParsedHasPets");
+        s.field("checked", &self.checked);
+        s.field("answer", &self.answer);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// `householdPersons?: { … }` in IGetCandidateParsedAction; the interface carries no description.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CandidateParsedHouseholdPersons {
     /// `count?: number` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,10 +957,121 @@ pub struct CandidateParsedHouseholdPersons {
     /// `values?: IHouseholdPersonsValue\[\]` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<::serde_json::Map<String, ::serde_json::Value>>>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl CandidateParsedHouseholdPersons {
+    /// A `CandidateParsedHouseholdPersons` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            count: None,
+            values: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CandidateParsedHouseholdPersons {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CandidateParsedHouseholdPersons;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CandidateParsedHouseholdPersons)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<::serde_json::Number> = None;
+                let mut f1: Option<
+                    Vec<::serde_json::Map<String, ::serde_json::Value>>,
+                > = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "count" => Some(0),
+                    "values" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("count"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("values"),
+                                );
+                            }
+                            f1 = Some(
+                                map
+                                    .next_value::<
+                                        Vec<::serde_json::Map<String, ::serde_json::Value>>,
+                                    >()?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CandidateParsedHouseholdPersons {
+                    count: f0,
+                    values: f1,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CandidateParsedHouseholdPersons {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CandidateParsedHouseholdPersons");
+        s.field("count", &self.count);
+        s.field("values", &self.values);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// `integration: { … }` in IGetCandidateParsedAction; the interface carries no description.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CandidateParsedIntegration {
     /// `id: string` in IGetCandidateParsedAction; the interface carries no description.
     pub id: String,
@@ -166,6 +1090,190 @@ pub struct CandidateParsedIntegration {
     #[serde(rename = "externalListingId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_listing_id: Option<String>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl CandidateParsedIntegration {
+    /// A `CandidateParsedIntegration` with its required members (`id`, `listing_id`, `company_integration_id`, `internal_id`, `type`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        id: String,
+        listing_id: String,
+        company_integration_id: String,
+        internal_id: CandidateParsedIntegrationInternalId,
+        r#type: String,
+    ) -> Self {
+        Self {
+            id,
+            listing_id,
+            company_integration_id,
+            internal_id,
+            r#type,
+            external_listing_id: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CandidateParsedIntegration;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CandidateParsedIntegration)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<CandidateParsedIntegrationInternalId> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "listingId" => Some(1),
+                    "companyIntegrationId" => Some(2),
+                    "internalId" => Some(3),
+                    "type" => Some(4),
+                    "externalListingId" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listingId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "companyIntegrationId",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "internalId",
+                                    ),
+                                );
+                            }
+                            f3 = Some(
+                                map.next_value::<CandidateParsedIntegrationInternalId>()?,
+                            );
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "externalListingId",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CandidateParsedIntegration {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    listing_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listingId",
+                        ))?,
+                    company_integration_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "companyIntegrationId",
+                        ))?,
+                    internal_id: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "internalId",
+                        ))?,
+                    r#type: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "type",
+                        ))?,
+                    external_listing_id: f5,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CandidateParsedIntegration {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CandidateParsedIntegration");
+        s.field("id", &self.id);
+        s.field("listing_id", &self.listing_id);
+        s.field("company_integration_id", &self.company_integration_id);
+        s.field("internal_id", &self.internal_id);
+        s.field("type", &self.r#type);
+        s.field("external_listing_id", &self.external_listing_id);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// `internalId: string | number` in IGetCandidateParsedAction; the interface carries no description.
 ///
@@ -181,8 +1289,11 @@ pub enum CandidateParsedIntegrationInternalId {
     Number(::serde_json::Number),
 }
 /// `netMonthlyIncomeRanges?: { … }` in IGetCandidateParsedAction; the interface carries no description.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CandidateParsedNetMonthlyIncomeRanges {
     /// `from?: number` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -190,10 +1301,114 @@ pub struct CandidateParsedNetMonthlyIncomeRanges {
     /// `to?: number` in IGetCandidateParsedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<::serde_json::Number>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl CandidateParsedNetMonthlyIncomeRanges {
+    /// A `CandidateParsedNetMonthlyIncomeRanges` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            from: None,
+            to: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CandidateParsedNetMonthlyIncomeRanges {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CandidateParsedNetMonthlyIncomeRanges;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CandidateParsedNetMonthlyIncomeRanges)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<::serde_json::Number> = None;
+                let mut f1: Option<::serde_json::Number> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "from" => Some(0),
+                    "to" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("from"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("to"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CandidateParsedNetMonthlyIncomeRanges {
+                    from: f0,
+                    to: f1,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CandidateParsedNetMonthlyIncomeRanges {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CandidateParsedNetMonthlyIncomeRanges");
+        s.field("from", &self.from);
+        s.field("to", &self.to);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// A stored file.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ContractFile {
     /// `name?: string` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -211,10 +1426,155 @@ pub struct ContractFile {
     /// `type?: string` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ContractFile {
+    /// A `ContractFile` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            resource_path: None,
+            order: None,
+            size: None,
+            r#type: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContractFile {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ContractFile;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ContractFile)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<::serde_json::Number> = None;
+                let mut f3: Option<::serde_json::Number> = None;
+                let mut f4: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "name" => Some(0),
+                    "resourcePath" => Some(1),
+                    "order" => Some(2),
+                    "size" => Some(3),
+                    "type" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("name"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "resourcePath",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("order"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("size"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ContractFile {
+                    name: f0,
+                    resource_path: f1,
+                    order: f2,
+                    size: f3,
+                    r#type: f4,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ContractFile {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ContractFile");
+        s.field("name", &self.name);
+        s.field("resource_path", &self.resource_path);
+        s.field("order", &self.order);
+        s.field("size", &self.size);
+        s.field("type", &self.r#type);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Ids the contract relates to.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ContractMetadata {
     /// `unitId?: string` in IListingContractFlowStartedAction; the interface carries no description.
     #[serde(rename = "unitId")]
@@ -228,10 +1588,131 @@ pub struct ContractMetadata {
     #[serde(rename = "candidateId")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidate_id: Option<String>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ContractMetadata {
+    /// A `ContractMetadata` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            unit_id: None,
+            listing_id: None,
+            candidate_id: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContractMetadata {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ContractMetadata;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ContractMetadata)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "unitId" => Some(0),
+                    "listingId" => Some(1),
+                    "candidateId" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("unitId"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listingId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "candidateId",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ContractMetadata {
+                    unit_id: f0,
+                    listing_id: f1,
+                    candidate_id: f2,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ContractMetadata {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ContractMetadata");
+        s.field("unit_id", &self.unit_id);
+        s.field("listing_id", &self.listing_id);
+        s.field("candidate_id", &self.candidate_id);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// A listing with its property and unit.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Listing {
     /// `id: string` in IListingCandidateApplied; the interface carries no description.
     pub id: String,
@@ -239,6 +1720,131 @@ pub struct Listing {
     pub property: ListingProperty,
     /// `unit: { … }` in IListingCandidateApplied; the interface carries no description.
     pub unit: ListingUnit,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl Listing {
+    /// A `Listing` with its required members (`id`, `property`, `unit`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(id: String, property: ListingProperty, unit: ListingUnit) -> Self {
+        Self {
+            id,
+            property,
+            unit,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Listing {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = Listing;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (Listing)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<ListingProperty> = None;
+                let mut f2: Option<ListingUnit> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "property" => Some(1),
+                    "unit" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "property",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<ListingProperty>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("unit"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<ListingUnit>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Listing {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    property: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "property",
+                        ))?,
+                    unit: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "unit",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for Listing {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("Listing");
+        s.field("id", &self.id);
+        s.field("property", &self.property);
+        s.field("unit", &self.unit);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload; not documented.
 #[derive(
@@ -267,14 +1873,9 @@ pub struct ListingActivated(pub ::serde_json::Value);
 #[webhook(provider = "everreal", event = "LISTING_ARCHIVED", path = "/data", unchecked)]
 pub struct ListingArchived(pub ::serde_json::Value);
 /// Event-specific payload (IListingCandidateApplied).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "everreal",
@@ -282,6 +1883,7 @@ pub struct ListingArchived(pub ::serde_json::Value);
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct ListingCandidateApplied {
     /// `id: string` in IListingCandidateApplied; the interface carries no description.
     pub id: String,
@@ -298,16 +1900,195 @@ pub struct ListingCandidateApplied {
     pub last_name: String,
     /// `listing: { … }` in IListingCandidateApplied; the interface carries no description.
     pub listing: Listing,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingCandidateApplied {
+    /// A `ListingCandidateApplied` with its required members (`id`, `candidate_source`, `email`, `first_name`, `last_name`, `listing`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        id: String,
+        candidate_source: String,
+        email: String,
+        first_name: String,
+        last_name: String,
+        listing: Listing,
+    ) -> Self {
+        Self {
+            id,
+            candidate_source,
+            email,
+            first_name,
+            last_name,
+            listing,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingCandidateApplied;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingCandidateApplied)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<Listing> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "candidateSource" => Some(1),
+                    "email" => Some(2),
+                    "firstName" => Some(3),
+                    "lastName" => Some(4),
+                    "listing" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "candidateSource",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("email"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "firstName",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "lastName",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("listing"),
+                                );
+                            }
+                            f5 = Some(map.next_value::<Listing>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingCandidateApplied {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    candidate_source: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "candidateSource",
+                        ))?,
+                    email: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "email",
+                        ))?,
+                    first_name: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "firstName",
+                        ))?,
+                    last_name: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "lastName",
+                        ))?,
+                    listing: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingCandidateApplied {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingCandidateApplied");
+        s.field("id", &self.id);
+        s.field("candidate_source", &self.candidate_source);
+        s.field("email", &self.email);
+        s.field("first_name", &self.first_name);
+        s.field("last_name", &self.last_name);
+        s.field("listing", &self.listing);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload (IListingViewngInviteAction).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "everreal",
@@ -315,6 +2096,7 @@ pub struct ListingCandidateApplied {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct ListingCandidateScheduleInvitedViewing {
     /// `invitationId: string` in IListingViewngInviteAction; the interface carries no description.
     #[serde(rename = "invitationId")]
@@ -323,15 +2105,263 @@ pub struct ListingCandidateScheduleInvitedViewing {
     pub listing: Listing,
     /// `candidate: { … }` in IListingViewngInviteAction; the interface carries no description.
     pub candidate: ListingCandidateScheduleInvitedViewingCandidate,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingCandidateScheduleInvitedViewing {
+    /// A `ListingCandidateScheduleInvitedViewing` with its required members (`invitation_id`, `listing`, `candidate`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        invitation_id: String,
+        listing: Listing,
+        candidate: ListingCandidateScheduleInvitedViewingCandidate,
+    ) -> Self {
+        Self {
+            invitation_id,
+            listing,
+            candidate,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewing {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingCandidateScheduleInvitedViewing;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingCandidateScheduleInvitedViewing)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<Listing> = None;
+                let mut f2: Option<ListingCandidateScheduleInvitedViewingCandidate> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "invitationId" => Some(0),
+                    "listing" => Some(1),
+                    "candidate" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "invitationId",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("listing"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<Listing>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "candidate",
+                                    ),
+                                );
+                            }
+                            f2 = Some(
+                                map
+                                    .next_value::<
+                                        ListingCandidateScheduleInvitedViewingCandidate,
+                                    >()?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingCandidateScheduleInvitedViewing {
+                    invitation_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "invitationId",
+                        ))?,
+                    listing: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing",
+                        ))?,
+                    candidate: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "candidate",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingCandidateScheduleInvitedViewing {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingCandidateScheduleInvitedViewing");
+        s.field("invitation_id", &self.invitation_id);
+        s.field("listing", &self.listing);
+        s.field("candidate", &self.candidate);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// `candidate: { … }` in IListingViewngInviteAction; the interface carries no description.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ListingCandidateScheduleInvitedViewingCandidate {
     /// `id: string` in IListingViewngInviteAction; the interface carries no description.
     pub id: String,
     /// `email: string` in IListingViewngInviteAction; the interface carries no description.
     pub email: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingCandidateScheduleInvitedViewingCandidate {
+    /// A `ListingCandidateScheduleInvitedViewingCandidate` with its required members (`id`, `email`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(id: String, email: String) -> Self {
+        Self {
+            id,
+            email,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewingCandidate {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingCandidateScheduleInvitedViewingCandidate;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str(
+                    "a JSON object (ListingCandidateScheduleInvitedViewingCandidate)",
+                )
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "email" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("email"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingCandidateScheduleInvitedViewingCandidate {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    email: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "email",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingCandidateScheduleInvitedViewingCandidate {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingCandidateScheduleInvitedViewingCandidate");
+        s.field("id", &self.id);
+        s.field("email", &self.email);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload; not documented.
 #[derive(
@@ -444,14 +2474,9 @@ pub struct ListingCandidateScheduleTimeslotBookingRemovedCandidate(
 )]
 pub struct ListingContractFlowPartiallySigned(pub ::serde_json::Value);
 /// Event-specific payload (IListingContractFlowSignedAction).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "everreal",
@@ -459,6 +2484,7 @@ pub struct ListingContractFlowPartiallySigned(pub ::serde_json::Value);
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct ListingContractFlowSigned {
     /// `id: string` in IListingContractFlowSignedAction; the interface carries no description.
     pub id: String,
@@ -487,16 +2513,193 @@ pub struct ListingContractFlowSigned {
     #[serde(rename = "auditTrailFile")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_trail_file: Option<ContractFile>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingContractFlowSigned {
+    /// A `ListingContractFlowSigned` with its required members (`id`, `contract_flow_type`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(id: String, contract_flow_type: String) -> Self {
+        Self {
+            id,
+            metadata: None,
+            contract_data: None,
+            status: None,
+            contract_flow_type,
+            contract_file: None,
+            audit_trail_file: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingContractFlowSigned;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingContractFlowSigned)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<ContractMetadata> = None;
+                let mut f2: Option<::serde_json::Value> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<ContractFile> = None;
+                let mut f6: Option<ContractFile> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "metadata" => Some(1),
+                    "contractData" => Some(2),
+                    "status" => Some(3),
+                    "contractFlowType" => Some(4),
+                    "contractFile" => Some(5),
+                    "auditTrailFile" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "metadata",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<ContractMetadata>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractData",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<::serde_json::Value>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("status"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractFlowType",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractFile",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<ContractFile>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "auditTrailFile",
+                                    ),
+                                );
+                            }
+                            f6 = Some(map.next_value::<ContractFile>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingContractFlowSigned {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    metadata: f1,
+                    contract_data: f2,
+                    status: f3,
+                    contract_flow_type: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "contractFlowType",
+                        ))?,
+                    contract_file: f5,
+                    audit_trail_file: f6,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingContractFlowSigned {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingContractFlowSigned");
+        s.field("id", &self.id);
+        s.field("metadata", &self.metadata);
+        s.field("contract_data", &self.contract_data);
+        s.field("status", &self.status);
+        s.field("contract_flow_type", &self.contract_flow_type);
+        s.field("contract_file", &self.contract_file);
+        s.field("audit_trail_file", &self.audit_trail_file);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload (IListingContractFlowStartedAction).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "everreal",
@@ -504,6 +2707,7 @@ pub struct ListingContractFlowSigned {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct ListingContractFlowStarted {
     /// `id: string` in IListingContractFlowStartedAction; the interface carries no description.
     pub id: String,
@@ -532,6 +2736,188 @@ pub struct ListingContractFlowStarted {
     #[serde(rename = "contractFile")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_file: Option<ContractFile>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingContractFlowStarted {
+    /// A `ListingContractFlowStarted` with its required members (`id`, `contract_flow_type`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(id: String, contract_flow_type: String) -> Self {
+        Self {
+            id,
+            contract_template_id: None,
+            metadata: None,
+            contract_data: None,
+            status: None,
+            contract_flow_type,
+            contract_file: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingContractFlowStarted;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingContractFlowStarted)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<ContractMetadata> = None;
+                let mut f3: Option<::serde_json::Value> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<String> = None;
+                let mut f6: Option<ContractFile> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "contractTemplateId" => Some(1),
+                    "metadata" => Some(2),
+                    "contractData" => Some(3),
+                    "status" => Some(4),
+                    "contractFlowType" => Some(5),
+                    "contractFile" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractTemplateId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "metadata",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<ContractMetadata>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractData",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<::serde_json::Value>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("status"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractFlowType",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contractFile",
+                                    ),
+                                );
+                            }
+                            f6 = Some(map.next_value::<ContractFile>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingContractFlowStarted {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    contract_template_id: f1,
+                    metadata: f2,
+                    contract_data: f3,
+                    status: f4,
+                    contract_flow_type: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "contractFlowType",
+                        ))?,
+                    contract_file: f6,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingContractFlowStarted {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingContractFlowStarted");
+        s.field("id", &self.id);
+        s.field("contract_template_id", &self.contract_template_id);
+        s.field("metadata", &self.metadata);
+        s.field("contract_data", &self.contract_data);
+        s.field("status", &self.status);
+        s.field("contract_flow_type", &self.contract_flow_type);
+        s.field("contract_file", &self.contract_file);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload; not documented.
 #[derive(
@@ -583,8 +2969,11 @@ pub struct ListingCreated(pub ::serde_json::Value);
 )]
 pub struct ListingDeactivated(pub ::serde_json::Value);
 /// `property: { … }` in IListingCandidateApplied; the interface carries no description.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ListingProperty {
     /// `id: string` in IListingCandidateApplied; the interface carries no description.
     pub id: String,
@@ -595,10 +2984,159 @@ pub struct ListingProperty {
     pub r#type: String,
     /// `address: { … }` in IListingCandidateApplied; the interface carries no description.
     pub address: ListingPropertyAddress,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingProperty {
+    /// A `ListingProperty` with its required members (`id`, `object_id`, `type`, `address`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        id: String,
+        object_id: String,
+        r#type: String,
+        address: ListingPropertyAddress,
+    ) -> Self {
+        Self {
+            id,
+            object_id,
+            r#type,
+            address,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingProperty {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingProperty;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingProperty)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<ListingPropertyAddress> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "objectId" => Some(1),
+                    "type" => Some(2),
+                    "address" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "objectId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("address"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<ListingPropertyAddress>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingProperty {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    object_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "objectId",
+                        ))?,
+                    r#type: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "type",
+                        ))?,
+                    address: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "address",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingProperty {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingProperty");
+        s.field("id", &self.id);
+        s.field("object_id", &self.object_id);
+        s.field("type", &self.r#type);
+        s.field("address", &self.address);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// `address: { … }` in IListingCandidateApplied; the interface carries no description.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ListingPropertyAddress {
     /// `zip: string` in IListingCandidateApplied; the interface carries no description.
     pub zip: String,
@@ -616,10 +3154,195 @@ pub struct ListingPropertyAddress {
     /// `location?: { … }` in IListingCandidateApplied; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<ListingPropertyAddressLocation>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingPropertyAddress {
+    /// A `ListingPropertyAddress` with its required members (`zip`, `city`, `street_number`, `street_name`, `place_id`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        zip: String,
+        city: String,
+        street_number: String,
+        street_name: String,
+        place_id: String,
+    ) -> Self {
+        Self {
+            zip,
+            city,
+            street_number,
+            street_name,
+            place_id,
+            location: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingPropertyAddress;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingPropertyAddress)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<ListingPropertyAddressLocation> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "zip" => Some(0),
+                    "city" => Some(1),
+                    "streetNumber" => Some(2),
+                    "streetName" => Some(3),
+                    "placeId" => Some(4),
+                    "location" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("zip"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("city"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "streetNumber",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "streetName",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("placeId"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "location",
+                                    ),
+                                );
+                            }
+                            f5 = Some(
+                                map.next_value::<ListingPropertyAddressLocation>()?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingPropertyAddress {
+                    zip: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "zip",
+                        ))?,
+                    city: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "city",
+                        ))?,
+                    street_number: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "streetNumber",
+                        ))?,
+                    street_name: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "streetName",
+                        ))?,
+                    place_id: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "placeId",
+                        ))?,
+                    location: f5,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingPropertyAddress {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingPropertyAddress");
+        s.field("zip", &self.zip);
+        s.field("city", &self.city);
+        s.field("street_number", &self.street_number);
+        s.field("street_name", &self.street_name);
+        s.field("place_id", &self.place_id);
+        s.field("location", &self.location);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// `location?: { … }` in IListingCandidateApplied; the interface carries no description.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ListingPropertyAddressLocation {
     /// `lat?: number` in IListingCandidateApplied; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -627,6 +3350,107 @@ pub struct ListingPropertyAddressLocation {
     /// `lng?: number` in IListingCandidateApplied; the interface carries no description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lng: Option<::serde_json::Number>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingPropertyAddressLocation {
+    /// A `ListingPropertyAddressLocation` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            lat: None,
+            lng: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddressLocation {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingPropertyAddressLocation;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingPropertyAddressLocation)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<::serde_json::Number> = None;
+                let mut f1: Option<::serde_json::Number> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "lat" => Some(0),
+                    "lng" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("lat"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("lng"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<::serde_json::Number>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingPropertyAddressLocation {
+                    lat: f0,
+                    lng: f1,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingPropertyAddressLocation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingPropertyAddressLocation");
+        s.field("lat", &self.lat);
+        s.field("lng", &self.lng);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload; not documented.
 #[derive(
@@ -647,8 +3471,11 @@ pub struct ListingPropertyAddressLocation {
 )]
 pub struct ListingPublishedToChannel(pub ::serde_json::Value);
 /// `unit: { … }` in IListingCandidateApplied; the interface carries no description.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ListingUnit {
     /// `id: string` in IListingCandidateApplied; the interface carries no description.
     pub id: String,
@@ -659,6 +3486,147 @@ pub struct ListingUnit {
     pub name: String,
     /// `type: UNIT_TYPE` in IListingCandidateApplied; the interface carries no description.
     pub r#type: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingUnit {
+    /// A `ListingUnit` with its required members (`id`, `object_id`, `name`, `type`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(id: String, object_id: String, name: String, r#type: String) -> Self {
+        Self {
+            id,
+            object_id,
+            name,
+            r#type,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingUnit {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingUnit;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingUnit)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "objectId" => Some(1),
+                    "name" => Some(2),
+                    "type" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "objectId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("name"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingUnit {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    object_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "objectId",
+                        ))?,
+                    name: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "name",
+                        ))?,
+                    r#type: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "type",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingUnit {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingUnit");
+        s.field("id", &self.id);
+        s.field("object_id", &self.object_id);
+        s.field("name", &self.name);
+        s.field("type", &self.r#type);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload; not documented.
 #[derive(

@@ -9,6 +9,12 @@ pattern_newtype! {
     Ulid("^[0-7][0-9A-HJKMNP-TV-Z]{25}$");
 }
 pattern_newtype! {
+    #[doc =
+    " The RFC 3339 shape every Lavanda span sample has, e.g. `2025-08-11T14:53:39Z`: upper-case `T` and `Z`, no space."]
+    pub struct
+    Rfc3339Shape("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$");
+}
+pattern_newtype! {
     #[doc = " An ISO-4217 currency code, e.g. `USD`."] pub struct
     CurrencyCode("^[A-Z]{3}$");
 }

@@ -3,14 +3,12 @@
 /// Every webhook delivery uses the same outer JSON envelope. Only the data field changes per event type.
 ///
 /// `D` is the event's payload; the event type member is [`crate::EventType<D>`].
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[serde(
-    bound(
-        serialize = "D: ::serde::Serialize + crate::WebhookEvent",
-        deserialize = "D: ::serde::Deserialize<'de> + crate::WebhookEvent"
-    )
-)]
+#[serde(bound(serialize = "D: ::serde::Serialize + crate::WebhookEvent"))]
+#[non_exhaustive]
 pub struct Envelope<D: crate::WebhookEvent> {
     /// The event type, e.g. reservation.created.
     #[serde(rename = "type")]
@@ -23,16 +21,158 @@ pub struct Envelope<D: crate::WebhookEvent> {
     pub created_at: crate::DateTime,
     /// Per-event payload.
     pub data: D,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl<D: crate::WebhookEvent> Envelope<D> {
+    /// A `Envelope` with its required members (`delivery_id`, `created_at`, `data`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(delivery_id: String, created_at: crate::DateTime, data: D) -> Self {
+        Self {
+            event_type: crate::EventType::default(),
+            delivery_id,
+            created_at,
+            data,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de, D: ::serde::Deserialize<'de> + crate::WebhookEvent> ::serde::Deserialize<'de>
+for Envelope<D> {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor<D>(::std::marker::PhantomData<D>);
+        impl<
+            'de,
+            D: ::serde::Deserialize<'de> + crate::WebhookEvent,
+        > ::serde::de::Visitor<'de> for Visitor<D> {
+            type Value = Envelope<D>;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (Envelope)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<crate::EventType<D>> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<crate::DateTime> = None;
+                let mut f3: Option<D> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "type" => Some(0),
+                    "deliveryId" => Some(1),
+                    "createdAt" => Some(2),
+                    "data" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<crate::EventType<D>>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "deliveryId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("data"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<D>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Envelope {
+                    event_type: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "type",
+                        ))?,
+                    delivery_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "deliveryId",
+                        ))?,
+                    created_at: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "createdAt",
+                        ))?,
+                    data: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "data",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor(::std::marker::PhantomData))
+    }
+}
+impl<D: crate::WebhookEvent + ::std::fmt::Debug> ::std::fmt::Debug for Envelope<D> {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("Envelope");
+        s.field("event_type", &self.event_type);
+        s.field("delivery_id", &self.delivery_id);
+        s.field("created_at", &self.created_at);
+        s.field("data", &self.data);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of ai.operation.completed.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "repull",
@@ -40,6 +180,7 @@ pub struct Envelope<D: crate::WebhookEvent> {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct AiOperationCompleted {
     /// AI operation id.
     #[serde(rename = "operationId")]
@@ -53,22 +194,219 @@ pub struct AiOperationCompleted {
     pub output: ::serde_json::Map<String, ::serde_json::Value>,
     /// Tokens used by the run.
     #[serde(rename = "tokensUsed")]
-    pub tokens_used: u64,
+    pub tokens_used: crate::Integer,
     /// When the operation completed.
     #[serde(rename = "completedAt")]
     pub completed_at: crate::DateTime,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl AiOperationCompleted {
+    /// A `AiOperationCompleted` with its required members (`operation_id`, `type`, `input_summary`, `output`, `tokens_used`, `completed_at`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        operation_id: String,
+        r#type: String,
+        input_summary: String,
+        output: ::serde_json::Map<String, ::serde_json::Value>,
+        tokens_used: crate::Integer,
+        completed_at: crate::DateTime,
+    ) -> Self {
+        Self {
+            operation_id,
+            r#type,
+            input_summary,
+            output,
+            tokens_used,
+            completed_at,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = AiOperationCompleted;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (AiOperationCompleted)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<::serde_json::Map<String, ::serde_json::Value>> = None;
+                let mut f4: Option<crate::Integer> = None;
+                let mut f5: Option<crate::DateTime> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "operationId" => Some(0),
+                    "type" => Some(1),
+                    "inputSummary" => Some(2),
+                    "output" => Some(3),
+                    "tokensUsed" => Some(4),
+                    "completedAt" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "operationId",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "inputSummary",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("output"),
+                                );
+                            }
+                            f3 = Some(
+                                map
+                                    .next_value::<
+                                        ::serde_json::Map<String, ::serde_json::Value>,
+                                    >()?,
+                            );
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "tokensUsed",
+                                    ),
+                                );
+                            }
+                            f4 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Checked::new(|
+                                            v: &crate::Integer,
+                                        | -> Result<(), String> {
+                                            crate::__private::bounds(v, Some(0f64), None, None, None)?;
+                                            Ok(())
+                                        }),
+                                    )?,
+                            );
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "completedAt",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AiOperationCompleted {
+                    operation_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "operationId",
+                        ))?,
+                    r#type: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "type",
+                        ))?,
+                    input_summary: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "inputSummary",
+                        ))?,
+                    output: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "output",
+                        ))?,
+                    tokens_used: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "tokensUsed",
+                        ))?,
+                    completed_at: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "completedAt",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for AiOperationCompleted {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("AiOperationCompleted");
+        s.field("operation_id", &self.operation_id);
+        s.field("type", &self.r#type);
+        s.field("input_summary", &self.input_summary);
+        s.field("output", &self.output);
+        s.field("tokens_used", &self.tokens_used);
+        s.field("completed_at", &self.completed_at);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of ai.operation.failed.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "repull", event = "ai.operation.failed", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct AiOperationFailed {
     /// AI operation id.
     #[serde(rename = "operationId")]
@@ -80,72 +418,721 @@ pub struct AiOperationFailed {
     /// When the operation failed.
     #[serde(rename = "failedAt")]
     pub failed_at: crate::DateTime,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl AiOperationFailed {
+    /// A `AiOperationFailed` with its required members (`operation_id`, `type`, `error`, `failed_at`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        operation_id: String,
+        r#type: String,
+        error: AiOperationFailedError,
+        failed_at: crate::DateTime,
+    ) -> Self {
+        Self {
+            operation_id,
+            r#type,
+            error,
+            failed_at,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = AiOperationFailed;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (AiOperationFailed)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<AiOperationFailedError> = None;
+                let mut f3: Option<crate::DateTime> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "operationId" => Some(0),
+                    "type" => Some(1),
+                    "error" => Some(2),
+                    "failedAt" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "operationId",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("error"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<AiOperationFailedError>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "failedAt",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AiOperationFailed {
+                    operation_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "operationId",
+                        ))?,
+                    r#type: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "type",
+                        ))?,
+                    error: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "error",
+                        ))?,
+                    failed_at: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "failedAt",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for AiOperationFailed {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("AiOperationFailed");
+        s.field("operation_id", &self.operation_id);
+        s.field("type", &self.r#type);
+        s.field("error", &self.error);
+        s.field("failed_at", &self.failed_at);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Why the operation failed.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct AiOperationFailedError {
     /// Error code, e.g. no_market_data.
     pub code: String,
     /// Human-readable error message.
     pub message: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl AiOperationFailedError {
+    /// A `AiOperationFailedError` with its required members (`code`, `message`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(code: String, message: String) -> Self {
+        Self {
+            code,
+            message,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AiOperationFailedError {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = AiOperationFailedError;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (AiOperationFailedError)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "code" => Some(0),
+                    "message" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("code"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("message"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AiOperationFailedError {
+                    code: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "code",
+                        ))?,
+                    message: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "message",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for AiOperationFailedError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("AiOperationFailedError");
+        s.field("code", &self.code);
+        s.field("message", &self.message);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of calendar.updated.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "repull", event = "calendar.updated", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct CalendarUpdated {
     /// Listing id.
     #[serde(rename = "listingId")]
-    pub listing_id: i64,
+    pub listing_id: crate::Integer,
     /// The (union) date range affected.
     pub range: CalendarUpdatedRange,
     /// Number of affected dates.
     #[serde(rename = "affectedDates")]
-    pub affected_dates: u64,
+    pub affected_dates: crate::Integer,
     /// Whether pricing changed.
     #[serde(rename = "pricingChanged")]
     pub pricing_changed: bool,
     /// Whether availability changed.
     #[serde(rename = "availabilityChanged")]
     pub availability_changed: bool,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl CalendarUpdated {
+    /// A `CalendarUpdated` with its required members (`listing_id`, `range`, `affected_dates`, `pricing_changed`, `availability_changed`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        listing_id: crate::Integer,
+        range: CalendarUpdatedRange,
+        affected_dates: crate::Integer,
+        pricing_changed: bool,
+        availability_changed: bool,
+    ) -> Self {
+        Self {
+            listing_id,
+            range,
+            affected_dates,
+            pricing_changed,
+            availability_changed,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CalendarUpdated;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CalendarUpdated)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<crate::Integer> = None;
+                let mut f1: Option<CalendarUpdatedRange> = None;
+                let mut f2: Option<crate::Integer> = None;
+                let mut f3: Option<bool> = None;
+                let mut f4: Option<bool> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "listingId" => Some(0),
+                    "range" => Some(1),
+                    "affectedDates" => Some(2),
+                    "pricingChanged" => Some(3),
+                    "availabilityChanged" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listingId",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("range"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<CalendarUpdatedRange>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "affectedDates",
+                                    ),
+                                );
+                            }
+                            f2 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Checked::new(|
+                                            v: &crate::Integer,
+                                        | -> Result<(), String> {
+                                            crate::__private::bounds(v, Some(0f64), None, None, None)?;
+                                            Ok(())
+                                        }),
+                                    )?,
+                            );
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "pricingChanged",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<bool>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "availabilityChanged",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<bool>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CalendarUpdated {
+                    listing_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listingId",
+                        ))?,
+                    range: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "range",
+                        ))?,
+                    affected_dates: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "affectedDates",
+                        ))?,
+                    pricing_changed: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "pricingChanged",
+                        ))?,
+                    availability_changed: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "availabilityChanged",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CalendarUpdated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CalendarUpdated");
+        s.field("listing_id", &self.listing_id);
+        s.field("range", &self.range);
+        s.field("affected_dates", &self.affected_dates);
+        s.field("pricing_changed", &self.pricing_changed);
+        s.field("availability_changed", &self.availability_changed);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// The (union) date range affected.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CalendarUpdatedRange {
     /// First date of the range.
     pub start: crate::Date,
     /// Last date of the range.
     pub end: crate::Date,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl CalendarUpdatedRange {
+    /// A `CalendarUpdatedRange` with its required members (`start`, `end`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(start: crate::Date, end: crate::Date) -> Self {
+        Self {
+            start,
+            end,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CalendarUpdatedRange {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CalendarUpdatedRange;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (CalendarUpdatedRange)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<crate::Date> = None;
+                let mut f1: Option<crate::Date> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "start" => Some(0),
+                    "end" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("start"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<crate::Date>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("end"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::Date>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(CalendarUpdatedRange {
+                    start: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "start",
+                        ))?,
+                    end: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "end",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for CalendarUpdatedRange {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("CalendarUpdatedRange");
+        s.field("start", &self.start);
+        s.field("end", &self.end);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// One changed field: its value before and after.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Change {
     /// The value before the change.
     pub from: ::serde_json::Value,
     /// The value after the change.
     pub to: ::serde_json::Value,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl Change {
+    /// A `Change` with its required members (`from`, `to`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(from: ::serde_json::Value, to: ::serde_json::Value) -> Self {
+        Self {
+            from,
+            to,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Change {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = Change;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (Change)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<::serde_json::Value> = None;
+                let mut f1: Option<::serde_json::Value> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "from" => Some(0),
+                    "to" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("from"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<::serde_json::Value>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("to"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<::serde_json::Value>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Change {
+                    from: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "from",
+                        ))?,
+                    to: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "to",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for Change {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("Change");
+        s.field("from", &self.from);
+        s.field("to", &self.to);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of connection.created.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "repull", event = "connection.created", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct ConnectionCreated {
     /// Workspace id.
     #[serde(rename = "workspaceId")]
@@ -161,16 +1148,182 @@ pub struct ConnectionCreated {
     /// When the connection was created.
     #[serde(rename = "createdAt")]
     pub created_at: crate::DateTime,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ConnectionCreated {
+    /// A `ConnectionCreated` with its required members (`workspace_id`, `account_id`, `provider`, `access_type`, `created_at`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        workspace_id: ::uuid::Uuid,
+        account_id: String,
+        provider: String,
+        access_type: String,
+        created_at: crate::DateTime,
+    ) -> Self {
+        Self {
+            workspace_id,
+            account_id,
+            provider,
+            access_type,
+            created_at,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ConnectionCreated;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ConnectionCreated)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<::uuid::Uuid> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<crate::DateTime> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "workspaceId" => Some(0),
+                    "accountId" => Some(1),
+                    "provider" => Some(2),
+                    "accessType" => Some(3),
+                    "createdAt" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "workspaceId",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<::uuid::Uuid>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "accountId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "provider",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "accessType",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ConnectionCreated {
+                    workspace_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "workspaceId",
+                        ))?,
+                    account_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "accountId",
+                        ))?,
+                    provider: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "provider",
+                        ))?,
+                    access_type: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "accessType",
+                        ))?,
+                    created_at: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "createdAt",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ConnectionCreated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ConnectionCreated");
+        s.field("workspace_id", &self.workspace_id);
+        s.field("account_id", &self.account_id);
+        s.field("provider", &self.provider);
+        s.field("access_type", &self.access_type);
+        s.field("created_at", &self.created_at);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of connection.disconnected.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "repull",
@@ -178,6 +1331,7 @@ pub struct ConnectionCreated {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct ConnectionDisconnected {
     /// Workspace id.
     #[serde(rename = "workspaceId")]
@@ -192,39 +1346,440 @@ pub struct ConnectionDisconnected {
     pub disconnected_at: crate::DateTime,
     /// Why the connection ended, e.g. revoked_by_user.
     pub reason: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ConnectionDisconnected {
+    /// A `ConnectionDisconnected` with its required members (`workspace_id`, `account_id`, `provider`, `disconnected_at`, `reason`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        workspace_id: ::uuid::Uuid,
+        account_id: String,
+        provider: String,
+        disconnected_at: crate::DateTime,
+        reason: String,
+    ) -> Self {
+        Self {
+            workspace_id,
+            account_id,
+            provider,
+            disconnected_at,
+            reason,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ConnectionDisconnected;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ConnectionDisconnected)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<::uuid::Uuid> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<crate::DateTime> = None;
+                let mut f4: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "workspaceId" => Some(0),
+                    "accountId" => Some(1),
+                    "provider" => Some(2),
+                    "disconnectedAt" => Some(3),
+                    "reason" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "workspaceId",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<::uuid::Uuid>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "accountId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "provider",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "disconnectedAt",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("reason"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ConnectionDisconnected {
+                    workspace_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "workspaceId",
+                        ))?,
+                    account_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "accountId",
+                        ))?,
+                    provider: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "provider",
+                        ))?,
+                    disconnected_at: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "disconnectedAt",
+                        ))?,
+                    reason: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "reason",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ConnectionDisconnected {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ConnectionDisconnected");
+        s.field("workspace_id", &self.workspace_id);
+        s.field("account_id", &self.account_id);
+        s.field("provider", &self.provider);
+        s.field("disconnected_at", &self.disconnected_at);
+        s.field("reason", &self.reason);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of listing.created.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "repull", event = "listing.created", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct ListingCreated {
     /// Listing id.
-    pub id: i64,
+    pub id: crate::Integer,
     /// Listing title.
     pub title: String,
     /// Listing address.
     pub address: ListingCreatedAddress,
     /// Number of bedrooms.
-    pub bedrooms: u64,
+    pub bedrooms: crate::Integer,
     /// Number of bathrooms.
-    pub bathrooms: u64,
+    pub bathrooms: crate::Integer,
     /// Maximum number of guests.
     #[serde(rename = "maxGuests")]
-    pub max_guests: u64,
+    pub max_guests: crate::Integer,
     /// When the listing was created.
     #[serde(rename = "createdAt")]
     pub created_at: crate::DateTime,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingCreated {
+    /// A `ListingCreated` with its required members (`id`, `title`, `address`, `bedrooms`, `bathrooms`, `max_guests`, `created_at`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        id: crate::Integer,
+        title: String,
+        address: ListingCreatedAddress,
+        bedrooms: crate::Integer,
+        bathrooms: crate::Integer,
+        max_guests: crate::Integer,
+        created_at: crate::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            title,
+            address,
+            bedrooms,
+            bathrooms,
+            max_guests,
+            created_at,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingCreated {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingCreated;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingCreated)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<crate::Integer> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<ListingCreatedAddress> = None;
+                let mut f3: Option<crate::Integer> = None;
+                let mut f4: Option<crate::Integer> = None;
+                let mut f5: Option<crate::Integer> = None;
+                let mut f6: Option<crate::DateTime> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "title" => Some(1),
+                    "address" => Some(2),
+                    "bedrooms" => Some(3),
+                    "bathrooms" => Some(4),
+                    "maxGuests" => Some(5),
+                    "createdAt" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("title"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("address"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<ListingCreatedAddress>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "bedrooms",
+                                    ),
+                                );
+                            }
+                            f3 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Checked::new(|
+                                            v: &crate::Integer,
+                                        | -> Result<(), String> {
+                                            crate::__private::bounds(v, Some(0f64), None, None, None)?;
+                                            Ok(())
+                                        }),
+                                    )?,
+                            );
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "bathrooms",
+                                    ),
+                                );
+                            }
+                            f4 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Checked::new(|
+                                            v: &crate::Integer,
+                                        | -> Result<(), String> {
+                                            crate::__private::bounds(v, Some(0f64), None, None, None)?;
+                                            Ok(())
+                                        }),
+                                    )?,
+                            );
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "maxGuests",
+                                    ),
+                                );
+                            }
+                            f5 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Checked::new(|
+                                            v: &crate::Integer,
+                                        | -> Result<(), String> {
+                                            crate::__private::bounds(v, Some(0f64), None, None, None)?;
+                                            Ok(())
+                                        }),
+                                    )?,
+                            );
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ),
+                                );
+                            }
+                            f6 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingCreated {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    title: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "title",
+                        ))?,
+                    address: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "address",
+                        ))?,
+                    bedrooms: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "bedrooms",
+                        ))?,
+                    bathrooms: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "bathrooms",
+                        ))?,
+                    max_guests: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "maxGuests",
+                        ))?,
+                    created_at: f6
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "createdAt",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingCreated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingCreated");
+        s.field("id", &self.id);
+        s.field("title", &self.title);
+        s.field("address", &self.address);
+        s.field("bedrooms", &self.bedrooms);
+        s.field("bathrooms", &self.bathrooms);
+        s.field("max_guests", &self.max_guests);
+        s.field("created_at", &self.created_at);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Listing address.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ListingCreatedAddress {
     /// City.
     pub city: String,
@@ -232,64 +1787,434 @@ pub struct ListingCreatedAddress {
     pub region: String,
     /// Country code, e.g. CA.
     pub country: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingCreatedAddress {
+    /// A `ListingCreatedAddress` with its required members (`city`, `region`, `country`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(city: String, region: String, country: String) -> Self {
+        Self {
+            city,
+            region,
+            country,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingCreatedAddress {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingCreatedAddress;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingCreatedAddress)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "city" => Some(0),
+                    "region" => Some(1),
+                    "country" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("city"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("region"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("country"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingCreatedAddress {
+                    city: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "city",
+                        ))?,
+                    region: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "region",
+                        ))?,
+                    country: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "country",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingCreatedAddress {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingCreatedAddress");
+        s.field("city", &self.city);
+        s.field("region", &self.region);
+        s.field("country", &self.country);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of listing.deleted.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "repull", event = "listing.deleted", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct ListingDeleted {
     /// Listing id.
-    pub id: i64,
+    pub id: crate::Integer,
     /// When the listing was removed.
     #[serde(rename = "deletedAt")]
     pub deleted_at: crate::DateTime,
     /// Why the listing was removed, e.g. deactivated_by_owner.
     pub reason: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingDeleted {
+    /// A `ListingDeleted` with its required members (`id`, `deleted_at`, `reason`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(id: crate::Integer, deleted_at: crate::DateTime, reason: String) -> Self {
+        Self {
+            id,
+            deleted_at,
+            reason,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingDeleted {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingDeleted;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingDeleted)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<crate::Integer> = None;
+                let mut f1: Option<crate::DateTime> = None;
+                let mut f2: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "deletedAt" => Some(1),
+                    "reason" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "deletedAt",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("reason"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingDeleted {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    deleted_at: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "deletedAt",
+                        ))?,
+                    reason: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "reason",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingDeleted {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingDeleted");
+        s.field("id", &self.id);
+        s.field("deleted_at", &self.deleted_at);
+        s.field("reason", &self.reason);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of listing.updated.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "repull", event = "listing.updated", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct ListingUpdated {
     /// Listing id.
-    pub id: i64,
+    pub id: crate::Integer,
     /// The listing fields that changed, each as a from/to pair.
     pub changes: ::std::collections::BTreeMap<String, Change>,
     /// When the listing was updated.
     #[serde(rename = "updatedAt")]
     pub updated_at: crate::DateTime,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingUpdated {
+    /// A `ListingUpdated` with its required members (`id`, `changes`, `updated_at`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        id: crate::Integer,
+        changes: ::std::collections::BTreeMap<String, Change>,
+        updated_at: crate::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            changes,
+            updated_at,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingUpdated;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingUpdated)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<crate::Integer> = None;
+                let mut f1: Option<::std::collections::BTreeMap<String, Change>> = None;
+                let mut f2: Option<crate::DateTime> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "changes" => Some(1),
+                    "updatedAt" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("changes"),
+                                );
+                            }
+                            f1 = Some(
+                                map
+                                    .next_value::<
+                                        ::std::collections::BTreeMap<String, Change>,
+                                    >()?,
+                            );
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "updatedAt",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingUpdated {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    changes: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "changes",
+                        ))?,
+                    updated_at: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "updatedAt",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingUpdated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingUpdated");
+        s.field("id", &self.id);
+        s.field("changes", &self.changes);
+        s.field("updated_at", &self.updated_at);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of payment.completed.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "repull", event = "payment.completed", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct PaymentCompleted {
     /// Payment id.
     pub id: String,
     /// Id of the reservation paid for.
     #[serde(rename = "reservationId")]
-    pub reservation_id: i64,
+    pub reservation_id: crate::Integer,
     /// Captured amount.
     pub amount: String,
     /// Currency code.
@@ -299,18 +2224,198 @@ pub struct PaymentCompleted {
     /// When the payment was captured.
     #[serde(rename = "capturedAt")]
     pub captured_at: crate::DateTime,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl PaymentCompleted {
+    /// A `PaymentCompleted` with its required members (`id`, `reservation_id`, `amount`, `currency`, `method`, `captured_at`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        id: String,
+        reservation_id: crate::Integer,
+        amount: String,
+        currency: String,
+        method: String,
+        captured_at: crate::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            reservation_id,
+            amount,
+            currency,
+            method,
+            captured_at,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = PaymentCompleted;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (PaymentCompleted)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::Integer> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<crate::DateTime> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "reservationId" => Some(1),
+                    "amount" => Some(2),
+                    "currency" => Some(3),
+                    "method" => Some(4),
+                    "capturedAt" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "reservationId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("amount"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "currency",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("method"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "capturedAt",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PaymentCompleted {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    reservation_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "reservationId",
+                        ))?,
+                    amount: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "amount",
+                        ))?,
+                    currency: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "currency",
+                        ))?,
+                    method: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "method",
+                        ))?,
+                    captured_at: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "capturedAt",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for PaymentCompleted {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("PaymentCompleted");
+        s.field("id", &self.id);
+        s.field("reservation_id", &self.reservation_id);
+        s.field("amount", &self.amount);
+        s.field("currency", &self.currency);
+        s.field("method", &self.method);
+        s.field("captured_at", &self.captured_at);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of payment.refunded.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "repull", event = "payment.refunded", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct PaymentRefunded {
     /// Id of the refunded payment.
     pub id: String,
@@ -319,7 +2424,7 @@ pub struct PaymentRefunded {
     pub refund_id: String,
     /// Id of the reservation.
     #[serde(rename = "reservationId")]
-    pub reservation_id: i64,
+    pub reservation_id: crate::Integer,
     /// Refunded amount.
     pub amount: String,
     /// Currency code.
@@ -327,31 +2432,299 @@ pub struct PaymentRefunded {
     /// When the refund was processed.
     #[serde(rename = "refundedAt")]
     pub refunded_at: crate::DateTime,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl PaymentRefunded {
+    /// A `PaymentRefunded` with its required members (`id`, `refund_id`, `reservation_id`, `amount`, `currency`, `refunded_at`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        id: String,
+        refund_id: String,
+        reservation_id: crate::Integer,
+        amount: String,
+        currency: String,
+        refunded_at: crate::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            refund_id,
+            reservation_id,
+            amount,
+            currency,
+            refunded_at,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = PaymentRefunded;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (PaymentRefunded)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<crate::Integer> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<crate::DateTime> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "refundId" => Some(1),
+                    "reservationId" => Some(2),
+                    "amount" => Some(3),
+                    "currency" => Some(4),
+                    "refundedAt" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "refundId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "reservationId",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("amount"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "currency",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "refundedAt",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PaymentRefunded {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    refund_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "refundId",
+                        ))?,
+                    reservation_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "reservationId",
+                        ))?,
+                    amount: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "amount",
+                        ))?,
+                    currency: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "currency",
+                        ))?,
+                    refunded_at: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "refundedAt",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for PaymentRefunded {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("PaymentRefunded");
+        s.field("id", &self.id);
+        s.field("refund_id", &self.refund_id);
+        s.field("reservation_id", &self.reservation_id);
+        s.field("amount", &self.amount);
+        s.field("currency", &self.currency);
+        s.field("refunded_at", &self.refunded_at);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of repull.ping.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "repull", event = "repull.ping", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct RepullPing {
     /// Diagnostic message.
     pub message: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl RepullPing {
+    /// A `RepullPing` with its required members (`message`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(message: String) -> Self {
+        Self {
+            message,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RepullPing {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = RepullPing;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (RepullPing)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "message" => Some(0),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("message"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(RepullPing {
+                    message: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "message",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for RepullPing {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("RepullPing");
+        s.field("message", &self.message);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of reservation.cancelled.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "repull",
@@ -359,9 +2732,10 @@ pub struct RepullPing {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct ReservationCancelled {
     /// Reservation id.
-    pub id: i64,
+    pub id: crate::Integer,
     /// Channel confirmation code.
     #[serde(rename = "confirmationCode")]
     pub confirmation_code: String,
@@ -375,36 +2749,328 @@ pub struct ReservationCancelled {
     pub reason: String,
     /// The refund issued for the cancellation.
     pub refund: ReservationCancelledRefund,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ReservationCancelled {
+    /// A `ReservationCancelled` with its required members (`id`, `confirmation_code`, `cancelled_at`, `cancelled_by`, `reason`, `refund`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        id: crate::Integer,
+        confirmation_code: String,
+        cancelled_at: crate::DateTime,
+        cancelled_by: String,
+        reason: String,
+        refund: ReservationCancelledRefund,
+    ) -> Self {
+        Self {
+            id,
+            confirmation_code,
+            cancelled_at,
+            cancelled_by,
+            reason,
+            refund,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ReservationCancelled;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ReservationCancelled)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<crate::Integer> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<crate::DateTime> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<ReservationCancelledRefund> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "confirmationCode" => Some(1),
+                    "cancelledAt" => Some(2),
+                    "cancelledBy" => Some(3),
+                    "reason" => Some(4),
+                    "refund" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "confirmationCode",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "cancelledAt",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "cancelledBy",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("reason"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("refund"),
+                                );
+                            }
+                            f5 = Some(map.next_value::<ReservationCancelledRefund>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ReservationCancelled {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    confirmation_code: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "confirmationCode",
+                        ))?,
+                    cancelled_at: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "cancelledAt",
+                        ))?,
+                    cancelled_by: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "cancelledBy",
+                        ))?,
+                    reason: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "reason",
+                        ))?,
+                    refund: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "refund",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ReservationCancelled {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ReservationCancelled");
+        s.field("id", &self.id);
+        s.field("confirmation_code", &self.confirmation_code);
+        s.field("cancelled_at", &self.cancelled_at);
+        s.field("cancelled_by", &self.cancelled_by);
+        s.field("reason", &self.reason);
+        s.field("refund", &self.refund);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// The refund issued for the cancellation.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ReservationCancelledRefund {
     /// Refunded amount.
     pub amount: String,
     /// Currency code.
     pub currency: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ReservationCancelledRefund {
+    /// A `ReservationCancelledRefund` with its required members (`amount`, `currency`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(amount: String, currency: String) -> Self {
+        Self {
+            amount,
+            currency,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReservationCancelledRefund {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ReservationCancelledRefund;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ReservationCancelledRefund)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "amount" => Some(0),
+                    "currency" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("amount"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "currency",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ReservationCancelledRefund {
+                    amount: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "amount",
+                        ))?,
+                    currency: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "currency",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ReservationCancelledRefund {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ReservationCancelledRefund");
+        s.field("amount", &self.amount);
+        s.field("currency", &self.currency);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of reservation.created.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "repull", event = "reservation.created", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct ReservationCreated {
     /// Reservation id. Idempotent on id: treat a second delivery for the same reservation id as a no-op.
-    pub id: i64,
+    pub id: crate::Integer,
     /// Channel confirmation code.
     #[serde(rename = "confirmationCode")]
     pub confirmation_code: String,
     /// Id of the listing the reservation is for.
     #[serde(rename = "listingId")]
-    pub listing_id: i64,
+    pub listing_id: crate::Integer,
     /// Channel the reservation came from, e.g. airbnb.
     pub platform: String,
     /// Reservation status, e.g. confirmed.
@@ -416,7 +3082,7 @@ pub struct ReservationCreated {
     #[serde(rename = "checkOut")]
     pub check_out: crate::Date,
     /// Number of nights.
-    pub nights: u64,
+    pub nights: crate::Integer,
     /// Guest count.
     pub guests: ReservationCreatedGuests,
     /// The primary guest.
@@ -427,21 +3093,490 @@ pub struct ReservationCreated {
     /// When the reservation was created.
     #[serde(rename = "createdAt")]
     pub created_at: crate::DateTime,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ReservationCreated {
+    /// A `ReservationCreated` with its required members (`id`, `confirmation_code`, `listing_id`, `platform`, `status`, `check_in`, `check_out`, `nights`, `guests`, `primary_guest`, `pricing`, `created_at`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        id: crate::Integer,
+        confirmation_code: String,
+        listing_id: crate::Integer,
+        platform: String,
+        status: String,
+        check_in: crate::Date,
+        check_out: crate::Date,
+        nights: crate::Integer,
+        guests: ReservationCreatedGuests,
+        primary_guest: ReservationCreatedPrimaryGuest,
+        pricing: ReservationCreatedPricing,
+        created_at: crate::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            confirmation_code,
+            listing_id,
+            platform,
+            status,
+            check_in,
+            check_out,
+            nights,
+            guests,
+            primary_guest,
+            pricing,
+            created_at,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ReservationCreated;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ReservationCreated)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<crate::Integer> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<crate::Integer> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<crate::Date> = None;
+                let mut f6: Option<crate::Date> = None;
+                let mut f7: Option<crate::Integer> = None;
+                let mut f8: Option<ReservationCreatedGuests> = None;
+                let mut f9: Option<ReservationCreatedPrimaryGuest> = None;
+                let mut f10: Option<ReservationCreatedPricing> = None;
+                let mut f11: Option<crate::DateTime> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "confirmationCode" => Some(1),
+                    "listingId" => Some(2),
+                    "platform" => Some(3),
+                    "status" => Some(4),
+                    "checkIn" => Some(5),
+                    "checkOut" => Some(6),
+                    "nights" => Some(7),
+                    "guests" => Some(8),
+                    "primaryGuest" => Some(9),
+                    "pricing" => Some(10),
+                    "createdAt" => Some(11),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "confirmationCode",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listingId",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "platform",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("status"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("checkIn"),
+                                );
+                            }
+                            f5 = Some(map.next_value::<crate::Date>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "checkOut",
+                                    ),
+                                );
+                            }
+                            f6 = Some(map.next_value::<crate::Date>()?);
+                        }
+                        crate::__private::Member::Known(7) => {
+                            if f7.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("nights"),
+                                );
+                            }
+                            f7 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Checked::new(|
+                                            v: &crate::Integer,
+                                        | -> Result<(), String> {
+                                            crate::__private::bounds(v, Some(0f64), None, None, None)?;
+                                            Ok(())
+                                        }),
+                                    )?,
+                            );
+                        }
+                        crate::__private::Member::Known(8) => {
+                            if f8.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("guests"),
+                                );
+                            }
+                            f8 = Some(map.next_value::<ReservationCreatedGuests>()?);
+                        }
+                        crate::__private::Member::Known(9) => {
+                            if f9.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "primaryGuest",
+                                    ),
+                                );
+                            }
+                            f9 = Some(
+                                map.next_value::<ReservationCreatedPrimaryGuest>()?,
+                            );
+                        }
+                        crate::__private::Member::Known(10) => {
+                            if f10.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("pricing"),
+                                );
+                            }
+                            f10 = Some(map.next_value::<ReservationCreatedPricing>()?);
+                        }
+                        crate::__private::Member::Known(11) => {
+                            if f11.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ),
+                                );
+                            }
+                            f11 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ReservationCreated {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    confirmation_code: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "confirmationCode",
+                        ))?,
+                    listing_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listingId",
+                        ))?,
+                    platform: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "platform",
+                        ))?,
+                    status: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "status",
+                        ))?,
+                    check_in: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "checkIn",
+                        ))?,
+                    check_out: f6
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "checkOut",
+                        ))?,
+                    nights: f7
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "nights",
+                        ))?,
+                    guests: f8
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "guests",
+                        ))?,
+                    primary_guest: f9
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "primaryGuest",
+                        ))?,
+                    pricing: f10
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "pricing",
+                        ))?,
+                    created_at: f11
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "createdAt",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ReservationCreated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ReservationCreated");
+        s.field("id", &self.id);
+        s.field("confirmation_code", &self.confirmation_code);
+        s.field("listing_id", &self.listing_id);
+        s.field("platform", &self.platform);
+        s.field("status", &self.status);
+        s.field("check_in", &self.check_in);
+        s.field("check_out", &self.check_out);
+        s.field("nights", &self.nights);
+        s.field("guests", &self.guests);
+        s.field("primary_guest", &self.primary_guest);
+        s.field("pricing", &self.pricing);
+        s.field("created_at", &self.created_at);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Guest count.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ReservationCreatedGuests {
     /// Number of adults.
-    pub adults: u64,
+    pub adults: crate::Integer,
     /// Number of children.
-    pub children: u64,
+    pub children: crate::Integer,
     /// Number of infants.
-    pub infants: u64,
+    pub infants: crate::Integer,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ReservationCreatedGuests {
+    /// A `ReservationCreatedGuests` with its required members (`adults`, `children`, `infants`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        adults: crate::Integer,
+        children: crate::Integer,
+        infants: crate::Integer,
+    ) -> Self {
+        Self {
+            adults,
+            children,
+            infants,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ReservationCreatedGuests;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ReservationCreatedGuests)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<crate::Integer> = None;
+                let mut f1: Option<crate::Integer> = None;
+                let mut f2: Option<crate::Integer> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "adults" => Some(0),
+                    "children" => Some(1),
+                    "infants" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("adults"),
+                                );
+                            }
+                            f0 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Checked::new(|
+                                            v: &crate::Integer,
+                                        | -> Result<(), String> {
+                                            crate::__private::bounds(v, Some(0f64), None, None, None)?;
+                                            Ok(())
+                                        }),
+                                    )?,
+                            );
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "children",
+                                    ),
+                                );
+                            }
+                            f1 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Checked::new(|
+                                            v: &crate::Integer,
+                                        | -> Result<(), String> {
+                                            crate::__private::bounds(v, Some(0f64), None, None, None)?;
+                                            Ok(())
+                                        }),
+                                    )?,
+                            );
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("infants"),
+                                );
+                            }
+                            f2 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Checked::new(|
+                                            v: &crate::Integer,
+                                        | -> Result<(), String> {
+                                            crate::__private::bounds(v, Some(0f64), None, None, None)?;
+                                            Ok(())
+                                        }),
+                                    )?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ReservationCreatedGuests {
+                    adults: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "adults",
+                        ))?,
+                    children: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "children",
+                        ))?,
+                    infants: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "infants",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ReservationCreatedGuests {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ReservationCreatedGuests");
+        s.field("adults", &self.adults);
+        s.field("children", &self.children);
+        s.field("infants", &self.infants);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Reservation pricing.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ReservationCreatedPricing {
     /// Subtotal.
     pub subtotal: String,
@@ -451,10 +3586,161 @@ pub struct ReservationCreatedPricing {
     pub total: String,
     /// Currency code.
     pub currency: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ReservationCreatedPricing {
+    /// A `ReservationCreatedPricing` with its required members (`subtotal`, `taxes`, `total`, `currency`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        subtotal: String,
+        taxes: String,
+        total: String,
+        currency: String,
+    ) -> Self {
+        Self {
+            subtotal,
+            taxes,
+            total,
+            currency,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ReservationCreatedPricing;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ReservationCreatedPricing)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "subtotal" => Some(0),
+                    "taxes" => Some(1),
+                    "total" => Some(2),
+                    "currency" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "subtotal",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("taxes"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("total"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "currency",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ReservationCreatedPricing {
+                    subtotal: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "subtotal",
+                        ))?,
+                    taxes: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "taxes",
+                        ))?,
+                    total: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "total",
+                        ))?,
+                    currency: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "currency",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ReservationCreatedPricing {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ReservationCreatedPricing");
+        s.field("subtotal", &self.subtotal);
+        s.field("taxes", &self.taxes);
+        s.field("total", &self.total);
+        s.field("currency", &self.currency);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// The primary guest.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ReservationCreatedPrimaryGuest {
     /// First name.
     #[serde(rename = "firstName")]
@@ -464,16 +3750,138 @@ pub struct ReservationCreatedPrimaryGuest {
     pub last_name: String,
     /// Email address.
     pub email: crate::Email,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ReservationCreatedPrimaryGuest {
+    /// A `ReservationCreatedPrimaryGuest` with its required members (`first_name`, `last_name`, `email`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(first_name: String, last_name: String, email: crate::Email) -> Self {
+        Self {
+            first_name,
+            last_name,
+            email,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPrimaryGuest {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ReservationCreatedPrimaryGuest;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ReservationCreatedPrimaryGuest)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<crate::Email> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "firstName" => Some(0),
+                    "lastName" => Some(1),
+                    "email" => Some(2),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "firstName",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "lastName",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("email"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<crate::Email>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ReservationCreatedPrimaryGuest {
+                    first_name: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "firstName",
+                        ))?,
+                    last_name: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "lastName",
+                        ))?,
+                    email: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "email",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ReservationCreatedPrimaryGuest {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ReservationCreatedPrimaryGuest");
+        s.field("first_name", &self.first_name);
+        s.field("last_name", &self.last_name);
+        s.field("email", &self.email);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of reservation.message.received.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "repull",
@@ -481,10 +3889,11 @@ pub struct ReservationCreatedPrimaryGuest {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct ReservationMessageReceived {
     /// Id of the reservation the thread belongs to.
     #[serde(rename = "reservationId")]
-    pub reservation_id: i64,
+    pub reservation_id: crate::Integer,
     /// Message thread id.
     #[serde(rename = "threadId")]
     pub thread_id: String,
@@ -495,30 +3904,303 @@ pub struct ReservationMessageReceived {
     /// When the message was sent.
     #[serde(rename = "sentAt")]
     pub sent_at: crate::DateTime,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ReservationMessageReceived {
+    /// A `ReservationMessageReceived` with its required members (`reservation_id`, `thread_id`, `from`, `body`, `sent_at`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        reservation_id: crate::Integer,
+        thread_id: String,
+        from: ReservationMessageReceivedFrom,
+        body: String,
+        sent_at: crate::DateTime,
+    ) -> Self {
+        Self {
+            reservation_id,
+            thread_id,
+            from,
+            body,
+            sent_at,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ReservationMessageReceived;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ReservationMessageReceived)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<crate::Integer> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<ReservationMessageReceivedFrom> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<crate::DateTime> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "reservationId" => Some(0),
+                    "threadId" => Some(1),
+                    "from" => Some(2),
+                    "body" => Some(3),
+                    "sentAt" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "reservationId",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "threadId",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("from"),
+                                );
+                            }
+                            f2 = Some(
+                                map.next_value::<ReservationMessageReceivedFrom>()?,
+                            );
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("body"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("sentAt"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ReservationMessageReceived {
+                    reservation_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "reservationId",
+                        ))?,
+                    thread_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "threadId",
+                        ))?,
+                    from: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "from",
+                        ))?,
+                    body: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "body",
+                        ))?,
+                    sent_at: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "sentAt",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ReservationMessageReceived {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ReservationMessageReceived");
+        s.field("reservation_id", &self.reservation_id);
+        s.field("thread_id", &self.thread_id);
+        s.field("from", &self.from);
+        s.field("body", &self.body);
+        s.field("sent_at", &self.sent_at);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// The sender of the message.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ReservationMessageReceivedFrom {
     /// Sender type, e.g. guest.
     pub r#type: String,
     /// Sender name.
     pub name: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ReservationMessageReceivedFrom {
+    /// A `ReservationMessageReceivedFrom` with its required members (`type`, `name`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(r#type: String, name: String) -> Self {
+        Self {
+            r#type,
+            name,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceivedFrom {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ReservationMessageReceivedFrom;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ReservationMessageReceivedFrom)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "type" => Some(0),
+                    "name" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("name"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ReservationMessageReceivedFrom {
+                    r#type: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "type",
+                        ))?,
+                    name: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "name",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ReservationMessageReceivedFrom {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ReservationMessageReceivedFrom");
+        s.field("type", &self.r#type);
+        s.field("name", &self.name);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of reservation.updated.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "repull", event = "reservation.updated", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct ReservationUpdated {
     /// Reservation id.
-    pub id: i64,
+    pub id: crate::Integer,
     /// Channel confirmation code.
     #[serde(rename = "confirmationCode")]
     pub confirmation_code: String,
@@ -527,6 +4209,159 @@ pub struct ReservationUpdated {
     /// When the reservation was updated.
     #[serde(rename = "updatedAt")]
     pub updated_at: crate::DateTime,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ReservationUpdated {
+    /// A `ReservationUpdated` with its required members (`id`, `confirmation_code`, `changes`, `updated_at`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        id: crate::Integer,
+        confirmation_code: String,
+        changes: ::std::collections::BTreeMap<String, Change>,
+        updated_at: crate::DateTime,
+    ) -> Self {
+        Self {
+            id,
+            confirmation_code,
+            changes,
+            updated_at,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ReservationUpdated;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ReservationUpdated)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<crate::Integer> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<::std::collections::BTreeMap<String, Change>> = None;
+                let mut f3: Option<crate::DateTime> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "id" => Some(0),
+                    "confirmationCode" => Some(1),
+                    "changes" => Some(2),
+                    "updatedAt" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "confirmationCode",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("changes"),
+                                );
+                            }
+                            f2 = Some(
+                                map
+                                    .next_value::<
+                                        ::std::collections::BTreeMap<String, Change>,
+                                    >()?,
+                            );
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "updatedAt",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<crate::DateTime>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ReservationUpdated {
+                    id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "id",
+                        ))?,
+                    confirmation_code: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "confirmationCode",
+                        ))?,
+                    changes: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "changes",
+                        ))?,
+                    updated_at: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "updatedAt",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ReservationUpdated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ReservationUpdated");
+        s.field("id", &self.id);
+        s.field("confirmation_code", &self.confirmation_code);
+        s.field("changes", &self.changes);
+        s.field("updated_at", &self.updated_at);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Every Repull event, by its event type (`type`).
 #[derive(Debug, Clone, PartialEq)]

@@ -3,15 +3,13 @@
 /// Every Valara delivery wraps the event-specific data block in the canonical envelope. The body carries SIX keys; the HMAC signature is delivered as the X-Webhook-Signature request header, not as a body field.
 ///
 /// `D` is the event's payload; the event type member is [`crate::EventType<D>`].
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// The schema closes this object: a member it does not list is rejected.
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-#[serde(
-    bound(
-        serialize = "D: ::serde::Serialize + crate::WebhookEvent",
-        deserialize = "D: ::serde::Deserialize<'de> + crate::WebhookEvent"
-    )
-)]
+#[serde(bound(serialize = "D: ::serde::Serialize + crate::WebhookEvent"))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Envelope<D: crate::WebhookEvent> {
     /// ULID; globally unique. Safe to persist as the dedup key.
     pub event_id: crate::EventId,
@@ -20,21 +18,192 @@ pub struct Envelope<D: crate::WebhookEvent> {
     /// Payload schema version (YYYY-MM-DD). Locked per event type.
     pub api_version: crate::Date,
     /// Unix epoch seconds at dispatch time.
-    pub timestamp: i64,
+    pub timestamp: crate::Integer,
     /// ULID; unique per delivery, used for replay rejection.
     pub nonce: crate::Ulid,
     /// Event-specific payload.
     pub data: D,
 }
+impl<D: crate::WebhookEvent> Envelope<D> {
+    /// A `Envelope` with its required members (`event_id`, `api_version`, `timestamp`, `nonce`, `data`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        event_id: crate::EventId,
+        api_version: crate::Date,
+        timestamp: crate::Integer,
+        nonce: crate::Ulid,
+        data: D,
+    ) -> Self {
+        Self {
+            event_id,
+            event_type: crate::EventType::default(),
+            api_version,
+            timestamp,
+            nonce,
+            data,
+        }
+    }
+}
+impl<'de, D: ::serde::Deserialize<'de> + crate::WebhookEvent> ::serde::Deserialize<'de>
+for Envelope<D> {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor<D>(::std::marker::PhantomData<D>);
+        impl<
+            'de,
+            D: ::serde::Deserialize<'de> + crate::WebhookEvent,
+        > ::serde::de::Visitor<'de> for Visitor<D> {
+            type Value = Envelope<D>;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (Envelope)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &[
+                    "event_id",
+                    "event_type",
+                    "api_version",
+                    "timestamp",
+                    "nonce",
+                    "data",
+                ];
+                let mut f0: Option<crate::EventId> = None;
+                let mut f1: Option<crate::EventType<D>> = None;
+                let mut f2: Option<crate::Date> = None;
+                let mut f3: Option<crate::Integer> = None;
+                let mut f4: Option<crate::Ulid> = None;
+                let mut f5: Option<D> = None;
+                let lookup = crate::__private::Key(|name| match name {
+                    "event_id" => Some(0),
+                    "event_type" => Some(1),
+                    "api_version" => Some(2),
+                    "timestamp" => Some(3),
+                    "nonce" => Some(4),
+                    "data" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "event_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<crate::EventId>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "event_type",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::EventType<D>>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "api_version",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<crate::Date>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "timestamp",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("nonce"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<crate::Ulid>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("data"),
+                                );
+                            }
+                            f5 = Some(map.next_value::<D>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::unknown_field(
+                                    &key,
+                                    FIELDS,
+                                ),
+                            );
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Envelope {
+                    event_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "event_id",
+                        ))?,
+                    event_type: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "event_type",
+                        ))?,
+                    api_version: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "api_version",
+                        ))?,
+                    timestamp: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "timestamp",
+                        ))?,
+                    nonce: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "nonce",
+                        ))?,
+                    data: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "data",
+                        ))?,
+                })
+            }
+        }
+        d.deserialize_map(Visitor(::std::marker::PhantomData))
+    }
+}
+impl<D: crate::WebhookEvent + ::std::fmt::Debug> ::std::fmt::Debug for Envelope<D> {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("Envelope");
+        s.field("event_id", &self.event_id);
+        s.field("event_type", &self.event_type);
+        s.field("api_version", &self.api_version);
+        s.field("timestamp", &self.timestamp);
+        s.field("nonce", &self.nonce);
+        s.field("data", &self.data);
+        s.finish()
+    }
+}
 /// Event-specific payload of appointment.cancelled.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "valara",
@@ -42,6 +211,7 @@ pub struct Envelope<D: crate::WebhookEvent> {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct AppointmentCancelled {
     /// Agency Id
     pub agency_id: String,
@@ -57,16 +227,218 @@ pub struct AppointmentCancelled {
     pub cancelled_at: String,
     /// Actor token: 'apikey:' for API calls, 'user:' for dashboard
     pub cancelled_by: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl AppointmentCancelled {
+    /// A `AppointmentCancelled` with its required members (`agency_id`, `listing_number`, `tour_id`, `calendar_event_id`, `scheduled_at`, `cancelled_at`, `cancelled_by`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        listing_number: crate::ListingNumber,
+        tour_id: String,
+        calendar_event_id: String,
+        scheduled_at: String,
+        cancelled_at: String,
+        cancelled_by: String,
+    ) -> Self {
+        Self {
+            agency_id,
+            listing_number,
+            tour_id,
+            calendar_event_id,
+            scheduled_at,
+            cancelled_at,
+            cancelled_by,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = AppointmentCancelled;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (AppointmentCancelled)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::ListingNumber> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<String> = None;
+                let mut f6: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "tour_id" => Some(2),
+                    "calendar_event_id" => Some(3),
+                    "scheduled_at" => Some(4),
+                    "cancelled_at" => Some(5),
+                    "cancelled_by" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listing_number",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("tour_id"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "calendar_event_id",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "scheduled_at",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "cancelled_at",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "cancelled_by",
+                                    ),
+                                );
+                            }
+                            f6 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AppointmentCancelled {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    listing_number: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing_number",
+                        ))?,
+                    tour_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "tour_id",
+                        ))?,
+                    calendar_event_id: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "calendar_event_id",
+                        ))?,
+                    scheduled_at: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "scheduled_at",
+                        ))?,
+                    cancelled_at: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "cancelled_at",
+                        ))?,
+                    cancelled_by: f6
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "cancelled_by",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for AppointmentCancelled {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("AppointmentCancelled");
+        s.field("agency_id", &self.agency_id);
+        s.field("listing_number", &self.listing_number);
+        s.field("tour_id", &self.tour_id);
+        s.field("calendar_event_id", &self.calendar_event_id);
+        s.field("scheduled_at", &self.scheduled_at);
+        s.field("cancelled_at", &self.cancelled_at);
+        s.field("cancelled_by", &self.cancelled_by);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of appointment.orphan.detected.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "valara",
@@ -74,6 +446,7 @@ pub struct AppointmentCancelled {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct AppointmentOrphanDetected {
     /// Owning media_agency user id
     pub agency_id: String,
@@ -89,20 +462,224 @@ pub struct AppointmentOrphanDetected {
     pub stored_scheduled_at: String,
     /// UTC moment the sweep detected the … \[truncated in the source\]
     pub detected_at: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl AppointmentOrphanDetected {
+    /// A `AppointmentOrphanDetected` with its required members (`agency_id`, `listing_number`, `tour_id`, `stored_calendar_event_id`, `issue_type`, `stored_scheduled_at`, `detected_at`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        listing_number: crate::ListingNumber,
+        tour_id: String,
+        stored_calendar_event_id: String,
+        issue_type: AppointmentOrphanDetectedIssueType,
+        stored_scheduled_at: String,
+        detected_at: String,
+    ) -> Self {
+        Self {
+            agency_id,
+            listing_number,
+            tour_id,
+            stored_calendar_event_id,
+            issue_type,
+            stored_scheduled_at,
+            detected_at,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = AppointmentOrphanDetected;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (AppointmentOrphanDetected)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::ListingNumber> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<AppointmentOrphanDetectedIssueType> = None;
+                let mut f5: Option<String> = None;
+                let mut f6: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "tour_id" => Some(2),
+                    "stored_calendar_event_id" => Some(3),
+                    "issue_type" => Some(4),
+                    "stored_scheduled_at" => Some(5),
+                    "detected_at" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listing_number",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("tour_id"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "stored_calendar_event_id",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "issue_type",
+                                    ),
+                                );
+                            }
+                            f4 = Some(
+                                map.next_value::<AppointmentOrphanDetectedIssueType>()?,
+                            );
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "stored_scheduled_at",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "detected_at",
+                                    ),
+                                );
+                            }
+                            f6 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AppointmentOrphanDetected {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    listing_number: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing_number",
+                        ))?,
+                    tour_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "tour_id",
+                        ))?,
+                    stored_calendar_event_id: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "stored_calendar_event_id",
+                        ))?,
+                    issue_type: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "issue_type",
+                        ))?,
+                    stored_scheduled_at: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "stored_scheduled_at",
+                        ))?,
+                    detected_at: f6
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "detected_at",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for AppointmentOrphanDetected {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("AppointmentOrphanDetected");
+        s.field("agency_id", &self.agency_id);
+        s.field("listing_number", &self.listing_number);
+        s.field("tour_id", &self.tour_id);
+        s.field("stored_calendar_event_id", &self.stored_calendar_event_id);
+        s.field("issue_type", &self.issue_type);
+        s.field("stored_scheduled_at", &self.stored_scheduled_at);
+        s.field("detected_at", &self.detected_at);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 open_enum! {
     #[doc = " Issue Type"] pub enum AppointmentOrphanDetectedIssueType { EventMissing =
     "event_missing", EventMoved = "event_moved", EventMalformed = "event_malformed", }
 }
 /// Event-specific payload of appointment.rescheduled.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "valara",
@@ -110,6 +687,7 @@ open_enum! {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct AppointmentRescheduled {
     /// Owning media_agency user id
     pub agency_id: String,
@@ -123,16 +701,199 @@ pub struct AppointmentRescheduled {
     pub old_scheduled_at: String,
     /// UTC moment the appointment is NOW scheduled for.
     pub new_scheduled_at: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl AppointmentRescheduled {
+    /// A `AppointmentRescheduled` with its required members (`agency_id`, `listing_number`, `tour_id`, `calendar_event_id`, `old_scheduled_at`, `new_scheduled_at`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        listing_number: crate::ListingNumber,
+        tour_id: String,
+        calendar_event_id: String,
+        old_scheduled_at: String,
+        new_scheduled_at: String,
+    ) -> Self {
+        Self {
+            agency_id,
+            listing_number,
+            tour_id,
+            calendar_event_id,
+            old_scheduled_at,
+            new_scheduled_at,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = AppointmentRescheduled;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (AppointmentRescheduled)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::ListingNumber> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "tour_id" => Some(2),
+                    "calendar_event_id" => Some(3),
+                    "old_scheduled_at" => Some(4),
+                    "new_scheduled_at" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listing_number",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("tour_id"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "calendar_event_id",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "old_scheduled_at",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "new_scheduled_at",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AppointmentRescheduled {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    listing_number: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing_number",
+                        ))?,
+                    tour_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "tour_id",
+                        ))?,
+                    calendar_event_id: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "calendar_event_id",
+                        ))?,
+                    old_scheduled_at: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "old_scheduled_at",
+                        ))?,
+                    new_scheduled_at: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "new_scheduled_at",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for AppointmentRescheduled {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("AppointmentRescheduled");
+        s.field("agency_id", &self.agency_id);
+        s.field("listing_number", &self.listing_number);
+        s.field("tour_id", &self.tour_id);
+        s.field("calendar_event_id", &self.calendar_event_id);
+        s.field("old_scheduled_at", &self.old_scheduled_at);
+        s.field("new_scheduled_at", &self.new_scheduled_at);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of appointment.scheduled.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "valara",
@@ -140,6 +901,7 @@ pub struct AppointmentRescheduled {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct AppointmentScheduled {
     /// Owning media_agency user id
     pub agency_id: String,
@@ -153,24 +915,316 @@ pub struct AppointmentScheduled {
     pub scheduled_at: String,
     /// Planned shoot duration in minutes (15 minute minimum, 12 hour maximum).
     pub duration_minutes: u64,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl AppointmentScheduled {
+    /// A `AppointmentScheduled` with its required members (`agency_id`, `listing_number`, `tour_id`, `calendar_event_id`, `scheduled_at`, `duration_minutes`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        listing_number: crate::ListingNumber,
+        tour_id: String,
+        calendar_event_id: String,
+        scheduled_at: String,
+        duration_minutes: u64,
+    ) -> Self {
+        Self {
+            agency_id,
+            listing_number,
+            tour_id,
+            calendar_event_id,
+            scheduled_at,
+            duration_minutes,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = AppointmentScheduled;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (AppointmentScheduled)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::ListingNumber> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<u64> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "tour_id" => Some(2),
+                    "calendar_event_id" => Some(3),
+                    "scheduled_at" => Some(4),
+                    "duration_minutes" => Some(5),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listing_number",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("tour_id"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "calendar_event_id",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "scheduled_at",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "duration_minutes",
+                                    ),
+                                );
+                            }
+                            f5 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Checked::new(|
+                                            v: &u64,
+                                        | -> Result<(), String> {
+                                            crate::__private::bounds(
+                                                v,
+                                                Some(15f64),
+                                                Some(720f64),
+                                                None,
+                                                None,
+                                            )?;
+                                            Ok(())
+                                        }),
+                                    )?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AppointmentScheduled {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    listing_number: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing_number",
+                        ))?,
+                    tour_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "tour_id",
+                        ))?,
+                    calendar_event_id: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "calendar_event_id",
+                        ))?,
+                    scheduled_at: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "scheduled_at",
+                        ))?,
+                    duration_minutes: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "duration_minutes",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for AppointmentScheduled {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("AppointmentScheduled");
+        s.field("agency_id", &self.agency_id);
+        s.field("listing_number", &self.listing_number);
+        s.field("tour_id", &self.tour_id);
+        s.field("calendar_event_id", &self.calendar_event_id);
+        s.field("scheduled_at", &self.scheduled_at);
+        s.field("duration_minutes", &self.duration_minutes);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Where the media bundle was uploaded to (or, for a failed delivery, where the upload was TARGETED). The same shape on media.delivery.completed and media.delivery.failed.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct DeliveryDestination {
     /// The human-visible path within the storage provider's root (e.g. "/Listings/HMREK1T").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folder_path: Option<String>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl DeliveryDestination {
+    /// A `DeliveryDestination` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            folder_path: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeliveryDestination {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = DeliveryDestination;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (DeliveryDestination)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "folder_path" => Some(0),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "folder_path",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(DeliveryDestination {
+                    folder_path: f0,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for DeliveryDestination {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("DeliveryDestination");
+        s.field("folder_path", &self.folder_path);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of invoice.payment_made.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "valara",
@@ -178,6 +1232,7 @@ pub struct DeliveryDestination {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct InvoicePaymentMade {
     /// Agency Id
     pub agency_id: String,
@@ -194,27 +1249,228 @@ pub struct InvoicePaymentMade {
     #[cfg_attr(feature = "schemars", schemars(with = "Option<crate::ListingNumber>"))]
     pub listing_number: Option<Option<crate::ListingNumber>>,
     /// Amount in cents. Integer only - Square v44 money.amount is int64. Never represent as float.
-    pub amount: i64,
+    pub amount: crate::Integer,
     /// ISO-4217 currency code (e.g. USD)
     pub currency: crate::CurrencyCode,
     /// Payment Method
     pub payment_method: InvoicePaymentMadePaymentMethod,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl InvoicePaymentMade {
+    /// A `InvoicePaymentMade` with its required members (`agency_id`, `invoice_id`, `square_invoice_id`, `amount`, `currency`, `payment_method`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        invoice_id: String,
+        square_invoice_id: String,
+        amount: crate::Integer,
+        currency: crate::CurrencyCode,
+        payment_method: InvoicePaymentMadePaymentMethod,
+    ) -> Self {
+        Self {
+            agency_id,
+            invoice_id,
+            square_invoice_id,
+            listing_number: None,
+            amount,
+            currency,
+            payment_method,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = InvoicePaymentMade;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (InvoicePaymentMade)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<Option<crate::ListingNumber>> = None;
+                let mut f4: Option<crate::Integer> = None;
+                let mut f5: Option<crate::CurrencyCode> = None;
+                let mut f6: Option<InvoicePaymentMadePaymentMethod> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "invoice_id" => Some(1),
+                    "square_invoice_id" => Some(2),
+                    "listing_number" => Some(3),
+                    "amount" => Some(4),
+                    "currency" => Some(5),
+                    "payment_method" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "invoice_id",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "square_invoice_id",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listing_number",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<Option<crate::ListingNumber>>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("amount"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "currency",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<crate::CurrencyCode>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "payment_method",
+                                    ),
+                                );
+                            }
+                            f6 = Some(
+                                map.next_value::<InvoicePaymentMadePaymentMethod>()?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(InvoicePaymentMade {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    invoice_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "invoice_id",
+                        ))?,
+                    square_invoice_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "square_invoice_id",
+                        ))?,
+                    listing_number: f3,
+                    amount: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "amount",
+                        ))?,
+                    currency: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "currency",
+                        ))?,
+                    payment_method: f6
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "payment_method",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for InvoicePaymentMade {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("InvoicePaymentMade");
+        s.field("agency_id", &self.agency_id);
+        s.field("invoice_id", &self.invoice_id);
+        s.field("square_invoice_id", &self.square_invoice_id);
+        s.field("listing_number", &self.listing_number);
+        s.field("amount", &self.amount);
+        s.field("currency", &self.currency);
+        s.field("payment_method", &self.payment_method);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 open_enum! {
     #[doc = " Payment Method"] pub enum InvoicePaymentMadePaymentMethod { Card = "card",
     Bank = "bank", Cash = "cash", Other = "other", }
 }
 /// Event-specific payload of listing.cancelled.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "valara", event = "listing.cancelled", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct ListingCancelled {
     /// Agency Id
     pub agency_id: String,
@@ -235,23 +1491,230 @@ pub struct ListingCancelled {
     /// Source
     pub source: ListingCancelledSource,
     /// Count of Google Calendar events successfully deleted during cancellation. Best-effort; failures do not roll back. StrictInt prevents a bool (True == 1) from leaking in.
-    pub calendar_events_removed: u64,
+    pub calendar_events_removed: crate::Integer,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingCancelled {
+    /// A `ListingCancelled` with its required members (`agency_id`, `listing_number`, `fee_applied`, `cancelled_by`, `source`, `calendar_events_removed`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        listing_number: crate::ListingNumber,
+        fee_applied: ::serde_json::Value,
+        cancelled_by: String,
+        source: ListingCancelledSource,
+        calendar_events_removed: crate::Integer,
+    ) -> Self {
+        Self {
+            agency_id,
+            listing_number,
+            reason: None,
+            fee_applied,
+            cancelled_by,
+            source,
+            calendar_events_removed,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingCancelled;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingCancelled)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::ListingNumber> = None;
+                let mut f2: Option<Option<String>> = None;
+                let mut f3: Option<::serde_json::Value> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<ListingCancelledSource> = None;
+                let mut f6: Option<crate::Integer> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "reason" => Some(2),
+                    "fee_applied" => Some(3),
+                    "cancelled_by" => Some(4),
+                    "source" => Some(5),
+                    "calendar_events_removed" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listing_number",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("reason"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<Option<String>>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "fee_applied",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<::serde_json::Value>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "cancelled_by",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("source"),
+                                );
+                            }
+                            f5 = Some(map.next_value::<ListingCancelledSource>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "calendar_events_removed",
+                                    ),
+                                );
+                            }
+                            f6 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Checked::new(|
+                                            v: &crate::Integer,
+                                        | -> Result<(), String> {
+                                            crate::__private::bounds(v, Some(0f64), None, None, None)?;
+                                            Ok(())
+                                        }),
+                                    )?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingCancelled {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    listing_number: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing_number",
+                        ))?,
+                    reason: f2,
+                    fee_applied: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "fee_applied",
+                        ))?,
+                    cancelled_by: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "cancelled_by",
+                        ))?,
+                    source: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "source",
+                        ))?,
+                    calendar_events_removed: f6
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "calendar_events_removed",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingCancelled {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingCancelled");
+        s.field("agency_id", &self.agency_id);
+        s.field("listing_number", &self.listing_number);
+        s.field("reason", &self.reason);
+        s.field("fee_applied", &self.fee_applied);
+        s.field("cancelled_by", &self.cancelled_by);
+        s.field("source", &self.source);
+        s.field("calendar_events_removed", &self.calendar_events_removed);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 open_enum! {
     #[doc = " Source"] pub enum ListingCancelledSource { Api = "api", Dashboard =
     "dashboard", }
 }
 /// Event-specific payload of listing.created.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "valara", event = "listing.created", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct ListingCreated {
     /// Agency Id
     pub agency_id: String,
@@ -285,16 +1748,292 @@ pub struct ListingCreated {
     pub created_by: String,
     /// Public Url
     pub public_url: crate::Uri,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingCreated {
+    /// A `ListingCreated` with its required members (`agency_id`, `listing_id`, `listing_number`, `address`, `owner_user_id`, `agent_one_id`, `agent_two_id`, `status`, `is_activated`, `created_by`, `public_url`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        listing_id: String,
+        listing_number: crate::ListingNumber,
+        address: String,
+        owner_user_id: String,
+        agent_one_id: Option<String>,
+        agent_two_id: Option<String>,
+        status: ListingStatus,
+        is_activated: bool,
+        created_by: String,
+        public_url: crate::Uri,
+    ) -> Self {
+        Self {
+            agency_id,
+            listing_id,
+            listing_number,
+            address,
+            owner_user_id,
+            agent_one_id,
+            agent_two_id,
+            status,
+            is_activated,
+            created_by,
+            public_url,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingCreated {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingCreated;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingCreated)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<crate::ListingNumber> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<Option<String>> = None;
+                let mut f6: Option<Option<String>> = None;
+                let mut f7: Option<ListingStatus> = None;
+                let mut f8: Option<bool> = None;
+                let mut f9: Option<String> = None;
+                let mut f10: Option<crate::Uri> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_id" => Some(1),
+                    "listing_number" => Some(2),
+                    "address" => Some(3),
+                    "owner_user_id" => Some(4),
+                    "agent_one_id" => Some(5),
+                    "agent_two_id" => Some(6),
+                    "status" => Some(7),
+                    "is_activated" => Some(8),
+                    "created_by" => Some(9),
+                    "public_url" => Some(10),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listing_id",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listing_number",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<crate::ListingNumber>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("address"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "owner_user_id",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agent_one_id",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<Option<String>>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agent_two_id",
+                                    ),
+                                );
+                            }
+                            f6 = Some(map.next_value::<Option<String>>()?);
+                        }
+                        crate::__private::Member::Known(7) => {
+                            if f7.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("status"),
+                                );
+                            }
+                            f7 = Some(map.next_value::<ListingStatus>()?);
+                        }
+                        crate::__private::Member::Known(8) => {
+                            if f8.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "is_activated",
+                                    ),
+                                );
+                            }
+                            f8 = Some(map.next_value::<bool>()?);
+                        }
+                        crate::__private::Member::Known(9) => {
+                            if f9.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "created_by",
+                                    ),
+                                );
+                            }
+                            f9 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(10) => {
+                            if f10.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "public_url",
+                                    ),
+                                );
+                            }
+                            f10 = Some(map.next_value::<crate::Uri>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingCreated {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    listing_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing_id",
+                        ))?,
+                    listing_number: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing_number",
+                        ))?,
+                    address: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "address",
+                        ))?,
+                    owner_user_id: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "owner_user_id",
+                        ))?,
+                    agent_one_id: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agent_one_id",
+                        ))?,
+                    agent_two_id: f6
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agent_two_id",
+                        ))?,
+                    status: f7
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "status",
+                        ))?,
+                    is_activated: f8
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "is_activated",
+                        ))?,
+                    created_by: f9
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "created_by",
+                        ))?,
+                    public_url: f10
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "public_url",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingCreated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingCreated");
+        s.field("agency_id", &self.agency_id);
+        s.field("listing_id", &self.listing_id);
+        s.field("listing_number", &self.listing_number);
+        s.field("address", &self.address);
+        s.field("owner_user_id", &self.owner_user_id);
+        s.field("agent_one_id", &self.agent_one_id);
+        s.field("agent_two_id", &self.agent_two_id);
+        s.field("status", &self.status);
+        s.field("is_activated", &self.is_activated);
+        s.field("created_by", &self.created_by);
+        s.field("public_url", &self.public_url);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of listing.section_modified.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "valara",
@@ -302,6 +2041,7 @@ pub struct ListingCreated {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct ListingSectionModified {
     /// Agency Id
     pub agency_id: String,
@@ -313,14 +2053,188 @@ pub struct ListingSectionModified {
     pub operation: ListingSectionModifiedOperation,
     /// Section-shaped counts / flags attached to every event. Every field is Optional so the same envelope serialises cleanly for any section type. Callers populate only the fields that apply to their section; the rest round-trip as None.
     pub summary: ListingSectionModifiedSummary,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingSectionModified {
+    /// A `ListingSectionModified` with its required members (`agency_id`, `listing_number`, `section`, `operation`, `summary`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        listing_number: crate::ListingNumber,
+        section: String,
+        operation: ListingSectionModifiedOperation,
+        summary: ListingSectionModifiedSummary,
+    ) -> Self {
+        Self {
+            agency_id,
+            listing_number,
+            section,
+            operation,
+            summary,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingSectionModified;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingSectionModified)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::ListingNumber> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<ListingSectionModifiedOperation> = None;
+                let mut f4: Option<ListingSectionModifiedSummary> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "section" => Some(2),
+                    "operation" => Some(3),
+                    "summary" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listing_number",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("section"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "operation",
+                                    ),
+                                );
+                            }
+                            f3 = Some(
+                                map.next_value::<ListingSectionModifiedOperation>()?,
+                            );
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("summary"),
+                                );
+                            }
+                            f4 = Some(
+                                map.next_value::<ListingSectionModifiedSummary>()?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingSectionModified {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    listing_number: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing_number",
+                        ))?,
+                    section: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "section",
+                        ))?,
+                    operation: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "operation",
+                        ))?,
+                    summary: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "summary",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingSectionModified {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingSectionModified");
+        s.field("agency_id", &self.agency_id);
+        s.field("listing_number", &self.listing_number);
+        s.field("section", &self.section);
+        s.field("operation", &self.operation);
+        s.field("summary", &self.summary);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 open_enum! {
     #[doc = " Operation"] pub enum ListingSectionModifiedOperation { Set = "set", Replace
     = "replace", Append = "append", Remove = "remove", }
 }
 /// Section-shaped counts / flags attached to every event. Every field is Optional so the same envelope serialises cleanly for any section type. Callers populate only the fields that apply to their section; the rest round-trip as None.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct ListingSectionModifiedSummary {
     /// Count of NEW image ids in the after-state (gallery only).
     #[serde(
@@ -328,30 +2242,130 @@ pub struct ListingSectionModifiedSummary {
         with = "crate::__private::double_option",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<i64>"))]
-    pub images_added: Option<Option<i64>>,
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<crate::Integer>"))]
+    pub images_added: Option<Option<crate::Integer>>,
     /// Count of image ids present in the befo … \[truncated in the source\]
     #[serde(
         default,
         with = "crate::__private::double_option",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "schemars", schemars(with = "Option<i64>"))]
-    pub images_removed: Option<Option<i64>>,
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<crate::Integer>"))]
+    pub images_removed: Option<Option<crate::Integer>>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingSectionModifiedSummary {
+    /// A `ListingSectionModifiedSummary` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            images_added: None,
+            images_removed: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingSectionModifiedSummary {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingSectionModifiedSummary;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingSectionModifiedSummary)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<Option<crate::Integer>> = None;
+                let mut f1: Option<Option<crate::Integer>> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "images_added" => Some(0),
+                    "images_removed" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "images_added",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<Option<crate::Integer>>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "images_removed",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<Option<crate::Integer>>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingSectionModifiedSummary {
+                    images_added: f0,
+                    images_removed: f1,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingSectionModifiedSummary {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingSectionModifiedSummary");
+        s.field("images_added", &self.images_added);
+        s.field("images_removed", &self.images_removed);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 open_enum! {
     #[doc = " Listing status."] pub enum ListingStatus { ComingSoon = "Coming Soon",
     Active = "Active", Pending = "Pending", Sold = "Sold", Archived = "Archived", }
 }
 /// Event-specific payload of listing.status_changed.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "valara",
@@ -359,6 +2373,7 @@ open_enum! {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct ListingStatusChanged {
     /// Agency Id
     pub agency_id: String,
@@ -374,32 +2389,337 @@ pub struct ListingStatusChanged {
     pub source: ListingStatusChangedSource,
     /// Machine-readable consequences of a status transition. Locked contract field set: image_variants_unlocked and public_url_indexable. Adding a field here means bumping the event version; receivers must be coordinated.
     pub side_effects: ListingStatusChangedSideEffects,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingStatusChanged {
+    /// A `ListingStatusChanged` with its required members (`agency_id`, `listing_number`, `old_status`, `new_status`, `changed_by`, `source`, `side_effects`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        listing_number: crate::ListingNumber,
+        old_status: ListingStatus,
+        new_status: ListingStatus,
+        changed_by: String,
+        source: ListingStatusChangedSource,
+        side_effects: ListingStatusChangedSideEffects,
+    ) -> Self {
+        Self {
+            agency_id,
+            listing_number,
+            old_status,
+            new_status,
+            changed_by,
+            source,
+            side_effects,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingStatusChanged;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingStatusChanged)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::ListingNumber> = None;
+                let mut f2: Option<ListingStatus> = None;
+                let mut f3: Option<ListingStatus> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<ListingStatusChangedSource> = None;
+                let mut f6: Option<ListingStatusChangedSideEffects> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "old_status" => Some(2),
+                    "new_status" => Some(3),
+                    "changed_by" => Some(4),
+                    "source" => Some(5),
+                    "side_effects" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listing_number",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "old_status",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<ListingStatus>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "new_status",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<ListingStatus>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "changed_by",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("source"),
+                                );
+                            }
+                            f5 = Some(map.next_value::<ListingStatusChangedSource>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "side_effects",
+                                    ),
+                                );
+                            }
+                            f6 = Some(
+                                map.next_value::<ListingStatusChangedSideEffects>()?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingStatusChanged {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    listing_number: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing_number",
+                        ))?,
+                    old_status: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "old_status",
+                        ))?,
+                    new_status: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "new_status",
+                        ))?,
+                    changed_by: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "changed_by",
+                        ))?,
+                    source: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "source",
+                        ))?,
+                    side_effects: f6
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "side_effects",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingStatusChanged {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingStatusChanged");
+        s.field("agency_id", &self.agency_id);
+        s.field("listing_number", &self.listing_number);
+        s.field("old_status", &self.old_status);
+        s.field("new_status", &self.new_status);
+        s.field("changed_by", &self.changed_by);
+        s.field("source", &self.source);
+        s.field("side_effects", &self.side_effects);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Machine-readable consequences of a status transition. Locked contract field set: image_variants_unlocked and public_url_indexable. Adding a field here means bumping the event version; receivers must be coordinated.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// The schema closes this object: a member it does not list is rejected.
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ListingStatusChangedSideEffects {
     /// Variant names that just became accessible to ag … \[truncated in the source\]
     pub image_variants_unlocked: Vec<String>,
     /// Named in the locked contract field set; its row is truncated in the source before its type and description, so it is left untyped.
     pub public_url_indexable: ::serde_json::Value,
 }
+impl ListingStatusChangedSideEffects {
+    /// A `ListingStatusChangedSideEffects` with its required members (`image_variants_unlocked`, `public_url_indexable`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        image_variants_unlocked: Vec<String>,
+        public_url_indexable: ::serde_json::Value,
+    ) -> Self {
+        Self {
+            image_variants_unlocked,
+            public_url_indexable,
+        }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingStatusChangedSideEffects {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingStatusChangedSideEffects;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingStatusChangedSideEffects)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                const FIELDS: &[&str] = &[
+                    "image_variants_unlocked",
+                    "public_url_indexable",
+                ];
+                let mut f0: Option<Vec<String>> = None;
+                let mut f1: Option<::serde_json::Value> = None;
+                let lookup = crate::__private::Key(|name| match name {
+                    "image_variants_unlocked" => Some(0),
+                    "public_url_indexable" => Some(1),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "image_variants_unlocked",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<Vec<String>>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "public_url_indexable",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<::serde_json::Value>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::unknown_field(
+                                    &key,
+                                    FIELDS,
+                                ),
+                            );
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingStatusChangedSideEffects {
+                    image_variants_unlocked: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "image_variants_unlocked",
+                        ))?,
+                    public_url_indexable: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "public_url_indexable",
+                        ))?,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingStatusChangedSideEffects {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingStatusChangedSideEffects");
+        s.field("image_variants_unlocked", &self.image_variants_unlocked);
+        s.field("public_url_indexable", &self.public_url_indexable);
+        s.finish()
+    }
+}
 open_enum! {
     #[doc = " Source"] pub enum ListingStatusChangedSource { Dashboard = "dashboard", Api
     = "api", System = "system", }
 }
 /// Event-specific payload of listing.updated.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "valara", event = "listing.updated", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct ListingUpdated {
     /// Better Auth id of the media_agency that owns the listing.
     pub agency_id: String,
@@ -409,16 +2729,166 @@ pub struct ListingUpdated {
     pub changed_by: String,
     /// Dotted-path delta map. Keys come from the tracked allowlist declared in this module (_TRACKED_TOP_LEVEL + _TRACKED_PROPERTY_DATA). An empty dict is never emitted - the emitter guards on that.
     pub changes: ::serde_json::Map<String, ::serde_json::Value>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl ListingUpdated {
+    /// A `ListingUpdated` with its required members (`agency_id`, `listing_number`, `changed_by`, `changes`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        listing_number: crate::ListingNumber,
+        changed_by: String,
+        changes: ::serde_json::Map<String, ::serde_json::Value>,
+    ) -> Self {
+        Self {
+            agency_id,
+            listing_number,
+            changed_by,
+            changes,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListingUpdated;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (ListingUpdated)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::ListingNumber> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<::serde_json::Map<String, ::serde_json::Value>> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "changed_by" => Some(2),
+                    "changes" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listing_number",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "changed_by",
+                                    ),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("changes"),
+                                );
+                            }
+                            f3 = Some(
+                                map
+                                    .next_value::<
+                                        ::serde_json::Map<String, ::serde_json::Value>,
+                                    >()?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ListingUpdated {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    listing_number: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing_number",
+                        ))?,
+                    changed_by: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "changed_by",
+                        ))?,
+                    changes: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "changes",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for ListingUpdated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("ListingUpdated");
+        s.field("agency_id", &self.agency_id);
+        s.field("listing_number", &self.listing_number);
+        s.field("changed_by", &self.changed_by);
+        s.field("changes", &self.changes);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of media.delivery.completed.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "valara",
@@ -426,6 +2896,7 @@ pub struct ListingUpdated {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct MediaDeliveryCompleted {
     /// Agency Id
     pub agency_id: String,
@@ -438,24 +2909,287 @@ pub struct MediaDeliveryCompleted {
     /// Delivery summary. The catalog documents summary.files_failed; the rest of this row was not recovered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<MediaDeliveryCompletedSummary>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl MediaDeliveryCompleted {
+    /// A `MediaDeliveryCompleted` with its required members (`agency_id`, `listing_number`, `job_id`, `destination`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        listing_number: crate::ListingNumber,
+        job_id: String,
+        destination: DeliveryDestination,
+    ) -> Self {
+        Self {
+            agency_id,
+            listing_number,
+            job_id,
+            destination,
+            summary: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = MediaDeliveryCompleted;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (MediaDeliveryCompleted)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::ListingNumber> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<DeliveryDestination> = None;
+                let mut f4: Option<MediaDeliveryCompletedSummary> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "job_id" => Some(2),
+                    "destination" => Some(3),
+                    "summary" => Some(4),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listing_number",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("job_id"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "destination",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<DeliveryDestination>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("summary"),
+                                );
+                            }
+                            f4 = Some(
+                                map.next_value::<MediaDeliveryCompletedSummary>()?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(MediaDeliveryCompleted {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    listing_number: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing_number",
+                        ))?,
+                    job_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "job_id",
+                        ))?,
+                    destination: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "destination",
+                        ))?,
+                    summary: f4,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for MediaDeliveryCompleted {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("MediaDeliveryCompleted");
+        s.field("agency_id", &self.agency_id);
+        s.field("listing_number", &self.listing_number);
+        s.field("job_id", &self.job_id);
+        s.field("destination", &self.destination);
+        s.field("summary", &self.summary);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Delivery summary. The catalog documents summary.files_failed; the rest of this row was not recovered.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct MediaDeliveryCompletedSummary {
     /// Count of files skipped; may be \> 0 in the partial-success case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub files_failed: Option<u64>,
+    pub files_failed: Option<crate::Integer>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl MediaDeliveryCompletedSummary {
+    /// A `MediaDeliveryCompletedSummary` with every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            files_failed: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompletedSummary {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = MediaDeliveryCompletedSummary;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (MediaDeliveryCompletedSummary)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<crate::Integer> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "files_failed" => Some(0),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "files_failed",
+                                    ),
+                                );
+                            }
+                            f0 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Checked::new(|
+                                            v: &crate::Integer,
+                                        | -> Result<(), String> {
+                                            crate::__private::bounds(v, Some(0f64), None, None, None)?;
+                                            Ok(())
+                                        }),
+                                    )?,
+                            );
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(MediaDeliveryCompletedSummary {
+                    files_failed: f0,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for MediaDeliveryCompletedSummary {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("MediaDeliveryCompletedSummary");
+        s.field("files_failed", &self.files_failed);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of media.delivery.failed.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "valara",
@@ -463,6 +3197,7 @@ pub struct MediaDeliveryCompletedSummary {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct MediaDeliveryFailed {
     /// Agency Id
     pub agency_id: String,
@@ -472,23 +3207,262 @@ pub struct MediaDeliveryFailed {
     pub job_id: String,
     /// Where the upload was TARGETED (even though it failed).
     pub destination: DeliveryDestination,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl MediaDeliveryFailed {
+    /// A `MediaDeliveryFailed` with its required members (`agency_id`, `listing_number`, `job_id`, `destination`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        listing_number: crate::ListingNumber,
+        job_id: String,
+        destination: DeliveryDestination,
+    ) -> Self {
+        Self {
+            agency_id,
+            listing_number,
+            job_id,
+            destination,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = MediaDeliveryFailed;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (MediaDeliveryFailed)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<crate::ListingNumber> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<DeliveryDestination> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "listing_number" => Some(1),
+                    "job_id" => Some(2),
+                    "destination" => Some(3),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "listing_number",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("job_id"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "destination",
+                                    ),
+                                );
+                            }
+                            f3 = Some(map.next_value::<DeliveryDestination>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(MediaDeliveryFailed {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    listing_number: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "listing_number",
+                        ))?,
+                    job_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "job_id",
+                        ))?,
+                    destination: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "destination",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for MediaDeliveryFailed {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("MediaDeliveryFailed");
+        s.field("agency_id", &self.agency_id);
+        s.field("listing_number", &self.listing_number);
+        s.field("job_id", &self.job_id);
+        s.field("destination", &self.destination);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Pricing tuple for a subscription plan. Locked as a nested sub-object on both subscription.created and subscription.cancelled payloads. Receivers can share a single decoder for the two event shapes.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Price {
     /// Price in INTEGER CENTS. Never float. Matches Square v44's money amount.
-    pub amount: i64,
+    pub amount: crate::Integer,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl Price {
+    /// A `Price` with its required members (`amount`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(amount: crate::Integer) -> Self {
+        Self {
+            amount,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Price {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = Price;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (Price)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<crate::Integer> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "amount" => Some(0),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("amount"),
+                                );
+                            }
+                            f0 = Some(map.next_value::<crate::Integer>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Price {
+                    amount: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "amount",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for Price {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("Price");
+        s.field("amount", &self.amount);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of subscription.cancelled.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "valara",
@@ -496,6 +3470,7 @@ pub struct Price {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct SubscriptionCancelled {
     /// Agency Id
     pub agency_id: String,
@@ -512,20 +3487,212 @@ pub struct SubscriptionCancelled {
     pub ends_at: String,
     /// Pricing tuple for a subscription plan.
     pub price: Price,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl SubscriptionCancelled {
+    /// A `SubscriptionCancelled` with its required members (`agency_id`, `subscription_id`, `plan_id`, `started_at`, `ends_at`, `price`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        subscription_id: String,
+        plan_id: String,
+        started_at: String,
+        ends_at: String,
+        price: Price,
+    ) -> Self {
+        Self {
+            agency_id,
+            subscription_id,
+            plan_id,
+            status: None,
+            started_at,
+            ends_at,
+            price,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = SubscriptionCancelled;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (SubscriptionCancelled)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<SubscriptionCancelledStatus> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<String> = None;
+                let mut f6: Option<Price> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "subscription_id" => Some(1),
+                    "plan_id" => Some(2),
+                    "status" => Some(3),
+                    "started_at" => Some(4),
+                    "ends_at" => Some(5),
+                    "price" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "subscription_id",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("plan_id"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("status"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<SubscriptionCancelledStatus>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "started_at",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("ends_at"),
+                                );
+                            }
+                            f5 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("price"),
+                                );
+                            }
+                            f6 = Some(map.next_value::<Price>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SubscriptionCancelled {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    subscription_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "subscription_id",
+                        ))?,
+                    plan_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "plan_id",
+                        ))?,
+                    status: f3,
+                    started_at: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "started_at",
+                        ))?,
+                    ends_at: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "ends_at",
+                        ))?,
+                    price: f6
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "price",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for SubscriptionCancelled {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("SubscriptionCancelled");
+        s.field("agency_id", &self.agency_id);
+        s.field("subscription_id", &self.subscription_id);
+        s.field("plan_id", &self.plan_id);
+        s.field("status", &self.status);
+        s.field("started_at", &self.started_at);
+        s.field("ends_at", &self.ends_at);
+        s.field("price", &self.price);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 open_enum! {
     #[doc = " Always literal 'cancelled'. Present for symmetry."] pub enum
     SubscriptionCancelledStatus { Cancelled = "cancelled", }
 }
 /// Event-specific payload of subscription.created.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "valara",
@@ -533,6 +3700,7 @@ open_enum! {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct SubscriptionCreated {
     /// Agency Id
     pub agency_id: String,
@@ -554,22 +3722,215 @@ pub struct SubscriptionCreated {
     pub ends_at: Option<Option<String>>,
     /// Pricing tuple for a subscription plan.
     pub price: Price,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl SubscriptionCreated {
+    /// A `SubscriptionCreated` with its required members (`agency_id`, `subscription_id`, `plan_id`, `status`, `started_at`, `price`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        subscription_id: String,
+        plan_id: String,
+        status: SubscriptionCreatedStatus,
+        started_at: String,
+        price: Price,
+    ) -> Self {
+        Self {
+            agency_id,
+            subscription_id,
+            plan_id,
+            status,
+            started_at,
+            ends_at: None,
+            price,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = SubscriptionCreated;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (SubscriptionCreated)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<SubscriptionCreatedStatus> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<Option<String>> = None;
+                let mut f6: Option<Price> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "subscription_id" => Some(1),
+                    "plan_id" => Some(2),
+                    "status" => Some(3),
+                    "started_at" => Some(4),
+                    "ends_at" => Some(5),
+                    "price" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "subscription_id",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("plan_id"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("status"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<SubscriptionCreatedStatus>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "started_at",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("ends_at"),
+                                );
+                            }
+                            f5 = Some(map.next_value::<Option<String>>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("price"),
+                                );
+                            }
+                            f6 = Some(map.next_value::<Price>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(SubscriptionCreated {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    subscription_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "subscription_id",
+                        ))?,
+                    plan_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "plan_id",
+                        ))?,
+                    status: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "status",
+                        ))?,
+                    started_at: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "started_at",
+                        ))?,
+                    ends_at: f5,
+                    price: f6
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "price",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for SubscriptionCreated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("SubscriptionCreated");
+        s.field("agency_id", &self.agency_id);
+        s.field("subscription_id", &self.subscription_id);
+        s.field("plan_id", &self.plan_id);
+        s.field("status", &self.status);
+        s.field("started_at", &self.started_at);
+        s.field("ends_at", &self.ends_at);
+        s.field("price", &self.price);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 open_enum! {
     #[doc = " Status"] pub enum SubscriptionCreatedStatus { Active = "active", Trialing =
     "trialing", }
 }
 /// Event-specific payload of user.deactivated.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "valara", event = "user.deactivated", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct UserDeactivated {
     /// Agency Id
     pub agency_id: String,
@@ -591,16 +3952,208 @@ pub struct UserDeactivated {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub reason: Option<Option<String>>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl UserDeactivated {
+    /// A `UserDeactivated` with its required members (`agency_id`, `user_id`, `email`, `role`, `deactivated_at`, `deactivated_by`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        user_id: String,
+        email: String,
+        role: UserRole,
+        deactivated_at: String,
+        deactivated_by: String,
+    ) -> Self {
+        Self {
+            agency_id,
+            user_id,
+            email,
+            role,
+            deactivated_at,
+            deactivated_by,
+            reason: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = UserDeactivated;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (UserDeactivated)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<UserRole> = None;
+                let mut f4: Option<String> = None;
+                let mut f5: Option<String> = None;
+                let mut f6: Option<Option<String>> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "user_id" => Some(1),
+                    "email" => Some(2),
+                    "role" => Some(3),
+                    "deactivated_at" => Some(4),
+                    "deactivated_by" => Some(5),
+                    "reason" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("user_id"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("email"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("role"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<UserRole>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "deactivated_at",
+                                    ),
+                                );
+                            }
+                            f4 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "deactivated_by",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("reason"),
+                                );
+                            }
+                            f6 = Some(map.next_value::<Option<String>>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UserDeactivated {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    user_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "user_id",
+                        ))?,
+                    email: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "email",
+                        ))?,
+                    role: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "role",
+                        ))?,
+                    deactivated_at: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "deactivated_at",
+                        ))?,
+                    deactivated_by: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "deactivated_by",
+                        ))?,
+                    reason: f6,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for UserDeactivated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("UserDeactivated");
+        s.field("agency_id", &self.agency_id);
+        s.field("user_id", &self.user_id);
+        s.field("email", &self.email);
+        s.field("role", &self.role);
+        s.field("deactivated_at", &self.deactivated_at);
+        s.field("deactivated_by", &self.deactivated_by);
+        s.field("reason", &self.reason);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Event-specific payload of user.hierarchy_changed.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(
     provider = "valara",
@@ -608,6 +4161,7 @@ pub struct UserDeactivated {
     path = "/data",
     unchecked
 )]
+#[non_exhaustive]
 pub struct UserHierarchyChanged {
     /// Post-change agency id
     pub agency_id: String,
@@ -645,6 +4199,235 @@ pub struct UserHierarchyChanged {
     pub changed_at: String,
     /// Actor token: 'user:' for dashboard admin action, 'admin:' for reserved admin-tool/background paths.
     pub changed_by: String,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl UserHierarchyChanged {
+    /// A `UserHierarchyChanged` with its required members (`agency_id`, `user_id`, `email`, `role`, `changed_at`, `changed_by`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        user_id: String,
+        email: String,
+        role: UserRole,
+        changed_at: String,
+        changed_by: String,
+    ) -> Self {
+        Self {
+            agency_id,
+            previous_agency_id: None,
+            user_id,
+            email,
+            role,
+            old_manager_id: None,
+            new_manager_id: None,
+            changed_at,
+            changed_by,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = UserHierarchyChanged;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (UserHierarchyChanged)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<Option<String>> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<String> = None;
+                let mut f4: Option<UserRole> = None;
+                let mut f5: Option<Option<String>> = None;
+                let mut f6: Option<Option<String>> = None;
+                let mut f7: Option<String> = None;
+                let mut f8: Option<String> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "previous_agency_id" => Some(1),
+                    "user_id" => Some(2),
+                    "email" => Some(3),
+                    "role" => Some(4),
+                    "old_manager_id" => Some(5),
+                    "new_manager_id" => Some(6),
+                    "changed_at" => Some(7),
+                    "changed_by" => Some(8),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "previous_agency_id",
+                                    ),
+                                );
+                            }
+                            f1 = Some(map.next_value::<Option<String>>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("user_id"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("email"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("role"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<UserRole>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "old_manager_id",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<Option<String>>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "new_manager_id",
+                                    ),
+                                );
+                            }
+                            f6 = Some(map.next_value::<Option<String>>()?);
+                        }
+                        crate::__private::Member::Known(7) => {
+                            if f7.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "changed_at",
+                                    ),
+                                );
+                            }
+                            f7 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(8) => {
+                            if f8.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "changed_by",
+                                    ),
+                                );
+                            }
+                            f8 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UserHierarchyChanged {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    previous_agency_id: f1,
+                    user_id: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "user_id",
+                        ))?,
+                    email: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "email",
+                        ))?,
+                    role: f4
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "role",
+                        ))?,
+                    old_manager_id: f5,
+                    new_manager_id: f6,
+                    changed_at: f7
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "changed_at",
+                        ))?,
+                    changed_by: f8
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "changed_by",
+                        ))?,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for UserHierarchyChanged {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("UserHierarchyChanged");
+        s.field("agency_id", &self.agency_id);
+        s.field("previous_agency_id", &self.previous_agency_id);
+        s.field("user_id", &self.user_id);
+        s.field("email", &self.email);
+        s.field("role", &self.role);
+        s.field("old_manager_id", &self.old_manager_id);
+        s.field("new_manager_id", &self.new_manager_id);
+        s.field("changed_at", &self.changed_at);
+        s.field("changed_by", &self.changed_by);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 open_enum! {
     #[doc = " Role of the user."] pub enum UserRole { MediaAgency = "media_agency", Team
@@ -652,16 +4435,12 @@ open_enum! {
     "viewer", }
 }
 /// Event-specific payload of user.signed_up.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::serde::Serialize,
-    ::serde::Deserialize,
-    crate::WebhookEvent
-)]
+///
+/// Members the schema does not list are kept: see [`Self::unknown_members`].
+#[derive(Clone, PartialEq, ::serde::Serialize, crate::WebhookEvent)]
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[webhook(provider = "valara", event = "user.signed_up", path = "/data", unchecked)]
+#[non_exhaustive]
 pub struct UserSignedUp {
     /// Agency Id
     pub agency_id: String,
@@ -689,6 +4468,199 @@ pub struct UserSignedUp {
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub invited_by: Option<Option<String>>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
+    unknown_members: crate::__private::Extra,
+}
+impl UserSignedUp {
+    /// A `UserSignedUp` with its required members (`agency_id`, `user_id`, `email`, `role`, `signed_up_at`) and every optional member absent.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        agency_id: String,
+        user_id: String,
+        email: String,
+        role: UserRole,
+        signed_up_at: String,
+    ) -> Self {
+        Self {
+            agency_id,
+            user_id,
+            email,
+            role,
+            name: None,
+            signed_up_at,
+            invited_by: None,
+            unknown_members: crate::__private::Extra::new(),
+        }
+    }
+    /// The members the schema does not list, each as the exact JSON it was sent as, in the
+    /// order they came (`serde_json::from_str(raw.get())` reads one).
+    pub fn unknown_members(&self) -> &[(String, Box<::serde_json::value::RawValue>)] {
+        self.unknown_members.get()
+    }
+    /// The members the schema does not list, to change before serialising.
+    pub fn unknown_members_mut(
+        &mut self,
+    ) -> &mut Vec<(String, Box<::serde_json::value::RawValue>)> {
+        self.unknown_members.get_mut()
+    }
+    /// The member `name`, as sent, if the schema does not list it and it was sent.
+    pub fn unknown_member(&self, name: &str) -> Option<&::serde_json::value::RawValue> {
+        self.unknown_members.member(name)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
+    fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = UserSignedUp;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a JSON object (UserSignedUp)")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut f0: Option<String> = None;
+                let mut f1: Option<String> = None;
+                let mut f2: Option<String> = None;
+                let mut f3: Option<UserRole> = None;
+                let mut f4: Option<Option<String>> = None;
+                let mut f5: Option<String> = None;
+                let mut f6: Option<Option<String>> = None;
+                let mut unknown_members = crate::__private::Extra::new();
+                let lookup = crate::__private::Key(|name| match name {
+                    "agency_id" => Some(0),
+                    "user_id" => Some(1),
+                    "email" => Some(2),
+                    "role" => Some(3),
+                    "name" => Some(4),
+                    "signed_up_at" => Some(5),
+                    "invited_by" => Some(6),
+                    _ => None,
+                });
+                while let Some(key) = map.next_key_seed(lookup)? {
+                    match key {
+                        crate::__private::Member::Known(0) => {
+                            if f0.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "agency_id",
+                                    ),
+                                );
+                            }
+                            f0 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(1) => {
+                            if f1.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("user_id"),
+                                );
+                            }
+                            f1 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(2) => {
+                            if f2.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("email"),
+                                );
+                            }
+                            f2 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(3) => {
+                            if f3.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("role"),
+                                );
+                            }
+                            f3 = Some(map.next_value::<UserRole>()?);
+                        }
+                        crate::__private::Member::Known(4) => {
+                            if f4.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field("name"),
+                                );
+                            }
+                            f4 = Some(map.next_value::<Option<String>>()?);
+                        }
+                        crate::__private::Member::Known(5) => {
+                            if f5.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "signed_up_at",
+                                    ),
+                                );
+                            }
+                            f5 = Some(map.next_value::<String>()?);
+                        }
+                        crate::__private::Member::Known(6) => {
+                            if f6.is_some() {
+                                return Err(
+                                    <A::Error as ::serde::de::Error>::duplicate_field(
+                                        "invited_by",
+                                    ),
+                                );
+                            }
+                            f6 = Some(map.next_value::<Option<String>>()?);
+                        }
+                        crate::__private::Member::Unknown(key) => {
+                            let value = map
+                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                            unknown_members.insert(key, value);
+                        }
+                        crate::__private::Member::Known(_) => {
+                            map.next_value::<::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(UserSignedUp {
+                    agency_id: f0
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "agency_id",
+                        ))?,
+                    user_id: f1
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "user_id",
+                        ))?,
+                    email: f2
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "email",
+                        ))?,
+                    role: f3
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "role",
+                        ))?,
+                    name: f4,
+                    signed_up_at: f5
+                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                            "signed_up_at",
+                        ))?,
+                    invited_by: f6,
+                    unknown_members,
+                })
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+impl ::std::fmt::Debug for UserSignedUp {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        let mut s = f.debug_struct("UserSignedUp");
+        s.field("agency_id", &self.agency_id);
+        s.field("user_id", &self.user_id);
+        s.field("email", &self.email);
+        s.field("role", &self.role);
+        s.field("name", &self.name);
+        s.field("signed_up_at", &self.signed_up_at);
+        s.field("invited_by", &self.invited_by);
+        if !self.unknown_members.is_empty() {
+            s.field("unknown_members", &self.unknown_members);
+        }
+        s.finish()
+    }
 }
 /// Every Valara event, by its event type (`event_type`).
 #[derive(Debug, Clone, PartialEq)]
