@@ -177,20 +177,20 @@ fn round_trips_and_error_places_of_both_generators() {
     assert_eq!(own_lossless, valid.len());
     assert!(typify_lossless < valid.len());
 
-    // A value the docs do not list for an enum: the crate's open enums keep it.
+    // A value the docs do not list for an enum (Valara's `source` is documented as "api" or
+    // "dashboard"): the crate's open enums keep it.
     let sample = valid
         .iter()
-        .find(|s| s.provider == "repull" && s.event_type == "reservation.cancelled")
-        .expect("the repull reservation.cancelled sample");
+        .find(|s| s.provider == "valara" && s.event_type == "listing.cancelled")
+        .expect("the valara listing.cancelled sample");
     let mut new_value = sample.value.clone();
     *new_value
-        .pointer_mut("/data/cancelledBy")
-        .expect("the member exists") = Value::from("channel_manager");
-    let typify_new =
-        proptech_typify_partner::round_trip("repull", "reservation.cancelled", &new_value)
-            .expect("typify has the type");
+        .pointer_mut("/data/source")
+        .expect("the member exists") = Value::from("mobile_app");
+    let typify_new = proptech_typify_partner::round_trip("valara", "listing.cancelled", &new_value)
+        .expect("typify has the type");
     let own_new = proptech_events::parse(
-        Provider::Repull,
+        Provider::Valara,
         &serde_json::to_vec(&new_value).expect("serialises"),
     )
     .map(|e| serde_json::to_value(&e).expect("serialises"));
