@@ -28,8 +28,7 @@ use hmac::Mac;
 use serde::Deserialize;
 
 use super::{
-    Core, HmacSha256, Partition, ReceiveError, SecretError, StoreKey, Verified, header,
-    timestamp_header,
+    Core, Dedupe, HmacSha256, ReceiveError, SecretError, Verified, header, timestamp_header,
 };
 use crate::receive::Headers;
 
@@ -144,18 +143,11 @@ impl LavandaReceiver {
             .options
             .dedupe_window
             .max(self.core.options.tolerance.saturating_mul(2));
-        let keys = vec![StoreKey::new(
-            "lavanda",
-            "event",
-            id,
-            Partition::Signed,
-            window,
-        )];
         Ok(Verified {
             event,
             id: id.to_owned(),
             timestamp: Some(timestamp),
-            keys,
+            dedupe: Dedupe::signed("lavanda", window),
         })
     }
 }
