@@ -16,9 +16,9 @@
 //!    match and are not compared).
 //!
 //! Worst case for one request: `secrets` HMAC-SHA256 passes over at most `max_body + id + 20`
-//! bytes (about 2.5 ms per MiB per secret on one core), plus `secrets × 32` comparisons of 32
-//! bytes, plus a linear scan of the signature header. Nothing grows with the number of entries
-//! beyond the cap.
+//! bytes, plus `secrets × 32` comparisons of 32 bytes, plus one linear scan of the signature
+//! header. Nothing grows with the number of entries beyond the cap; the unit tests count the
+//! MACs computed for 10,000 entries (none) and for 32 (one per secret).
 
 use std::borrow::Cow;
 
