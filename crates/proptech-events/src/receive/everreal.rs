@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::{Core, InMemoryStore, Options, Partition, ReceiveError, StoreKey, Unverified};
+use super::{Core, Dedupe, InMemoryStore, Options, Partition, ReceiveError, Unverified};
 use crate::receive::Headers;
 
 /// Parses EverReal deliveries, which carry no signature, into [`Unverified`] events.
@@ -56,14 +56,13 @@ impl EverrealReceiver {
             body
         )?;
         let id = head.uuid.into_owned();
-        let keys = vec![StoreKey::new(
-            "everreal",
-            "event",
-            &id,
-            Partition::Unverified,
-            self.core.options.dedupe_window,
-        )];
-        Ok(Unverified { event, id, keys })
+        let dedupe = Dedupe {
+            provider: "everreal",
+            partition: Partition::Unverified,
+            window: self.core.options.dedupe_window,
+            nonce: None,
+        };
+        Ok(Unverified { event, id, dedupe })
     }
 
     /// Parses a delivery and processes it at least once and at most once, like the signed
@@ -83,7 +82,7 @@ impl EverrealReceiver {
         let delivery = self
             .receive_unverified(headers, body)
             .map_err(super::ProcessError::Rejected)?;
-        let keys = delivery.keys.clone();
+        let keys = delivery.dedupe_keys();
         self.core.process(delivery, keys, handler).await
     }
 }

@@ -16,9 +16,9 @@
 //!    match and are not compared).
 //!
 //! Worst case for one request: `secrets` HMAC-SHA256 passes over at most `max_body + id + 20`
-//! bytes (about 2.5 ms per MiB per secret on one core), plus `secrets × 32` comparisons of 32
-//! bytes, plus a linear scan of the signature header. Nothing grows with the number of entries
-//! beyond the cap.
+//! bytes, plus `secrets × 32` comparisons of 32 bytes, plus one linear scan of the signature
+//! header. Nothing grows with the number of entries beyond the cap; the unit tests count the
+//! MACs computed for 10,000 entries (none) and for 32 (one per secret).
 
 use std::borrow::Cow;
 
@@ -28,8 +28,7 @@ use hmac::Mac;
 use serde::Deserialize;
 
 use super::{
-    Core, HmacSha256, Partition, ReceiveError, SecretError, StoreKey, Verified, header,
-    timestamp_header,
+    Core, Dedupe, HmacSha256, ReceiveError, SecretError, Verified, header, timestamp_header,
 };
 use crate::receive::Headers;
 
@@ -144,18 +143,11 @@ impl LavandaReceiver {
             .options
             .dedupe_window
             .max(self.core.options.tolerance.saturating_mul(2));
-        let keys = vec![StoreKey::new(
-            "lavanda",
-            "event",
-            id,
-            Partition::Signed,
-            window,
-        )];
         Ok(Verified {
             event,
             id: id.to_owned(),
             timestamp: Some(timestamp),
-            keys,
+            dedupe: Dedupe::signed("lavanda", window),
         })
     }
 }

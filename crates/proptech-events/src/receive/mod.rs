@@ -104,7 +104,51 @@ pub struct Verified<E> {
     event: E,
     id: String,
     timestamp: Option<i64>,
-    keys: Vec<StoreKey>,
+    dedupe: Dedupe,
+}
+
+/// What a delivery's store keys are made of; the keys (SHA-256 digests) are only computed when
+/// asked for, so verify-and-parse does not pay for them.
+#[derive(Debug, Clone, PartialEq)]
+struct Dedupe {
+    provider: &'static str,
+    partition: Partition,
+    window: u64,
+    /// Valara's nonce and how long it is kept.
+    nonce: Option<(String, u64)>,
+}
+
+impl Dedupe {
+    #[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
+    fn signed(provider: &'static str, window: u64) -> Self {
+        Self {
+            provider,
+            partition: Partition::Signed,
+            window,
+            nonce: None,
+        }
+    }
+
+    fn keys(&self, id: &str) -> Vec<StoreKey> {
+        let mut keys = Vec::with_capacity(2);
+        if let Some((nonce, window)) = &self.nonce {
+            keys.push(StoreKey::new(
+                self.provider,
+                "nonce",
+                nonce,
+                self.partition,
+                *window,
+            ));
+        }
+        keys.push(StoreKey::new(
+            self.provider,
+            "event",
+            id,
+            self.partition,
+            self.window,
+        ));
+        keys
+    }
 }
 
 impl<E> Verified<E> {
@@ -128,10 +172,10 @@ impl<E> Verified<E> {
         self.timestamp
     }
 
-    /// The keys `process` claims for this delivery (the event id, and Valara's nonce), for an
-    /// application that deduplicates in its own store.
-    pub fn dedupe_keys(&self) -> &[StoreKey] {
-        &self.keys
+    /// The keys `process` claims for this delivery (Valara's nonce first, then the event id),
+    /// for an application that deduplicates in its own store.
+    pub fn dedupe_keys(&self) -> Vec<StoreKey> {
+        self.dedupe.keys(&self.id)
     }
 }
 
@@ -141,7 +185,7 @@ impl<E> Verified<E> {
 pub struct Unverified<E> {
     event: E,
     id: String,
-    keys: Vec<StoreKey>,
+    dedupe: Dedupe,
 }
 
 impl<E> Unverified<E> {
@@ -161,8 +205,8 @@ impl<E> Unverified<E> {
     }
 
     /// The keys `process` claims for this delivery, in the [`Partition::Unverified`] partition.
-    pub fn dedupe_keys(&self) -> &[StoreKey] {
-        &self.keys
+    pub fn dedupe_keys(&self) -> Vec<StoreKey> {
+        self.dedupe.keys(&self.id)
     }
 }
 
@@ -408,7 +452,7 @@ macro_rules! receiver_builders {
                 let delivery = self
                     .receive(headers, body)
                     .map_err($crate::receive::ProcessError::Rejected)?;
-                let keys = delivery.keys.clone();
+                let keys = delivery.dedupe_keys();
                 self.core.process(delivery, keys, handler).await
             }
         }

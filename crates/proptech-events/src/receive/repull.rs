@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use hmac::Mac;
 use serde::Deserialize;
 
-use super::{Core, HmacSha256, Partition, ReceiveError, SecretError, StoreKey, Verified, header};
+use super::{Core, Dedupe, HmacSha256, ReceiveError, SecretError, Verified, header};
 use crate::receive::Headers;
 
 /// Verifies Repull deliveries and parses them into [`crate::repull::Event`]. Repull signs no
@@ -73,18 +73,11 @@ impl RepullReceiver {
         )?;
         let _ = now; // Repull signs no timestamp: nothing to check against the clock.
         let id = head.delivery_id.into_owned();
-        let keys = vec![StoreKey::new(
-            "repull",
-            "event",
-            &id,
-            Partition::Signed,
-            self.core.options.dedupe_window,
-        )];
         Ok(Verified {
             event,
             id,
             timestamp: None,
-            keys,
+            dedupe: Dedupe::signed("repull", self.core.options.dedupe_window),
         })
     }
 }

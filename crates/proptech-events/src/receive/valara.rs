@@ -6,8 +6,8 @@ use hmac::Mac;
 use serde::Deserialize;
 
 use super::{
-    Core, HmacSha256, Partition, ReceiveError, SecretError, StoreKey, Verified, header,
-    timestamp_header, truncate,
+    Core, Dedupe, HmacSha256, ReceiveError, SecretError, Verified, header, timestamp_header,
+    truncate,
 };
 use crate::receive::Headers;
 
@@ -97,27 +97,15 @@ impl ValaraReceiver {
         )?;
         // The nonce is consumed for 10 minutes, the event id for the dedupe window; both go
         // through the store, the nonce first.
-        let keys = vec![
-            StoreKey::new(
-                "valara",
-                "nonce",
-                &head.nonce,
-                Partition::Signed,
-                Self::NONCE_WINDOW,
-            ),
-            StoreKey::new(
-                "valara",
-                "event",
-                event_id,
-                Partition::Signed,
-                self.core.options.dedupe_window,
-            ),
-        ];
+        let dedupe = Dedupe {
+            nonce: Some((head.nonce.into_owned(), Self::NONCE_WINDOW)),
+            ..Dedupe::signed("valara", self.core.options.dedupe_window)
+        };
         Ok(Verified {
             event,
             id: event_id.to_owned(),
             timestamp: Some(timestamp),
-            keys,
+            dedupe,
         })
     }
 }
