@@ -9,6 +9,8 @@ pub mod bundle;
 pub mod config;
 pub mod emit;
 pub mod model;
+#[doc = include_str!("../why-not-typify.md")]
+pub mod why_not_typify {}
 
 use std::collections::BTreeSet;
 

@@ -10,6 +10,7 @@
     unused_imports,
     dead_code,
     non_camel_case_types,
+    rustdoc::all,
     reason = "typify's generated code, compiled as a partner would compile it"
 )]
 mod generated {
