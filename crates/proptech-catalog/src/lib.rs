@@ -2,7 +2,8 @@
 //! and the errata, and compiles validators that resolve every `$ref` inside the set.
 //!
 //! This crate is the one place that knows the layout of `schemas/` (see `schemas/README.md`); the
-//! xtask generators and the conformance suite are thin callers of it.
+//! xtask generators, the partner bundle and the conformance suite are thin callers of it, and
+//! [`bundle`] is the one place that resolves `$ref`s across files.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 
+pub mod bundle;
 mod errata;
 mod evidence;
 mod fixtures;
@@ -73,6 +75,10 @@ pub enum Error {
     /// The evidence table is malformed (a bad glob, an unknown keyword, an empty quote).
     #[error("evidence.toml: {0}")]
     Evidence(String),
+    /// A schema cannot be bundled (a `$ref` that does not resolve, a schema that is not an
+    /// object).
+    #[error("{0}")]
+    Bundle(String),
 }
 
 /// One schema file of the set.

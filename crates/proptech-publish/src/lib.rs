@@ -41,7 +41,7 @@ pub enum Error {
     Catalog(#[from] proptech_catalog::Error),
     /// A schema could not be bundled.
     #[error(transparent)]
-    Bundle(#[from] proptech_codegen::Error),
+    Bundle(proptech_catalog::Error),
     /// `schemas/delivery.toml` is missing or not valid.
     #[error("schemas/delivery.toml: {0}")]
     Delivery(String),
@@ -93,7 +93,7 @@ pub fn bundled_schemas(set: &SchemaSet) -> Result<BTreeMap<String, Value>, Error
         .map(|doc| {
             Ok((
                 doc.path.clone(),
-                proptech_codegen::bundle::bundle(set, &doc.path)?,
+                proptech_catalog::bundle::bundle(set, &doc.path).map_err(Error::Bundle)?,
             ))
         })
         .collect()
