@@ -197,6 +197,23 @@ impl SchemaSet {
         &self.root
     }
 
+    /// The text of `delivery.toml`: the providers' delivery contracts (headers, verification,
+    /// retries).
+    pub fn delivery_toml(&self) -> Result<String, Error> {
+        let path = self.root.join("delivery.toml");
+        std::fs::read_to_string(&path).map_err(|source| Error::Io { path, source })
+    }
+
+    /// The text of the set's change log, `CHANGELOG.md`; `None` where the set has none.
+    pub fn changelog(&self) -> Result<Option<String>, Error> {
+        let path = self.root.join("CHANGELOG.md");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(Error::Io { path, source }),
+        }
+    }
+
     /// Every schema file, in path order.
     pub fn docs(&self) -> impl Iterator<Item = &SchemaDoc> {
         self.docs.values()

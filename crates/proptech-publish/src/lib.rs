@@ -102,7 +102,7 @@ pub fn bundled_schemas(set: &SchemaSet) -> Result<BTreeMap<String, Value>, Error
 /// Every file of the bundle for `version`, sorted by path, `bundle.json` last.
 pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error> {
     compat::check_version(version)?;
-    let deliveries = delivery::load(set.root())?;
+    let deliveries = delivery::load(set)?;
     let bundled = bundled_schemas(set)?;
     let events = Events::from_bundled(set, &bundled)?;
 
@@ -132,8 +132,7 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
         ));
     }
     files.extend(reference::pages(version, &deliveries, &events)?);
-    let changelog = set.root().join("CHANGELOG.md");
-    if let Ok(text) = std::fs::read_to_string(&changelog) {
+    if let Some(text) = set.changelog()? {
         files.push(OutputFile {
             path: "CHANGELOG.md".to_owned(),
             contents: text,
