@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use proptech_catalog::{DOCUMENTATION_STATUSES, ID_BASE, PROVIDERS, SchemaDoc};
+use proptech_catalog::{DOCUMENTATION_STATUSES, ID_BASE, PROVIDERS};
 use proptech_conformance::{schema_set, validators};
 use serde_json::Value;
 
@@ -54,26 +54,6 @@ fn refs<'a>(v: &'a Value, at: String, out: &mut Vec<(String, &'a str)>) {
     }
 }
 
-/// Resolves a relative `$ref` against the document's path, to (target path, fragment).
-fn resolve(doc: &SchemaDoc, reference: &str) -> (String, String) {
-    let (file, fragment) = reference.split_once('#').unwrap_or((reference, ""));
-    if file.is_empty() {
-        return (doc.path.clone(), fragment.to_owned());
-    }
-    let mut parts: Vec<&str> = doc.path.split('/').collect();
-    parts.pop();
-    for seg in file.split('/') {
-        match seg {
-            ".." => {
-                parts.pop();
-            }
-            "." => {}
-            s => parts.push(s),
-        }
-    }
-    (parts.join("/"), fragment.to_owned())
-}
-
 #[test]
 fn every_ref_resolves_inside_the_set() {
     let set = schema_set();
@@ -87,7 +67,7 @@ fn every_ref_resolves_inside_the_set() {
                 "{} {at}: $ref {reference} must be relative so the set resolves offline",
                 doc.path
             );
-            let (target, fragment) = resolve(doc, reference);
+            let (target, fragment) = proptech_catalog::bundle::resolve_ref(&doc.path, reference);
             let target_doc = set
                 .get(&target)
                 .unwrap_or_else(|| panic!("{} {at}: $ref {reference}: no file {target}", doc.path));

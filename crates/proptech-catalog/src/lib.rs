@@ -2,7 +2,8 @@
 //! and the errata, and compiles validators that resolve every `$ref` inside the set.
 //!
 //! This crate is the one place that knows the layout of `schemas/` (see `schemas/README.md`); the
-//! xtask generators and the conformance suite are thin callers of it.
+//! xtask generators, the partner bundle and the conformance suite are thin callers of it, and
+//! [`bundle`] is the one place that resolves `$ref`s across files.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -12,9 +13,11 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 
+pub mod bundle;
 mod errata;
 mod evidence;
 mod fixtures;
+pub mod names;
 
 pub use errata::{Errata, Erratum, ExpectedError, Fix, path_matches};
 pub use evidence::{
@@ -73,6 +76,10 @@ pub enum Error {
     /// The evidence table is malformed (a bad glob, an unknown keyword, an empty quote).
     #[error("evidence.toml: {0}")]
     Evidence(String),
+    /// A schema cannot be bundled (a `$ref` that does not resolve, a schema that is not an
+    /// object).
+    #[error("{0}")]
+    Bundle(String),
 }
 
 /// One schema file of the set.
@@ -189,6 +196,23 @@ impl SchemaSet {
     /// The directory the set was loaded from.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The text of `delivery.toml`: the providers' delivery contracts (headers, verification,
+    /// retries).
+    pub fn delivery_toml(&self) -> Result<String, Error> {
+        let path = self.root.join("delivery.toml");
+        std::fs::read_to_string(&path).map_err(|source| Error::Io { path, source })
+    }
+
+    /// The text of the set's change log, `CHANGELOG.md`; `None` where the set has none.
+    pub fn changelog(&self) -> Result<Option<String>, Error> {
+        let path = self.root.join("CHANGELOG.md");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(Error::Io { path, source }),
+        }
     }
 
     /// Every schema file, in path order.

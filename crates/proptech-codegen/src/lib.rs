@@ -5,7 +5,8 @@
 //! with `--check`, compares them). The output is deterministic: items are emitted in sorted order,
 //! formatted with prettyplease, and carry no timestamps or paths.
 
-pub mod bundle;
+/// Bundling lives in the catalog, the one reader of `schemas/`.
+pub use proptech_catalog::bundle;
 pub mod config;
 pub mod emit;
 pub mod model;

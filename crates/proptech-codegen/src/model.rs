@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use proptech_catalog::names::{event_name, pascal};
+
 use proptech_catalog::{SchemaSet, required_of};
 use serde_json::Value;
 
@@ -236,27 +238,6 @@ pub struct ProviderModel {
     pub patterns: BTreeSet<String>,
 }
 
-/// `PascalCase` of a name made of words separated by `.`, `_`, `-`, spaces or case changes.
-pub fn pascal(s: &str) -> String {
-    let mut out = String::new();
-    for word in s.split(|c: char| !c.is_ascii_alphanumeric()) {
-        if word.is_empty() {
-            continue;
-        }
-        let all_upper = word.chars().all(|c| !c.is_ascii_lowercase());
-        let mut chars = word.chars();
-        if let Some(first) = chars.next() {
-            out.push(first.to_ascii_uppercase());
-            if all_upper {
-                out.extend(chars.map(|c| c.to_ascii_lowercase()));
-            } else {
-                out.extend(chars);
-            }
-        }
-    }
-    out
-}
-
 /// `snake_case` of a JSON member name (`deliveryId` → `delivery_id`).
 pub fn snake(s: &str) -> String {
     let mut out = String::new();
@@ -277,11 +258,6 @@ pub fn snake(s: &str) -> String {
         }
     }
     out
-}
-
-/// The variant and payload type name of an event type (`v1.crm.lead.created` → `CrmLeadCreated`).
-pub fn event_name(event_type: &str) -> String {
-    pascal(event_type.strip_prefix("v1.").unwrap_or(event_type))
 }
 
 struct Builder<'a> {

@@ -1,5 +1,6 @@
 //! Parsing `#[webhook(provider = "...", event = "...")]` into [`WebhookAttr`].
 
+use serde_derive_internals::Ctxt;
 use syn::{Attribute, LitStr};
 
 /// The parsed `#[webhook(...)]` attribute.
@@ -16,13 +17,13 @@ pub struct WebhookAttr {
 
 const FIX: &str = "add #[webhook(provider = \"repull\", event = \"reservation.created\")]";
 
-/// Reads the one `#[webhook]` attribute of `attrs`. Every problem found is reported, not just the
-/// first.
-pub fn parse(attrs: &[Attribute], item: &syn::Ident) -> syn::Result<WebhookAttr> {
-    let mut errors: Option<syn::Error> = None;
-    let mut push = |e: syn::Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
+/// Reads the one `#[webhook]` attribute of `attrs`. Every problem found is reported to `cx`, not
+/// just the first; `None` when there was one.
+pub fn parse(cx: &Ctxt, attrs: &[Attribute], item: &syn::Ident) -> Option<WebhookAttr> {
+    let mut failed = false;
+    let mut push = |e: syn::Error| {
+        failed = true;
+        cx.syn_error(e);
     };
     let mut found: Option<&Attribute> = None;
     let mut provider: Option<LitStr> = None;
@@ -82,10 +83,11 @@ pub fn parse(attrs: &[Attribute], item: &syn::Ident) -> syn::Result<WebhookAttr>
         }
     }
     let Some(attr) = found else {
-        return Err(syn::Error::new(
+        push(syn::Error::new(
             item.span(),
             format!("missing #[webhook] attribute: {FIX}"),
         ));
+        return None;
     };
     if provider.is_none() && !parse_failed {
         push(syn::Error::new_spanned(
@@ -99,24 +101,21 @@ pub fn parse(attrs: &[Attribute], item: &syn::Ident) -> syn::Result<WebhookAttr>
             "missing `event` in #[webhook]; add event = \"<event type as the provider sends it>\"",
         ));
     }
-    match (errors, provider, event) {
-        (None, Some(provider), Some(event)) => {
-            if let Some(p) = &path {
-                if !p.value().is_empty() && !p.value().starts_with('/') {
-                    return Err(syn::Error::new(
-                        p.span(),
-                        "`path` is a JSON pointer into the delivery, e.g. path = \"/data\"",
-                    ));
-                }
-            }
-            Ok(WebhookAttr {
-                provider,
-                event,
-                path,
-                unchecked,
-            })
+    if let Some(p) = &path {
+        if !p.value().is_empty() && !p.value().starts_with('/') {
+            push(syn::Error::new(
+                p.span(),
+                "`path` is a JSON pointer into the delivery, e.g. path = \"/data\"",
+            ));
         }
-        (Some(e), _, _) => Err(e),
-        _ => Err(syn::Error::new_spanned(&attr.meta, FIX)),
+    }
+    match (failed, provider, event) {
+        (false, Some(provider), Some(event)) => Some(WebhookAttr {
+            provider,
+            event,
+            path,
+            unchecked,
+        }),
+        _ => None,
     }
 }

@@ -6,7 +6,10 @@ use quote::quote_spanned;
 use syn::spanned::Spanned;
 use syn::{Field, GenericArgument, PathArguments, Type};
 
+use serde_derive_internals::{Ctxt, ast};
+
 use crate::schema::Node;
+use crate::serde_view::{accepted_names, custom_deserializer, has_default};
 
 /// What the check needs to know about the derive.
 pub struct Target<'a> {
@@ -16,127 +19,6 @@ pub struct Target<'a> {
     pub path: &'a str,
     /// The bundled schema.
     pub doc: &'a serde_json::Value,
-}
-
-/// Serde's view of a field, as far as the check needs it.
-#[derive(Default)]
-struct SerdeField {
-    rename: Option<String>,
-    skip: bool,
-    flatten: bool,
-    default: bool,
-    custom: bool,
-}
-
-fn serde_field(field: &Field) -> SerdeField {
-    let mut out = SerdeField::default();
-    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            let key = meta
-                .path
-                .get_ident()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            match key.as_str() {
-                "rename" => {
-                    if meta.input.peek(syn::Token![=]) {
-                        let lit: syn::LitStr = meta.value()?.parse()?;
-                        out.rename = Some(lit.value());
-                    } else {
-                        // rename(deserialize = "...", serialize = "...")
-                        meta.parse_nested_meta(|inner| {
-                            let lit: syn::LitStr = inner.value()?.parse()?;
-                            if inner.path.is_ident("deserialize") {
-                                out.rename = Some(lit.value());
-                            }
-                            Ok(())
-                        })?;
-                    }
-                }
-                "skip" | "skip_deserializing" => out.skip = true,
-                "flatten" => out.flatten = true,
-                "default" => {
-                    out.default = true;
-                    if meta.input.peek(syn::Token![=]) {
-                        let _: syn::LitStr = meta.value()?.parse()?;
-                    }
-                }
-                "with" | "deserialize_with" => {
-                    out.custom = true;
-                    let _: syn::LitStr = meta.value()?.parse()?;
-                }
-                _ => {
-                    if meta.input.peek(syn::Token![=]) {
-                        let _: syn::Expr = meta.value()?.parse()?;
-                    } else if meta.input.peek(syn::token::Paren) {
-                        let _ = meta.parse_nested_meta(|_| Ok(()));
-                    }
-                }
-            }
-            Ok(())
-        });
-    }
-    out
-}
-
-/// The container's `#[serde(rename_all = "...")]` and `#[serde(default)]`.
-pub fn serde_container(attrs: &[syn::Attribute]) -> (Option<String>, bool) {
-    let mut rename_all = None;
-    let mut default = false;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename_all") {
-                if meta.input.peek(syn::Token![=]) {
-                    let lit: syn::LitStr = meta.value()?.parse()?;
-                    rename_all = Some(lit.value());
-                } else {
-                    meta.parse_nested_meta(|inner| {
-                        let lit: syn::LitStr = inner.value()?.parse()?;
-                        if inner.path.is_ident("deserialize") {
-                            rename_all = Some(lit.value());
-                        }
-                        Ok(())
-                    })?;
-                }
-            } else if meta.path.is_ident("default") {
-                default = true;
-                if meta.input.peek(syn::Token![=]) {
-                    let _: syn::LitStr = meta.value()?.parse()?;
-                }
-            } else if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
-            } else if meta.input.peek(syn::token::Paren) {
-                let _ = meta.parse_nested_meta(|_| Ok(()));
-            }
-            Ok(())
-        });
-    }
-    (rename_all, default)
-}
-
-/// Applies a serde `rename_all` rule to a snake_case Rust field name.
-fn apply_rename_all(rule: &str, name: &str) -> String {
-    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
-    let cap = |w: &str| {
-        let mut c = w.chars();
-        c.next()
-            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-            .unwrap_or_default()
-    };
-    match rule {
-        "camelCase" => words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| if i == 0 { (*w).to_owned() } else { cap(w) })
-            .collect(),
-        "PascalCase" => words.iter().map(|w| cap(w)).collect(),
-        "SCREAMING_SNAKE_CASE" => name.to_ascii_uppercase(),
-        "kebab-case" => words.join("-"),
-        "SCREAMING-KEBAB-CASE" => words.join("-").to_ascii_uppercase(),
-        "lowercase" => name.replace('_', "").to_ascii_lowercase(),
-        "UPPERCASE" => name.replace('_', "").to_ascii_uppercase(),
-        _ => name.to_owned(),
-    }
 }
 
 /// Whether a field carries `#[webhook(unchecked)]`.
@@ -247,13 +129,13 @@ fn kind(ty: &Type) -> Kind<'_> {
 /// The problems of one Rust type against one schema, and the const assertions it needs.
 struct Checker<'a> {
     target: &'a Target<'a>,
-    errors: Vec<syn::Error>,
+    cx: &'a Ctxt,
     assertions: Vec<TokenStream>,
 }
 
 impl Checker<'_> {
     fn error(&mut self, span: Span, message: String) {
-        self.errors.push(syn::Error::new(span, message));
+        self.cx.syn_error(syn::Error::new(span, message));
     }
 
     /// Checks `ty` against `node` at the instance path `at`.
@@ -390,67 +272,97 @@ impl Checker<'_> {
     }
 }
 
-/// Checks every named field; returns the errors and the const assertions to emit.
-pub fn fields(
-    target: &Target,
-    fields: &syn::FieldsNamed,
-    container: &[syn::Attribute],
-) -> (Vec<syn::Error>, Vec<TokenStream>) {
+/// Checks the fields of a struct as serde reads them, reporting every problem to `cx`; returns the
+/// const assertions to emit.
+pub fn fields(target: &Target, serde: &ast::Container, cx: &Ctxt) -> Vec<TokenStream> {
     let mut checker = Checker {
         target,
-        errors: Vec::new(),
+        cx,
         assertions: Vec::new(),
     };
     let node = match Node::at(target.doc, target.path) {
         Ok(n) => n,
         Err(e) => {
             checker.error(Span::call_site(), e);
-            return (checker.errors, checker.assertions);
+            return checker.assertions;
         }
     };
-    let (rename_all, container_default) = serde_container(container);
-    let props = node.property_names();
-    let required = node.required();
+    let ast::Data::Struct(style, fields) = &serde.data else {
+        return checker.assertions;
+    };
+    if !matches!(style, ast::Style::Struct) && !serde.attrs.transparent() {
+        return checker.assertions; // tuple and unit structs are not objects with members
+    }
+    if serde.attrs.type_from().is_some() || serde.attrs.type_try_from().is_some() {
+        // `#[serde(from = "...")]`: the delivery is read as another type, which is checked where
+        // it derives `WebhookEvent`.
+        return checker.assertions;
+    }
     let where_ = if target.path.is_empty() {
         format!("{} {}", target.provider, target.event)
     } else {
         format!("{} {} at {}", target.provider, target.event, target.path)
     };
-    for field in &fields.named {
-        let Some(ident) = &field.ident else { continue };
-        match unchecked(field) {
+    if serde.attrs.transparent() {
+        // The struct reads as its one non-skipped field: that field's type meets the schema here.
+        for field in fields.iter().filter(|f| f.attrs.transparent()) {
+            match unchecked(field.original) {
+                Ok(true) => {}
+                Ok(false) if custom_deserializer(field) => {}
+                Ok(false) => {
+                    let name = format!("{}.{}", serde.ident, field_name(field));
+                    checker.ty(field.ty, &node, target.path, &name);
+                }
+                Err(e) => cx.syn_error(e),
+            }
+        }
+        return checker.assertions;
+    }
+    let props = node.property_names();
+    let required = node.required();
+    for field in fields {
+        match unchecked(field.original) {
             Ok(true) => continue,
             Ok(false) => {}
             Err(e) => {
-                checker.errors.push(e);
+                cx.syn_error(e);
                 continue;
             }
         }
-        let serde = serde_field(field);
-        if serde.skip || serde.flatten {
+        if field.attrs.skip_deserializing() || field.attrs.flatten() {
             continue;
         }
-        let rust_name = ident.to_string().trim_start_matches("r#").to_owned();
-        let json = serde.rename.clone().unwrap_or_else(|| match &rename_all {
-            Some(rule) => apply_rename_all(rule, &rust_name),
-            None => rust_name.clone(),
-        });
-        let Some(prop) = node.get("properties").and_then(|p| p.get(&json)).cloned() else {
+        let span = field
+            .original
+            .ident
+            .as_ref()
+            .map_or_else(|| field.ty.span(), |i| i.span());
+        let names = accepted_names(field);
+        let Some(json) = names.iter().copied().find(|n| props.contains(*n)) else {
+            let json = names[0];
             let listed: Vec<&str> = props.iter().map(String::as_str).collect();
-            let close = crate::schemas::closest(&json, &listed);
+            let close = crate::schemas::closest(json, &listed);
+            let aliases = if names.len() > 1 {
+                " (nor is any of its aliases)"
+            } else {
+                ""
+            };
             checker.error(
-                ident.span(),
+                span,
                 format!(
-                    "`{json}` is not a property of {where_}; did you mean {}? Rename the field or add #[serde(rename = \"...\")]",
+                    "`{json}` is not a property of {where_}{aliases}; did you mean {}? Rename the field or add #[serde(rename = \"...\")]",
                     close.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
                 ),
             );
             continue;
         };
-        let prop = Node::new(target.doc, &prop);
+        let Some(prop) = node.get("properties").and_then(|p| p.get(json)) else {
+            continue; // `props` lists exactly the keys of `properties`
+        };
+        let prop = Node::new(target.doc, &prop.clone());
         let at = format!("{}/{json}", target.path);
-        let is_option = matches!(kind(&field.ty), Kind::Option(_));
-        if !is_option && !required.contains(&json) && !serde.default && !container_default {
+        let is_option = matches!(kind(field.ty), Kind::Option(_));
+        if !is_option && !required.contains(json) && !has_default(serde, field) {
             checker.error(
                 field.ty.span(),
                 format!(
@@ -458,16 +370,24 @@ pub fn fields(
                 ),
             );
         }
-        if prop.types().contains("null") && !is_option && !matches!(kind(&field.ty), Kind::Any) {
+        if prop.types().contains("null") && !is_option && !matches!(kind(field.ty), Kind::Any) {
             checker.error(
                 field.ty.span(),
                 format!("`{json}` ({at}) may be null in the schema: make the field Option<_>"),
             );
         }
-        if serde.custom {
+        if custom_deserializer(field) {
             continue; // the field deserialises through its own function: only the name is checked
         }
-        checker.ty(&field.ty, &prop, &at, &json);
+        checker.ty(field.ty, &prop, &at, json);
     }
-    (checker.errors, checker.assertions)
+    checker.assertions
+}
+
+/// The field's Rust name (its index for a tuple field), for messages.
+fn field_name(field: &ast::Field) -> String {
+    match &field.member {
+        syn::Member::Named(i) => i.to_string().trim_start_matches("r#").to_owned(),
+        syn::Member::Unnamed(i) => i.index.to_string(),
+    }
 }

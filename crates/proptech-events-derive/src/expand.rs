@@ -2,13 +2,12 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Data, DataStruct, DeriveInput, Fields, LitStr};
+use serde_derive_internals::Ctxt;
+use syn::{Data, DeriveInput, LitStr};
 
-use crate::check;
 use crate::schema::Node;
-
-use crate::attr;
 use crate::schemas::{self, Miss};
+use crate::{attr, check, serde_view};
 
 fn quoted(names: &[&str]) -> String {
     names
@@ -18,69 +17,86 @@ fn quoted(names: &[&str]) -> String {
         .join(", ")
 }
 
-pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
-    let attr = attr::parse(&input.attrs, &input.ident)?;
+/// Expands the derive: the impl, the const assertions of nested types, and every error found, all
+/// collected in one [`Ctxt`] so a user sees every problem of the type at once.
+pub fn derive(input: &DeriveInput) -> TokenStream {
+    let cx = Ctxt::new();
+    let (imp, assertions) = expand(&cx, input);
+    match cx.check() {
+        Ok(()) => quote!(#imp #(#assertions)*),
+        // Still emit the impl, so one mistake does not cascade into "trait not implemented".
+        Err(errors) => {
+            let errors = errors.into_compile_error();
+            quote!(#errors #imp)
+        }
+    }
+}
+
+fn expand(cx: &Ctxt, input: &DeriveInput) -> (Option<TokenStream>, Vec<TokenStream>) {
+    let Some(attr) = attr::parse(cx, &input.attrs, &input.ident) else {
+        return (None, Vec::new());
+    };
     let provider = attr.provider.value();
     let event = attr.event.value();
-    let entry = schemas::find(&provider, &event).map_err(|miss| match miss {
-        Miss::Provider(close) => syn::Error::new(
-            attr.provider.span(),
-            format!(
-                "unknown provider \"{provider}\"; did you mean {}?",
-                quoted(&close)
-            ),
-        ),
-        Miss::Event(close) => syn::Error::new(
-            attr.event.span(),
-            format!(
-                "{provider} has no event \"{event}\"; did you mean {}?",
-                quoted(&close)
-            ),
-        ),
-    })?;
+    let entry = match schemas::find(&provider, &event) {
+        Ok(entry) => entry,
+        Err(Miss::Provider(close)) => {
+            cx.syn_error(syn::Error::new(
+                attr.provider.span(),
+                format!(
+                    "unknown provider \"{provider}\"; did you mean {}?",
+                    quoted(&close)
+                ),
+            ));
+            return (None, Vec::new());
+        }
+        Err(Miss::Event(close)) => {
+            cx.syn_error(syn::Error::new(
+                attr.event.span(),
+                format!(
+                    "{provider} has no event \"{event}\"; did you mean {}?",
+                    quoted(&close)
+                ),
+            ));
+            return (None, Vec::new());
+        }
+    };
 
     let path = attr.path.as_ref().map(LitStr::value).unwrap_or_default();
-    let doc: serde_json::Value = serde_json::from_str(entry.schema)
-        .map_err(|e| syn::Error::new(attr.event.span(), format!("embedded schema: {e}")))?;
-    let mut assertions = Vec::new();
+    let imp = impl_tokens(input, entry, &path);
+    let doc: serde_json::Value = match serde_json::from_str(entry.schema) {
+        Ok(doc) => doc,
+        Err(e) => {
+            cx.syn_error(syn::Error::new(
+                attr.event.span(),
+                format!("embedded schema: {e}"),
+            ));
+            return (Some(imp), Vec::new());
+        }
+    };
     if let Some(p) = &attr.path {
         if let Err(e) = Node::at(&doc, &path) {
-            return Err(syn::Error::new(
+            cx.syn_error(syn::Error::new(
                 p.span(),
                 format!("path \"{path}\" is not in {provider} {event}: {e}"),
             ));
+            return (Some(imp), Vec::new());
         }
     }
-    if !attr.unchecked {
-        if let Data::Struct(DataStruct {
-            fields: Fields::Named(named),
-            ..
-        }) = &input.data
-        {
-            let target = check::Target {
-                provider: entry.provider,
-                event: entry.event_type,
-                path: &path,
-                doc: &doc,
-            };
-            let (errors, found) = check::fields(&target, named, &input.attrs);
-            if let Some(all) = errors.into_iter().reduce(|mut a, e| {
-                a.combine(e);
-                a
-            }) {
-                // Still emit the impl, so one mistake does not cascade into "trait not implemented".
-                let fallback = impl_tokens(input, entry, &path);
-                let errors = all.into_compile_error();
-                return Ok(quote!(#errors #fallback));
-            }
-            assertions = found;
-        }
+    if attr.unchecked || !matches!(input.data, Data::Struct(_)) {
+        return (Some(imp), Vec::new());
     }
-    let imp = impl_tokens(input, entry, &path);
-    Ok(quote! {
-        #imp
-        #(#assertions)*
-    })
+    // Where serde rejects the type's attributes, serde's derive says why; nothing is checked here.
+    let Some(serde) = serde_view::read(input) else {
+        return (Some(imp), Vec::new());
+    };
+    let target = check::Target {
+        provider: entry.provider,
+        event: entry.event_type,
+        path: &path,
+        doc: &doc,
+    };
+    (Some(imp), check::fields(&target, &serde, cx))
 }
 
 fn impl_tokens(input: &DeriveInput, entry: &schemas::EventSchema, path: &str) -> TokenStream {

@@ -12,12 +12,14 @@
 //! event's type, provider, category and bundled JSON Schema.
 
 extern crate proc_macro;
+extern crate syn3 as syn;
 
 mod attr;
 mod check;
 mod expand;
 mod schema;
 mod schemas;
+mod serde_view;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
@@ -26,7 +28,5 @@ use syn::{DeriveInput, parse_macro_input};
 #[proc_macro_derive(WebhookEvent, attributes(webhook))]
 pub fn derive_webhook_event(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand::derive(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    expand::derive(&input).into()
 }

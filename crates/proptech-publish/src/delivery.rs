@@ -1,8 +1,8 @@
 //! The providers' delivery contracts (`schemas/delivery.toml`): headers, verification and retries.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
+use proptech_catalog::SchemaSet;
 use serde::Deserialize;
 
 use crate::Error;
@@ -59,9 +59,10 @@ fn yes() -> bool {
     true
 }
 
-/// Loads `delivery.toml` from the schema set's root, keyed by provider.
-pub fn load(schemas: &Path) -> Result<BTreeMap<String, Delivery>, Error> {
-    let path = schemas.join("delivery.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::Delivery(e.to_string()))?;
+/// Loads `delivery.toml` through the catalog, keyed by provider.
+pub fn load(set: &SchemaSet) -> Result<BTreeMap<String, Delivery>, Error> {
+    let text = set
+        .delivery_toml()
+        .map_err(|e| Error::Delivery(e.to_string()))?;
     toml::from_str(&text).map_err(|e| Error::Delivery(e.to_string()))
 }

@@ -48,7 +48,7 @@ pub enum Error {
     Catalog(#[from] proptech_catalog::Error),
     /// A schema could not be bundled.
     #[error(transparent)]
-    Bundle(#[from] proptech_codegen::Error),
+    Bundle(proptech_catalog::Error),
     /// `schemas/delivery.toml` is missing or not valid.
     #[error("schemas/delivery.toml: {0}")]
     Delivery(String),
@@ -99,7 +99,8 @@ pub fn published_schemas(set: &SchemaSet) -> impl Iterator<Item = &proptech_cata
 pub fn bundled_schemas(set: &SchemaSet) -> Result<BTreeMap<String, Value>, Error> {
     published_schemas(set)
         .map(|doc| {
-            let mut schema = proptech_codegen::bundle::bundle(set, &doc.path)?;
+            let mut schema =
+                proptech_catalog::bundle::bundle(set, &doc.path).map_err(Error::Bundle)?;
             titles::add_titles(&mut schema, &doc.path);
             Ok((doc.path.clone(), schema))
         })
@@ -125,7 +126,7 @@ const PARTNER_README: &str = include_str!("partner-readme.md");
 /// Every file of the bundle for `version`, sorted by path, `bundle.json` last.
 pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error> {
     compat::check_version(version)?;
-    let deliveries = delivery::load(set.root())?;
+    let deliveries = delivery::load(set)?;
     let bundled = bundled_schemas(set)?;
     let events = Events::from_bundled(set, &bundled)?;
 
@@ -162,8 +163,7 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
         path: "README.md".to_owned(),
         contents: PARTNER_README.replace("{version}", version),
     });
-    let changelog = set.root().join("CHANGELOG.md");
-    if let Ok(text) = std::fs::read_to_string(&changelog) {
+    if let Some(text) = set.changelog()? {
         files.push(OutputFile {
             path: "CHANGELOG.md".to_owned(),
             contents: text,

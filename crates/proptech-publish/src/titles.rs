@@ -11,7 +11,7 @@
 //! path, so they stay the same from release to release while the schema keeps its shape. Titles
 //! the schema already has are kept.
 
-use proptech_codegen::model::{event_name, pascal};
+use proptech_catalog::names::{event_name, pascal};
 use serde_json::Value;
 
 /// Adds a title to every node of `schema` (the bundled schema at `path` under `schemas/`) that a

@@ -1,6 +1,8 @@
 //! Data-driven tests of the breaking-change gate (`proptech_publish::compat`).
 //!
-//! Every `tests/compat/*.json` file is one case:
+//! Every `tests/compat/*.json` file is one case, written as small fragments: schemas are JSON
+//! Merge Patches (RFC 7386) over one template event schema, `tests/compat.template.json`, so a
+//! case shows only the keywords it is about:
 //!
 //! ```json
 //! {
@@ -10,16 +12,16 @@
 //!   "gate": "pass" | "fail",
 //!   "expect": [{"kind": "RemovedProperty", "severity": "breaking", "pointer": "/data/x"}],
 //!   "path": "valara/events/listing.status_changed.json",
-//!   "base": { ...one bundled schema... },
-//!   "head": { ...one bundled schema... }
+//!   "base": { ...patch of the template (often `{}`)... },
+//!   "head": { ...patch of the base: the change under test... }
 //! }
 //! ```
 //!
 //! `path` is optional (that default). A case about several schemas uses `base_schemas` and
-//! `head_schemas` (objects from path to schema) instead of `base`, `head` and `path`, and then
-//! every `expect` entry also names its `schema`. `expect` must equal the report's changes
-//! exactly and in report order (schema, pointer, kind). The rendered report, the changelog
-//! entry and the gate's verdict are snapshotted.
+//! `head_schemas` (objects from path to a patch of the template) instead of `base`, `head` and
+//! `path`, and then every `expect` entry also names its `schema`. `expect` must equal the
+//! report's changes exactly and in report order (schema, pointer, kind). The rendered report,
+//! the changelog entry and the gate's verdict are snapshotted.
 
 use std::collections::BTreeMap;
 
@@ -61,11 +63,26 @@ struct Expected {
     pointer: String,
 }
 
+/// `patch` applied to `target`.
+fn patched(target: &Value, patch: &Value) -> Value {
+    let mut out = target.clone();
+    json_patch::merge(&mut out, patch);
+    out
+}
+
 impl Case {
     /// The two snapshots, and whether the case is about a single schema.
-    fn snapshots(self) -> (Snapshot, Snapshot, bool) {
+    fn snapshots(self, template: &Value) -> (Snapshot, Snapshot, bool) {
+        let from_template = |patches: BTreeMap<String, Value>| {
+            patches
+                .into_iter()
+                .map(|(path, patch)| (path, patched(template, &patch)))
+                .collect::<BTreeMap<_, _>>()
+        };
         match (self.base, self.head, self.base_schemas, self.head_schemas) {
             (Some(base), Some(head), None, None) => {
+                let base = patched(template, &base);
+                let head = patched(&base, &head);
                 let path = self.path.unwrap_or_else(|| DEFAULT_PATH.to_owned());
                 (
                     Snapshot::new(self.base_version, BTreeMap::from([(path.clone(), base)])),
@@ -76,8 +93,8 @@ impl Case {
             (None, None, Some(base), Some(head)) => {
                 assert!(self.path.is_none(), "`path` goes with `base` and `head`");
                 (
-                    Snapshot::new(self.base_version, base),
-                    Snapshot::new(self.head_version, head),
+                    Snapshot::new(self.base_version, from_template(base)),
+                    Snapshot::new(self.head_version, from_template(head)),
                     false,
                 )
             }
@@ -90,6 +107,8 @@ impl Case {
 
 #[test]
 fn compat_cases() {
+    let template: Value =
+        serde_json::from_str(include_str!("compat.template.json")).expect("the template is JSON");
     insta::glob!("compat/*.json", |path| {
         let text = std::fs::read_to_string(path).expect("case file is readable");
         let mut case: Case = serde_json::from_str(&text)
@@ -97,7 +116,7 @@ fn compat_cases() {
         let description = case.description.clone();
         let gate = case.gate;
         let expected = std::mem::take(&mut case.expect);
-        let (base, head, single) = case.snapshots();
+        let (base, head, single) = case.snapshots(&template);
         if !single {
             assert!(
                 expected.iter().all(|e| e.schema.is_some()),

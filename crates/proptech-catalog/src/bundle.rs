@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use proptech_catalog::SchemaSet;
 use serde_json::{Map, Value};
 
-use crate::Error;
+use crate::{Error, SchemaSet};
 
 /// Resolves a `$ref` written in the file at `base` to (file path, JSON pointer).
 pub fn resolve_ref(base: &str, reference: &str) -> (String, String) {
@@ -51,7 +50,7 @@ fn def_key(root_path: &str, file: &str, pointer: &str) -> String {
 pub fn bundle(set: &SchemaSet, path: &str) -> Result<Value, Error> {
     let doc = set
         .get(path)
-        .ok_or_else(|| Error::Schema(format!("no schema {path}")))?;
+        .ok_or_else(|| Error::Bundle(format!("no schema {path}")))?;
     let mut root = doc.value.clone();
     let mut defs: BTreeMap<String, Value> = BTreeMap::new();
     // (key, file the value came from) of defs still to rewrite.
@@ -72,7 +71,7 @@ pub fn bundle(set: &SchemaSet, path: &str) -> Result<Value, Error> {
     if !defs.is_empty() {
         let map = root
             .as_object_mut()
-            .ok_or_else(|| Error::Schema(format!("{path} is not an object")))?;
+            .ok_or_else(|| Error::Bundle(format!("{path} is not an object")))?;
         let slot = map
             .entry("$defs")
             .or_insert_with(|| Value::Object(Map::new()));
@@ -113,7 +112,7 @@ fn rewrite(
                             .get(&file)
                             .and_then(|d| d.value.pointer(&pointer))
                             .ok_or_else(|| {
-                                Error::Schema(format!(
+                                Error::Bundle(format!(
                                     "{origin}: $ref {reference} does not resolve"
                                 ))
                             })?;

@@ -1,0 +1,280 @@
+//! The breaking-change gate: compares two versions of the bundled schema set, classifies every
+//! change as breaking or compatible, and decides whether the version bump allows the breaking ones.
+//!
+//! # What counts as breaking
+//!
+//! A change is **breaking** when a payload the old schema accepted may be rejected by the new
+//! one, or when something a partner's code reads disappears or changes meaning: a removed event,
+//! schema or property, a property that becomes required (or is added as required), a narrowed
+//! `type`, a removed `enum` value, a new or changed `const`, a new or changed `pattern`, a new or
+//! stricter bound (`minimum`, `maxLength`, `minItems`, …), `additionalProperties` closed to
+//! `false`, a changed `format`, a changed `x-event-type` / `x-provider`, and any change to a
+//! keyword this module does not classify (`not`, `if`, `patternProperties`, …: review by hand).
+//!
+//! A change is **compatible** otherwise: a new event or schema, a new optional property, a new
+//! `enum` value (every generated enum has a catch-all variant), a widened `type`, a property that
+//! is no longer required, a removed `pattern` or `const` or `enum`, a looser or removed bound,
+//! `additionalProperties` opened, an `x-api-version` change, and documentation (`description`,
+//! `title`, `examples`, `default`, `$comment`, `$id`, `x-source` and the other `x-*`
+//! annotations).
+//!
+//! # How schemas are walked
+//!
+//! Schemas are matched by path under `schemas/`; a path with an `events` directory is an event.
+//! The two versions of a schema are walked in parallel from the root, by *instance* location:
+//!
+//! - a property is at `<parent>/<name>` (JSON-pointer escaped: `~0`, `~1`), e.g. `/data/status`;
+//! - an array element (`items`) and an additional property (`additionalProperties` schema) are
+//!   both at `<parent>/*`, e.g. `/data/listings/*/id`;
+//! - the root of the payload is the empty pointer `""`.
+//!
+//! A schema object is seen as the conjunction of its own keywords, its `$ref` target and its
+//! `allOf` parts (2020-12 semantics: a `$ref` with sibling keywords applies both). The merged
+//! view unions `properties` (a property named in several parts gets all their subschemas),
+//! `required` and `pattern`s, intersects `type` and `enum`, keeps the strictest bound and closes
+//! `additionalProperties` if any part does; for `const`, `format`, `multipleOf` and annotations
+//! the own keyword wins over the `$ref` target, which wins over `allOf` parts. `$ref`s are local
+//! JSON pointers (`#/$defs/envelope`, percent- and `~`-escaped), resolved against the root of the
+//! same version; one that does not resolve is compared as an unclassified keyword. A subschema
+//! referenced from several places is reported at each instance location that uses it; recursion
+//! through a cycle of `$ref`s stops the second time it meets the same pair of locations.
+//!
+//! `anyOf` / `oneOf` branches are paired first by identical source, then in order; a branch only
+//! in the new version widens the type (compatible), a branch only in the old one narrows it
+//! (breaking). Keywords under `$defs` only matter through the `$ref`s that reach them.
+//!
+//! # Versions
+//!
+//! [`allows_breaking`] applies cargo's semver rule (through the `semver` crate): from `1.0.0`
+//! on, breaking changes need a new major version; below it, a bump of the leftmost non-zero part
+//! (`0.1.4` → `0.2.0`, `0.0.1` → `0.0.2`). [`Report::gate`] fails when there are breaking changes
+//! and the bump does not allow them.
+//!
+//! # Parts
+//!
+//! `taxonomy` (what kind of change, its severity and changelog section), `view` (the resolver and
+//! merged view of a schema object), `walker` (the parallel walk by instance location), `report`
+//! (rendering, changelog entry, gate) and `version` (release versions).
+
+mod report;
+mod taxonomy;
+mod version;
+mod view;
+mod walker;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+pub use report::{GateError, Report};
+pub use taxonomy::{Change, ChangeKind, Severity};
+pub use version::{VersionError, allows_breaking, check_version};
+
+use {taxonomy::*, version::*, view::*, walker::*};
+
+/// One version of the schema set, as [`compare`] sees it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    /// The release version, `MAJOR.MINOR.PATCH`.
+    pub version: String,
+    /// Every bundled (self-contained) schema, by its path under `schemas/`, e.g.
+    /// `repull/events/listing.created.json`.
+    pub schemas: BTreeMap<String, Value>,
+}
+
+impl Snapshot {
+    /// The schema set `schemas` released as `version`.
+    pub fn new(version: impl Into<String>, schemas: BTreeMap<String, Value>) -> Self {
+        Self {
+            version: version.into(),
+            schemas,
+        }
+    }
+}
+
+/// Whether the schema at `path` is an event: it sits under an `events` directory.
+fn is_event(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    segments
+        .split_last()
+        .is_some_and(|(_, dirs)| dirs.contains(&"events"))
+}
+
+/// How the changelog names a schema: `repull \`listing.created\``, `valara \`envelope\``.
+fn subject(path: &str) -> String {
+    let stem = path.strip_suffix(".json").unwrap_or(path);
+    match stem.split_once('/') {
+        Some((provider, rest)) => {
+            let name = if is_event(path) {
+                rest.rsplit('/').next().unwrap_or(rest)
+            } else {
+                rest
+            };
+            format!("{provider} `{name}`")
+        }
+        None => format!("`{stem}`"),
+    }
+}
+
+/// Compares two versions of the schema set.
+pub fn compare(base: &Snapshot, head: &Snapshot) -> Report {
+    let mut changes = Vec::new();
+    let paths: BTreeSet<&String> = base.schemas.keys().chain(head.schemas.keys()).collect();
+    for path in paths {
+        let event = is_event(path);
+        match (base.schemas.get(path), head.schemas.get(path)) {
+            (Some(old), None) => changes.push(change(
+                if event {
+                    ChangeKind::RemovedEvent
+                } else {
+                    ChangeKind::RemovedSchema
+                },
+                path,
+                "",
+                title(old),
+            )),
+            (None, Some(new)) => changes.push(change(
+                if event {
+                    ChangeKind::AddedEvent
+                } else {
+                    ChangeKind::AddedSchema
+                },
+                path,
+                "",
+                title(new),
+            )),
+            (Some(old), Some(new)) => {
+                let mut walker = Walker {
+                    base_root: old,
+                    head_root: new,
+                    schema: path,
+                    changes: Vec::new(),
+                    active: BTreeSet::new(),
+                };
+                walker.node(&[Loc::root(old)], &[Loc::root(new)], "", "");
+                changes.append(&mut walker.changes);
+            }
+            (None, None) => {}
+        }
+    }
+    changes.sort_by(|a, b| {
+        (&a.schema, &a.pointer, a.kind, &a.detail).cmp(&(&b.schema, &b.pointer, b.kind, &b.detail))
+    });
+    changes.dedup();
+    Report {
+        base_version: base.version.clone(),
+        head_version: head.version.clone(),
+        changes,
+    }
+}
+
+/// A schema's `title`, for added and removed schemas.
+fn title(schema: &Value) -> String {
+    schema
+        .get("title")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Escapes one JSON pointer segment.
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Decodes `%XX` escapes of a URI fragment; `None` if one is malformed.
+fn percent_decode(text: &str) -> Option<String> {
+    if !text.contains('%') {
+        return Some(text.to_owned());
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn major_bump_allows_breaking_from_one_on() {
+        assert_eq!(allows_breaking("1.4.2", "2.0.0"), Ok(true));
+        assert_eq!(allows_breaking("1.4.2", "3.1.0"), Ok(true));
+        assert_eq!(allows_breaking("1.4.2", "1.5.0"), Ok(false));
+        assert_eq!(allows_breaking("1.4.2", "1.4.3"), Ok(false));
+        assert_eq!(allows_breaking("1.4.2", "1.4.2"), Ok(false));
+        assert_eq!(allows_breaking("2.0.0", "1.9.9"), Ok(false));
+    }
+
+    #[test]
+    fn zero_versions_bump_the_leftmost_non_zero_part() {
+        assert_eq!(allows_breaking("0.1.0", "0.2.0"), Ok(true));
+        assert_eq!(allows_breaking("0.1.7", "1.0.0"), Ok(true));
+        assert_eq!(allows_breaking("0.1.0", "0.1.1"), Ok(false));
+        assert_eq!(allows_breaking("0.0.1", "0.0.2"), Ok(true));
+        assert_eq!(allows_breaking("0.0.1", "0.1.0"), Ok(true));
+        assert_eq!(allows_breaking("0.2.0", "0.1.0"), Ok(false));
+        assert_eq!(allows_breaking("0.0.0", "0.0.0"), Ok(false));
+    }
+
+    #[test]
+    fn gate_rejects_invalid_versions_even_without_changes() {
+        let report = Report {
+            base_version: "1.0".into(),
+            head_version: "1.0.1".into(),
+            changes: Vec::new(),
+        };
+        assert!(matches!(report.gate(), Err(GateError::Version(_))));
+    }
+
+    #[test]
+    fn event_paths() {
+        assert!(is_event("repull/events/listing.created.json"));
+        assert!(!is_event("repull/envelope.json"));
+        assert!(!is_event("events"));
+        assert_eq!(
+            subject("repull/events/listing.created.json"),
+            "repull `listing.created`"
+        );
+        assert_eq!(subject("valara/envelope.json"), "valara `envelope`");
+    }
+
+    #[test]
+    fn refs_resolve_with_escapes() {
+        let root = serde_json::json!({"$defs": {"a/b": {"type": "string"}, "c d": true}});
+        assert!(resolve(&root, "#/$defs/a~1b").is_some());
+        assert!(resolve(&root, "#/$defs/c%20d").is_some());
+        assert!(resolve(&root, "#").is_some());
+        assert!(resolve(&root, "#/$defs/missing").is_none());
+        assert!(resolve(&root, "other.json#/$defs/a~1b").is_none());
+        assert!(resolve(&root, "#anchor").is_none());
+        assert!(resolve(&root, "#/$defs/%zz").is_none());
+    }
+
+    #[test]
+    fn ref_cycles_terminate() {
+        let schema = serde_json::json!({"$ref": "#/$defs/a", "$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a", "type": "object"}}});
+        let mut changed = schema.clone();
+        changed["$defs"]["b"]["type"] = serde_json::json!("string");
+        let snapshot = |s: &Value| {
+            Snapshot::new(
+                "1.0.0",
+                BTreeMap::from([("p/x.json".to_owned(), s.clone())]),
+            )
+        };
+        let report = compare(&snapshot(&schema), &snapshot(&changed));
+        assert_eq!(report.changes.len(), 1);
+        assert_eq!(report.changes[0].kind, ChangeKind::NarrowedType);
+    }
+}

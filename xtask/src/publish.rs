@@ -1,0 +1,59 @@
+//! `cargo xtask publish [--out DIR]`: write the partner bundle for the workspace's version;
+//! `cargo xtask samples [--out DIR]`: write the sample corpus the partner generators are checked with.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use proptech_catalog::SchemaSet;
+
+use crate::{workspace_root, workspace_version};
+
+/// Writes the partner bundle into `out`, removing files a previous run left that the bundle no
+/// longer has.
+pub fn run(out: &Path) -> Result<()> {
+    let root = workspace_root();
+    let version = workspace_version(&root)?;
+    let set = SchemaSet::load(root.join("schemas"))?;
+    let files = proptech_publish::publish(&set, &version)?;
+    if out.exists() {
+        for path in proptech_catalog::walk(out)? {
+            let rel = path
+                .strip_prefix(out)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            if !files.iter().any(|f| f.path == rel) {
+                std::fs::remove_file(&path).with_context(|| path.display().to_string())?;
+            }
+        }
+    }
+    for file in &files {
+        let path = out.join(&file.path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+        }
+        std::fs::write(&path, &file.contents).with_context(|| path.display().to_string())?;
+    }
+    eprintln!(
+        "wrote the {version} bundle: {} files in {}",
+        files.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// Writes the partner sample corpus ([`proptech_publish::samples`]) into `out`, one file per
+/// provider.
+pub fn samples(out: &Path) -> Result<()> {
+    let root = workspace_root();
+    let set = SchemaSet::load(root.join("schemas"))?;
+    let samples = proptech_publish::samples::samples(&set, &root.join("tests/valid"))?;
+    std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
+    for provider in proptech_catalog::PROVIDERS {
+        let path = out.join(format!("{provider}.json"));
+        let json = proptech_publish::samples::to_json(&samples, provider);
+        let text = serde_json::to_string_pretty(&json)?;
+        std::fs::write(&path, text + "\n").with_context(|| path.display().to_string())?;
+    }
+    eprintln!("wrote {} samples in {}", samples.len(), out.display());
+    Ok(())
+}
