@@ -99,6 +99,10 @@ fn replacements() -> Vec<Value> {
         serde_json::from_str("-9223372036854775809").expect("a number"),
         json!(""),
         json!("not a date, uuid, email, uri or pattern"),
+        // Forms `uuid::Uuid` parses that the `uuid` format (RFC 4122's hyphenated text) does not.
+        json!("67e5504410b1426f9247bb680e5fe0c8"),
+        json!("{67e55044-10b1-426f-9247-bb680e5fe0c8}"),
+        json!("urn:uuid:67e55044-10b1-426f-9247-bb680e5fe0c8"),
         json!([]),
         json!(["mutant"]),
         json!({}),

@@ -469,6 +469,13 @@ fn struct_tokens(
         decls.push(quote!(let mut #local: Option<#read> = None;));
         let json = &f.json;
         let value = match &f.check {
+            // `uuid::Uuid` alone would also take forms the `uuid` format rejects.
+            None if f.ty == Ty::Uuid && f.nullable => {
+                quote!(map.next_value_seed(crate::__private::NullableHyphenatedUuid)?)
+            }
+            None if f.ty == Ty::Uuid => {
+                quote!(map.next_value_seed(crate::__private::HyphenatedUuid)?)
+            }
             None => quote!(map.next_value::<#read>()?),
             Some(check) => {
                 let body = check_tokens(check);

@@ -475,3 +475,41 @@ impl serde::Serialize for Extra {
         s.collect_map(self.get().iter().map(|(n, v)| (n, v)))
     }
 }
+
+/// Reads a `uuid`-format string as a [`uuid::Uuid`]: only the 36-character hyphenated text that
+/// the `uuid` format (RFC 4122) allows. `uuid::Uuid`'s own `Deserialize` also takes the simple,
+/// braced and URN forms, which the schemas reject.
+pub struct HyphenatedUuid;
+
+impl<'de> DeserializeSeed<'de> for HyphenatedUuid {
+    type Value = uuid::Uuid;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<uuid::Uuid, D::Error> {
+        let text = Cow::<'de, str>::deserialize(d)?;
+        let hyphenated = text.len() == 36
+            && text.bytes().enumerate().all(|(i, b)| match i {
+                8 | 13 | 18 | 23 => b == b'-',
+                _ => b.is_ascii_hexdigit(),
+            });
+        if !hyphenated {
+            return Err(serde::de::Error::custom(format!(
+                "{text:?} is not a uuid: expected 8-4-4-4-12 hexadecimal digits"
+            )));
+        }
+        uuid::Uuid::try_parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// [`HyphenatedUuid`] for a member that may be `null`.
+pub struct NullableHyphenatedUuid;
+
+impl<'de> DeserializeSeed<'de> for NullableHyphenatedUuid {
+    type Value = Option<uuid::Uuid>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<uuid::Uuid>, D::Error> {
+        match Option::<Cow<'de, str>>::deserialize(d)? {
+            None => Ok(None),
+            Some(text) => HyphenatedUuid
+                .deserialize(serde::de::value::CowStrDeserializer::<D::Error>::new(text))
+                .map(Some),
+        }
+    }
+}

@@ -1226,7 +1226,9 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<::uuid::Uuid>()?);
+                            f0 = Some(
+                                map.next_value_seed(crate::__private::HyphenatedUuid)?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1424,7 +1426,9 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<::uuid::Uuid>()?);
+                            f0 = Some(
+                                map.next_value_seed(crate::__private::HyphenatedUuid)?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
