@@ -109,6 +109,19 @@ pub fn generate(set: &SchemaSet) -> Result<Vec<GeneratedFile>, Error> {
     Ok(files)
 }
 
+/// The module of one `provider` alone, rendered from `set` exactly as [`generate`] renders it into
+/// `crates/proptech-events/src/generated/{provider}.rs`. The generator's golden and compatibility
+/// tests drive it with small schema sets; `provider` must be one of the `codegen.toml` providers, and
+/// every pattern the set uses must be named there.
+pub fn render_provider(set: &SchemaSet, provider: &str) -> Result<GeneratedFile, Error> {
+    let config = Config::builtin()?;
+    let model = model::provider_model(set, &config, provider)?;
+    render(
+        &format!("crates/proptech-events/src/generated/{provider}.rs"),
+        emit::provider_module(&model)?,
+    )
+}
+
 /// Compares `files` with what is under `root`: every generated file must exist with exactly its
 /// contents, and the generated directories must hold nothing else. Returns one line per stale file.
 pub fn stale_files(root: &std::path::Path, files: &[GeneratedFile]) -> Result<Vec<String>, Error> {
