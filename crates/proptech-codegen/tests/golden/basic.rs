@@ -119,7 +119,9 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<::uuid::Uuid>()?);
+                            f0 = Some(
+                                map.next_value_seed(crate::__private::HyphenatedUuid)?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
