@@ -98,7 +98,12 @@ impl Options {
 }
 
 /// A delivery whose signature was verified, parsed into its typed event. Only a receiver makes
-/// one: its fields are private.
+/// one: its fields are private, so code outside the crate cannot build one.
+///
+/// ```compile_fail,E0451
+/// use proptech_events::receive::Verified;
+/// let forged = Verified { event: (), id: String::from("evt_1"), timestamp: None };
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verified<E> {
     event: E,
