@@ -78,6 +78,30 @@ fn rust_ty(ty: &Ty, tag_of: &TokenStream) -> TokenStream {
     }
 }
 
+/// Whether a value of `ty` holds an array or a map, whose elements' failures need their own step
+/// in the path.
+fn has_collection(ty: &Ty) -> bool {
+    matches!(ty, Ty::Vec(_) | Ty::Map(_))
+}
+
+/// The `DeserializeSeed` that reads a `ty`, noting the index or key of a failing element.
+fn seed(ty: &Ty, tag_of: &TokenStream) -> TokenStream {
+    match ty {
+        Ty::Vec(inner) => {
+            let inner = seed(inner, tag_of);
+            quote!(crate::__private::Seq(#inner))
+        }
+        Ty::Map(inner) => {
+            let inner = seed(inner, tag_of);
+            quote!(crate::__private::MapOf(#inner))
+        }
+        other => {
+            let t = rust_ty(other, tag_of);
+            quote!(::std::marker::PhantomData::<#t>)
+        }
+    }
+}
+
 /// One struct field with its serde attributes. The rule for absent and `null`:
 ///
 /// | schema                 | Rust                | absent    | `null`        |
@@ -471,12 +495,22 @@ fn struct_tokens(
         let value = match &f.check {
             // `uuid::Uuid` alone would also take forms the `uuid` format rejects.
             None if f.ty == Ty::Uuid && f.nullable => {
-                quote!(map.next_value_seed(crate::__private::NullableHyphenatedUuid)?)
+                quote!(map.next_value_seed(crate::__private::NullableHyphenatedUuid))
             }
             None if f.ty == Ty::Uuid => {
-                quote!(map.next_value_seed(crate::__private::HyphenatedUuid)?)
+                quote!(map.next_value_seed(crate::__private::HyphenatedUuid))
             }
-            None => quote!(map.next_value::<#read>()?),
+            // Arrays and maps are read with seeds that name the failing element's index or key.
+            None if has_collection(&f.ty) => {
+                let seed = seed(&f.ty, &tag_of);
+                let seed = if f.nullable && !untyped {
+                    quote!(crate::__private::NullOr(#seed))
+                } else {
+                    seed
+                };
+                quote!(map.next_value_seed(#seed))
+            }
+            None => quote!(map.next_value::<#read>()),
             Some(check) => {
                 let body = check_tokens(check);
                 let body = if f.nullable && !untyped {
@@ -488,10 +522,12 @@ fn struct_tokens(
                     map.next_value_seed(crate::__private::Checked::new(|v: &#read| -> Result<(), String> {
                         #body
                         Ok(())
-                    }))?
+                    }))
                 }
             }
         };
+        // A failure inside the value names this member as a step of its path.
+        let value = quote!(#value.map_err(|e| crate::__private::at_key(e, #json))?);
         let i = proc_macro2::Literal::usize_unsuffixed(i);
         arms.push(quote! {
             crate::__private::Member::Known(#i) => {
@@ -520,7 +556,9 @@ fn struct_tokens(
     } else {
         quote! {
             crate::__private::Member::Unknown(key) => {
-                let value = map.next_value::<Box<::serde_json::value::RawValue>>()?;
+                let value = map
+                    .next_value::<Box<::serde_json::value::RawValue>>()
+                    .map_err(|e| crate::__private::at_key(e, &key))?;
                 unknown_members.insert(key, value);
             }
         }

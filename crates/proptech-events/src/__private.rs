@@ -100,57 +100,67 @@ pub fn probe(provider: Provider, bytes: &[u8], field: &'static str) -> Result<St
 
 /// Parses `bytes` as `T`, naming the JSON pointer of the first value that does not fit.
 ///
-/// The plain serde_json parse runs first, so a delivery that fits costs no more than a bare typed
-/// parse; only a failure is parsed again with path tracking, to say where it failed.
+/// One parse, with the path noted on the way out of a failure (see [`at_key`]): a second,
+/// path-tracking parse would compile every type's `Deserialize` twice.
 pub fn parse_as<'de, T: Deserialize<'de>>(
     provider: Provider,
     event_type: &str,
     bytes: &'de [u8],
 ) -> Result<T, ParseError> {
-    match serde_json::from_slice(bytes) {
-        Ok(value) => Ok(value),
-        Err(_) => Err(parse_error_with_path::<T>(provider, event_type, bytes)),
-    }
+    let track = Track::start();
+    serde_json::from_slice(bytes).map_err(|e| {
+        let kind = if e.is_data() {
+            ParseErrorKind::Data
+        } else {
+            ParseErrorKind::Syntax
+        };
+        let event_type = Some(event_type).filter(|t| !t.is_empty());
+        error(provider, event_type, kind, track.pointer(), e)
+    })
 }
 
-/// The error of parsing `bytes` as `T`, with the JSON pointer of the value that does not fit.
-#[cold]
-fn parse_error_with_path<'de, T: Deserialize<'de>>(
+/// Parses `bytes` as `T`, a type with serde's own derive, naming the JSON pointer of the value that
+/// does not fit by parsing a failure again with [`serde_path_to_error`]. For the receivers' small
+/// envelope heads; the generated types note their path themselves ([`parse_as`]).
+pub(crate) fn parse_tracked<'de, T: Deserialize<'de>>(
     provider: Provider,
-    event_type: &str,
     bytes: &'de [u8],
-) -> ParseError {
-    let event_type = Some(event_type).filter(|t| !t.is_empty());
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => {
-            let path = pointer(e.path());
-            let inner = e.into_inner();
-            let kind = if inner.is_data() {
-                ParseErrorKind::Data
-            } else {
-                ParseErrorKind::Syntax
-            };
-            error(provider, event_type, kind, path, inner)
+) -> Result<T, ParseError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let kind = if e.is_data() {
+            ParseErrorKind::Data
+        } else {
+            ParseErrorKind::Syntax
+        };
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Err(tracked) => serde_pointer(tracked.path()),
+            // The value itself parsed: what failed is what follows it.
+            Ok(_) => String::new(),
+        };
+        error(provider, None, kind, path, e)
+    })
+}
+
+/// A serde path as a JSON pointer.
+fn serde_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        out.push('/');
+        match segment {
+            Segment::Seq { index } => out.push_str(&index.to_string()),
+            Segment::Map { key } => out.push_str(&escape(key)),
+            Segment::Enum { variant } => out.push_str(variant),
+            Segment::Unknown => out.push('?'),
         }
-        // The value itself parsed: what failed is what follows it.
-        Ok(_) => match de.end() {
-            Err(e) => error(
-                provider,
-                event_type,
-                ParseErrorKind::Syntax,
-                String::new(),
-                e,
-            ),
-            Ok(()) => error(
-                provider,
-                event_type,
-                ParseErrorKind::Syntax,
-                String::new(),
-                "the body did not parse",
-            ),
-        },
     }
+    out
+}
+
+/// A member name as a JSON pointer token.
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 /// Builds `T` from an already parsed value, consuming it (its strings move into `T`), naming the
@@ -161,16 +171,163 @@ pub fn parse_value_as<T: serde::de::DeserializeOwned>(
     event_type: &str,
     value: serde_json::Value,
 ) -> Result<T, ParseError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = pointer(e.path());
+    let track = Track::start();
+    T::deserialize(value).map_err(|e| {
         error(
             provider,
             Some(event_type),
             ParseErrorKind::Data,
-            path,
-            e.into_inner(),
+            track.pointer(),
+            e,
         )
     })
+}
+
+/// One step of the path to a failed value.
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+thread_local! {
+    /// The path of the failure being returned, innermost step first; `None` outside a parse of
+    /// [`parse_as`], so that a type parsed on its own notes nothing.
+    static PATH: std::cell::RefCell<Option<Vec<Segment>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Notes the path while it lives: set by [`parse_as`] around its parse.
+struct Track(Option<Vec<Segment>>);
+
+impl Track {
+    fn start() -> Self {
+        Self(PATH.with(|p| p.replace(Some(Vec::new()))))
+    }
+
+    /// The noted path as a JSON pointer.
+    fn pointer(&self) -> String {
+        PATH.with(|p| {
+            let mut out = String::new();
+            for segment in p.borrow().iter().flatten().rev() {
+                out.push('/');
+                match segment {
+                    Segment::Key(key) => out.push_str(&escape(key)),
+                    Segment::Index(index) => out.push_str(&index.to_string()),
+                }
+            }
+            out
+        })
+    }
+}
+
+impl Drop for Track {
+    fn drop(&mut self) {
+        let outer = self.0.take();
+        PATH.with(|p| *p.borrow_mut() = outer);
+    }
+}
+
+#[cold]
+fn note(segment: impl FnOnce() -> Segment) {
+    PATH.with(|p| {
+        if let Some(path) = p.borrow_mut().as_mut() {
+            path.push(segment());
+        }
+    });
+}
+
+/// Passes on the error of the member `key`'s value, noting `key` as a step of its path.
+#[cold]
+pub fn at_key<E>(e: E, key: &str) -> E {
+    note(|| Segment::Key(key.to_owned()));
+    e
+}
+
+/// Passes on the error of the element at `index`, noting `index` as a step of its path.
+#[cold]
+pub fn at_index<E>(e: E, index: usize) -> E {
+    note(|| Segment::Index(index));
+    e
+}
+
+/// An array whose elements are read with `S`, an element's failure naming its index.
+#[derive(Clone, Copy)]
+pub struct Seq<S>(pub S);
+
+impl<'de, S: DeserializeSeed<'de> + Copy> DeserializeSeed<'de> for Seq<S> {
+    type Value = Vec<S::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de> + Copy> Visitor<'de> for Seq<S> {
+    type Value = Vec<S::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        loop {
+            match seq.next_element_seed(self.0) {
+                Ok(Some(value)) => out.push(value),
+                Ok(None) => return Ok(out),
+                Err(e) => return Err(at_index(e, out.len())),
+            }
+        }
+    }
+}
+
+/// An object whose member values are all read with `S`, a member's failure naming its key.
+#[derive(Clone, Copy)]
+pub struct MapOf<S>(pub S);
+
+impl<'de, S: DeserializeSeed<'de> + Copy> DeserializeSeed<'de> for MapOf<S> {
+    type Value = std::collections::BTreeMap<String, S::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de> + Copy> Visitor<'de> for MapOf<S> {
+    type Value = std::collections::BTreeMap<String, S::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = std::collections::BTreeMap::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(self.0).map_err(|e| at_key(e, &key))?;
+            out.insert(key, value);
+        }
+        Ok(out)
+    }
+}
+
+/// A value read with `S`, or `null`.
+#[derive(Clone, Copy)]
+pub struct NullOr<S>(pub S);
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for NullOr<S> {
+    type Value = Option<S::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for NullOr<S> {
+    type Value = Option<S::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("option")
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        self.0.deserialize(d).map(Some)
+    }
 }
 
 /// Keeps a delivery of an event type the crate does not know, whole.
@@ -189,22 +346,6 @@ pub fn unknown(
         )
     })?;
     Ok(crate::UnknownEvent { event_type, raw })
-}
-
-/// A serde path as a JSON pointer.
-fn pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for segment in path.iter() {
-        out.push('/');
-        match segment {
-            Segment::Seq { index } => out.push_str(&index.to_string()),
-            Segment::Map { key } => out.push_str(&key.replace('~', "~0").replace('/', "~1")),
-            Segment::Enum { variant } => out.push_str(variant),
-            Segment::Unknown => out.push('?'),
-        }
-    }
-    out
 }
 
 /// A required member whose value may be `null`: absent is an error, `null` is `None`.

@@ -120,7 +120,9 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f0 = Some(
-                                map.next_value_seed(crate::__private::HyphenatedUuid)?,
+                                map
+                                    .next_value_seed(crate::__private::HyphenatedUuid)
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -130,7 +132,9 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f1 = Some(
-                                map.next_value::<crate::EventType<SpacesBuildingCreated>>()?,
+                                map
+                                    .next_value::<crate::EventType<SpacesBuildingCreated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -139,7 +143,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("name"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -147,7 +155,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("note"),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "note"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -157,7 +169,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<Option<crate::DateTime>>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<Option<crate::DateTime>>()
+                                    .map_err(|e| crate::__private::at_key(e, "deleted_at"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -167,7 +183,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<Option<crate::Date>>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<Option<crate::Date>>()
+                                    .map_err(|e| crate::__private::at_key(e, "archived_at"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -184,7 +204,8 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "count"))?,
                             );
                         }
                         crate::__private::Member::Known(7) => {
@@ -193,11 +214,16 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("site"),
                                 );
                             }
-                            f7 = Some(map.next_value::<crate::Uri>()?);
+                            f7 = Some(
+                                map
+                                    .next_value::<crate::Uri>()
+                                    .map_err(|e| crate::__private::at_key(e, "site"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {

@@ -87,7 +87,9 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f0 = Some(
-                                map.next_value::<crate::EventType<SpacesUnitCreated>>()?,
+                                map
+                                    .next_value::<crate::EventType<SpacesUnitCreated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -96,7 +98,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("name"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -104,7 +110,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("note"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "note"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -112,7 +122,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("status"),
                                 );
                             }
-                            f3 = Some(map.next_value::<SpacesUnitCreatedStatus>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<SpacesUnitCreatedStatus>()
+                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -135,12 +149,14 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                             )?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "rooms"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {

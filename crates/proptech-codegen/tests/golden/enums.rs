@@ -87,7 +87,9 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                 );
                             }
                             f0 = Some(
-                                map.next_value::<crate::EventType<SpacesBuildingUpdated>>()?,
+                                map
+                                    .next_value::<crate::EventType<SpacesBuildingUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -96,7 +98,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("status"),
                                 );
                             }
-                            f1 = Some(map.next_value::<SpacesBuildingUpdatedStatus>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<SpacesBuildingUpdatedStatus>()
+                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -104,11 +110,16 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("when"),
                                 );
                             }
-                            f2 = Some(map.next_value::<::serde_json::Value>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<::serde_json::Value>()
+                                    .map_err(|e| crate::__private::at_key(e, "when"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {

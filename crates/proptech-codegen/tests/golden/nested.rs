@@ -70,7 +70,11 @@ impl<'de> ::serde::Deserialize<'de> for Address {
                                     <A::Error as ::serde::de::Error>::duplicate_field("city"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "city"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -78,11 +82,16 @@ impl<'de> ::serde::Deserialize<'de> for Address {
                                     <A::Error as ::serde::de::Error>::duplicate_field("zip"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "zip"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -202,7 +211,9 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                 );
                             }
                             f0 = Some(
-                                map.next_value::<crate::EventType<BookingCreated>>()?,
+                                map
+                                    .next_value::<crate::EventType<BookingCreated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -211,7 +222,11 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("owner"),
                                 );
                             }
-                            f1 = Some(map.next_value::<BookingCreatedOwner>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<BookingCreatedOwner>()
+                                    .map_err(|e| crate::__private::at_key(e, "owner"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -219,7 +234,13 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("tags"),
                                 );
                             }
-                            f2 = Some(map.next_value::<Vec<String>>()?);
+                            f2 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Seq(::std::marker::PhantomData::<String>),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "tags"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -229,7 +250,13 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<Vec<Address>>()?);
+                            f3 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Seq(::std::marker::PhantomData::<Address>),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "addresses"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -239,14 +266,18 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                             }
                             f4 = Some(
                                 map
-                                    .next_value::<
-                                        ::std::collections::BTreeMap<String, String>,
-                                    >()?,
+                                    .next_value_seed(
+                                        crate::__private::MapOf(
+                                            ::std::marker::PhantomData::<String>,
+                                        ),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "labels"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -357,7 +388,11 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreatedOwner {
                                     <A::Error as ::serde::de::Error>::duplicate_field("name"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -365,11 +400,16 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreatedOwner {
                                     <A::Error as ::serde::de::Error>::duplicate_field("address"),
                                 );
                             }
-                            f1 = Some(map.next_value::<Address>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<Address>()
+                                    .map_err(|e| crate::__private::at_key(e, "address"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {

@@ -83,7 +83,9 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                 );
                             }
                             f0 = Some(
-                                map.next_value::<crate::EventType<BookingUpdated>>()?,
+                                map
+                                    .next_value::<crate::EventType<BookingUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -92,7 +94,11 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("listing"),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::ListingNumber>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -109,7 +115,8 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "price"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -133,12 +140,14 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                             )?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "rooms"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {

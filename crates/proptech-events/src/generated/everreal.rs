@@ -107,7 +107,11 @@ for Envelope<D> {
                                     <A::Error as ::serde::de::Error>::duplicate_field("uuid"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "uuid"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -117,7 +121,11 @@ for Envelope<D> {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::EventType<D>>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::EventType<D>>()
+                                    .map_err(|e| crate::__private::at_key(e, "operation"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -127,7 +135,11 @@ for Envelope<D> {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "subdomain"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -137,7 +149,11 @@ for Envelope<D> {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "language"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -147,7 +163,11 @@ for Envelope<D> {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -155,11 +175,16 @@ for Envelope<D> {
                                     <A::Error as ::serde::de::Error>::duplicate_field("data"),
                                 );
                             }
-                            f5 = Some(map.next_value::<D>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<D>()
+                                    .map_err(|e| crate::__private::at_key(e, "data"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -428,7 +453,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "portalId"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -438,7 +467,14 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "externalListingId",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -448,7 +484,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "internalId"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -458,7 +498,14 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "candidateSource",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -468,7 +515,14 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "integrationType",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -476,7 +530,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     <A::Error as ::serde::de::Error>::duplicate_field("email"),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -486,7 +544,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<String>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "firstName"))?,
+                            );
                         }
                         crate::__private::Member::Known(7) => {
                             if f7.is_some() {
@@ -496,7 +558,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     ),
                                 );
                             }
-                            f7 = Some(map.next_value::<String>()?);
+                            f7 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "lastName"))?,
+                            );
                         }
                         crate::__private::Member::Known(8) => {
                             if f8.is_some() {
@@ -506,7 +572,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     ),
                                 );
                             }
-                            f8 = Some(map.next_value::<String>()?);
+                            f8 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "phoneNumber"))?,
+                            );
                         }
                         crate::__private::Member::Known(9) => {
                             if f9.is_some() {
@@ -514,7 +584,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     <A::Error as ::serde::de::Error>::duplicate_field("street"),
                                 );
                             }
-                            f9 = Some(map.next_value::<String>()?);
+                            f9 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "street"))?,
+                            );
                         }
                         crate::__private::Member::Known(10) => {
                             if f10.is_some() {
@@ -522,7 +596,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     <A::Error as ::serde::de::Error>::duplicate_field("number"),
                                 );
                             }
-                            f10 = Some(map.next_value::<String>()?);
+                            f10 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "number"))?,
+                            );
                         }
                         crate::__private::Member::Known(11) => {
                             if f11.is_some() {
@@ -530,7 +608,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     <A::Error as ::serde::de::Error>::duplicate_field("zipCode"),
                                 );
                             }
-                            f11 = Some(map.next_value::<String>()?);
+                            f11 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "zipCode"))?,
+                            );
                         }
                         crate::__private::Member::Known(12) => {
                             if f12.is_some() {
@@ -538,7 +620,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     <A::Error as ::serde::de::Error>::duplicate_field("city"),
                                 );
                             }
-                            f12 = Some(map.next_value::<String>()?);
+                            f12 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "city"))?,
+                            );
                         }
                         crate::__private::Member::Known(13) => {
                             if f13.is_some() {
@@ -549,7 +635,9 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f13 = Some(
-                                map.next_value::<CandidateParsedEmploymentType>()?,
+                                map
+                                    .next_value::<CandidateParsedEmploymentType>()
+                                    .map_err(|e| crate::__private::at_key(e, "employmentType"))?,
                             );
                         }
                         crate::__private::Member::Known(14) => {
@@ -558,7 +646,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     <A::Error as ::serde::de::Error>::duplicate_field("hasPets"),
                                 );
                             }
-                            f14 = Some(map.next_value::<CandidateParsedHasPets>()?);
+                            f14 = Some(
+                                map
+                                    .next_value::<CandidateParsedHasPets>()
+                                    .map_err(|e| crate::__private::at_key(e, "hasPets"))?,
+                            );
                         }
                         crate::__private::Member::Known(15) => {
                             if f15.is_some() {
@@ -568,7 +660,14 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     ),
                                 );
                             }
-                            f15 = Some(map.next_value::<::serde_json::Number>()?);
+                            f15 = Some(
+                                map
+                                    .next_value::<::serde_json::Number>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "netMonthlyIncome",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(16) => {
                             if f16.is_some() {
@@ -579,7 +678,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f16 = Some(
-                                map.next_value::<CandidateParsedNetMonthlyIncomeRanges>()?,
+                                map
+                                    .next_value::<CandidateParsedNetMonthlyIncomeRanges>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "netMonthlyIncomeRanges",
+                                    ))?,
                             );
                         }
                         crate::__private::Member::Known(17) => {
@@ -590,7 +694,14 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     ),
                                 );
                             }
-                            f17 = Some(map.next_value::<::serde_json::Number>()?);
+                            f17 = Some(
+                                map
+                                    .next_value::<::serde_json::Number>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "noTotalPeopleMovingIn",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(18) => {
                             if f18.is_some() {
@@ -601,7 +712,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f18 = Some(
-                                map.next_value::<CandidateParsedHouseholdPersons>()?,
+                                map
+                                    .next_value::<CandidateParsedHouseholdPersons>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "householdPersons",
+                                    ))?,
                             );
                         }
                         crate::__private::Member::Known(19) => {
@@ -610,7 +726,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     <A::Error as ::serde::de::Error>::duplicate_field("message"),
                                 );
                             }
-                            f19 = Some(map.next_value::<String>()?);
+                            f19 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "message"))?,
+                            );
                         }
                         crate::__private::Member::Known(20) => {
                             if f20.is_some() {
@@ -620,7 +740,14 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     ),
                                 );
                             }
-                            f20 = Some(map.next_value::<String>()?);
+                            f20 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "desiredStartDate",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(21) => {
                             if f21.is_some() {
@@ -630,11 +757,16 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                     ),
                                 );
                             }
-                            f21 = Some(map.next_value::<CandidateParsedIntegration>()?);
+                            f21 = Some(
+                                map
+                                    .next_value::<CandidateParsedIntegration>()
+                                    .map_err(|e| crate::__private::at_key(e, "integration"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -798,11 +930,16 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedEmploymentType {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "selectedValue"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -903,7 +1040,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedHasPets {
                                     <A::Error as ::serde::de::Error>::duplicate_field("checked"),
                                 );
                             }
-                            f0 = Some(map.next_value::<bool>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<bool>()
+                                    .map_err(|e| crate::__private::at_key(e, "checked"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -911,11 +1052,16 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedHasPets {
                                     <A::Error as ::serde::de::Error>::duplicate_field("answer"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "answer"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1020,7 +1166,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedHouseholdPersons {
                                     <A::Error as ::serde::de::Error>::duplicate_field("count"),
                                 );
                             }
-                            f0 = Some(map.next_value::<::serde_json::Number>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<::serde_json::Number>()
+                                    .map_err(|e| crate::__private::at_key(e, "count"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1030,14 +1180,20 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedHouseholdPersons {
                             }
                             f1 = Some(
                                 map
-                                    .next_value::<
-                                        Vec<::serde_json::Map<String, ::serde_json::Value>>,
-                                    >()?,
+                                    .next_value_seed(
+                                        crate::__private::Seq(
+                                            ::std::marker::PhantomData::<
+                                                ::serde_json::Map<String, ::serde_json::Value>,
+                                            >,
+                                        ),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "values"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1169,7 +1325,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1179,7 +1339,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "listingId"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1189,7 +1353,14 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "companyIntegrationId",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -1200,7 +1371,9 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                                 );
                             }
                             f3 = Some(
-                                map.next_value::<CandidateParsedIntegrationInternalId>()?,
+                                map
+                                    .next_value::<CandidateParsedIntegrationInternalId>()
+                                    .map_err(|e| crate::__private::at_key(e, "internalId"))?,
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -1209,7 +1382,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                                     <A::Error as ::serde::de::Error>::duplicate_field("type"),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -1219,11 +1396,19 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "externalListingId",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1362,7 +1547,11 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedNetMonthlyIncomeRanges {
                                     <A::Error as ::serde::de::Error>::duplicate_field("from"),
                                 );
                             }
-                            f0 = Some(map.next_value::<::serde_json::Number>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<::serde_json::Number>()
+                                    .map_err(|e| crate::__private::at_key(e, "from"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1370,11 +1559,16 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedNetMonthlyIncomeRanges {
                                     <A::Error as ::serde::de::Error>::duplicate_field("to"),
                                 );
                             }
-                            f1 = Some(map.next_value::<::serde_json::Number>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<::serde_json::Number>()
+                                    .map_err(|e| crate::__private::at_key(e, "to"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1496,7 +1690,11 @@ impl<'de> ::serde::Deserialize<'de> for ContractFile {
                                     <A::Error as ::serde::de::Error>::duplicate_field("name"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1506,7 +1704,11 @@ impl<'de> ::serde::Deserialize<'de> for ContractFile {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "resourcePath"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1514,7 +1716,11 @@ impl<'de> ::serde::Deserialize<'de> for ContractFile {
                                     <A::Error as ::serde::de::Error>::duplicate_field("order"),
                                 );
                             }
-                            f2 = Some(map.next_value::<::serde_json::Number>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<::serde_json::Number>()
+                                    .map_err(|e| crate::__private::at_key(e, "order"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -1522,7 +1728,11 @@ impl<'de> ::serde::Deserialize<'de> for ContractFile {
                                     <A::Error as ::serde::de::Error>::duplicate_field("size"),
                                 );
                             }
-                            f3 = Some(map.next_value::<::serde_json::Number>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<::serde_json::Number>()
+                                    .map_err(|e| crate::__private::at_key(e, "size"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -1530,11 +1740,16 @@ impl<'de> ::serde::Deserialize<'de> for ContractFile {
                                     <A::Error as ::serde::de::Error>::duplicate_field("type"),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1652,7 +1867,11 @@ impl<'de> ::serde::Deserialize<'de> for ContractMetadata {
                                     <A::Error as ::serde::de::Error>::duplicate_field("unitId"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "unitId"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1662,7 +1881,11 @@ impl<'de> ::serde::Deserialize<'de> for ContractMetadata {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "listingId"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1672,11 +1895,16 @@ impl<'de> ::serde::Deserialize<'de> for ContractMetadata {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "candidateId"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1784,7 +2012,11 @@ impl<'de> ::serde::Deserialize<'de> for Listing {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1794,7 +2026,11 @@ impl<'de> ::serde::Deserialize<'de> for Listing {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<ListingProperty>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<ListingProperty>()
+                                    .map_err(|e| crate::__private::at_key(e, "property"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1802,11 +2038,16 @@ impl<'de> ::serde::Deserialize<'de> for Listing {
                                     <A::Error as ::serde::de::Error>::duplicate_field("unit"),
                                 );
                             }
-                            f2 = Some(map.next_value::<ListingUnit>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<ListingUnit>()
+                                    .map_err(|e| crate::__private::at_key(e, "unit"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1980,7 +2221,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1990,7 +2235,14 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "candidateSource",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1998,7 +2250,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                                     <A::Error as ::serde::de::Error>::duplicate_field("email"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -2008,7 +2264,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "firstName"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -2018,7 +2278,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "lastName"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -2026,11 +2290,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                                     <A::Error as ::serde::de::Error>::duplicate_field("listing"),
                                 );
                             }
-                            f5 = Some(map.next_value::<Listing>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<Listing>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2175,7 +2444,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewing {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "invitationId"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2183,7 +2456,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewing {
                                     <A::Error as ::serde::de::Error>::duplicate_field("listing"),
                                 );
                             }
-                            f1 = Some(map.next_value::<Listing>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<Listing>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2197,12 +2474,14 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewing {
                                 map
                                     .next_value::<
                                         ListingCandidateScheduleInvitedViewingCandidate,
-                                    >()?,
+                                    >()
+                                    .map_err(|e| crate::__private::at_key(e, "candidate"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2316,7 +2595,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewingCa
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2324,11 +2607,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewingCa
                                     <A::Error as ::serde::de::Error>::duplicate_field("email"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2589,7 +2877,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2599,7 +2891,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<ContractMetadata>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<ContractMetadata>()
+                                    .map_err(|e| crate::__private::at_key(e, "metadata"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2609,7 +2905,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<::serde_json::Value>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<::serde_json::Value>()
+                                    .map_err(|e| crate::__private::at_key(e, "contractData"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -2617,7 +2917,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                     <A::Error as ::serde::de::Error>::duplicate_field("status"),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -2627,7 +2931,14 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "contractFlowType",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -2637,7 +2948,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<ContractFile>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<ContractFile>()
+                                    .map_err(|e| crate::__private::at_key(e, "contractFile"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -2647,11 +2962,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<ContractFile>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<ContractFile>()
+                                    .map_err(|e| crate::__private::at_key(e, "auditTrailFile"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2812,7 +3132,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2822,7 +3146,14 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "contractTemplateId",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2832,7 +3163,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<ContractMetadata>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<ContractMetadata>()
+                                    .map_err(|e| crate::__private::at_key(e, "metadata"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -2842,7 +3177,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<::serde_json::Value>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<::serde_json::Value>()
+                                    .map_err(|e| crate::__private::at_key(e, "contractData"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -2850,7 +3189,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                     <A::Error as ::serde::de::Error>::duplicate_field("status"),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -2860,7 +3203,14 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "contractFlowType",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -2870,11 +3220,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<ContractFile>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<ContractFile>()
+                                    .map_err(|e| crate::__private::at_key(e, "contractFile"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3056,7 +3411,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingProperty {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3066,7 +3425,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingProperty {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "objectId"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3074,7 +3437,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingProperty {
                                     <A::Error as ::serde::de::Error>::duplicate_field("type"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -3082,11 +3449,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingProperty {
                                     <A::Error as ::serde::de::Error>::duplicate_field("address"),
                                 );
                             }
-                            f3 = Some(map.next_value::<ListingPropertyAddress>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<ListingPropertyAddress>()
+                                    .map_err(|e| crate::__private::at_key(e, "address"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3233,7 +3605,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                                     <A::Error as ::serde::de::Error>::duplicate_field("zip"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "zip"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3241,7 +3617,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                                     <A::Error as ::serde::de::Error>::duplicate_field("city"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "city"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3251,7 +3631,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "streetNumber"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -3261,7 +3645,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "streetName"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -3269,7 +3657,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                                     <A::Error as ::serde::de::Error>::duplicate_field("placeId"),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "placeId"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -3280,12 +3672,15 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                                 );
                             }
                             f5 = Some(
-                                map.next_value::<ListingPropertyAddressLocation>()?,
+                                map
+                                    .next_value::<ListingPropertyAddressLocation>()
+                                    .map_err(|e| crate::__private::at_key(e, "location"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3411,7 +3806,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddressLocation {
                                     <A::Error as ::serde::de::Error>::duplicate_field("lat"),
                                 );
                             }
-                            f0 = Some(map.next_value::<::serde_json::Number>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<::serde_json::Number>()
+                                    .map_err(|e| crate::__private::at_key(e, "lat"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3419,11 +3818,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddressLocation {
                                     <A::Error as ::serde::de::Error>::duplicate_field("lng"),
                                 );
                             }
-                            f1 = Some(map.next_value::<::serde_json::Number>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<::serde_json::Number>()
+                                    .map_err(|e| crate::__private::at_key(e, "lng"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3553,7 +3957,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingUnit {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3563,7 +3971,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingUnit {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "objectId"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3571,7 +3983,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingUnit {
                                     <A::Error as ::serde::de::Error>::duplicate_field("name"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -3579,11 +3995,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingUnit {
                                     <A::Error as ::serde::de::Error>::duplicate_field("type"),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {

@@ -89,7 +89,11 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -99,7 +103,8 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserCreated {
                             }
                             f1 = Some(
                                 map
-                                    .next_value::<crate::EventType<AuthIdentityUserCreated>>()?,
+                                    .next_value::<crate::EventType<AuthIdentityUserCreated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -108,7 +113,11 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("user"),
                                 );
                             }
-                            f2 = Some(map.next_value::<EntityRef>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "user"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -118,11 +127,16 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserCreated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -258,7 +272,11 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserRoleBindingsUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -270,7 +288,8 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserRoleBindingsUpdated {
                                 map
                                     .next_value::<
                                         crate::EventType<AuthIdentityUserRoleBindingsUpdated>,
-                                    >()?,
+                                    >()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -279,7 +298,11 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserRoleBindingsUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("user"),
                                 );
                             }
-                            f2 = Some(map.next_value::<EntityRef>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "user"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -289,11 +312,16 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserRoleBindingsUpdated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -427,7 +455,11 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -437,7 +469,8 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserUpdated {
                             }
                             f1 = Some(
                                 map
-                                    .next_value::<crate::EventType<AuthIdentityUserUpdated>>()?,
+                                    .next_value::<crate::EventType<AuthIdentityUserUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -446,7 +479,11 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("user"),
                                 );
                             }
-                            f2 = Some(map.next_value::<EntityRef>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "user"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -456,11 +493,16 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserUpdated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -618,9 +660,14 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                             }
                             f0 = Some(
                                 map
-                                    .next_value::<
-                                        Vec<AvailabilityProductAvailabilityUpdatedAvailabilityItem>,
-                                    >()?,
+                                    .next_value_seed(
+                                        crate::__private::Seq(
+                                            ::std::marker::PhantomData::<
+                                                AvailabilityProductAvailabilityUpdatedAvailabilityItem,
+                                            >,
+                                        ),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "availability"))?,
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -629,7 +676,11 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -637,7 +688,11 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("product"),
                                 );
                             }
-                            f2 = Some(map.next_value::<EntityRef>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "product"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -647,7 +702,11 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<crate::DateTime>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -659,7 +718,8 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                                 map
                                     .next_value::<
                                         crate::EventType<AvailabilityProductAvailabilityUpdated>,
-                                    >()?,
+                                    >()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -670,11 +730,16 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<EntityRef>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -820,7 +885,8 @@ for AvailabilityProductAvailabilityUpdatedAvailabilityItem {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "available"))?,
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -829,7 +895,11 @@ for AvailabilityProductAvailabilityUpdatedAvailabilityItem {
                                     <A::Error as ::serde::de::Error>::duplicate_field("span"),
                                 );
                             }
-                            f1 = Some(map.next_value::<Span>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<Span>()
+                                    .map_err(|e| crate::__private::at_key(e, "span"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -846,12 +916,14 @@ for AvailabilityProductAvailabilityUpdatedAvailabilityItem {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "total"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1005,9 +1077,14 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                             }
                             f0 = Some(
                                 map
-                                    .next_value::<
-                                        Vec<AvailabilityUnitAvailabilityUpdatedAvailabilityItem>,
-                                    >()?,
+                                    .next_value_seed(
+                                        crate::__private::Seq(
+                                            ::std::marker::PhantomData::<
+                                                AvailabilityUnitAvailabilityUpdatedAvailabilityItem,
+                                            >,
+                                        ),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "availability"))?,
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1016,7 +1093,11 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1026,7 +1107,11 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<crate::DateTime>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -1038,7 +1123,8 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                                 map
                                     .next_value::<
                                         crate::EventType<AvailabilityUnitAvailabilityUpdated>,
-                                    >()?,
+                                    >()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -1047,7 +1133,11 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("unit"),
                                 );
                             }
-                            f4 = Some(map.next_value::<EntityRef>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "unit"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -1057,11 +1147,16 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<EntityRef>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1191,7 +1286,11 @@ for AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
                                     <A::Error as ::serde::de::Error>::duplicate_field("span"),
                                 );
                             }
-                            f0 = Some(map.next_value::<Span>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<Span>()
+                                    .map_err(|e| crate::__private::at_key(e, "span"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1199,11 +1298,16 @@ for AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
                                     <A::Error as ::serde::de::Error>::duplicate_field("type"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1333,7 +1437,9 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdated {
                                 );
                             }
                             f0 = Some(
-                                map.next_value::<BookingBookingTtlUpdatedBooking>()?,
+                                map
+                                    .next_value::<BookingBookingTtlUpdatedBooking>()
+                                    .map_err(|e| crate::__private::at_key(e, "booking"))?,
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1342,7 +1448,11 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1352,7 +1462,8 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdated {
                             }
                             f2 = Some(
                                 map
-                                    .next_value::<crate::EventType<BookingBookingTtlUpdated>>()?,
+                                    .next_value::<crate::EventType<BookingBookingTtlUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1363,11 +1474,16 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1487,7 +1603,11 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdatedBooking {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::DateTime>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "expiresAt"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1495,11 +1615,16 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdatedBooking {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1618,7 +1743,11 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("booking"),
                                 );
                             }
-                            f0 = Some(map.next_value::<EntityRef>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "booking"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1626,7 +1755,11 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1635,7 +1768,9 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                 );
                             }
                             f2 = Some(
-                                map.next_value::<crate::EventType<BookingCreated>>()?,
+                                map
+                                    .next_value::<crate::EventType<BookingCreated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1646,11 +1781,16 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1783,7 +1923,11 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpired {
                                     <A::Error as ::serde::de::Error>::duplicate_field("booking"),
                                 );
                             }
-                            f0 = Some(map.next_value::<BookingExpiredBooking>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<BookingExpiredBooking>()
+                                    .map_err(|e| crate::__private::at_key(e, "booking"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1791,7 +1935,11 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpired {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1800,7 +1948,9 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpired {
                                 );
                             }
                             f2 = Some(
-                                map.next_value::<crate::EventType<BookingExpired>>()?,
+                                map
+                                    .next_value::<crate::EventType<BookingExpired>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1811,11 +1961,16 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpired {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1940,7 +2095,11 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpiredBooking {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::DateTime>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "expiredAt"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1948,7 +2107,11 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpiredBooking {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1956,11 +2119,20 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpiredBooking {
                                     <A::Error as ::serde::de::Error>::duplicate_field("units"),
                                 );
                             }
-                            f2 = Some(map.next_value::<Vec<EntityRef>>()?);
+                            f2 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Seq(
+                                            ::std::marker::PhantomData::<EntityRef>,
+                                        ),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "units"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2084,7 +2256,11 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("booking"),
                                 );
                             }
-                            f0 = Some(map.next_value::<EntityRef>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "booking"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2092,7 +2268,11 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2101,7 +2281,9 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                 );
                             }
                             f2 = Some(
-                                map.next_value::<crate::EventType<BookingUpdated>>()?,
+                                map
+                                    .next_value::<crate::EventType<BookingUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -2112,11 +2294,16 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2274,7 +2461,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2282,7 +2473,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("product"),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "product"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2292,7 +2487,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<EntityRef>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "productGroup"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -2302,7 +2501,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<crate::DateTime>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -2311,7 +2514,9 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                 );
                             }
                             f4 = Some(
-                                map.next_value::<crate::EventType<CatalogProductCreated>>()?,
+                                map
+                                    .next_value::<crate::EventType<CatalogProductCreated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -2322,7 +2527,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<EntityRef>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "unitType"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -2332,11 +2541,16 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<EntityRef>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2509,7 +2723,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2517,7 +2735,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                     <A::Error as ::serde::de::Error>::duplicate_field("product"),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "product"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2527,7 +2749,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<EntityRef>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "productGroup"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -2537,7 +2763,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<crate::DateTime>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -2546,7 +2776,9 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                 );
                             }
                             f4 = Some(
-                                map.next_value::<crate::EventType<CatalogProductDeleted>>()?,
+                                map
+                                    .next_value::<crate::EventType<CatalogProductDeleted>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -2557,7 +2789,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<EntityRef>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "unitType"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -2567,11 +2803,16 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<EntityRef>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2731,7 +2972,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2741,7 +2986,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "productGroup"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2751,7 +3000,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<crate::DateTime>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -2763,7 +3016,8 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
                                 map
                                     .next_value::<
                                         crate::EventType<CatalogProductGroupCreated>,
-                                    >()?,
+                                    >()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -2774,11 +3028,16 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<EntityRef>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2928,7 +3187,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2938,7 +3201,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "productGroup"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2948,7 +3215,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<crate::DateTime>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -2960,7 +3231,8 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
                                 map
                                     .next_value::<
                                         crate::EventType<CatalogProductGroupUpdated>,
-                                    >()?,
+                                    >()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -2971,11 +3243,16 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<EntityRef>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3130,7 +3407,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3138,7 +3419,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("product"),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "product"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3147,7 +3432,9 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                                 );
                             }
                             f2 = Some(
-                                map.next_value::<CatalogProductRateUpdatedRate>()?,
+                                map
+                                    .next_value::<CatalogProductRateUpdatedRate>()
+                                    .map_err(|e| crate::__private::at_key(e, "rate"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3158,7 +3445,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<crate::DateTime>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -3168,9 +3459,8 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                             }
                             f4 = Some(
                                 map
-                                    .next_value::<
-                                        crate::EventType<CatalogProductRateUpdated>,
-                                    >()?,
+                                    .next_value::<crate::EventType<CatalogProductRateUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -3181,11 +3471,16 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<EntityRef>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3325,9 +3620,14 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRate {
                             }
                             f0 = Some(
                                 map
-                                    .next_value::<
-                                        Vec<CatalogProductRateUpdatedRateCalendarItem>,
-                                    >()?,
+                                    .next_value_seed(
+                                        crate::__private::Seq(
+                                            ::std::marker::PhantomData::<
+                                                CatalogProductRateUpdatedRateCalendarItem,
+                                            >,
+                                        ),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "calendar"))?,
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3338,7 +3638,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRate {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "currency"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3348,11 +3652,16 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRate {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "interval"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3466,7 +3775,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRateCalendarIte
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::Integer>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "amount_cents"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3474,11 +3787,16 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRateCalendarIte
                                     <A::Error as ::serde::de::Error>::duplicate_field("span"),
                                 );
                             }
-                            f1 = Some(map.next_value::<RateSpan>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<RateSpan>()
+                                    .map_err(|e| crate::__private::at_key(e, "span"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3626,7 +3944,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3634,7 +3956,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("product"),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "product"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3644,7 +3970,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<EntityRef>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "productGroup"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -3654,7 +3984,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<crate::DateTime>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -3663,7 +3997,9 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                 );
                             }
                             f4 = Some(
-                                map.next_value::<crate::EventType<CatalogProductUpdated>>()?,
+                                map
+                                    .next_value::<crate::EventType<CatalogProductUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -3674,7 +4010,11 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<EntityRef>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "unitType"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -3684,11 +4024,16 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<EntityRef>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3833,7 +4178,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("company"),
                                 );
                             }
-                            f0 = Some(map.next_value::<EntityRef>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "company"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3843,7 +4192,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyCreated {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3851,7 +4204,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -3860,12 +4217,15 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyCreated {
                                 );
                             }
                             f3 = Some(
-                                map.next_value::<crate::EventType<CrmCompanyCreated>>()?,
+                                map
+                                    .next_value::<crate::EventType<CrmCompanyCreated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3995,7 +4355,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("company"),
                                 );
                             }
-                            f0 = Some(map.next_value::<EntityRef>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "company"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -4005,7 +4369,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyUpdated {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -4013,7 +4381,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -4022,12 +4394,15 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyUpdated {
                                 );
                             }
                             f3 = Some(
-                                map.next_value::<crate::EventType<CrmCompanyUpdated>>()?,
+                                map
+                                    .next_value::<crate::EventType<CrmCompanyUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4161,7 +4536,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("contact"),
                                 );
                             }
-                            f0 = Some(map.next_value::<CrmContactCreatedContact>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<CrmContactCreatedContact>()
+                                    .map_err(|e| crate::__private::at_key(e, "contact"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -4171,7 +4550,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreated {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -4179,7 +4562,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -4188,12 +4575,15 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreated {
                                 );
                             }
                             f3 = Some(
-                                map.next_value::<crate::EventType<CrmContactCreated>>()?,
+                                map
+                                    .next_value::<crate::EventType<CrmContactCreated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4357,7 +4747,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "firstName"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -4365,7 +4759,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -4375,7 +4773,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "lastName"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -4385,7 +4787,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<crate::Email>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<crate::Email>()
+                                    .map_err(|e| crate::__private::at_key(e, "primaryEmail"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -4395,7 +4801,14 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "primaryPhoneNumber",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -4405,7 +4818,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "reference"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -4415,7 +4832,16 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<Vec<String>>()?);
+                            f6 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Seq(::std::marker::PhantomData::<String>),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "secondaryEmails",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(7) => {
                             if f7.is_some() {
@@ -4425,11 +4851,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                     ),
                                 );
                             }
-                            f7 = Some(map.next_value::<Vec<String>>()?);
+                            f7 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Seq(::std::marker::PhantomData::<String>),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "secondaryPhoneNumbers",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4583,7 +5019,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("contact"),
                                 );
                             }
-                            f0 = Some(map.next_value::<CrmContactUpdatedContact>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<CrmContactUpdatedContact>()
+                                    .map_err(|e| crate::__private::at_key(e, "contact"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -4593,7 +5033,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdated {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -4601,7 +5045,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -4610,12 +5058,15 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdated {
                                 );
                             }
                             f3 = Some(
-                                map.next_value::<crate::EventType<CrmContactUpdated>>()?,
+                                map
+                                    .next_value::<crate::EventType<CrmContactUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4779,7 +5230,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "firstName"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -4787,7 +5242,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -4797,7 +5256,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "lastName"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -4807,7 +5270,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<crate::Email>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<crate::Email>()
+                                    .map_err(|e| crate::__private::at_key(e, "primaryEmail"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -4817,7 +5284,14 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "primaryPhoneNumber",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -4827,7 +5301,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "reference"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -4837,7 +5315,16 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<Vec<String>>()?);
+                            f6 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Seq(::std::marker::PhantomData::<String>),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "secondaryEmails",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(7) => {
                             if f7.is_some() {
@@ -4847,11 +5334,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                     ),
                                 );
                             }
-                            f7 = Some(map.next_value::<Vec<String>>()?);
+                            f7 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Seq(::std::marker::PhantomData::<String>),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "secondaryPhoneNumbers",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -5013,7 +5510,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<EntityRef>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -5021,7 +5522,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -5029,7 +5534,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("lead"),
                                 );
                             }
-                            f2 = Some(map.next_value::<CrmLeadCreatedLead>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<CrmLeadCreatedLead>()
+                                    .map_err(|e| crate::__private::at_key(e, "lead"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -5038,7 +5547,9 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
                                 );
                             }
                             f3 = Some(
-                                map.next_value::<crate::EventType<CrmLeadCreated>>()?,
+                                map
+                                    .next_value::<crate::EventType<CrmLeadCreated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -5049,11 +5560,16 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<WorkspaceIds>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<WorkspaceIds>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -5253,7 +5769,15 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<Vec<LeadContact>>()?);
+                            f0 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Seq(
+                                            ::std::marker::PhantomData::<LeadContact>,
+                                        ),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "contacts"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -5263,7 +5787,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::Integer>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -5273,7 +5801,14 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<::serde_json::Value>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<::serde_json::Value>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "estimatedCheckIn",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -5283,7 +5818,14 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<::serde_json::Value>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<::serde_json::Value>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "estimatedCheckOut",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -5291,7 +5833,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -5299,7 +5845,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                     <A::Error as ::serde::de::Error>::duplicate_field("origin"),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "origin"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -5309,7 +5859,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<String>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "reference"))?,
+                            );
                         }
                         crate::__private::Member::Known(7) => {
                             if f7.is_some() {
@@ -5317,7 +5871,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                     <A::Error as ::serde::de::Error>::duplicate_field("source"),
                                 );
                             }
-                            f7 = Some(map.next_value::<String>()?);
+                            f7 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "source"))?,
+                            );
                         }
                         crate::__private::Member::Known(8) => {
                             if f8.is_some() {
@@ -5325,7 +5883,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                     <A::Error as ::serde::de::Error>::duplicate_field("status"),
                                 );
                             }
-                            f8 = Some(map.next_value::<String>()?);
+                            f8 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                            );
                         }
                         crate::__private::Member::Known(9) => {
                             if f9.is_some() {
@@ -5344,7 +5906,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "totalAdults"))?,
                             );
                         }
                         crate::__private::Member::Known(10) => {
@@ -5364,7 +5927,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "totalBeds"))?,
                             );
                         }
                         crate::__private::Member::Known(11) => {
@@ -5384,7 +5948,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "totalChildren"))?,
                             );
                         }
                         crate::__private::Member::Known(12) => {
@@ -5404,12 +5969,14 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "totalUnits"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -5601,7 +6168,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<EntityRef>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -5609,7 +6180,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -5617,7 +6192,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("lead"),
                                 );
                             }
-                            f2 = Some(map.next_value::<CrmLeadStatusUpdatedLead>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<CrmLeadStatusUpdatedLead>()
+                                    .map_err(|e| crate::__private::at_key(e, "lead"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -5626,7 +6205,9 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
                                 );
                             }
                             f3 = Some(
-                                map.next_value::<crate::EventType<CrmLeadStatusUpdated>>()?,
+                                map
+                                    .next_value::<crate::EventType<CrmLeadStatusUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -5637,11 +6218,16 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<WorkspaceIds>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<WorkspaceIds>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -5841,7 +6427,15 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<Vec<LeadContact>>()?);
+                            f0 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Seq(
+                                            ::std::marker::PhantomData::<LeadContact>,
+                                        ),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "contacts"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -5851,7 +6445,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::Integer>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -5861,7 +6459,14 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<::serde_json::Value>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<::serde_json::Value>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "estimatedCheckIn",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -5871,7 +6476,14 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<::serde_json::Value>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<::serde_json::Value>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "estimatedCheckOut",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -5879,7 +6491,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -5887,7 +6503,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                     <A::Error as ::serde::de::Error>::duplicate_field("origin"),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "origin"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -5897,7 +6517,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<String>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "reference"))?,
+                            );
                         }
                         crate::__private::Member::Known(7) => {
                             if f7.is_some() {
@@ -5905,7 +6529,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                     <A::Error as ::serde::de::Error>::duplicate_field("source"),
                                 );
                             }
-                            f7 = Some(map.next_value::<String>()?);
+                            f7 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "source"))?,
+                            );
                         }
                         crate::__private::Member::Known(8) => {
                             if f8.is_some() {
@@ -5913,7 +6541,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                     <A::Error as ::serde::de::Error>::duplicate_field("status"),
                                 );
                             }
-                            f8 = Some(map.next_value::<String>()?);
+                            f8 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                            );
                         }
                         crate::__private::Member::Known(9) => {
                             if f9.is_some() {
@@ -5932,7 +6564,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "totalAdults"))?,
                             );
                         }
                         crate::__private::Member::Known(10) => {
@@ -5952,7 +6585,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "totalBeds"))?,
                             );
                         }
                         crate::__private::Member::Known(11) => {
@@ -5972,7 +6606,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "totalChildren"))?,
                             );
                         }
                         crate::__private::Member::Known(12) => {
@@ -5992,12 +6627,14 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "totalUnits"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6184,7 +6821,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<EntityRef>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -6192,7 +6833,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -6200,7 +6845,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("lead"),
                                 );
                             }
-                            f2 = Some(map.next_value::<CrmLeadUpdatedLead>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<CrmLeadUpdatedLead>()
+                                    .map_err(|e| crate::__private::at_key(e, "lead"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -6209,7 +6858,9 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
                                 );
                             }
                             f3 = Some(
-                                map.next_value::<crate::EventType<CrmLeadUpdated>>()?,
+                                map
+                                    .next_value::<crate::EventType<CrmLeadUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -6220,11 +6871,16 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<WorkspaceIds>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<WorkspaceIds>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6424,7 +7080,15 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<Vec<LeadContact>>()?);
+                            f0 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Seq(
+                                            ::std::marker::PhantomData::<LeadContact>,
+                                        ),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "contacts"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -6434,7 +7098,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::Integer>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -6444,7 +7112,14 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<::serde_json::Value>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<::serde_json::Value>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "estimatedCheckIn",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -6454,7 +7129,14 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<::serde_json::Value>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<::serde_json::Value>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "estimatedCheckOut",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -6462,7 +7144,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -6470,7 +7156,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                     <A::Error as ::serde::de::Error>::duplicate_field("origin"),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "origin"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -6480,7 +7170,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<String>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "reference"))?,
+                            );
                         }
                         crate::__private::Member::Known(7) => {
                             if f7.is_some() {
@@ -6488,7 +7182,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                     <A::Error as ::serde::de::Error>::duplicate_field("source"),
                                 );
                             }
-                            f7 = Some(map.next_value::<String>()?);
+                            f7 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "source"))?,
+                            );
                         }
                         crate::__private::Member::Known(8) => {
                             if f8.is_some() {
@@ -6496,7 +7194,11 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                     <A::Error as ::serde::de::Error>::duplicate_field("status"),
                                 );
                             }
-                            f8 = Some(map.next_value::<String>()?);
+                            f8 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                            );
                         }
                         crate::__private::Member::Known(9) => {
                             if f9.is_some() {
@@ -6515,7 +7217,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "totalAdults"))?,
                             );
                         }
                         crate::__private::Member::Known(10) => {
@@ -6535,7 +7238,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "totalBeds"))?,
                             );
                         }
                         crate::__private::Member::Known(11) => {
@@ -6555,7 +7259,8 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "totalChildren"))?,
                             );
                         }
                         crate::__private::Member::Known(12) => {
@@ -6575,12 +7280,14 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "totalUnits"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6737,11 +7444,16 @@ impl<'de> ::serde::Deserialize<'de> for EntityRef {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6843,7 +7555,11 @@ impl<'de> ::serde::Deserialize<'de> for LeadContact {
                                     <A::Error as ::serde::de::Error>::duplicate_field("contact"),
                                 );
                             }
-                            f0 = Some(map.next_value::<LeadContactContact>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<LeadContactContact>()
+                                    .map_err(|e| crate::__private::at_key(e, "contact"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -6851,11 +7567,16 @@ impl<'de> ::serde::Deserialize<'de> for LeadContact {
                                     <A::Error as ::serde::de::Error>::duplicate_field("role"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "role"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6976,7 +7697,11 @@ impl<'de> ::serde::Deserialize<'de> for LeadContactContact {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "firstName"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -6986,7 +7711,11 @@ impl<'de> ::serde::Deserialize<'de> for LeadContactContact {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "lastName"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -6996,11 +7725,16 @@ impl<'de> ::serde::Deserialize<'de> for LeadContactContact {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<crate::Email>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<crate::Email>()
+                                    .map_err(|e| crate::__private::at_key(e, "primaryEmail"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7112,7 +7846,11 @@ impl<'de> ::serde::Deserialize<'de> for RateSpan {
                                     <A::Error as ::serde::de::Error>::duplicate_field("from"),
                                 );
                             }
-                            f0 = Some(map.next_value::<RateSpanFrom>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<RateSpanFrom>()
+                                    .map_err(|e| crate::__private::at_key(e, "from"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -7120,11 +7858,16 @@ impl<'de> ::serde::Deserialize<'de> for RateSpan {
                                     <A::Error as ::serde::de::Error>::duplicate_field("to"),
                                 );
                             }
-                            f1 = Some(map.next_value::<RateSpanTo>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<RateSpanTo>()
+                                    .map_err(|e| crate::__private::at_key(e, "to"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7362,7 +8105,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<EntityRef>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "building"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -7370,7 +8117,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -7379,7 +8130,9 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f2 = Some(
-                                map.next_value::<crate::EventType<SpacesBuildingCreated>>()?,
+                                map
+                                    .next_value::<crate::EventType<SpacesBuildingCreated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -7390,11 +8143,16 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7530,7 +8288,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<EntityRef>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "building"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -7538,7 +8300,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -7547,7 +8313,9 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                 );
                             }
                             f2 = Some(
-                                map.next_value::<crate::EventType<SpacesBuildingUpdated>>()?,
+                                map
+                                    .next_value::<crate::EventType<SpacesBuildingUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -7558,11 +8326,16 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7691,7 +8464,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -7700,7 +8477,9 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f1 = Some(
-                                map.next_value::<crate::EventType<SpacesUnitCreated>>()?,
+                                map
+                                    .next_value::<crate::EventType<SpacesUnitCreated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -7709,7 +8488,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("unit"),
                                 );
                             }
-                            f2 = Some(map.next_value::<EntityRef>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "unit"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -7719,11 +8502,16 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7852,7 +8640,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -7861,7 +8653,9 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                                 );
                             }
                             f1 = Some(
-                                map.next_value::<crate::EventType<SpacesUnitUpdated>>()?,
+                                map
+                                    .next_value::<crate::EventType<SpacesUnitUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -7870,7 +8664,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("unit"),
                                 );
                             }
-                            f2 = Some(map.next_value::<EntityRef>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "unit"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -7880,11 +8678,16 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8001,7 +8804,11 @@ impl<'de> ::serde::Deserialize<'de> for Span {
                                     <A::Error as ::serde::de::Error>::duplicate_field("from"),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::DateTime>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "from"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -8009,11 +8816,16 @@ impl<'de> ::serde::Deserialize<'de> for Span {
                                     <A::Error as ::serde::de::Error>::duplicate_field("to"),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::DateTime>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "to"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8137,7 +8949,11 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -8145,7 +8961,11 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("task"),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "task"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -8155,7 +8975,8 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskCreated {
                             }
                             f2 = Some(
                                 map
-                                    .next_value::<crate::EventType<TicketsTasksTaskCreated>>()?,
+                                    .next_value::<crate::EventType<TicketsTasksTaskCreated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -8166,11 +8987,16 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskCreated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8311,7 +9137,11 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -8319,7 +9149,11 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("task"),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "task"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -8327,7 +9161,11 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("ticket"),
                                 );
                             }
-                            f2 = Some(map.next_value::<EntityRef>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "ticket"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -8337,7 +9175,8 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
                             }
                             f3 = Some(
                                 map
-                                    .next_value::<crate::EventType<TicketsTasksTaskUpdated>>()?,
+                                    .next_value::<crate::EventType<TicketsTasksTaskUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -8348,11 +9187,16 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<EntityRef>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8492,7 +9336,11 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -8500,7 +9348,11 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("ticket"),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "ticket"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -8510,9 +9362,8 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketCreated {
                             }
                             f2 = Some(
                                 map
-                                    .next_value::<
-                                        crate::EventType<TicketsTasksTicketCreated>,
-                                    >()?,
+                                    .next_value::<crate::EventType<TicketsTasksTicketCreated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -8523,11 +9374,16 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketCreated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8661,7 +9517,11 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -8669,7 +9529,11 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("ticket"),
                                 );
                             }
-                            f1 = Some(map.next_value::<EntityRef>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "ticket"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -8679,9 +9543,8 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketUpdated {
                             }
                             f2 = Some(
                                 map
-                                    .next_value::<
-                                        crate::EventType<TicketsTasksTicketUpdated>,
-                                    >()?,
+                                    .next_value::<crate::EventType<TicketsTasksTicketUpdated>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -8692,11 +9555,16 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketUpdated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<EntityRef>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<EntityRef>()
+                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8808,11 +9676,18 @@ impl<'de> ::serde::Deserialize<'de> for WorkspaceIds {
                                     <A::Error as ::serde::de::Error>::duplicate_field("ids"),
                                 );
                             }
-                            f0 = Some(map.next_value::<Vec<String>>()?);
+                            f0 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Seq(::std::marker::PhantomData::<String>),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "ids"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {

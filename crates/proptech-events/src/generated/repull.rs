@@ -92,7 +92,11 @@ for Envelope<D> {
                                     <A::Error as ::serde::de::Error>::duplicate_field("type"),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::EventType<D>>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::EventType<D>>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -102,7 +106,11 @@ for Envelope<D> {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "deliveryId"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -112,7 +120,11 @@ for Envelope<D> {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<crate::DateTime>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -120,11 +132,16 @@ for Envelope<D> {
                                     <A::Error as ::serde::de::Error>::duplicate_field("data"),
                                 );
                             }
-                            f3 = Some(map.next_value::<D>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<D>()
+                                    .map_err(|e| crate::__private::at_key(e, "data"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -280,7 +297,11 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "operationId"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -288,7 +309,11 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                                     <A::Error as ::serde::de::Error>::duplicate_field("type"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -298,7 +323,11 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "inputSummary"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -310,7 +339,8 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                                 map
                                     .next_value::<
                                         ::serde_json::Map<String, ::serde_json::Value>,
-                                    >()?,
+                                    >()
+                                    .map_err(|e| crate::__private::at_key(e, "output"))?,
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -330,7 +360,8 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "tokensUsed"))?,
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -341,11 +372,16 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<crate::DateTime>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "completedAt"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -492,7 +528,11 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "operationId"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -500,7 +540,11 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
                                     <A::Error as ::serde::de::Error>::duplicate_field("type"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -508,7 +552,11 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
                                     <A::Error as ::serde::de::Error>::duplicate_field("error"),
                                 );
                             }
-                            f2 = Some(map.next_value::<AiOperationFailedError>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<AiOperationFailedError>()
+                                    .map_err(|e| crate::__private::at_key(e, "error"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -518,11 +566,16 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<crate::DateTime>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "failedAt"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -639,7 +692,11 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailedError {
                                     <A::Error as ::serde::de::Error>::duplicate_field("code"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "code"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -647,11 +704,16 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailedError {
                                     <A::Error as ::serde::de::Error>::duplicate_field("message"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "message"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -786,7 +848,11 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::Integer>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "listingId"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -794,7 +860,11 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("range"),
                                 );
                             }
-                            f1 = Some(map.next_value::<CalendarUpdatedRange>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<CalendarUpdatedRange>()
+                                    .map_err(|e| crate::__private::at_key(e, "range"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -813,7 +883,8 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "affectedDates"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -824,7 +895,11 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<bool>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<bool>()
+                                    .map_err(|e| crate::__private::at_key(e, "pricingChanged"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -834,11 +909,19 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<bool>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<bool>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "availabilityChanged",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -960,7 +1043,11 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdatedRange {
                                     <A::Error as ::serde::de::Error>::duplicate_field("start"),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::Date>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::Date>()
+                                    .map_err(|e| crate::__private::at_key(e, "start"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -968,11 +1055,16 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdatedRange {
                                     <A::Error as ::serde::de::Error>::duplicate_field("end"),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::Date>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::Date>()
+                                    .map_err(|e| crate::__private::at_key(e, "end"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1079,7 +1171,11 @@ impl<'de> ::serde::Deserialize<'de> for Change {
                                     <A::Error as ::serde::de::Error>::duplicate_field("from"),
                                 );
                             }
-                            f0 = Some(map.next_value::<::serde_json::Value>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<::serde_json::Value>()
+                                    .map_err(|e| crate::__private::at_key(e, "from"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1087,11 +1183,16 @@ impl<'de> ::serde::Deserialize<'de> for Change {
                                     <A::Error as ::serde::de::Error>::duplicate_field("to"),
                                 );
                             }
-                            f1 = Some(map.next_value::<::serde_json::Value>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<::serde_json::Value>()
+                                    .map_err(|e| crate::__private::at_key(e, "to"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1227,7 +1328,9 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                                 );
                             }
                             f0 = Some(
-                                map.next_value_seed(crate::__private::HyphenatedUuid)?,
+                                map
+                                    .next_value_seed(crate::__private::HyphenatedUuid)
+                                    .map_err(|e| crate::__private::at_key(e, "workspaceId"))?,
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1238,7 +1341,11 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "accountId"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1248,7 +1355,11 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "provider"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -1258,7 +1369,11 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "accessType"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -1268,11 +1383,16 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<crate::DateTime>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1427,7 +1547,9 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                                 );
                             }
                             f0 = Some(
-                                map.next_value_seed(crate::__private::HyphenatedUuid)?,
+                                map
+                                    .next_value_seed(crate::__private::HyphenatedUuid)
+                                    .map_err(|e| crate::__private::at_key(e, "workspaceId"))?,
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1438,7 +1560,11 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "accountId"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1448,7 +1574,11 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "provider"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -1458,7 +1588,11 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<crate::DateTime>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "disconnectedAt"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -1466,11 +1600,16 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                                     <A::Error as ::serde::de::Error>::duplicate_field("reason"),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "reason"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1628,7 +1767,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::Integer>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1636,7 +1779,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("title"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "title"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1644,7 +1791,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("address"),
                                 );
                             }
-                            f2 = Some(map.next_value::<ListingCreatedAddress>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<ListingCreatedAddress>()
+                                    .map_err(|e| crate::__private::at_key(e, "address"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -1663,7 +1814,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "bedrooms"))?,
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -1683,7 +1835,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "bathrooms"))?,
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -1703,7 +1856,8 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "maxGuests"))?,
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -1714,11 +1868,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<crate::DateTime>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1855,7 +2014,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreatedAddress {
                                     <A::Error as ::serde::de::Error>::duplicate_field("city"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "city"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1863,7 +2026,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreatedAddress {
                                     <A::Error as ::serde::de::Error>::duplicate_field("region"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "region"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1871,11 +2038,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreatedAddress {
                                     <A::Error as ::serde::de::Error>::duplicate_field("country"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "country"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1994,7 +2166,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingDeleted {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::Integer>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2004,7 +2180,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingDeleted {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::DateTime>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "deletedAt"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2012,11 +2192,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingDeleted {
                                     <A::Error as ::serde::de::Error>::duplicate_field("reason"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "reason"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2139,7 +2324,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::Integer>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2149,9 +2338,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                             }
                             f1 = Some(
                                 map
-                                    .next_value::<
-                                        ::std::collections::BTreeMap<String, Change>,
-                                    >()?,
+                                    .next_value_seed(
+                                        crate::__private::MapOf(
+                                            ::std::marker::PhantomData::<Change>,
+                                        ),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "changes"))?,
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2162,11 +2354,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<crate::DateTime>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "updatedAt"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2308,7 +2505,11 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2318,7 +2519,11 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::Integer>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "reservationId"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2326,7 +2531,11 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                                     <A::Error as ::serde::de::Error>::duplicate_field("amount"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "amount"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -2336,7 +2545,11 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "currency"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -2344,7 +2557,11 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                                     <A::Error as ::serde::de::Error>::duplicate_field("method"),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "method"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -2354,11 +2571,16 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<crate::DateTime>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "capturedAt"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2516,7 +2738,11 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2526,7 +2752,11 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "refundId"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2536,7 +2766,11 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<crate::Integer>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "reservationId"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -2544,7 +2778,11 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                                     <A::Error as ::serde::de::Error>::duplicate_field("amount"),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "amount"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -2554,7 +2792,11 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "currency"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -2564,11 +2806,16 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<crate::DateTime>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "refundedAt"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2691,11 +2938,16 @@ impl<'de> ::serde::Deserialize<'de> for RepullPing {
                                     <A::Error as ::serde::de::Error>::duplicate_field("message"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "message"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2833,7 +3085,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::Integer>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2843,7 +3099,14 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "confirmationCode",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2853,7 +3116,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<crate::DateTime>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "cancelledAt"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -2863,7 +3130,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "cancelledBy"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -2871,7 +3142,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                                     <A::Error as ::serde::de::Error>::duplicate_field("reason"),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "reason"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -2879,11 +3154,16 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                                     <A::Error as ::serde::de::Error>::duplicate_field("refund"),
                                 );
                             }
-                            f5 = Some(map.next_value::<ReservationCancelledRefund>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<ReservationCancelledRefund>()
+                                    .map_err(|e| crate::__private::at_key(e, "refund"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3010,7 +3290,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelledRefund {
                                     <A::Error as ::serde::de::Error>::duplicate_field("amount"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "amount"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3020,11 +3304,16 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelledRefund {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "currency"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3201,7 +3490,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::Integer>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3211,7 +3504,14 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "confirmationCode",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3221,7 +3521,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<crate::Integer>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "listingId"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -3231,7 +3535,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "platform"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -3239,7 +3547,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("status"),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -3247,7 +3559,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("checkIn"),
                                 );
                             }
-                            f5 = Some(map.next_value::<crate::Date>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<crate::Date>()
+                                    .map_err(|e| crate::__private::at_key(e, "checkIn"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -3257,7 +3573,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<crate::Date>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<crate::Date>()
+                                    .map_err(|e| crate::__private::at_key(e, "checkOut"))?,
+                            );
                         }
                         crate::__private::Member::Known(7) => {
                             if f7.is_some() {
@@ -3274,7 +3594,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "nights"))?,
                             );
                         }
                         crate::__private::Member::Known(8) => {
@@ -3283,7 +3604,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("guests"),
                                 );
                             }
-                            f8 = Some(map.next_value::<ReservationCreatedGuests>()?);
+                            f8 = Some(
+                                map
+                                    .next_value::<ReservationCreatedGuests>()
+                                    .map_err(|e| crate::__private::at_key(e, "guests"))?,
+                            );
                         }
                         crate::__private::Member::Known(9) => {
                             if f9.is_some() {
@@ -3294,7 +3619,9 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                 );
                             }
                             f9 = Some(
-                                map.next_value::<ReservationCreatedPrimaryGuest>()?,
+                                map
+                                    .next_value::<ReservationCreatedPrimaryGuest>()
+                                    .map_err(|e| crate::__private::at_key(e, "primaryGuest"))?,
                             );
                         }
                         crate::__private::Member::Known(10) => {
@@ -3303,7 +3630,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("pricing"),
                                 );
                             }
-                            f10 = Some(map.next_value::<ReservationCreatedPricing>()?);
+                            f10 = Some(
+                                map
+                                    .next_value::<ReservationCreatedPricing>()
+                                    .map_err(|e| crate::__private::at_key(e, "pricing"))?,
+                            );
                         }
                         crate::__private::Member::Known(11) => {
                             if f11.is_some() {
@@ -3313,11 +3644,16 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                     ),
                                 );
                             }
-                            f11 = Some(map.next_value::<crate::DateTime>()?);
+                            f11 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3492,7 +3828,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "adults"))?,
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3512,7 +3849,8 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "children"))?,
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3530,12 +3868,14 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "infants"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3664,7 +4004,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "subtotal"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3672,7 +4016,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
                                     <A::Error as ::serde::de::Error>::duplicate_field("taxes"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "taxes"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3680,7 +4028,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
                                     <A::Error as ::serde::de::Error>::duplicate_field("total"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "total"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -3690,11 +4042,16 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "currency"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3820,7 +4177,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPrimaryGuest {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "firstName"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3830,7 +4191,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPrimaryGuest {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "lastName"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3838,11 +4203,16 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPrimaryGuest {
                                     <A::Error as ::serde::de::Error>::duplicate_field("email"),
                                 );
                             }
-                            f2 = Some(map.next_value::<crate::Email>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<crate::Email>()
+                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3986,7 +4356,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::Integer>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "reservationId"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3996,7 +4370,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "threadId"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -4005,7 +4383,9 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
                                 );
                             }
                             f2 = Some(
-                                map.next_value::<ReservationMessageReceivedFrom>()?,
+                                map
+                                    .next_value::<ReservationMessageReceivedFrom>()
+                                    .map_err(|e| crate::__private::at_key(e, "from"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -4014,7 +4394,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
                                     <A::Error as ::serde::de::Error>::duplicate_field("body"),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "body"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -4022,11 +4406,16 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
                                     <A::Error as ::serde::de::Error>::duplicate_field("sentAt"),
                                 );
                             }
-                            f4 = Some(map.next_value::<crate::DateTime>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "sentAt"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4148,7 +4537,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceivedFrom {
                                     <A::Error as ::serde::de::Error>::duplicate_field("type"),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -4156,11 +4549,16 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceivedFrom {
                                     <A::Error as ::serde::de::Error>::duplicate_field("name"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4285,7 +4683,11 @@ impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("id"),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::Integer>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -4295,7 +4697,14 @@ impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "confirmationCode",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -4305,9 +4714,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
                             }
                             f2 = Some(
                                 map
-                                    .next_value::<
-                                        ::std::collections::BTreeMap<String, Change>,
-                                    >()?,
+                                    .next_value_seed(
+                                        crate::__private::MapOf(
+                                            ::std::marker::PhantomData::<Change>,
+                                        ),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "changes"))?,
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -4318,11 +4730,16 @@ impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<crate::DateTime>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<crate::DateTime>()
+                                    .map_err(|e| crate::__private::at_key(e, "updatedAt"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {

@@ -96,7 +96,11 @@ for Envelope<D> {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::EventId>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::EventId>()
+                                    .map_err(|e| crate::__private::at_key(e, "event_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -106,7 +110,11 @@ for Envelope<D> {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::EventType<D>>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::EventType<D>>()
+                                    .map_err(|e| crate::__private::at_key(e, "event_type"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -116,7 +124,11 @@ for Envelope<D> {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<crate::Date>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<crate::Date>()
+                                    .map_err(|e| crate::__private::at_key(e, "api_version"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -126,7 +138,11 @@ for Envelope<D> {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<crate::Integer>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -134,7 +150,11 @@ for Envelope<D> {
                                     <A::Error as ::serde::de::Error>::duplicate_field("nonce"),
                                 );
                             }
-                            f4 = Some(map.next_value::<crate::Ulid>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<crate::Ulid>()
+                                    .map_err(|e| crate::__private::at_key(e, "nonce"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -142,7 +162,11 @@ for Envelope<D> {
                                     <A::Error as ::serde::de::Error>::duplicate_field("data"),
                                 );
                             }
-                            f5 = Some(map.next_value::<D>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<D>()
+                                    .map_err(|e| crate::__private::at_key(e, "data"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             return Err(
@@ -313,7 +337,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -323,7 +351,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::ListingNumber>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -331,7 +363,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                     <A::Error as ::serde::de::Error>::duplicate_field("tour_id"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "tour_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -341,7 +377,14 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "calendar_event_id",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -351,7 +394,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "scheduled_at"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -361,7 +408,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "cancelled_at"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -371,11 +422,16 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<String>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "cancelled_by"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -548,7 +604,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -558,7 +618,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::ListingNumber>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -566,7 +630,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                     <A::Error as ::serde::de::Error>::duplicate_field("tour_id"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "tour_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -576,7 +644,14 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "stored_calendar_event_id",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -587,7 +662,9 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                 );
                             }
                             f4 = Some(
-                                map.next_value::<AppointmentOrphanDetectedIssueType>()?,
+                                map
+                                    .next_value::<AppointmentOrphanDetectedIssueType>()
+                                    .map_err(|e| crate::__private::at_key(e, "issue_type"))?,
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -598,7 +675,14 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "stored_scheduled_at",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -608,11 +692,16 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<String>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "detected_at"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -783,7 +872,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -793,7 +886,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::ListingNumber>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -801,7 +898,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                                     <A::Error as ::serde::de::Error>::duplicate_field("tour_id"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "tour_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -811,7 +912,14 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "calendar_event_id",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -821,7 +929,14 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "old_scheduled_at",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -831,11 +946,19 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "new_scheduled_at",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -997,7 +1120,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1007,7 +1134,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::ListingNumber>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1015,7 +1146,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                                     <A::Error as ::serde::de::Error>::duplicate_field("tour_id"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "tour_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -1025,7 +1160,14 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "calendar_event_id",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -1035,7 +1177,11 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "scheduled_at"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -1060,12 +1206,17 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                                             )?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "duration_minutes",
+                                    ))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1190,11 +1341,16 @@ impl<'de> ::serde::Deserialize<'de> for DeliveryDestination {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "folder_path"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1339,7 +1495,11 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1349,7 +1509,11 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "invoice_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1359,7 +1523,14 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "square_invoice_id",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -1369,7 +1540,11 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<Option<crate::ListingNumber>>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<Option<crate::ListingNumber>>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -1377,7 +1552,11 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                     <A::Error as ::serde::de::Error>::duplicate_field("amount"),
                                 );
                             }
-                            f4 = Some(map.next_value::<crate::Integer>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "amount"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -1387,7 +1566,11 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<crate::CurrencyCode>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<crate::CurrencyCode>()
+                                    .map_err(|e| crate::__private::at_key(e, "currency"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -1398,12 +1581,15 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                 );
                             }
                             f6 = Some(
-                                map.next_value::<InvoicePaymentMadePaymentMethod>()?,
+                                map
+                                    .next_value::<InvoicePaymentMadePaymentMethod>()
+                                    .map_err(|e| crate::__private::at_key(e, "payment_method"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1577,7 +1763,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1587,7 +1777,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::ListingNumber>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1595,7 +1789,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                     <A::Error as ::serde::de::Error>::duplicate_field("reason"),
                                 );
                             }
-                            f2 = Some(map.next_value::<Option<String>>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<Option<String>>()
+                                    .map_err(|e| crate::__private::at_key(e, "reason"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -1605,7 +1803,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<::serde_json::Value>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<::serde_json::Value>()
+                                    .map_err(|e| crate::__private::at_key(e, "fee_applied"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -1615,7 +1817,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "cancelled_by"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -1623,7 +1829,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                     <A::Error as ::serde::de::Error>::duplicate_field("source"),
                                 );
                             }
-                            f5 = Some(map.next_value::<ListingCancelledSource>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<ListingCancelledSource>()
+                                    .map_err(|e| crate::__private::at_key(e, "source"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -1642,12 +1852,17 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "calendar_events_removed",
+                                    ))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1850,7 +2065,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -1860,7 +2079,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -1870,7 +2093,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<crate::ListingNumber>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<crate::ListingNumber>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -1878,7 +2105,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("address"),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "address"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -1888,7 +2119,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "owner_user_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -1898,7 +2133,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<Option<String>>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<Option<String>>()
+                                    .map_err(|e| crate::__private::at_key(e, "agent_one_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -1908,7 +2147,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<Option<String>>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<Option<String>>()
+                                    .map_err(|e| crate::__private::at_key(e, "agent_two_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(7) => {
                             if f7.is_some() {
@@ -1916,7 +2159,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("status"),
                                 );
                             }
-                            f7 = Some(map.next_value::<ListingStatus>()?);
+                            f7 = Some(
+                                map
+                                    .next_value::<ListingStatus>()
+                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                            );
                         }
                         crate::__private::Member::Known(8) => {
                             if f8.is_some() {
@@ -1926,7 +2173,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     ),
                                 );
                             }
-                            f8 = Some(map.next_value::<bool>()?);
+                            f8 = Some(
+                                map
+                                    .next_value::<bool>()
+                                    .map_err(|e| crate::__private::at_key(e, "is_activated"))?,
+                            );
                         }
                         crate::__private::Member::Known(9) => {
                             if f9.is_some() {
@@ -1936,7 +2187,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     ),
                                 );
                             }
-                            f9 = Some(map.next_value::<String>()?);
+                            f9 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "created_by"))?,
+                            );
                         }
                         crate::__private::Member::Known(10) => {
                             if f10.is_some() {
@@ -1946,11 +2201,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                     ),
                                 );
                             }
-                            f10 = Some(map.next_value::<crate::Uri>()?);
+                            f10 = Some(
+                                map
+                                    .next_value::<crate::Uri>()
+                                    .map_err(|e| crate::__private::at_key(e, "public_url"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2131,7 +2391,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2141,7 +2405,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::ListingNumber>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2149,7 +2417,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
                                     <A::Error as ::serde::de::Error>::duplicate_field("section"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "section"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -2160,7 +2432,9 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
                                 );
                             }
                             f3 = Some(
-                                map.next_value::<ListingSectionModifiedOperation>()?,
+                                map
+                                    .next_value::<ListingSectionModifiedOperation>()
+                                    .map_err(|e| crate::__private::at_key(e, "operation"))?,
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -2170,12 +2444,15 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
                                 );
                             }
                             f4 = Some(
-                                map.next_value::<ListingSectionModifiedSummary>()?,
+                                map
+                                    .next_value::<ListingSectionModifiedSummary>()
+                                    .map_err(|e| crate::__private::at_key(e, "summary"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2315,7 +2592,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModifiedSummary {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<Option<crate::Integer>>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<Option<crate::Integer>>()
+                                    .map_err(|e| crate::__private::at_key(e, "images_added"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2325,11 +2606,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModifiedSummary {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<Option<crate::Integer>>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<Option<crate::Integer>>()
+                                    .map_err(|e| crate::__private::at_key(e, "images_removed"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2475,7 +2761,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2485,7 +2775,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::ListingNumber>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2495,7 +2789,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<ListingStatus>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<ListingStatus>()
+                                    .map_err(|e| crate::__private::at_key(e, "old_status"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -2505,7 +2803,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<ListingStatus>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<ListingStatus>()
+                                    .map_err(|e| crate::__private::at_key(e, "new_status"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -2515,7 +2817,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "changed_by"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -2523,7 +2829,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                     <A::Error as ::serde::de::Error>::duplicate_field("source"),
                                 );
                             }
-                            f5 = Some(map.next_value::<ListingStatusChangedSource>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<ListingStatusChangedSource>()
+                                    .map_err(|e| crate::__private::at_key(e, "source"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -2534,12 +2844,15 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                 );
                             }
                             f6 = Some(
-                                map.next_value::<ListingStatusChangedSideEffects>()?,
+                                map
+                                    .next_value::<ListingStatusChangedSideEffects>()
+                                    .map_err(|e| crate::__private::at_key(e, "side_effects"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2661,7 +2974,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChangedSideEffects {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<Vec<String>>()?);
+                            f0 = Some(
+                                map
+                                    .next_value_seed(
+                                        crate::__private::Seq(::std::marker::PhantomData::<String>),
+                                    )
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "image_variants_unlocked",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2671,7 +2993,14 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChangedSideEffects {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<::serde_json::Value>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<::serde_json::Value>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "public_url_indexable",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             return Err(
@@ -2803,7 +3132,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2813,7 +3146,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::ListingNumber>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -2823,7 +3160,11 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                                     ),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "changed_by"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -2835,12 +3176,14 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                                 map
                                     .next_value::<
                                         ::serde_json::Map<String, ::serde_json::Value>,
-                                    >()?,
+                                    >()
+                                    .map_err(|e| crate::__private::at_key(e, "changes"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2986,7 +3329,11 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -2996,7 +3343,11 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::ListingNumber>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3004,7 +3355,11 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
                                     <A::Error as ::serde::de::Error>::duplicate_field("job_id"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "job_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -3014,7 +3369,11 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<DeliveryDestination>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<DeliveryDestination>()
+                                    .map_err(|e| crate::__private::at_key(e, "destination"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -3023,12 +3382,15 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
                                 );
                             }
                             f4 = Some(
-                                map.next_value::<MediaDeliveryCompletedSummary>()?,
+                                map
+                                    .next_value::<MediaDeliveryCompletedSummary>()
+                                    .map_err(|e| crate::__private::at_key(e, "summary"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3154,12 +3516,14 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompletedSummary {
                                             crate::__private::bounds(v, Some(0f64), None, None, None)?;
                                             Ok(())
                                         }),
-                                    )?,
+                                    )
+                                    .map_err(|e| crate::__private::at_key(e, "files_failed"))?,
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3281,7 +3645,11 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3291,7 +3659,11 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<crate::ListingNumber>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<crate::ListingNumber>()
+                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3299,7 +3671,11 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
                                     <A::Error as ::serde::de::Error>::duplicate_field("job_id"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "job_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -3309,11 +3685,16 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
                                     ),
                                 );
                             }
-                            f3 = Some(map.next_value::<DeliveryDestination>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<DeliveryDestination>()
+                                    .map_err(|e| crate::__private::at_key(e, "destination"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3425,11 +3806,16 @@ impl<'de> ::serde::Deserialize<'de> for Price {
                                     <A::Error as ::serde::de::Error>::duplicate_field("amount"),
                                 );
                             }
-                            f0 = Some(map.next_value::<crate::Integer>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<crate::Integer>()
+                                    .map_err(|e| crate::__private::at_key(e, "amount"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3572,7 +3958,11 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3582,7 +3972,14 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "subscription_id",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3590,7 +3987,11 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                     <A::Error as ::serde::de::Error>::duplicate_field("plan_id"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "plan_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -3598,7 +3999,11 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                     <A::Error as ::serde::de::Error>::duplicate_field("status"),
                                 );
                             }
-                            f3 = Some(map.next_value::<SubscriptionCancelledStatus>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<SubscriptionCancelledStatus>()
+                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -3608,7 +4013,11 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "started_at"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -3616,7 +4025,11 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                     <A::Error as ::serde::de::Error>::duplicate_field("ends_at"),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "ends_at"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -3624,11 +4037,16 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                     <A::Error as ::serde::de::Error>::duplicate_field("price"),
                                 );
                             }
-                            f6 = Some(map.next_value::<Price>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<Price>()
+                                    .map_err(|e| crate::__private::at_key(e, "price"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3807,7 +4225,11 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -3817,7 +4239,14 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "subscription_id",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -3825,7 +4254,11 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("plan_id"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "plan_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -3833,7 +4266,11 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("status"),
                                 );
                             }
-                            f3 = Some(map.next_value::<SubscriptionCreatedStatus>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<SubscriptionCreatedStatus>()
+                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -3843,7 +4280,11 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "started_at"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -3851,7 +4292,11 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("ends_at"),
                                 );
                             }
-                            f5 = Some(map.next_value::<Option<String>>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<Option<String>>()
+                                    .map_err(|e| crate::__private::at_key(e, "ends_at"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -3859,11 +4304,16 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("price"),
                                 );
                             }
-                            f6 = Some(map.next_value::<Price>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<Price>()
+                                    .map_err(|e| crate::__private::at_key(e, "price"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4037,7 +4487,11 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -4045,7 +4499,11 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("user_id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "user_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -4053,7 +4511,11 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("email"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -4061,7 +4523,11 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("role"),
                                 );
                             }
-                            f3 = Some(map.next_value::<UserRole>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<UserRole>()
+                                    .map_err(|e| crate::__private::at_key(e, "role"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -4071,7 +4537,11 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                     ),
                                 );
                             }
-                            f4 = Some(map.next_value::<String>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "deactivated_at"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -4081,7 +4551,11 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "deactivated_by"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -4089,11 +4563,16 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                     <A::Error as ::serde::de::Error>::duplicate_field("reason"),
                                 );
                             }
-                            f6 = Some(map.next_value::<Option<String>>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<Option<String>>()
+                                    .map_err(|e| crate::__private::at_key(e, "reason"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4290,7 +4769,11 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -4300,7 +4783,14 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                     ),
                                 );
                             }
-                            f1 = Some(map.next_value::<Option<String>>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<Option<String>>()
+                                    .map_err(|e| crate::__private::at_key(
+                                        e,
+                                        "previous_agency_id",
+                                    ))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -4308,7 +4798,11 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                     <A::Error as ::serde::de::Error>::duplicate_field("user_id"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "user_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -4316,7 +4810,11 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                     <A::Error as ::serde::de::Error>::duplicate_field("email"),
                                 );
                             }
-                            f3 = Some(map.next_value::<String>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -4324,7 +4822,11 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                     <A::Error as ::serde::de::Error>::duplicate_field("role"),
                                 );
                             }
-                            f4 = Some(map.next_value::<UserRole>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<UserRole>()
+                                    .map_err(|e| crate::__private::at_key(e, "role"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -4334,7 +4836,11 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<Option<String>>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<Option<String>>()
+                                    .map_err(|e| crate::__private::at_key(e, "old_manager_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -4344,7 +4850,11 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<Option<String>>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<Option<String>>()
+                                    .map_err(|e| crate::__private::at_key(e, "new_manager_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(7) => {
                             if f7.is_some() {
@@ -4354,7 +4864,11 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                     ),
                                 );
                             }
-                            f7 = Some(map.next_value::<String>()?);
+                            f7 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "changed_at"))?,
+                            );
                         }
                         crate::__private::Member::Known(8) => {
                             if f8.is_some() {
@@ -4364,11 +4878,16 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                     ),
                                 );
                             }
-                            f8 = Some(map.next_value::<String>()?);
+                            f8 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "changed_by"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4552,7 +5071,11 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                     ),
                                 );
                             }
-                            f0 = Some(map.next_value::<String>()?);
+                            f0 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(1) => {
                             if f1.is_some() {
@@ -4560,7 +5083,11 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                     <A::Error as ::serde::de::Error>::duplicate_field("user_id"),
                                 );
                             }
-                            f1 = Some(map.next_value::<String>()?);
+                            f1 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "user_id"))?,
+                            );
                         }
                         crate::__private::Member::Known(2) => {
                             if f2.is_some() {
@@ -4568,7 +5095,11 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                     <A::Error as ::serde::de::Error>::duplicate_field("email"),
                                 );
                             }
-                            f2 = Some(map.next_value::<String>()?);
+                            f2 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                            );
                         }
                         crate::__private::Member::Known(3) => {
                             if f3.is_some() {
@@ -4576,7 +5107,11 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                     <A::Error as ::serde::de::Error>::duplicate_field("role"),
                                 );
                             }
-                            f3 = Some(map.next_value::<UserRole>()?);
+                            f3 = Some(
+                                map
+                                    .next_value::<UserRole>()
+                                    .map_err(|e| crate::__private::at_key(e, "role"))?,
+                            );
                         }
                         crate::__private::Member::Known(4) => {
                             if f4.is_some() {
@@ -4584,7 +5119,11 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                     <A::Error as ::serde::de::Error>::duplicate_field("name"),
                                 );
                             }
-                            f4 = Some(map.next_value::<Option<String>>()?);
+                            f4 = Some(
+                                map
+                                    .next_value::<Option<String>>()
+                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                            );
                         }
                         crate::__private::Member::Known(5) => {
                             if f5.is_some() {
@@ -4594,7 +5133,11 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                     ),
                                 );
                             }
-                            f5 = Some(map.next_value::<String>()?);
+                            f5 = Some(
+                                map
+                                    .next_value::<String>()
+                                    .map_err(|e| crate::__private::at_key(e, "signed_up_at"))?,
+                            );
                         }
                         crate::__private::Member::Known(6) => {
                             if f6.is_some() {
@@ -4604,11 +5147,16 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                     ),
                                 );
                             }
-                            f6 = Some(map.next_value::<Option<String>>()?);
+                            f6 = Some(
+                                map
+                                    .next_value::<Option<String>>()
+                                    .map_err(|e| crate::__private::at_key(e, "invited_by"))?,
+                            );
                         }
                         crate::__private::Member::Unknown(key) => {
                             let value = map
-                                .next_value::<Box<::serde_json::value::RawValue>>()?;
+                                .next_value::<Box<::serde_json::value::RawValue>>()
+                                .map_err(|e| crate::__private::at_key(e, &key))?;
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {

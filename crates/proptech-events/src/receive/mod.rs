@@ -363,7 +363,7 @@ fn read_head<'a, T: serde::Deserialize<'a>>(
             message: "a delivery must be a JSON object".into(),
         }));
     }
-    crate::__private::parse_as(provider, "", body).map_err(ReceiveError::from_parse)
+    crate::__private::parse_tracked(provider, body).map_err(ReceiveError::from_parse)
 }
 
 /// The typed event of `body`, whose event type is known: parsed straight from the bytes, or, with
