@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 pub mod bundle;
 mod errata;
@@ -419,6 +419,66 @@ fn merge_ref_chain(doc: &Value, schema: &Value, depth: usize) -> Result<Value, S
         }
     }
     Ok(merged)
+}
+
+/// How deep [`dereference`] inlines before it calls the schema recursive.
+const MAX_INLINE_DEPTH: usize = 64;
+
+/// A bundled schema with every local `$ref` inlined (merged with its siblings as
+/// [`merge_local_ref`] does) and `$defs` dropped: a tree a reader can walk without a resolver, as
+/// the derive macro does at compile time. Fails on a `$ref` that does not resolve, and on a
+/// recursive schema, which has no finite inlined form.
+pub fn dereference(doc: &Value) -> Result<Value, String> {
+    inline(doc, doc, 0)
+}
+
+fn inline(doc: &Value, schema: &Value, depth: usize) -> Result<Value, String> {
+    if depth > MAX_INLINE_DEPTH {
+        return Err(format!(
+            "more than {MAX_INLINE_DEPTH} levels of nested schemas: a recursive $ref?"
+        ));
+    }
+    let Value::Object(map) = merge_local_ref(doc, schema)? else {
+        return Ok(schema.clone());
+    };
+    let each = |values: &Map<String, Value>| -> Result<Value, String> {
+        values
+            .iter()
+            .map(|(name, s)| Ok((name.clone(), inline(doc, s, depth + 1)?)))
+            .collect::<Result<_, String>>()
+            .map(Value::Object)
+    };
+    let mut out = Map::new();
+    for (key, value) in map {
+        let value = match (key.as_str(), &value) {
+            ("$defs", _) => continue,
+            ("properties" | "patternProperties" | "dependentSchemas", Value::Object(values)) => {
+                each(values)?
+            }
+            ("allOf" | "anyOf" | "oneOf" | "prefixItems", Value::Array(items)) => items
+                .iter()
+                .map(|item| inline(doc, item, depth + 1))
+                .collect::<Result<_, String>>()
+                .map(Value::Array)?,
+            (
+                "items"
+                | "additionalProperties"
+                | "unevaluatedProperties"
+                | "unevaluatedItems"
+                | "contains"
+                | "propertyNames"
+                | "not"
+                | "if"
+                | "then"
+                | "else",
+                _,
+            ) => inline(doc, &value, depth + 1)?,
+            // Instance values (`const`, `enum`, `examples`) and plain keywords: kept as written.
+            _ => value,
+        };
+        out.insert(key, value);
+    }
+    Ok(Value::Object(out))
 }
 
 /// The member names a schema object's `required` lists (empty when it has none).

@@ -950,20 +950,23 @@ pub struct SchemaRow {
     pub documentation_status: String,
     /// The bundled schema, as compact JSON.
     pub schema: String,
+    /// The bundled schema with every `$ref` inlined, as compact JSON.
+    pub resolved: String,
 }
 
 /// The derive macro's table of every event's bundled schema.
 pub fn schema_table(rows: &[SchemaRow]) -> TokenStream {
     let entries = rows.iter().map(|r| {
-        let (p, t, c, s, j) = (
+        let (p, t, c, s, j, r) = (
             &r.provider,
             &r.event_type,
             &r.category,
             &r.documentation_status,
             &r.schema,
+            &r.resolved,
         );
         quote! {
-            EventSchema { provider: #p, event_type: #t, category: #c, documentation_status: #s, schema: #j },
+            EventSchema { provider: #p, event_type: #t, category: #c, documentation_status: #s, schema: #j, resolved: #r },
         }
     });
     quote! {

@@ -87,12 +87,17 @@ pub fn generate(set: &SchemaSet) -> Result<Vec<GeneratedFile>, Error> {
         )?);
         for e in &model.events {
             let bundled = bundle::bundle(set, &e.schema_path)?;
+            // Inlined here, so the derive walks plain trees and carries no `$ref` resolver.
+            let resolved = proptech_catalog::dereference(&bundled)
+                .map_err(|m| Error::Schema(format!("{}: {m}", e.schema_path)))?;
             rows.push(emit::SchemaRow {
                 provider: provider.to_owned(),
                 event_type: e.event_type.clone(),
                 category: e.category.clone(),
                 documentation_status: e.documentation_status.clone(),
                 schema: serde_json::to_string(&bundled)
+                    .map_err(|e| Error::Schema(e.to_string()))?,
+                resolved: serde_json::to_string(&resolved)
                     .map_err(|e| Error::Schema(e.to_string()))?,
             });
         }

@@ -213,7 +213,7 @@ impl Checker<'_> {
                     return;
                 }
                 if let Some(items) = node.get("items") {
-                    let items = Node::new(self.target.doc, &items.clone());
+                    let items = Node::new(items);
                     self.ty(item, &items, &format!("{at}/0"), name);
                 }
             }
@@ -225,7 +225,7 @@ impl Checker<'_> {
                 if let (Some(value), Some(extra @ serde_json::Value::Object(_))) =
                     (value, node.get("additionalProperties"))
                 {
-                    let extra = Node::new(self.target.doc, &extra.clone());
+                    let extra = Node::new(extra);
                     self.ty(value, &extra, &format!("{at}/*"), name);
                 }
             }
@@ -359,7 +359,7 @@ pub fn fields(target: &Target, serde: &ast::Container, cx: &Ctxt) -> Vec<TokenSt
         let Some(prop) = node.get("properties").and_then(|p| p.get(json)) else {
             continue; // `props` lists exactly the keys of `properties`
         };
-        let prop = Node::new(target.doc, &prop.clone());
+        let prop = Node::new(prop);
         let at = format!("{}/{json}", target.path);
         let is_option = matches!(kind(field.ty), Kind::Option(_));
         if !is_option && !required.contains(json) && !has_default(serde, field) {

@@ -64,7 +64,7 @@ fn expand(cx: &Ctxt, input: &DeriveInput) -> (Option<TokenStream>, Vec<TokenStre
 
     let path = attr.path.as_ref().map(LitStr::value).unwrap_or_default();
     let imp = impl_tokens(input, entry, &path);
-    let doc: serde_json::Value = match serde_json::from_str(entry.schema) {
+    let doc: serde_json::Value = match serde_json::from_str(entry.resolved) {
         Ok(doc) => doc,
         Err(e) => {
             cx.syn_error(syn::Error::new(

@@ -1,62 +1,26 @@
-//! Reading a bundled schema at compile time: following `$ref`s, merging their siblings, and
-//! walking down to the sub-schema at an instance path.
+//! Reading an embedded schema at compile time: walking down to the sub-schema at an instance path.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-/// A schema node with `$ref`s followed; a `$ref` with siblings means both apply, so the target's
-/// `properties` and `required` are merged with the siblings'.
+/// A schema node. `cargo xtask gen` inlines every `$ref` of the embedded schemas (with
+/// `proptech_catalog::dereference`), so a node is a plain tree: no resolver here.
 pub struct Node {
     pub schema: Value,
 }
 
-/// Follows local `$ref`s inside `doc`, merging siblings into the target.
-pub fn resolve(doc: &Value, schema: &Value) -> Value {
-    let Some(r) = schema.get("$ref").and_then(Value::as_str) else {
-        return schema.clone();
-    };
-    let Some(target) = doc.pointer(r.strip_prefix('#').unwrap_or(r)) else {
-        return schema.clone();
-    };
-    let mut merged = resolve(doc, target);
-    let (Some(out), Some(siblings)) = (merged.as_object_mut(), schema.as_object()) else {
-        return merged;
-    };
-    for (k, v) in siblings {
-        match (k.as_str(), out.get_mut(k)) {
-            ("$ref", _) => {}
-            ("properties", Some(Value::Object(base))) => {
-                for (name, prop) in v.as_object().into_iter().flatten() {
-                    base.insert(name.clone(), prop.clone());
-                }
-            }
-            ("required", Some(Value::Array(base))) => {
-                for name in v.as_array().into_iter().flatten() {
-                    if !base.contains(name) {
-                        base.push(name.clone());
-                    }
-                }
-            }
-            _ => {
-                out.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    merged
-}
-
 impl Node {
-    pub fn new(doc: &Value, schema: &Value) -> Self {
+    pub fn new(schema: &Value) -> Self {
         Node {
-            schema: resolve(doc, schema),
+            schema: schema.clone(),
         }
     }
 
     /// The sub-schema at the instance path `pointer` (`/data/guests`; array indexes step into
     /// `items`), or the segment that does not exist.
     pub fn at(doc: &Value, pointer: &str) -> Result<Node, String> {
-        let mut node = Node::new(doc, doc);
+        let mut node = Node::new(doc);
         let mut walked = String::new();
         for seg in pointer.split('/').skip(1) {
             let next = if seg.chars().all(|c| c.is_ascii_digit()) && !seg.is_empty() {
@@ -65,7 +29,7 @@ impl Node {
                 node.schema.get("properties").and_then(|p| p.get(seg))
             };
             match next {
-                Some(s) => node = Node::new(doc, s),
+                Some(s) => node = Node::new(s),
                 None => {
                     let there = node
                         .property_names()

@@ -10,6 +10,8 @@ pub struct EventSchema {
     pub category: &'static str,
     pub documentation_status: &'static str,
     pub schema: &'static str,
+    /// The same schema with every `$ref` inlined, for the checks to walk.
+    pub resolved: &'static str,
 }
 
 /// The providers the table knows.
