@@ -102,21 +102,14 @@ fn rewrite(
                     let Some(reference) = child.as_str() else {
                         continue;
                     };
-                    let (file, pointer) = resolve_ref(origin, reference);
-                    if file == root_path && is_root_local(&pointer) {
+                    let target = set.follow(origin, reference)?;
+                    let (file, pointer) = (&target.file, &target.pointer);
+                    if file == root_path && is_root_local(pointer) {
                         continue;
                     }
-                    let key = def_key(root_path, &file, &pointer);
+                    let key = def_key(root_path, file, pointer);
                     if !defs.contains_key(&key) && !pending.iter().any(|(p, _)| *p == key) {
-                        let target = set
-                            .get(&file)
-                            .and_then(|d| d.value.pointer(&pointer))
-                            .ok_or_else(|| {
-                                Error::Bundle(format!(
-                                    "{origin}: $ref {reference} does not resolve"
-                                ))
-                            })?;
-                        defs.insert(key.clone(), target.clone());
+                        defs.insert(key.clone(), target.value.clone());
                         pending.push((key.clone(), file.clone()));
                     }
                     *child = Value::String(format!("#/$defs/{key}"));

@@ -225,6 +225,22 @@ impl SchemaSet {
         self.docs.get(path)
     }
 
+    /// Follows `reference`, a `$ref` written in the file `origin`, to its target: the file it names
+    /// (relative to `origin`, or `origin` itself), the decoded JSON pointer, and the subschema.
+    /// Fails, naming the reference, when either does not exist.
+    pub fn follow(&self, origin: &str, reference: &str) -> Result<Target<'_>, Error> {
+        let (file, fragment) = bundle::resolve_ref(origin, reference);
+        let missing = || Error::Bundle(format!("{origin}: $ref {reference} does not resolve"));
+        let doc = self.get(&file).ok_or_else(missing)?;
+        let (pointer, value) =
+            local_ref(&doc.value, &format!("#{fragment}")).ok_or_else(missing)?;
+        Ok(Target {
+            file,
+            pointer,
+            value,
+        })
+    }
+
     /// The schema whose `$id` is `id`.
     pub fn by_id(&self, id: &str) -> Option<&SchemaDoc> {
         self.docs.get(id.strip_prefix(ID_BASE)?)
@@ -368,6 +384,51 @@ impl fmt::Display for Violation {
     }
 }
 
+/// The target of a local `$ref` (`#`, `#/$defs/a~1b`, percent-encoded or not) inside `doc`, with
+/// its decoded JSON pointer; `None` for a reference to another resource, an anchor, or a pointer
+/// that does not resolve. The one place a `$ref` string is turned into a subschema of a document.
+pub fn local_ref<'a>(doc: &'a Value, reference: &str) -> Option<(String, &'a Value)> {
+    let pointer = percent_decode(reference.strip_prefix('#')?)?;
+    if !pointer.is_empty() && !pointer.starts_with('/') {
+        return None;
+    }
+    let target = doc.pointer(&pointer)?;
+    Some((pointer, target))
+}
+
+/// A URI fragment with its `%XX` escapes decoded; `None` when one is malformed or the bytes are not
+/// UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    if !text.contains('%') {
+        return Some(text.to_owned());
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Where a `$ref` leads: see [`SchemaSet::follow`].
+#[derive(Debug, Clone)]
+pub struct Target<'a> {
+    /// The file, relative to `schemas/`.
+    pub file: String,
+    /// The JSON pointer inside it (decoded).
+    pub pointer: String,
+    /// The subschema.
+    pub value: &'a Value,
+}
+
 /// How many `$ref`s [`merge_local_ref`] follows in a chain before it gives up (a cycle).
 const MAX_REF_CHAIN: usize = 32;
 
@@ -391,9 +452,8 @@ fn merge_ref_chain(doc: &Value, schema: &Value, depth: usize) -> Result<Value, S
             "$ref {reference}: more than {MAX_REF_CHAIN} references in a chain"
         ));
     }
-    let target = doc
-        .pointer(reference.strip_prefix('#').unwrap_or(reference))
-        .ok_or_else(|| format!("$ref {reference} does not resolve"))?;
+    let (_, target) =
+        local_ref(doc, reference).ok_or_else(|| format!("$ref {reference} does not resolve"))?;
     let mut merged = merge_ref_chain(doc, target, depth + 1)?;
     let (Some(out), Some(siblings)) = (merged.as_object_mut(), schema.as_object()) else {
         return Ok(merged);

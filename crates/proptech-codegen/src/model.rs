@@ -9,7 +9,6 @@ use proptech_catalog::{SchemaSet, required_of};
 use serde_json::Value;
 
 use crate::Error;
-use crate::bundle::resolve_ref;
 use crate::config::{Config, ProviderConfig};
 
 /// The Rust type of a schema.
@@ -295,18 +294,12 @@ impl Builder<'_> {
     /// the struct or enum it becomes, if it becomes one.
     fn ty(&mut self, origin: &str, schema: &Value, hint: &str) -> Result<(Ty, bool), Error> {
         if let Some(reference) = str_of(schema, "$ref") {
-            let key = resolve_ref(origin, reference);
+            let found = self.set.follow(origin, reference)?;
+            let key = (found.file, found.pointer);
             if let Some(ty) = self.named.get(&key) {
                 return Ok((ty.clone(), false));
             }
-            let target = self
-                .set
-                .get(&key.0)
-                .and_then(|d| d.value.pointer(&key.1))
-                .cloned()
-                .ok_or_else(|| {
-                    Error::Schema(format!("{origin}: $ref {reference} does not resolve"))
-                })?;
+            let target = found.value.clone();
             let def_name = key.1.rsplit('/').next().map(pascal).unwrap_or_default();
             let (ty, nullable) = self.ty(&key.0.clone(), &target, &def_name)?;
             self.named.insert(key, ty.clone());
@@ -471,15 +464,8 @@ impl Builder<'_> {
     /// of the value itself or of the items or map values it holds. Named structs check their own.
     fn check(&self, origin: &str, schema: &Value) -> Result<Option<Check>, Error> {
         if let Some(reference) = str_of(schema, "$ref") {
-            let key = resolve_ref(origin, reference);
-            let target = self
-                .set
-                .get(&key.0)
-                .and_then(|d| d.value.pointer(&key.1))
-                .ok_or_else(|| {
-                    Error::Schema(format!("{origin}: $ref {reference} does not resolve"))
-                })?;
-            return self.check(&key.0, target);
+            let found = self.set.follow(origin, reference)?;
+            return self.check(&found.file, found.value);
         }
         let bound = |k: &str| schema.get(k).and_then(Value::as_f64);
         let bounds = Check::Bounds {

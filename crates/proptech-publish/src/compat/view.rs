@@ -29,16 +29,9 @@ impl<'a> Loc<'a> {
     }
 }
 
-/// Resolves a local `$ref` (`#`, `#/$defs/...`) against `root`.
+/// Resolves a local `$ref` (`#`, `#/$defs/...`) against `root`, through the catalog's resolver.
 pub(super) fn resolve<'a>(root: &'a Value, reference: &str) -> Option<Loc<'a>> {
-    let pointer = percent_decode(reference.strip_prefix('#')?)?;
-    if !pointer.is_empty() && !pointer.starts_with('/') {
-        return None;
-    }
-    root.pointer(&pointer).map(|value| Loc {
-        value,
-        ptr: pointer,
-    })
+    proptech_catalog::local_ref(root, reference).map(|(ptr, value)| Loc { value, ptr })
 }
 
 /// Which way a bound is stricter.
