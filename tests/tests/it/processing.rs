@@ -4,20 +4,16 @@
 //! handler; an unreachable store is a 503. Then an HTTP load run with concurrent clients,
 //! duplicates and injected failures.
 
-mod support {
-    pub mod redis_server;
-}
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::redis_server::RedisServer;
 use proptech_events::receive::{
     IdempotencyStore, InMemoryStore, Options, Processed, RedisStore, RepullReceiver,
     ValaraReceiver, sign_repull, sign_valara,
 };
-use support::redis_server::RedisServer;
 
 const REPULL_SECRET: &str = "whsec_k7d9f2example";
 const VALARA_SECRET: &str = "test_secret_001";

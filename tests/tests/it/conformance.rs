@@ -107,7 +107,7 @@ fn check_fixture(path: &Path) -> (String, Vec<String>) {
 #[test]
 fn documented_samples() {
     let mut problems = Vec::new();
-    insta::glob!("../../schemas", "*/fixtures/*.json", |path| {
+    insta::glob!("../../../schemas", "*/fixtures/*.json", |path| {
         let (report, mut p) = check_fixture(path);
         insta::assert_snapshot!(report);
         problems.append(&mut p);
@@ -183,7 +183,7 @@ fn every_erratum_names_real_fixtures_and_the_failing_ones_say_what_fails() {
 #[test]
 fn hand_made_valid_instances() {
     let mut problems = Vec::new();
-    insta::glob!("..", "valid/*/*.json", |path| {
+    insta::glob!("../..", "valid/*/*.json", |path| {
         let provider = path
             .parent()
             .and_then(Path::file_name)
@@ -228,7 +228,7 @@ fn every_schema_has_a_valid_instance() {
 #[test]
 fn negative_corpus() {
     let mut problems = Vec::new();
-    insta::glob!("..", "negative/*.toml", |path| {
+    insta::glob!("../..", "negative/*.toml", |path| {
         let provider = path
             .file_stem()
             .and_then(|f| f.to_str())

@@ -2,25 +2,15 @@
 //! delivery exactly once (the stream `proptech:events` holds each id once), the consumer example
 //! reads and acknowledges them, and a Redis outage answers 503 and loses nothing.
 
-mod support {
-    pub mod redis_server;
-}
-
-#[path = "../../crates/proptech-events/examples/receiver.rs"]
-#[allow(dead_code)]
-mod receiver;
-
-#[path = "../../crates/proptech-events/examples/consumer.rs"]
-#[allow(dead_code)]
-mod consumer;
+use crate::{consumer, receiver};
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::redis_server::RedisServer;
 use proptech_events::receive::{sign_lavanda, sign_repull};
-use support::redis_server::RedisServer;
 
 const REPULL_SECRET: &str = "whsec_k7d9f2example";
 const LAVANDA_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -129,7 +119,7 @@ impl ReceiverProcess {
         let mut child = Command::new(exe)
             .args([
                 "--exact",
-                "child_receiver_process",
+                "receiver_redis::child_receiver_process",
                 "--ignored",
                 "--nocapture",
             ])

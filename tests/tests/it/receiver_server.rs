@@ -2,9 +2,7 @@
 //! over real HTTP: the status codes, and a retried delivery processed exactly once. Also: the
 //! example refuses to start without secrets unless told to use the documented test ones.
 
-#[path = "../../crates/proptech-events/examples/receiver.rs"]
-#[allow(dead_code)]
-mod receiver;
+use crate::receiver;
 
 use proptech_events::receive::{sign_lavanda, sign_repull, sign_valara};
 use serde_json::Value;
@@ -199,12 +197,17 @@ fn the_example_refuses_to_start_without_secrets() {
         // left alone.
         let exe = std::env::current_exe().expect("test binary");
         let mut cmd = std::process::Command::new(exe);
-        cmd.args(["--exact", "config_probe", "--ignored", "--nocapture"])
-            .env_remove("VALARA_SECRET")
-            .env_remove("REPULL_SECRET")
-            .env_remove("LAVANDA_SECRET")
-            .env_remove("PROPTECH_TEST_SECRETS")
-            .env("PROPTECH_CONFIG_PROBE", "1");
+        cmd.args([
+            "--exact",
+            "receiver_server::config_probe",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env_remove("VALARA_SECRET")
+        .env_remove("REPULL_SECRET")
+        .env_remove("LAVANDA_SECRET")
+        .env_remove("PROPTECH_TEST_SECRETS")
+        .env("PROPTECH_CONFIG_PROBE", "1");
         for (k, v) in vars {
             cmd.env(k, v);
         }

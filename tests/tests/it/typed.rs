@@ -52,7 +52,7 @@ fn documented_samples_parse_into_their_variant_and_round_trip() {
     let set = schema_set();
     let errata = set.errata().expect("errata load");
     let fixtures = set.fixtures().expect("fixtures load");
-    insta::glob!("../../schemas", "*/fixtures/*.json", |path| {
+    insta::glob!("../../../schemas", "*/fixtures/*.json", |path| {
         let key = format!(
             "{}/{}",
             path.parent()

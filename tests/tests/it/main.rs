@@ -1,0 +1,28 @@
+//! The conformance suite, one test binary with a module per area (one link for the whole suite,
+//! not one per file).
+
+mod support {
+    pub mod redis_server;
+}
+
+/// The example receiver, as the receiver tests start it.
+#[path = "../../../crates/proptech-events/examples/receiver.rs"]
+#[allow(dead_code)]
+mod receiver;
+
+/// The example stream consumer.
+#[path = "../../../crates/proptech-events/examples/consumer.rs"]
+#[allow(dead_code)]
+mod consumer;
+
+mod bundle;
+mod conformance;
+mod differential;
+mod external_crate;
+mod lint;
+mod processing;
+mod receiver_redis;
+mod receiver_server;
+mod schemars_agreement;
+mod typed;
+mod validate;
