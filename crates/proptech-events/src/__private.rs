@@ -108,15 +108,29 @@ pub fn parse_as<'de, T: Deserialize<'de>>(
     bytes: &'de [u8],
 ) -> Result<T, ParseError> {
     let track = Track::start();
-    serde_json::from_slice(bytes).map_err(|e| {
-        let kind = if e.is_data() {
-            ParseErrorKind::Data
-        } else {
-            ParseErrorKind::Syntax
-        };
-        let event_type = Some(event_type).filter(|t| !t.is_empty());
-        error(provider, event_type, kind, track.pointer(), e)
-    })
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        Err(e) => Err(parse_failed(provider, event_type, e, &track)),
+    }
+}
+
+/// The error of a failed [`parse_as`], with the path noted on the way out: not generic, so it is
+/// compiled once rather than once per event type.
+#[cold]
+#[inline(never)]
+fn parse_failed(
+    provider: Provider,
+    event_type: &str,
+    e: serde_json::Error,
+    track: &Track,
+) -> ParseError {
+    let kind = if e.is_data() {
+        ParseErrorKind::Data
+    } else {
+        ParseErrorKind::Syntax
+    };
+    let event_type = Some(event_type).filter(|t| !t.is_empty());
+    error(provider, event_type, kind, track.pointer(), e)
 }
 
 /// Parses `bytes` as `T`, a type with serde's own derive, naming the JSON pointer of the value that

@@ -319,3 +319,48 @@ fn the_negative_corpus_is_rejected_by_the_typed_parse() {
         problems.join("\n")
     );
 }
+
+/// The path of a failure is noted on the way out of the one parse: an element of an array is named
+/// by its index, and a generated type parsed on its own (straight through serde_json, outside
+/// `parse`) leaves nothing behind for the next failure's path.
+#[test]
+fn a_failure_in_an_array_names_its_index_and_no_path_leaks_between_parses() {
+    let path = schema_set()
+        .fixtures()
+        .expect("fixtures")
+        .into_iter()
+        .find(|f| f.key() == "lavanda/v1.availability.unit_availability.updated.json")
+        .expect("the unit availability sample")
+        .path;
+    let sample = proptech_catalog::read_json(&path).expect("sample");
+
+    let mut broken = sample.clone();
+    broken["availability"][2]["span"]["to"] = Value::from("not a date-time");
+    let bytes = serde_json::to_vec(&broken).expect("ser");
+    // Parsed on its own first: it fails, and must note nothing.
+    serde_json::from_slice::<proptech_events::lavanda::AvailabilityUnitAvailabilityUpdated>(&bytes)
+        .expect_err("a bad date-time is rejected");
+    let mut other = sample.clone();
+    other["unit"]["id"] = Value::from(5);
+    let err = proptech_events::parse(Provider::Lavanda, &serde_json::to_vec(&other).expect("ser"))
+        .expect_err("a number where the schema wants a string is rejected");
+    assert_eq!(
+        (err.kind, err.path.as_str()),
+        (ParseErrorKind::Data, "/unit/id")
+    );
+
+    let err = proptech_events::parse(Provider::Lavanda, &bytes).expect_err("rejected");
+    assert_eq!(err.kind, ParseErrorKind::Data);
+    assert_eq!(err.path, "/availability/2/span/to");
+    // And the same instance, judged by the schema, fails at the same place.
+    let violations = proptech_conformance::violations(
+        "lavanda/events/v1.availability.unit_availability.updated.json",
+        &broken,
+    );
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.instance_path == "/availability/2/span/to"),
+        "{violations:?}"
+    );
+}
