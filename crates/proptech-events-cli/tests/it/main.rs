@@ -1,0 +1,1 @@
+//! Tests of the `proptech-events` binary, run as a user runs it.
