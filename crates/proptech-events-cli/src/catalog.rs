@@ -280,10 +280,23 @@ fn fields(root: &Value, schema: &Value, path: &str, depth: usize, rows: &mut Vec
         return;
     }
     let target = deref(root, schema, 0);
-    let properties = schema
-        .get("properties")
-        .or_else(|| target.get("properties"))
-        .and_then(Value::as_object);
+    // A `$ref` beside `properties` means both apply: the referenced members (the envelope) in
+    // their order, each replaced by the schema's own where it has one, then the schema's others.
+    let own = schema.get("properties").and_then(Value::as_object);
+    let referenced = if std::ptr::eq(target, schema) {
+        None
+    } else {
+        target.get("properties").and_then(Value::as_object)
+    };
+    let mut properties: Vec<(&String, &Value)> = Vec::new();
+    for (name, member) in referenced.into_iter().flatten() {
+        properties.push((name, own.and_then(|o| o.get(name)).unwrap_or(member)));
+    }
+    for (name, member) in own.into_iter().flatten() {
+        if !referenced.is_some_and(|r| r.contains_key(name)) {
+            properties.push((name, member));
+        }
+    }
     let required: Vec<&str> = [schema.get("required"), target.get("required")]
         .into_iter()
         .flatten()
@@ -291,7 +304,7 @@ fn fields(root: &Value, schema: &Value, path: &str, depth: usize, rows: &mut Vec
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    if let Some(properties) = properties {
+    {
         for (name, member) in properties {
             let pointer = format!("{path}/{name}");
             let member_target = deref(root, member, 0);

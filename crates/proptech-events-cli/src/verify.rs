@@ -107,14 +107,14 @@ fn parse_header(text: &str) -> Result<(String, String), Failure> {
     }
 }
 
-/// At most 240 characters of `bytes`, escaped so a newline or a tab shows.
+/// At most 4096 characters of `bytes`, escaped so a newline or a tab shows.
 fn shown(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let escaped: String = text.escape_debug().collect();
-    if escaped.chars().count() <= 240 {
+    if escaped.chars().count() <= 4096 {
         return format!("\"{escaped}\"");
     }
-    let head: String = escaped.chars().take(240).collect();
+    let head: String = escaped.chars().take(4096).collect();
     format!("\"{head}…\" ({} bytes)", bytes.len())
 }
 
