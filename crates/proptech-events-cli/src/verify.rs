@@ -265,7 +265,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     };
     let signed = check.signed_content(&body);
     anstream::println!(
-        "  signed string ({} bytes): {}",
+        "  signed content checked ({} bytes): {}",
         signed.len(),
         shown(&signed)
     );
@@ -300,6 +300,10 @@ pub fn run(args: &VerifyArgs) -> Outcome {
                     variant.len(),
                     body.len(),
                     first_difference(&variant, &body)
+                );
+                anstream::println!(
+                    "  What was signed: {}",
+                    shown(&check.signed_content(&variant))
                 );
                 explained = true;
                 break;

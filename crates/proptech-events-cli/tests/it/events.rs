@@ -57,3 +57,30 @@ fn show_prints_fields_with_their_docs_and_the_sample() {
         "{stderr}"
     );
 }
+
+#[test]
+fn colours_only_on_a_terminal_and_no_repository_needed() {
+    // Piped (as here), nothing is coloured even without NO_COLOR; forced, the styles are there.
+    let plain = assert_cmd::Command::new(crate::BIN)
+        .args(["events", "show", "repull.ping"])
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        // Run from a directory outside the repository: schemas and samples are embedded.
+        .current_dir(env!("CARGO_TARGET_TMPDIR"))
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8(plain.stdout).expect("utf8");
+    assert!(plain.status.success());
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert!(
+        stdout.contains("\"message\": \"Ping from Repull."),
+        "{stdout}"
+    );
+    let forced = assert_cmd::Command::new(crate::BIN)
+        .args(["events", "show", "repull.ping"])
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&forced.stdout).contains("\u{1b}[1m"));
+}

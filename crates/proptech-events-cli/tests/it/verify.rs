@@ -103,7 +103,7 @@ fn a_wrong_secret_shows_the_signed_string_but_never_the_secret() {
         .collect();
     assert!(
         stdout.contains(&format!(
-            "signed string (367 bytes): \"1745339401.{escaped}\""
+            "signed content checked (367 bytes): \"1745339401.{escaped}\""
         )),
         "{stdout}"
     );
@@ -276,7 +276,7 @@ fn a_timestamp_outside_the_window_says_by_how_much() {
         &vector,
     ]);
     assert_eq!(code, 1);
-    assert!(stdout.contains("signed string (60 bytes): \"msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{\\\"test\\\": 2432232314}\""), "{stdout}");
+    assert!(stdout.contains("signed content checked (60 bytes): \"msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{\\\"test\\\": 2432232314}\""), "{stdout}");
     assert!(
         stdout.contains("The signature in webhook-signature matches these bytes"),
         "{stdout}"
