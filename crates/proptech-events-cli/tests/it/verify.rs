@@ -308,3 +308,44 @@ fn unusable_arguments_exit_2() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_readme_walkthrough() {
+    // printf '...' > body.json; sign; echo >> body.json; verify.
+    let signed = br#"{"type":"repull.ping","deliveryId":"evt_1","createdAt":"2026-05-01T12:34:56Z","data":{"message":"hi"}}"#;
+    let body = scratch("walkthrough.json", signed);
+    let (code, headers, _) = run(&[
+        "sign",
+        "--provider",
+        "repull",
+        "--secret",
+        REPULL_SECRET,
+        &body,
+    ]);
+    assert_eq!(code, 0);
+    let signature = headers
+        .lines()
+        .find(|l| l.contains("Signature"))
+        .expect("the signature header");
+    let mut changed = signed.to_vec();
+    changed.push(b'\n');
+    let body = scratch("walkthrough.json", &changed);
+    let (code, stdout, _) = run(&[
+        "verify",
+        "--provider",
+        "repull",
+        "--secret",
+        REPULL_SECRET,
+        "-H",
+        signature,
+        &body,
+    ]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("cause: the body's bytes differ from what was signed: the captured body ends with 1 byte(s) of whitespace (\"\\n\")"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "The signed body is 102 bytes, the captured one 103; they first differ at byte 102."
+        ),
+        "{stdout}"
+    );
+}
