@@ -161,9 +161,12 @@ async fn send_all(
     }
     let mut answers = Vec::new();
     while let Some(done) = tasks.join_next().await {
-        if let Ok(answer) = done {
-            answers.push(answer);
-        }
+        // A task that did not finish still counts, as a delivery without an answer.
+        answers.push(done.unwrap_or_else(|e| Answer {
+            label: "(a delivery)".to_owned(),
+            status: Err(format!("the request task failed: {e}")),
+            latency: Duration::ZERO,
+        }));
     }
     bar.finish_and_clear();
     Ok(answers)
