@@ -290,4 +290,50 @@ fn listen_refuses_to_start_without_a_secret() {
         stderr.contains("repull has no event type \"nope.nope\""),
         "{stderr}"
     );
+    // Plain http:// only, said in one line; nothing to send is an error too.
+    let (code, _, stderr) = run(&[
+        "send",
+        "-p",
+        "repull",
+        "--url",
+        "https://example.com/hook",
+        "-e",
+        "repull.ping",
+        "-s",
+        "k",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("error: send speaks plain http:// only"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let (code, _, stderr) = run(&[
+        "send",
+        "-p",
+        "repull",
+        "--url",
+        "http://127.0.0.1:9/",
+        "-s",
+        "k",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("nothing to send: pass --event TYPE, --all or a FILE"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&[
+        "send",
+        "-p",
+        "repull",
+        "--url",
+        "http://127.0.0.1:9/",
+        "-e",
+        "repull.ping",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("repull signs its deliveries: pass --secret"),
+        "{stderr}"
+    );
 }
