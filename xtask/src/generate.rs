@@ -10,7 +10,13 @@ use crate::workspace_root;
 pub fn run(check: bool) -> Result<()> {
     let root = workspace_root();
     let set = SchemaSet::load(root.join("schemas"))?;
-    let files = proptech_codegen::generate(&set)?;
+    let mut files = proptech_codegen::generate(&set)?;
+    // The command-line tool embeds every event's sample (`send --event`, `events show`).
+    let samples = proptech_publish::samples::samples(&set, &root.join("tests/valid"))?;
+    files.push(proptech_codegen::GeneratedFile {
+        path: proptech_publish::samples::CLI_TABLE_PATH.to_owned(),
+        contents: proptech_publish::samples::cli_table(&samples),
+    });
     let stale = proptech_codegen::stale_files(&root, &files)?;
     if stale.is_empty() {
         eprintln!("{} generated files are up to date", files.len());

@@ -566,3 +566,120 @@ fn a_body_over_the_limit_is_rejected_before_anything_else() {
         "body_too_large"
     );
 }
+
+#[test]
+fn check_signature_names_what_was_signed_and_ignores_the_window() {
+    // Valara: the seed vector, checked years after its timestamp: the signature still matches.
+    let body = fixture("valara/fixtures/listing.updated.json");
+    let headers = valara_headers(&body, "1745339401", EVT);
+    let check = valara().check_signature(&headers, &body).expect("headers");
+    assert!(check.matches);
+    assert_eq!(check.header, "X-Webhook-Signature");
+    assert_eq!(check.signed_prefix, "1745339401.");
+    assert_eq!(check.timestamp, Some(1_745_339_401));
+    let mut signed = b"1745339401.".to_vec();
+    signed.extend_from_slice(&body);
+    assert_eq!(check.signed_content(&body), signed);
+    let mut newline = body.clone();
+    newline.push(b'\n');
+    assert!(
+        !valara()
+            .check_signature(&headers, &newline)
+            .expect("headers")
+            .matches
+    );
+    let missing = [("X-Webhook-Signature", "sha256=00")];
+    let err = valara()
+        .check_signature(&missing, &body)
+        .expect_err("no timestamp");
+    assert!(matches!(
+        err,
+        ReceiveError::MissingHeader {
+            name: "X-Webhook-Timestamp"
+        }
+    ));
+
+    // Repull signs the body alone.
+    let body = fixture("repull/fixtures/repull.ping.json");
+    let headers = [("X-Repull-Signature", sign_repull(REPULL_SECRET, &body))];
+    let r = RepullReceiver::new([REPULL_SECRET]).expect("secret");
+    let check = r.check_signature(&headers, &body).expect("header");
+    assert!(check.matches);
+    assert_eq!((check.signed_prefix.as_str(), check.timestamp), ("", None));
+    let other = RepullReceiver::new(["whsec_other"]).expect("secret");
+    assert!(
+        !other
+            .check_signature(&headers, &body)
+            .expect("header")
+            .matches
+    );
+    let bad = [("X-Repull-Signature", "zz")];
+    assert_eq!(
+        r.check_signature(&bad, &body).expect_err("not hex").code(),
+        "invalid_header"
+    );
+
+    // Lavanda: the Standard Webhooks vector, far outside the window.
+    let body = br#"{"test": 2432232314}"#;
+    let headers = [
+        ("svix-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"),
+        ("svix-timestamp", "1614265330"),
+        (
+            "svix-signature",
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+        ),
+    ];
+    let l = LavandaReceiver::new([LAVANDA_SECRET]).expect("secret");
+    let check = l.check_signature(&headers, body).expect("headers");
+    assert!(check.matches);
+    assert_eq!(check.header, "svix-signature");
+    assert_eq!(
+        check.signed_prefix,
+        "msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330."
+    );
+    assert!(
+        !l.check_signature(&headers, br#"{"test":2432232314}"#)
+            .expect("headers")
+            .matches
+    );
+}
+
+#[cfg(feature = "validate")]
+#[test]
+fn schema_violations_lists_every_violation_with_its_expectation() {
+    use proptech_events::Provider;
+    use proptech_events::receive::schema_violations;
+
+    let mut delivery: serde_json::Value =
+        serde_json::from_slice(&fixture("repull/fixtures/reservation.cancelled.json"))
+            .expect("json");
+    // The printed sample has a placeholder type (errata.toml).
+    delivery["type"] = serde_json::json!("reservation.cancelled");
+    assert_eq!(
+        schema_violations(Provider::Repull, "reservation.cancelled", &delivery),
+        Some(vec![]),
+        "the documented sample is valid"
+    );
+    delivery["data"]["id"] = serde_json::json!("215906");
+    delivery["createdAt"] = serde_json::json!("yesterday");
+    let violations =
+        schema_violations(Provider::Repull, "reservation.cancelled", &delivery).expect("known");
+    let id = violations
+        .iter()
+        .find(|v| v.instance_path == "/data/id")
+        .expect("the id's type");
+    assert_eq!(id.keyword, "type");
+    assert_eq!(id.expected, Some(serde_json::json!("integer")));
+    assert!(id.description.is_some(), "{id:?}");
+    let created = violations
+        .iter()
+        .find(|v| v.instance_path == "/createdAt")
+        .expect("the date-time");
+    assert_eq!(created.keyword, "format");
+    assert_eq!(created.expected, Some(serde_json::json!("date-time")));
+    assert_eq!(violations.len(), 2, "{violations:#?}");
+    assert_eq!(
+        schema_violations(Provider::Repull, "no.such.event", &delivery),
+        None
+    );
+}

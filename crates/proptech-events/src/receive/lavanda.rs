@@ -78,31 +78,24 @@ impl LavandaReceiver {
         })
     }
 
-    /// Verifies and parses a delivery as if the clock read `now` (Unix seconds).
-    pub fn receive_at<H: Headers + ?Sized>(
-        &self,
-        headers: &H,
-        body: &[u8],
-        now: i64,
-    ) -> Result<Verified<crate::lavanda::Event>, ReceiveError> {
-        self.core.check_size(body)?;
-        let names = if headers.get_header(Self::HEADERS[0]).is_none()
+    /// The header names the delivery uses: `webhook-*`, or `svix-*` when only those are there.
+    fn names<H: Headers + ?Sized>(headers: &H) -> [&'static str; 3] {
+        if headers.get_header(Self::HEADERS[0]).is_none()
             && headers.get_header(Self::SVIX[0]).is_some()
         {
             Self::SVIX
         } else {
             Self::HEADERS
-        };
-        let id = header(headers, names[0])?;
-        let timestamp_text = header(headers, names[1])?;
-        let signatures = header(headers, names[2])?;
-        let timestamp = timestamp_header(timestamp_text, names[1])?;
-        self.core.check_window(timestamp, now)?;
+        }
+    }
+
+    /// The decoded tags of a signature header's `v1,<base64>` entries.
+    fn tags(name: &'static str, signatures: &str) -> Result<Vec<Vec<u8>>, ReceiveError> {
         let entries = signatures.split(' ').filter(|e| !e.is_empty());
         let count = entries.clone().take(Self::MAX_SIGNATURES + 1).count();
         if count > Self::MAX_SIGNATURES {
             return Err(ReceiveError::InvalidHeader {
-                name: names[2],
+                name,
                 reason: format!(
                     "more than {} signature entries ({} bytes)",
                     Self::MAX_SIGNATURES,
@@ -117,13 +110,55 @@ impl LavandaReceiver {
             .collect();
         if tags.is_empty() {
             return Err(ReceiveError::InvalidHeader {
-                name: names[2],
+                name,
                 reason: format!(
                     "no v1,<base64> signature in {:?}",
                     super::truncate(signatures)
                 ),
             });
         }
+        Ok(tags)
+    }
+
+    /// What the delivery's signature covers and whether a configured secret signs it, without
+    /// checking the timestamp window or the body: for explaining a rejection. Fails like
+    /// [`receive`](Self::receive) on a missing or malformed id, timestamp or signature header.
+    pub fn check_signature<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<super::SignatureCheck, ReceiveError> {
+        let names = Self::names(headers);
+        let id = header(headers, names[0])?;
+        let timestamp_text = header(headers, names[1])?;
+        let signatures = header(headers, names[2])?;
+        let timestamp = timestamp_header(timestamp_text, names[1])?;
+        let tags = Self::tags(names[2], signatures)?;
+        let tags: Vec<&[u8]> = tags.iter().map(Vec::as_slice).collect();
+        let signed: [&[u8]; 5] = [id.as_bytes(), b".", timestamp_text.as_bytes(), b".", body];
+        Ok(super::SignatureCheck {
+            header: names[2],
+            signed_prefix: format!("{id}.{timestamp_text}."),
+            timestamp: Some(timestamp),
+            matches: self.core.any_key_signs(&signed, &tags),
+        })
+    }
+
+    /// Verifies and parses a delivery as if the clock read `now` (Unix seconds).
+    pub fn receive_at<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Verified<crate::lavanda::Event>, ReceiveError> {
+        self.core.check_size(body)?;
+        let names = Self::names(headers);
+        let id = header(headers, names[0])?;
+        let timestamp_text = header(headers, names[1])?;
+        let signatures = header(headers, names[2])?;
+        let timestamp = timestamp_header(timestamp_text, names[1])?;
+        self.core.check_window(timestamp, now)?;
+        let tags = Self::tags(names[2], signatures)?;
         let signed: [&[u8]; 5] = [id.as_bytes(), b".", timestamp_text.as_bytes(), b".", body];
         let tags: Vec<&[u8]> = tags.iter().map(Vec::as_slice).collect();
         if !self.core.any_key_signs(&signed, &tags) {

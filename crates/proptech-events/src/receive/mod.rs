@@ -26,6 +26,8 @@
 #[cfg(feature = "axum")]
 pub mod axum;
 mod error;
+#[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
+mod explain;
 mod headers;
 mod memory;
 #[cfg(feature = "process")]
@@ -42,6 +44,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 pub use error::{ReceiveError, SecretError};
+#[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
+pub use explain::SignatureCheck;
 pub use headers::Headers;
 pub use memory::{ENTRY_BYTES, InMemoryStore};
 #[cfg(feature = "process")]
@@ -392,6 +396,8 @@ macro_rules! typed {
 
 #[cfg(feature = "validate")]
 mod validate;
+#[cfg(feature = "validate")]
+pub use validate::{SchemaViolation, schema_violations};
 
 #[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
 /// A required header as text.

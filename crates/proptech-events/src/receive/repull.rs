@@ -38,14 +38,8 @@ impl RepullReceiver {
         })
     }
 
-    /// Verifies and parses a delivery as if the clock read `now` (Unix seconds).
-    pub fn receive_at<H: Headers + ?Sized>(
-        &self,
-        headers: &H,
-        body: &[u8],
-        now: i64,
-    ) -> Result<Verified<crate::repull::Event>, ReceiveError> {
-        self.core.check_size(body)?;
+    /// The 32-byte tag of the `X-Repull-Signature` header.
+    fn tag<H: Headers + ?Sized>(headers: &H) -> Result<Vec<u8>, ReceiveError> {
         let signature = header(headers, Self::SIGNATURE)?;
         let invalid = |reason: String| ReceiveError::InvalidHeader {
             name: Self::SIGNATURE,
@@ -58,6 +52,35 @@ impl RepullReceiver {
                 signature.len()
             )));
         }
+        Ok(tag)
+    }
+
+    /// Whether a configured secret signs `body` as the `X-Repull-Signature` header says, without
+    /// reading the body: for explaining a rejection. Fails like [`receive`](Self::receive) on a
+    /// missing or malformed header.
+    pub fn check_signature<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<super::SignatureCheck, ReceiveError> {
+        let tag = Self::tag(headers)?;
+        Ok(super::SignatureCheck {
+            header: Self::SIGNATURE,
+            signed_prefix: String::new(),
+            timestamp: None,
+            matches: self.core.any_key_signs(&[body], &[&tag]),
+        })
+    }
+
+    /// Verifies and parses a delivery as if the clock read `now` (Unix seconds).
+    pub fn receive_at<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Verified<crate::repull::Event>, ReceiveError> {
+        self.core.check_size(body)?;
+        let tag = Self::tag(headers)?;
         if !self.core.any_key_signs(&[body], &[&tag]) {
             return Err(ReceiveError::BadSignature {
                 header: Self::SIGNATURE,

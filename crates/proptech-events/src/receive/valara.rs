@@ -48,6 +48,30 @@ impl ValaraReceiver {
         })
     }
 
+    /// What the delivery's signature covers and whether a configured secret signs it, without
+    /// checking the timestamp window, the event id header or the body: for explaining a
+    /// rejection. Fails like [`receive`](Self::receive) on a missing or malformed
+    /// `X-Webhook-Signature` or `X-Webhook-Timestamp`.
+    pub fn check_signature<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<super::SignatureCheck, ReceiveError> {
+        let signature = header(headers, Self::SIGNATURE)?;
+        let timestamp_text = header(headers, Self::TIMESTAMP)?;
+        let tag = signature_tag(signature)?;
+        let timestamp = timestamp_header(timestamp_text, Self::TIMESTAMP)?;
+        let matches = self
+            .core
+            .any_key_signs(&[timestamp_text.as_bytes(), b".", body], &[&tag]);
+        Ok(super::SignatureCheck {
+            header: Self::SIGNATURE,
+            signed_prefix: format!("{timestamp_text}."),
+            timestamp: Some(timestamp),
+            matches,
+        })
+    }
+
     /// Verifies and parses a delivery as if the clock read `now` (Unix seconds).
     pub fn receive_at<H: Headers + ?Sized>(
         &self,

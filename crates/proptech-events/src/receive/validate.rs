@@ -1,5 +1,6 @@
 //! JSON Schema validation of deliveries (the `validate` feature), with each provider's validators
-//! compiled once, on first use, from the schemas embedded in the crate.
+//! compiled once, on first use, from the schemas embedded in the crate; and every violation of a
+//! delivery, for tools that report them all.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -81,5 +82,102 @@ impl Core {
             }
         }
         Ok(value)
+    }
+}
+
+/// One way a delivery breaks its event's JSON Schema, with what the schema expects there.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SchemaViolation {
+    /// JSON pointer to the offending value (`""` for the whole delivery).
+    pub instance_path: String,
+    /// The schema keyword that failed (`required`, `type`, `pattern`, `format`, …).
+    pub keyword: String,
+    /// JSON pointer to the keyword in the event's embedded schema (inside a bundled `$defs`
+    /// resource when the keyword sits in a shared definition).
+    pub schema_path: String,
+    /// The keyword's value in the schema: the type, pattern, enum list or required members
+    /// expected there, when it can be read back.
+    pub expected: Option<Value>,
+    /// The documentation of the value the keyword constrains (the schema's `description` there,
+    /// taken from the provider's docs), when it has one.
+    pub description: Option<String>,
+    /// The validator's message.
+    pub message: String,
+}
+
+/// Every way `delivery` breaks the JSON Schema of `provider`'s `event_type`, in document order;
+/// `None` when the crate has no schema for that event type (it would parse as `Unknown`).
+///
+/// ```
+/// use proptech_events::Provider;
+/// use proptech_events::receive::schema_violations;
+///
+/// let delivery = serde_json::json!({"type": "repull.ping", "deliveryId": "evt_1",
+///     "createdAt": "yesterday", "data": {}});
+/// let violations = schema_violations(Provider::Repull, "repull.ping", &delivery).unwrap();
+/// assert!(violations.iter().any(|v| v.instance_path == "/createdAt" && v.keyword == "format"));
+/// assert!(violations.iter().any(|v| v.instance_path == "/data" && v.keyword == "required"));
+/// ```
+pub fn schema_violations(
+    provider: Provider,
+    event_type: &str,
+    delivery: &Value,
+) -> Option<Vec<SchemaViolation>> {
+    let validator = validators(provider).get(event_type)?;
+    let schema: Option<Value> = events(provider)
+        .iter()
+        .find(|e| e.event_type == event_type)
+        .and_then(|e| serde_json::from_str(e.json_schema).ok());
+    let violations = validator
+        .iter_errors(delivery)
+        .map(|error| {
+            let schema_path = error.schema_path().to_string();
+            let resource = schema.as_ref().and_then(|root| {
+                let base = error.absolute_keyword_location().map(|uri| {
+                    uri.as_str()
+                        .split('#')
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                });
+                match base {
+                    Some(base) => resource(root, &base).or(Some(root)),
+                    None => Some(root),
+                }
+            });
+            let expected = resource.and_then(|r| r.pointer(&schema_path)).cloned();
+            let description = resource
+                .and_then(|r| r.pointer(parent(&schema_path)))
+                .and_then(|s| s.get("description"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            SchemaViolation {
+                instance_path: error.instance_path().to_string(),
+                keyword: error.kind().keyword().to_owned(),
+                schema_path,
+                expected,
+                description,
+                message: error.to_string(),
+            }
+        })
+        .collect();
+    Some(violations)
+}
+
+/// The JSON pointer one level up (`/properties/a/type` → `/properties/a`).
+fn parent(pointer: &str) -> &str {
+    pointer.rfind('/').map_or("", |i| &pointer[..i])
+}
+
+/// The schema resource with `$id` `id` inside `root` (a bundled `$defs` entry), or `root` itself.
+fn resource<'v>(root: &'v Value, id: &str) -> Option<&'v Value> {
+    if root.get("$id").and_then(Value::as_str) == Some(id) {
+        return Some(root);
+    }
+    match root {
+        Value::Object(map) => map.values().find_map(|v| resource(v, id)),
+        Value::Array(items) => items.iter().find_map(|v| resource(v, id)),
+        _ => None,
     }
 }

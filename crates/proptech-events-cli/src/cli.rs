@@ -1,0 +1,219 @@
+//! The command line: every command, its arguments and its help text with an example.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use proptech_events::Provider;
+
+/// Validate, sign, send, verify and browse the webhooks of Valara, Repull, Lavanda and EverReal.
+#[derive(Debug, Parser)]
+#[command(
+    name = "proptech-events",
+    version,
+    after_help = "Example:\n  proptech-events events --provider repull\n  proptech-events send --provider repull --url http://127.0.0.1:3000/webhooks/repull --secret whsec_k7d9f2example --event repull.ping"
+)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check payloads against their event's JSON Schema and the typed parse.
+    Validate(ValidateArgs),
+    /// Print the headers a provider would send with a body, one `Name: value` a line.
+    Sign(SignArgs),
+    /// Post correctly signed deliveries to an endpoint.
+    Send(SendArgs),
+    /// Verify a captured delivery and explain precisely why it does not verify.
+    Verify(VerifyArgs),
+    /// List the event catalog, or show one event's fields and sample.
+    Events(EventsArgs),
+    /// Receive deliveries locally: verify, deduplicate and pretty-print each one.
+    Listen(ListenArgs),
+}
+
+/// A provider, as named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProviderArg {
+    /// Valara.
+    Valara,
+    /// Repull.
+    Repull,
+    /// Lavanda (Svix, Standard Webhooks).
+    Lavanda,
+    /// EverReal (no signature documented).
+    Everreal,
+}
+
+impl From<ProviderArg> for Provider {
+    fn from(p: ProviderArg) -> Self {
+        match p {
+            ProviderArg::Valara => Provider::Valara,
+            ProviderArg::Repull => Provider::Repull,
+            ProviderArg::Lavanda => Provider::Lavanda,
+            ProviderArg::Everreal => Provider::Everreal,
+        }
+    }
+}
+
+/// `validate`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 every payload is valid, 1 one is invalid, 2 an input is unusable \
+(unreadable, not JSON, no or unknown event type).\n\nExample:\n  proptech-events validate --provider repull delivery.json\n  pbpaste | proptech-events validate --provider lavanda --json -"
+)]
+pub struct ValidateArgs {
+    /// The provider that sent the payloads.
+    #[arg(long, short)]
+    pub provider: ProviderArg,
+    /// Payload files; `-` reads standard input (the default).
+    #[arg(value_name = "FILE|-", default_value = "-")]
+    pub files: Vec<String>,
+    /// Print one JSON document (a list with one entry per payload) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sign`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Valara takes the id and timestamp from the body's event_id and timestamp \
+(the headers must equal them); Lavanda makes a fresh msg_ id and uses the current time unless given. \
+EverReal documents no signature: only Content-Type is printed.\n\nExample:\n  proptech-events sign --provider repull --secret whsec_k7d9f2example body.json > headers.txt\n  curl http://127.0.0.1:3000/webhooks/repull -H @headers.txt --data-binary @body.json"
+)]
+pub struct SignArgs {
+    /// The provider whose contract to sign with.
+    #[arg(long, short)]
+    pub provider: ProviderArg,
+    /// The signing secret (Repull: the whole `whsec_...`; Lavanda: `whsec_<base64>`).
+    #[arg(long, short)]
+    pub secret: String,
+    /// The delivery id header (Valara: `X-Webhook-Event-Id`, Lavanda: `webhook-id`).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// The signed timestamp, Unix seconds (Valara, Lavanda).
+    #[arg(long, allow_negative_numbers = true)]
+    pub timestamp: Option<i64>,
+    /// The body to sign, exactly as it will be sent (`-` for standard input).
+    #[arg(value_name = "FILE|-")]
+    pub file: String,
+}
+
+/// `send`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Each --event takes the documented sample of that event type with fresh ids and \
+timestamps; each FILE is sent as it is. Exit status: 0 every answer was 2xx, 1 otherwise.\n\nExample:\n  proptech-events send --provider repull --url http://127.0.0.1:3000/webhooks/repull \\\n    --secret whsec_k7d9f2example --event reservation.created\n  proptech-events send --provider lavanda --url http://127.0.0.1:3000/webhooks/lavanda \\\n    --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw --all --repeat 10 --concurrency 8"
+)]
+pub struct SendArgs {
+    /// The provider whose deliveries to imitate.
+    #[arg(long, short)]
+    pub provider: ProviderArg,
+    /// The endpoint to post to (http://).
+    #[arg(long, short)]
+    pub url: String,
+    /// The signing secret (not needed for EverReal, which signs nothing).
+    #[arg(long, short)]
+    pub secret: Option<String>,
+    /// Send the documented sample of this event type (repeatable).
+    #[arg(long = "event", short = 'e', value_name = "TYPE")]
+    pub events: Vec<String>,
+    /// Send one sample of every event type of the provider.
+    #[arg(long)]
+    pub all: bool,
+    /// Send each delivery this many times (fresh ids each time for samples).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
+    /// How many requests are in flight at once.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: u32,
+    /// Body files to send as they are.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<String>,
+}
+
+/// `verify`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 verified, 1 rejected (the reason is explained), 2 unusable \
+input.\n\nExample:\n  proptech-events verify --provider valara --secret test_secret_001 \\\n    --header 'X-Webhook-Signature: sha256=4f35…' --header 'X-Webhook-Timestamp: 1745339401' \\\n    --header 'X-Webhook-Event-Id: evt_4HVGMBFKYZ6D7ETQ43T30RNRQ2' --now 1745339401 body.json"
+)]
+pub struct VerifyArgs {
+    /// The provider that sent the delivery.
+    #[arg(long, short)]
+    pub provider: ProviderArg,
+    /// The signing secret (repeatable during a rotation; never printed).
+    #[arg(long, short)]
+    pub secret: Vec<String>,
+    /// A captured header, `Name: value` (repeatable).
+    #[arg(long = "header", short = 'H', value_name = "Name: value")]
+    pub headers: Vec<String>,
+    /// The clock to check the timestamp window against, Unix seconds (default: now).
+    #[arg(long)]
+    pub now: Option<i64>,
+    /// The window, in seconds either way (default: the documented 300).
+    #[arg(long)]
+    pub tolerance: Option<u64>,
+    /// The captured body, byte for byte (`-` for standard input).
+    #[arg(value_name = "FILE|-")]
+    pub file: String,
+}
+
+/// `events`.
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Example:\n  proptech-events events --provider valara listing\n  proptech-events events show reservation.cancelled"
+)]
+pub struct EventsArgs {
+    /// Only this provider's events.
+    #[arg(long, short)]
+    pub provider: Option<ProviderArg>,
+    /// Only events whose type or category contains this text (any case).
+    #[arg(value_name = "SEARCH")]
+    pub search: Option<String>,
+    /// `show TYPE`.
+    #[command(subcommand)]
+    pub show: Option<EventsCommand>,
+}
+
+/// `events show`.
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Print an event's fields (with their documentation) and its sample.
+    #[command(
+        after_help = "Example:\n  proptech-events events show --provider repull listing.created"
+    )]
+    Show {
+        /// The provider, when several send an event of that type.
+        #[arg(long, short)]
+        provider: Option<ProviderArg>,
+        /// The event type.
+        #[arg(value_name = "TYPE")]
+        event_type: String,
+    },
+}
+
+/// `listen`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Routes: POST /webhooks/valara, /webhooks/repull, /webhooks/lavanda, \
+/webhooks/everreal. Secrets come from --secret or VALARA_SECRET, REPULL_SECRET and LAVANDA_SECRET \
+(comma-separated during a rotation); --test-secrets uses the documented test secrets, which anyone \
+can sign with.\n\nExample:\n  proptech-events listen --test-secrets\n  proptech-events listen --addr 0.0.0.0:8080 --secret repull=whsec_... --provider repull"
+)]
+pub struct ListenArgs {
+    /// The address to listen on (port 0 picks a free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub addr: String,
+    /// A provider's signing secret, `provider=secret` (repeatable).
+    #[arg(long = "secret", short = 's', value_name = "PROVIDER=SECRET")]
+    pub secrets: Vec<String>,
+    /// Only these providers (repeatable; default: all four).
+    #[arg(long = "provider", short = 'p')]
+    pub providers: Vec<ProviderArg>,
+    /// Use the test secrets printed in the providers' docs for any provider without one.
+    #[arg(long)]
+    pub test_secrets: bool,
+}

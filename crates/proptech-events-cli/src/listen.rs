@@ -1,0 +1,249 @@
+//! `listen`: the example receiver as a command, for local development. It serves the crate's axum
+//! routes (verify, then process once inside a claim in an in-memory store) and prints each
+//! delivery, each duplicate and each rejection.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::Request;
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use proptech_events::Provider;
+use proptech_events::receive::axum as routes;
+use proptech_events::receive::{
+    EverrealReceiver, LavandaReceiver, RepullReceiver, SecretError, ValaraReceiver,
+};
+use serde_json::Value;
+
+use crate::cli::ListenArgs;
+use crate::style::{self, BAD, BOLD, DIM, GOOD, WARN};
+use crate::{Failure, Outcome};
+
+/// The test secrets printed in the providers' docs and the Standard Webhooks specification.
+pub const TEST_SECRETS: [(Provider, &str); 3] = [
+    (Provider::Valara, "test_secret_001"),
+    (Provider::Repull, "whsec_k7d9f2example"),
+    (Provider::Lavanda, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+];
+
+/// The environment variable holding a provider's secrets.
+fn env_name(provider: Provider) -> String {
+    format!("{}_SECRET", provider.as_str().to_uppercase())
+}
+
+/// The secrets of `provider`: `--secret provider=...` flags, else its environment variable
+/// (comma-separated), else the documented test secret with `--test-secrets`.
+fn secrets(args: &ListenArgs, provider: Provider) -> Result<Vec<String>, Failure> {
+    let mut from_flags = Vec::new();
+    for flag in &args.secrets {
+        let Some((name, secret)) = flag.split_once('=') else {
+            return Err(Failure::usage(format!(
+                "--secret {flag:?} is not provider=secret; pass e.g. --secret repull=whsec_..."
+            )));
+        };
+        let named: Provider = name.parse().map_err(Failure::usage)?;
+        if named == provider {
+            from_flags.push(secret.to_owned());
+        }
+    }
+    if !from_flags.is_empty() {
+        return Ok(from_flags);
+    }
+    if let Ok(value) = std::env::var(env_name(provider))
+        && !value.is_empty()
+    {
+        return Ok(value.split(',').map(str::to_owned).collect());
+    }
+    if args.test_secrets
+        && let Some((_, secret)) = TEST_SECRETS.iter().find(|(p, _)| *p == provider)
+    {
+        return Ok(vec![(*secret).to_owned()]);
+    }
+    Err(Failure::usage(format!(
+        "no secret for {provider}: pass --secret {provider}=<secret>, set {}, or pass --test-secrets for the documented test secrets (or --provider to serve fewer providers)",
+        env_name(provider)
+    )))
+}
+
+fn secret_failure(provider: Provider) -> impl Fn(SecretError) -> Failure {
+    move |e| Failure::usage(format!("the {provider} secret cannot be used: {e}"))
+}
+
+/// Prints a processed delivery, then answers 200.
+fn print_delivery(provider: Provider, event_type: &str, id: &str, body: &[u8], note: &str) {
+    let pretty = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    anstream::println!(
+        "{} {provider} {} id {id} {}\n{pretty}",
+        style::paint(GOOD, "received"),
+        style::paint(BOLD, event_type),
+        style::paint(DIM, note)
+    );
+}
+
+fn processed(id: &str, event_type: &str) -> Result<Response, String> {
+    let body = serde_json::json!({ "processed": id, "event_type": event_type }).to_string();
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// Prints what the routes answered without running the handler: a duplicate or a rejection.
+async fn log_answers(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let provider = path.rsplit('/').next().unwrap_or_default();
+    let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if let Some(key) = answer.get("duplicate") {
+        anstream::println!(
+            "{} {provider} {key}: already processed, answered 200 without running the handler",
+            style::paint(WARN, "duplicate")
+        );
+    } else if !parts.status.is_success() {
+        let code = answer.get("error").and_then(Value::as_str).unwrap_or("");
+        let message = answer.get("message").and_then(Value::as_str).map_or_else(
+            || String::from_utf8_lossy(&bytes).into_owned(),
+            str::to_owned,
+        );
+        anstream::println!(
+            "{} {provider} {} {code}: {message}",
+            style::paint(BAD, "rejected"),
+            parts.status.as_u16()
+        );
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// The routes of the chosen providers.
+fn router(args: &ListenArgs, providers: &[Provider]) -> Result<Router, Failure> {
+    let mut app = Router::new();
+    for &provider in providers {
+        let route = match provider {
+            Provider::Valara => {
+                let receiver = ValaraReceiver::new(secrets(args, provider)?)
+                    .map_err(secret_failure(provider))?;
+                Router::new()
+                    .route(
+                        "/webhooks/valara",
+                        routes::valara(|_: Arc<ValaraReceiver>, d, body: Bytes| async move {
+                            print_delivery(
+                                Provider::Valara,
+                                d.event().event_type(),
+                                d.id(),
+                                &body,
+                                "(verified)",
+                            );
+                            processed(d.id(), d.event().event_type())
+                        }),
+                    )
+                    .with_state(Arc::new(receiver))
+            }
+            Provider::Repull => {
+                let receiver = RepullReceiver::new(secrets(args, provider)?)
+                    .map_err(secret_failure(provider))?;
+                Router::new()
+                    .route(
+                        "/webhooks/repull",
+                        routes::repull(|_: Arc<RepullReceiver>, d, body: Bytes| async move {
+                            print_delivery(
+                                Provider::Repull,
+                                d.event().event_type(),
+                                d.id(),
+                                &body,
+                                "(verified)",
+                            );
+                            processed(d.id(), d.event().event_type())
+                        }),
+                    )
+                    .with_state(Arc::new(receiver))
+            }
+            Provider::Lavanda => {
+                let receiver = LavandaReceiver::new(secrets(args, provider)?)
+                    .map_err(secret_failure(provider))?;
+                Router::new()
+                    .route(
+                        "/webhooks/lavanda",
+                        routes::lavanda(|_: Arc<LavandaReceiver>, d, body: Bytes| async move {
+                            print_delivery(
+                                Provider::Lavanda,
+                                d.event().event_type(),
+                                d.id(),
+                                &body,
+                                "(verified)",
+                            );
+                            processed(d.id(), d.event().event_type())
+                        }),
+                    )
+                    .with_state(Arc::new(receiver))
+            }
+            Provider::Everreal => Router::new()
+                .route(
+                    "/webhooks/everreal",
+                    routes::everreal_unverified(
+                        |_: Arc<EverrealReceiver>, d, body: Bytes| async move {
+                            print_delivery(
+                                Provider::Everreal,
+                                d.event().event_type(),
+                                d.id(),
+                                &body,
+                                "(unverified: EverReal documents no signature)",
+                            );
+                            processed(d.id(), d.event().event_type())
+                        },
+                    ),
+                )
+                .with_state(Arc::new(EverrealReceiver::unverified())),
+        };
+        app = app.merge(route);
+    }
+    Ok(app.layer(axum::middleware::from_fn(log_answers)))
+}
+
+/// Runs `listen` until Ctrl-C.
+pub fn run(args: &ListenArgs) -> Outcome {
+    let providers: Vec<Provider> = if args.providers.is_empty() {
+        Provider::ALL.to_vec()
+    } else {
+        args.providers.iter().map(|p| Provider::from(*p)).collect()
+    };
+    let app = router(args, &providers)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.addr)
+            .await
+            .map_err(|e| {
+                Failure::usage(format!(
+                    "cannot listen on {}: {e}; pass another --addr (port 0 picks a free one)",
+                    args.addr
+                ))
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        let names: Vec<String> = providers
+            .iter()
+            .map(|p| format!("http://{addr}/webhooks/{p}"))
+            .collect();
+        anstream::println!(
+            "listening on http://{addr} ({}); Ctrl-C stops",
+            names.join(", ")
+        );
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| Failure::usage(format!("the server stopped: {e}")))?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

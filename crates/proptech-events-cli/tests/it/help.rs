@@ -1,0 +1,44 @@
+//! Every command's `--help`, snapshotted: each has an example.
+
+use crate::run;
+
+#[test]
+fn every_help_text_has_an_example() {
+    let commands: [&[&str]; 8] = [
+        &[],
+        &["validate"],
+        &["sign"],
+        &["send"],
+        &["verify"],
+        &["events"],
+        &["events", "show"],
+        &["listen"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert!(
+            stdout.contains("Example:"),
+            "{args:?} has no example:\n{stdout}"
+        );
+        let name = if command.is_empty() {
+            "help".to_owned()
+        } else {
+            format!("help_{}", command.join("_"))
+        };
+        insta::assert_snapshot!(name, stdout);
+    }
+}
+
+#[test]
+fn a_wrong_argument_is_one_clear_error_with_exit_2() {
+    let (code, _, stderr) = run(&["sign", "--provider", "nope", "--secret", "x", "f"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("invalid value 'nope'"), "{stderr}");
+    assert!(
+        stderr.contains("valara, repull, lavanda, everreal"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,339 @@
+//! `send` to a real `listen` process (the binary, on a free port), for every provider end to end,
+//! checked from the listener's output; rejections, duplicates, `--repeat` and `--concurrency`.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::{BIN, LAVANDA_SECRET, REPULL_SECRET, VALARA_SECRET, run, schema_file};
+
+/// A `listen` process and everything it printed so far.
+struct Listener {
+    child: Child,
+    base: String,
+    output: Arc<Mutex<String>>,
+}
+
+impl Listener {
+    fn start(extra: &[&str]) -> Listener {
+        let mut child = Command::new(BIN)
+            .args(["listen", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .env_remove("VALARA_SECRET")
+            .env_remove("REPULL_SECRET")
+            .env_remove("LAVANDA_SECRET")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("listen starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let output = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&output);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let mut out = sink.lock().expect("lock");
+                out.push_str(&line);
+                out.push('\n');
+            }
+        });
+        let mut listener = Listener {
+            child,
+            base: String::new(),
+            output,
+        };
+        let first = listener.wait_for("listening on http://");
+        let addr = first
+            .split("listening on http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("an address");
+        listener.base = format!("http://{addr}");
+        listener
+    }
+
+    /// Waits (at most 20 s) until the output contains `text`; returns the output.
+    fn wait_for(&mut self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let out = self.output.lock().expect("lock").clone();
+            if out.contains(text) {
+                return out;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("listen exited ({status}) before printing {text:?}:\n{out}");
+            }
+            assert!(Instant::now() < deadline, "no {text:?} in:\n{out}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn url(&self, provider: &str) -> String {
+        format!("{}/webhooks/{provider}", self.base)
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The ids `send` reports for its 2xx answers: the last word before the latency.
+fn sent_ids(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("200 "))
+        .map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words[words.len() - 3].to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn every_provider_end_to_end() {
+    let mut listener = Listener::start(&["--test-secrets"]);
+    let cases = [
+        ("valara", Some(VALARA_SECRET), 17),
+        ("repull", Some(REPULL_SECRET), 15),
+        ("lavanda", Some(LAVANDA_SECRET), 30),
+        ("everreal", None, 28),
+    ];
+    for (provider, secret, events) in cases {
+        let url = listener.url(provider);
+        let mut args = vec![
+            "send",
+            "-p",
+            provider,
+            "--url",
+            &url,
+            "--all",
+            "--concurrency",
+            "4",
+        ];
+        if let Some(secret) = secret {
+            args.extend(["--secret", secret]);
+        }
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, 0, "{provider}: {stdout}{stderr}");
+        assert!(
+            stdout.contains(&format!(
+                "summary: sent {events}, 2xx {events}, non-2xx 0, no answer 0"
+            )),
+            "{stdout}"
+        );
+        let ids = sent_ids(&stdout);
+        assert_eq!(ids.len(), events, "{stdout}");
+        for id in ids {
+            let note = if provider == "everreal" {
+                "(unverified"
+            } else {
+                "(verified)"
+            };
+            let out = listener.wait_for(&format!(" id {id} {note}"));
+            assert!(out.contains(&format!("received {provider} ")), "{out}");
+        }
+    }
+    // Every event type of every provider reached the listener, typed.
+    let out = listener.wait_for("received everreal UNIT_UPDATED");
+    for event_type in [
+        "listing.section_modified",
+        "reservation.message.received",
+        "v1.booking.created",
+        "LISTING_CANDIDATE_APPLIED",
+    ] {
+        assert!(
+            out.contains(&format!(" {event_type} id ")),
+            "{event_type} not received:\n{out}"
+        );
+    }
+    assert!(!out.contains("rejected"), "{out}");
+}
+
+#[test]
+fn rejections_duplicates_and_a_load_run() {
+    let mut listener = Listener::start(&[
+        "--secret",
+        "repull=whsec_k7d9f2example",
+        "--provider",
+        "repull",
+    ]);
+    let url = listener.url("repull");
+
+    // A wrong secret: the listener answers 401 and says why; send exits 1.
+    let (code, stdout, _) = run(&[
+        "send",
+        "-p",
+        "repull",
+        "--url",
+        &url,
+        "-s",
+        "whsec_wrong",
+        "-e",
+        "repull.ping",
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.starts_with("401 repull repull.ping"), "{stdout}");
+    assert!(stdout.contains("non-2xx 1"), "{stdout}");
+    listener.wait_for("rejected repull 401 bad_signature");
+
+    // The same file twice: processed once, then acknowledged as a duplicate.
+    let file = schema_file("repull/fixtures/reservation.created.event-page.json");
+    let (code, stdout, _) = run(&[
+        "send",
+        "-p",
+        "repull",
+        "--url",
+        &url,
+        "-s",
+        REPULL_SECRET,
+        &file,
+        &file,
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    let out = listener.wait_for("duplicate repull \"repull event evt_01HX5XPQ2K\"");
+    assert_eq!(
+        out.matches("received repull reservation.created id evt_01HX5XPQ2K")
+            .count(),
+        1,
+        "{out}"
+    );
+
+    // --repeat with --concurrency: fresh ids each time, all processed.
+    let (code, stdout, _) = run(&[
+        "send",
+        "-p",
+        "repull",
+        "--url",
+        &url,
+        "-s",
+        REPULL_SECRET,
+        "-e",
+        "reservation.cancelled",
+        "-e",
+        "calendar.updated",
+        "--repeat",
+        "30",
+        "--concurrency",
+        "8",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("summary: sent 60, 2xx 60, non-2xx 0"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("latency p50 "), "{stdout}");
+    let ids = sent_ids(&stdout);
+    let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), 60);
+    for id in &ids {
+        listener.wait_for(&format!(" id {id} (verified)"));
+    }
+
+    // A provider the listener does not serve, and nothing listening at all.
+    let (code, stdout, _) = run(&[
+        "send",
+        "-p",
+        "valara",
+        "--url",
+        &listener.url("valara"),
+        "-s",
+        VALARA_SECRET,
+        "-e",
+        "user.signed_up",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stdout.starts_with("404 "), "{stdout}");
+    let (code, stdout, _) = run(&[
+        "send",
+        "-p",
+        "repull",
+        "--url",
+        "http://127.0.0.1:9/webhooks/repull",
+        "-s",
+        REPULL_SECRET,
+        "-e",
+        "repull.ping",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("cannot connect"), "{stdout}");
+    assert!(stdout.contains("no answer 1"), "{stdout}");
+}
+
+#[test]
+fn listen_refuses_to_start_without_a_secret() {
+    let (code, stdout, stderr) = run(&["listen", "--addr", "127.0.0.1:0"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: no secret for valara: pass --secret valara=<secret>, set VALARA_SECRET"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&[
+        "send",
+        "-p",
+        "repull",
+        "--url",
+        "http://127.0.0.1:9/",
+        "-e",
+        "nope.nope",
+        "-s",
+        "k",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("repull has no event type \"nope.nope\""),
+        "{stderr}"
+    );
+    // Plain http:// only, said in one line; nothing to send is an error too.
+    let (code, _, stderr) = run(&[
+        "send",
+        "-p",
+        "repull",
+        "--url",
+        "https://example.com/hook",
+        "-e",
+        "repull.ping",
+        "-s",
+        "k",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("error: send speaks plain http:// only"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let (code, _, stderr) = run(&[
+        "send",
+        "-p",
+        "repull",
+        "--url",
+        "http://127.0.0.1:9/",
+        "-s",
+        "k",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("nothing to send: pass --event TYPE, --all or a FILE"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&[
+        "send",
+        "-p",
+        "repull",
+        "--url",
+        "http://127.0.0.1:9/",
+        "-e",
+        "repull.ping",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("repull signs its deliveries: pass --secret"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,119 @@
+//! `validate`: exit 0 valid, 1 invalid (each violation with its pointer, keyword and expectation),
+//! 2 unusable; `--json`.
+
+use serde_json::{Value, json};
+
+use crate::{cli, run, schema_file, scratch};
+
+fn cancelled() -> Value {
+    let mut v: Value = serde_json::from_slice(
+        &std::fs::read(schema_file("repull/fixtures/reservation.cancelled.json")).expect("fixture"),
+    )
+    .expect("json");
+    // The printed sample has a placeholder type (errata.toml).
+    v["type"] = json!("reservation.cancelled");
+    v
+}
+
+#[test]
+fn a_valid_payload_exits_0() {
+    let file = scratch("valid.json", cancelled().to_string().as_bytes());
+    let (code, stdout, _) = run(&["validate", "-p", "repull", &file]);
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(
+        stdout,
+        format!("{file}: repull reservation.cancelled valid\n")
+    );
+    // From standard input.
+    cli()
+        .args(["validate", "--provider", "repull", "-"])
+        .write_stdin(cancelled().to_string())
+        .assert()
+        .code(0)
+        .stdout("-: repull reservation.cancelled valid\n");
+}
+
+#[test]
+fn an_invalid_payload_exits_1_with_every_violation() {
+    let mut v = cancelled();
+    v["data"]["id"] = json!("215906");
+    v["data"]["refund"]
+        .as_object_mut()
+        .expect("object")
+        .remove("currency");
+    let file = scratch("invalid.json", v.to_string().as_bytes());
+    let (code, stdout, _) = run(&["validate", "-p", "repull", &file]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("repull reservation.cancelled invalid (2 violations)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  /data/id [type] \"215906\" is not of type \"integer\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("      expected type: \"integer\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("      docs: Reservation id."), "{stdout}");
+    assert!(stdout.contains("  /data/refund [required]"), "{stdout}");
+
+    let (code, stdout, _) = run(&["validate", "-p", "repull", "--json", &file]);
+    assert_eq!(code, 1);
+    let report: Value = serde_json::from_str(&stdout).expect("JSON output");
+    let entry = &report[0];
+    assert_eq!(entry["valid"], false);
+    assert_eq!(entry["event_type"], "reservation.cancelled");
+    let violations = entry["violations"].as_array().expect("list");
+    assert_eq!(violations.len(), 2, "{stdout}");
+    let id = violations
+        .iter()
+        .find(|v| v["instance_path"] == "/data/id")
+        .expect("id");
+    assert_eq!(id["keyword"], "type");
+    assert_eq!(id["expected"], "integer");
+    let refund = violations
+        .iter()
+        .find(|v| v["instance_path"] == "/data/refund")
+        .expect("refund");
+    assert_eq!(refund["keyword"], "required");
+}
+
+#[test]
+fn unusable_input_exits_2_and_the_worst_file_wins() {
+    let valid = scratch("valid-2.json", cancelled().to_string().as_bytes());
+    let not_json = scratch("not-json.json", b"{\"type\": ");
+    let (code, stdout, _) = run(&["validate", "-p", "repull", &valid, &not_json]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(
+        stdout.contains("not-json.json: unusable: not JSON"),
+        "{stdout}"
+    );
+
+    let unknown = scratch("unknown.json", br#"{"type": "reservation.teleported"}"#);
+    let (code, stdout, _) = run(&["validate", "-p", "repull", "--json", &unknown]);
+    assert_eq!(code, 2);
+    let report: Value = serde_json::from_str(&stdout).expect("JSON output");
+    assert!(
+        report[0]["error"]
+            .as_str()
+            .expect("error")
+            .contains("no event type \"reservation.teleported\"")
+    );
+
+    let untyped = scratch("untyped.json", br#"{"data": {}}"#);
+    let (code, stdout, _) = run(&["validate", "-p", "valara", &untyped]);
+    assert_eq!(code, 2);
+    assert!(stdout.contains("no string `event_type` member"), "{stdout}");
+
+    let (code, stdout, _) = run(&["validate", "-p", "repull", "/no/such/file"]);
+    assert_eq!(code, 2);
+    assert!(stdout.contains("cannot read /no/such/file"), "{stdout}");
+
+    let mut invalid = cancelled();
+    invalid["createdAt"] = json!("yesterday");
+    let invalid = scratch("invalid-2.json", invalid.to_string().as_bytes());
+    let (code, _, _) = run(&["validate", "-p", "repull", &valid, &invalid]);
+    assert_eq!(code, 1);
+}
