@@ -121,68 +121,56 @@ async fn log_answers(request: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// The route of a provider whose deliveries are verified: the receiver built from its secrets,
+/// each delivery printed and acknowledged.
+macro_rules! verified_route {
+    ($args:expr, $provider:expr, $receiver:ty, $route:path, $path:literal) => {{
+        let receiver =
+            <$receiver>::new(secrets($args, $provider)?).map_err(secret_failure($provider))?;
+        Router::new()
+            .route(
+                $path,
+                $route(|_: Arc<$receiver>, d, body: Bytes| async move {
+                    print_delivery(
+                        $provider,
+                        d.event().event_type(),
+                        d.id(),
+                        &body,
+                        "(verified)",
+                    );
+                    processed(d.id(), d.event().event_type())
+                }),
+            )
+            .with_state(Arc::new(receiver))
+    }};
+}
+
 /// The routes of the chosen providers.
 fn router(args: &ListenArgs, providers: &[Provider]) -> Result<Router, Failure> {
     let mut app = Router::new();
     for &provider in providers {
         let route = match provider {
-            Provider::Valara => {
-                let receiver = ValaraReceiver::new(secrets(args, provider)?)
-                    .map_err(secret_failure(provider))?;
-                Router::new()
-                    .route(
-                        "/webhooks/valara",
-                        routes::valara(|_: Arc<ValaraReceiver>, d, body: Bytes| async move {
-                            print_delivery(
-                                Provider::Valara,
-                                d.event().event_type(),
-                                d.id(),
-                                &body,
-                                "(verified)",
-                            );
-                            processed(d.id(), d.event().event_type())
-                        }),
-                    )
-                    .with_state(Arc::new(receiver))
-            }
-            Provider::Repull => {
-                let receiver = RepullReceiver::new(secrets(args, provider)?)
-                    .map_err(secret_failure(provider))?;
-                Router::new()
-                    .route(
-                        "/webhooks/repull",
-                        routes::repull(|_: Arc<RepullReceiver>, d, body: Bytes| async move {
-                            print_delivery(
-                                Provider::Repull,
-                                d.event().event_type(),
-                                d.id(),
-                                &body,
-                                "(verified)",
-                            );
-                            processed(d.id(), d.event().event_type())
-                        }),
-                    )
-                    .with_state(Arc::new(receiver))
-            }
-            Provider::Lavanda => {
-                let receiver = LavandaReceiver::new(secrets(args, provider)?)
-                    .map_err(secret_failure(provider))?;
-                Router::new()
-                    .route(
-                        "/webhooks/lavanda",
-                        routes::lavanda(|_: Arc<LavandaReceiver>, d, body: Bytes| async move {
-                            print_delivery(
-                                Provider::Lavanda,
-                                d.event().event_type(),
-                                d.id(),
-                                &body,
-                                "(verified)",
-                            );
-                            processed(d.id(), d.event().event_type())
-                        }),
-                    )
-                    .with_state(Arc::new(receiver))
-            }
+            Provider::Valara => verified_route!(
+                args,
+                Provider::Valara,
+                ValaraReceiver,
+                routes::valara,
+                "/webhooks/valara"
+            ),
+            Provider::Repull => verified_route!(
+                args,
+                Provider::Repull,
+                RepullReceiver,
+                routes::repull,
+                "/webhooks/repull"
+            ),
+            Provider::Lavanda => verified_route!(
+                args,
+                Provider::Lavanda,
+                LavandaReceiver,
+                routes::lavanda,
+                "/webhooks/lavanda"
+            ),
             Provider::Everreal => Router::new()
                 .route(
                     "/webhooks/everreal",
