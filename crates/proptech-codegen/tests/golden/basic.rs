@@ -120,9 +120,11 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value_seed(crate::__private::HyphenatedUuid)
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value_seed(crate::__private::HyphenatedUuid)
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -132,9 +134,12 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f1 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<SpacesBuildingCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -144,9 +149,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "name")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -156,9 +162,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "note"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "note")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -170,9 +177,12 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<Option<crate::DateTime>>()
-                                    .map_err(|e| crate::__private::at_key(e, "deleted_at"))?,
+                                match map.next_value::<Option<crate::DateTime>>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "deleted_at"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -184,9 +194,12 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<Option<crate::Date>>()
-                                    .map_err(|e| crate::__private::at_key(e, "archived_at"))?,
+                                match map.next_value::<Option<crate::Date>>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "archived_at"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -196,7 +209,7 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f6 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -205,7 +218,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "count"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "count")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(7) => {
@@ -215,15 +231,19 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f7 = Some(
-                                map
-                                    .next_value::<crate::Uri>()
-                                    .map_err(|e| crate::__private::at_key(e, "site"))?,
+                                match map.next_value::<crate::Uri>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "site")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -232,23 +252,41 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                     }
                 }
                 Ok(SpacesBuildingCreated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    name: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "name",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    name: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("name"),
+                            );
+                        }
+                    },
                     note: f3,
-                    deleted_at: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "deleted_at",
-                        ))?,
+                    deleted_at: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "deleted_at",
+                                ),
+                            );
+                        }
+                    },
                     archived_at: f5,
                     count: f6,
                     site: f7,

@@ -87,9 +87,12 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<SpacesUnitCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -99,9 +102,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "name")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -111,9 +115,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "note"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "note")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -123,9 +128,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<SpacesUnitCreatedStatus>()
-                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                                match map.next_value::<SpacesUnitCreatedStatus>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "status")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -135,7 +141,7 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f4 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &u64,
@@ -150,13 +156,19 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "rooms"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "rooms")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -165,19 +177,31 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                     }
                 }
                 Ok(SpacesUnitCreated {
-                    event_type: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    name: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "name",
-                        ))?,
+                    event_type: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    name: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("name"),
+                            );
+                        }
+                    },
                     note: f2,
-                    status: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "status",
-                        ))?,
+                    status: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("status"),
+                            );
+                        }
+                    },
                     rooms: f4,
                     unknown_members,
                 })

@@ -92,9 +92,12 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<SpacesUnitCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -104,9 +107,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "name")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -116,9 +120,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "note"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "note")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -128,9 +133,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "floor"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "floor")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -140,9 +146,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<SpacesUnitCreatedStatus>()
-                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                                match map.next_value::<SpacesUnitCreatedStatus>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "status")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -152,7 +159,7 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f5 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &u64,
@@ -167,13 +174,19 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "rooms"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "rooms")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -182,20 +195,32 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                     }
                 }
                 Ok(SpacesUnitCreated {
-                    event_type: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    name: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "name",
-                        ))?,
+                    event_type: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    name: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("name"),
+                            );
+                        }
+                    },
                     note: f2,
                     floor: f3,
-                    status: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "status",
-                        ))?,
+                    status: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("status"),
+                            );
+                        }
+                    },
                     rooms: f5,
                     unknown_members,
                 })
@@ -296,9 +321,12 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<SpacesUnitUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -308,15 +336,19 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "name")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -325,14 +357,22 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                     }
                 }
                 Ok(SpacesUnitUpdated {
-                    event_type: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    name: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "name",
-                        ))?,
+                    event_type: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    name: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("name"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }

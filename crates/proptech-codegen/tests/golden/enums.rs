@@ -87,9 +87,12 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<SpacesBuildingUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -99,9 +102,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<SpacesBuildingUpdatedStatus>()
-                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                                match map.next_value::<SpacesBuildingUpdatedStatus>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "status")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -111,15 +115,19 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<::serde_json::Value>()
-                                    .map_err(|e| crate::__private::at_key(e, "when"))?,
+                                match map.next_value::<::serde_json::Value>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "when")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -128,14 +136,22 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                     }
                 }
                 Ok(SpacesBuildingUpdated {
-                    event_type: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    status: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "status",
-                        ))?,
+                    event_type: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    status: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("status"),
+                            );
+                        }
+                    },
                     when: f2,
                     unknown_members,
                 })

@@ -71,9 +71,10 @@ impl<'de> ::serde::Deserialize<'de> for Address {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "city"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "city")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -83,15 +84,19 @@ impl<'de> ::serde::Deserialize<'de> for Address {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "zip"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "zip")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -100,10 +105,14 @@ impl<'de> ::serde::Deserialize<'de> for Address {
                     }
                 }
                 Ok(Address {
-                    city: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "city",
-                        ))?,
+                    city: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("city"),
+                            );
+                        }
+                    },
                     zip: f1,
                     unknown_members,
                 })
@@ -211,9 +220,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::EventType<BookingCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<crate::EventType<BookingCreated>>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -223,9 +233,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<BookingCreatedOwner>()
-                                    .map_err(|e| crate::__private::at_key(e, "owner"))?,
+                                match map.next_value::<BookingCreatedOwner>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "owner")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -235,11 +246,14 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(::std::marker::PhantomData::<String>),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "tags"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "tags")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -251,11 +265,16 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(::std::marker::PhantomData::<Address>),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "addresses"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "addresses"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -265,19 +284,25 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                 );
                             }
                             f4 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::MapOf(
                                             ::std::marker::PhantomData::<String>,
                                         ),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "labels"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "labels")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -286,14 +311,22 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                     }
                 }
                 Ok(BookingCreated {
-                    event_type: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    owner: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "owner",
-                        ))?,
+                    event_type: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    owner: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("owner"),
+                            );
+                        }
+                    },
                     tags: f2,
                     addresses: f3,
                     labels: f4,
@@ -389,9 +422,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreatedOwner {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "name")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -401,15 +435,19 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreatedOwner {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<Address>()
-                                    .map_err(|e| crate::__private::at_key(e, "address"))?,
+                                match map.next_value::<Address>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "address")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -418,10 +456,14 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreatedOwner {
                     }
                 }
                 Ok(BookingCreatedOwner {
-                    name: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "name",
-                        ))?,
+                    name: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("name"),
+                            );
+                        }
+                    },
                     address: f1,
                     unknown_members,
                 })

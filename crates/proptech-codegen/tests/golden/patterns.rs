@@ -83,9 +83,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::EventType<BookingUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<crate::EventType<BookingUpdated>>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -95,9 +96,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::ListingNumber>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing"))?,
+                                match map.next_value::<crate::ListingNumber>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "listing")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -107,7 +109,7 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &::serde_json::Number,
@@ -116,7 +118,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "price"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "price")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -126,7 +131,7 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &u64,
@@ -141,13 +146,19 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "rooms"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "rooms")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -156,14 +167,22 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                     }
                 }
                 Ok(BookingUpdated {
-                    event_type: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    listing: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing",
-                        ))?,
+                    event_type: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    listing: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("listing"),
+                            );
+                        }
+                    },
                     price: f2,
                     rooms: f3,
                     unknown_members,

@@ -108,9 +108,10 @@ for Envelope<D> {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "uuid"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "uuid")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -122,9 +123,12 @@ for Envelope<D> {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::EventType<D>>()
-                                    .map_err(|e| crate::__private::at_key(e, "operation"))?,
+                                match map.next_value::<crate::EventType<D>>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "operation"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -136,9 +140,12 @@ for Envelope<D> {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "subdomain"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "subdomain"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -150,9 +157,12 @@ for Envelope<D> {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "language"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "language"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -164,9 +174,12 @@ for Envelope<D> {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "createdAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -176,15 +189,19 @@ for Envelope<D> {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<D>()
-                                    .map_err(|e| crate::__private::at_key(e, "data"))?,
+                                match map.next_value::<D>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "data")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -193,30 +210,54 @@ for Envelope<D> {
                     }
                 }
                 Ok(Envelope {
-                    uuid: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "uuid",
-                        ))?,
-                    event_type: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "operation",
-                        ))?,
-                    subdomain: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "subdomain",
-                        ))?,
-                    language: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "language",
-                        ))?,
-                    created_at: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "createdAt",
-                        ))?,
-                    data: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "data",
-                        ))?,
+                    uuid: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("uuid"),
+                            );
+                        }
+                    },
+                    event_type: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("operation"),
+                            );
+                        }
+                    },
+                    subdomain: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("subdomain"),
+                            );
+                        }
+                    },
+                    language: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("language"),
+                            );
+                        }
+                    },
+                    created_at: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("createdAt"),
+                            );
+                        }
+                    },
+                    data: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("data"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -454,9 +495,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "portalId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "portalId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -468,12 +512,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "externalListingId",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "externalListingId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -485,9 +529,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "internalId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "internalId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -499,12 +546,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "candidateSource",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "candidateSource"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -516,12 +563,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "integrationType",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "integrationType"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -531,9 +578,10 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "email")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -545,9 +593,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "firstName"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "firstName"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(7) => {
@@ -559,9 +610,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f7 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "lastName"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "lastName"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(8) => {
@@ -573,9 +627,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f8 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "phoneNumber"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "phoneNumber"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(9) => {
@@ -585,9 +642,10 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f9 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "street"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "street")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(10) => {
@@ -597,9 +655,10 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f10 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "number"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "number")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(11) => {
@@ -609,9 +668,10 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f11 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "zipCode"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "zipCode")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(12) => {
@@ -621,9 +681,10 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f12 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "city"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "city")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(13) => {
@@ -635,9 +696,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f13 = Some(
-                                map
-                                    .next_value::<CandidateParsedEmploymentType>()
-                                    .map_err(|e| crate::__private::at_key(e, "employmentType"))?,
+                                match map.next_value::<CandidateParsedEmploymentType>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "employmentType"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(14) => {
@@ -647,9 +711,10 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f14 = Some(
-                                map
-                                    .next_value::<CandidateParsedHasPets>()
-                                    .map_err(|e| crate::__private::at_key(e, "hasPets"))?,
+                                match map.next_value::<CandidateParsedHasPets>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "hasPets")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(15) => {
@@ -661,12 +726,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f15 = Some(
-                                map
-                                    .next_value::<::serde_json::Number>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "netMonthlyIncome",
-                                    ))?,
+                                match map.next_value::<::serde_json::Number>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "netMonthlyIncome"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(16) => {
@@ -678,12 +743,16 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f16 = Some(
-                                map
+                                match map
                                     .next_value::<CandidateParsedNetMonthlyIncomeRanges>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "netMonthlyIncomeRanges",
-                                    ))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "netMonthlyIncomeRanges"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(17) => {
@@ -695,12 +764,14 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f17 = Some(
-                                map
-                                    .next_value::<::serde_json::Number>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "noTotalPeopleMovingIn",
-                                    ))?,
+                                match map.next_value::<::serde_json::Number>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "noTotalPeopleMovingIn"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(18) => {
@@ -712,12 +783,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f18 = Some(
-                                map
-                                    .next_value::<CandidateParsedHouseholdPersons>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "householdPersons",
-                                    ))?,
+                                match map.next_value::<CandidateParsedHouseholdPersons>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "householdPersons"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(19) => {
@@ -727,9 +798,10 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f19 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "message"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "message")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(20) => {
@@ -741,12 +813,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f20 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "desiredStartDate",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "desiredStartDate"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(21) => {
@@ -758,15 +830,21 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                                 );
                             }
                             f21 = Some(
-                                map
-                                    .next_value::<CandidateParsedIntegration>()
-                                    .map_err(|e| crate::__private::at_key(e, "integration"))?,
+                                match map.next_value::<CandidateParsedIntegration>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "integration"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -775,35 +853,69 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                     }
                 }
                 Ok(CandidateParsed {
-                    portal_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "portalId",
-                        ))?,
-                    external_listing_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "externalListingId",
-                        ))?,
+                    portal_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("portalId"),
+                            );
+                        }
+                    },
+                    external_listing_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "externalListingId",
+                                ),
+                            );
+                        }
+                    },
                     internal_id: f2,
-                    candidate_source: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "candidateSource",
-                        ))?,
-                    integration_type: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "integrationType",
-                        ))?,
-                    email: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "email",
-                        ))?,
-                    first_name: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "firstName",
-                        ))?,
-                    last_name: f7
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "lastName",
-                        ))?,
+                    candidate_source: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "candidateSource",
+                                ),
+                            );
+                        }
+                    },
+                    integration_type: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "integrationType",
+                                ),
+                            );
+                        }
+                    },
+                    email: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("email"),
+                            );
+                        }
+                    },
+                    first_name: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("firstName"),
+                            );
+                        }
+                    },
+                    last_name: match f7 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("lastName"),
+                            );
+                        }
+                    },
                     phone_number: f8,
                     street: f9,
                     number: f10,
@@ -817,10 +929,16 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsed {
                     household_persons: f18,
                     message: f19,
                     desired_start_date: f20,
-                    integration: f21
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "integration",
-                        ))?,
+                    integration: match f21 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "integration",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -931,15 +1049,21 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedEmploymentType {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "selectedValue"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "selectedValue"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1041,9 +1165,10 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedHasPets {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<bool>()
-                                    .map_err(|e| crate::__private::at_key(e, "checked"))?,
+                                match map.next_value::<bool>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "checked")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1053,15 +1178,19 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedHasPets {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "answer"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "answer")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1167,9 +1296,10 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedHouseholdPersons {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<::serde_json::Number>()
-                                    .map_err(|e| crate::__private::at_key(e, "count"))?,
+                                match map.next_value::<::serde_json::Number>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "count")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1179,7 +1309,7 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedHouseholdPersons {
                                 );
                             }
                             f1 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(
                                             ::std::marker::PhantomData::<
@@ -1187,13 +1317,19 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedHouseholdPersons {
                                             >,
                                         ),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "values"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "values")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1326,9 +1462,10 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1340,9 +1477,12 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "listingId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listingId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -1354,12 +1494,14 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "companyIntegrationId",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "companyIntegrationId"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1371,9 +1513,14 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value::<CandidateParsedIntegrationInternalId>()
-                                    .map_err(|e| crate::__private::at_key(e, "internalId"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "internalId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -1383,9 +1530,10 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -1397,18 +1545,21 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "externalListingId",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "externalListingId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1417,26 +1568,50 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedIntegration {
                     }
                 }
                 Ok(CandidateParsedIntegration {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    listing_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listingId",
-                        ))?,
-                    company_integration_id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "companyIntegrationId",
-                        ))?,
-                    internal_id: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "internalId",
-                        ))?,
-                    r#type: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    listing_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("listingId"),
+                            );
+                        }
+                    },
+                    company_integration_id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "companyIntegrationId",
+                                ),
+                            );
+                        }
+                    },
+                    internal_id: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "internalId",
+                                ),
+                            );
+                        }
+                    },
+                    r#type: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
                     external_listing_id: f5,
                     unknown_members,
                 })
@@ -1548,9 +1723,10 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedNetMonthlyIncomeRanges {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<::serde_json::Number>()
-                                    .map_err(|e| crate::__private::at_key(e, "from"))?,
+                                match map.next_value::<::serde_json::Number>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "from")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1560,15 +1736,19 @@ impl<'de> ::serde::Deserialize<'de> for CandidateParsedNetMonthlyIncomeRanges {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<::serde_json::Number>()
-                                    .map_err(|e| crate::__private::at_key(e, "to"))?,
+                                match map.next_value::<::serde_json::Number>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "to")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1691,9 +1871,10 @@ impl<'de> ::serde::Deserialize<'de> for ContractFile {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "name")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1705,9 +1886,12 @@ impl<'de> ::serde::Deserialize<'de> for ContractFile {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "resourcePath"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "resourcePath"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -1717,9 +1901,10 @@ impl<'de> ::serde::Deserialize<'de> for ContractFile {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<::serde_json::Number>()
-                                    .map_err(|e| crate::__private::at_key(e, "order"))?,
+                                match map.next_value::<::serde_json::Number>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "order")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1729,9 +1914,10 @@ impl<'de> ::serde::Deserialize<'de> for ContractFile {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<::serde_json::Number>()
-                                    .map_err(|e| crate::__private::at_key(e, "size"))?,
+                                match map.next_value::<::serde_json::Number>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "size")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -1741,15 +1927,19 @@ impl<'de> ::serde::Deserialize<'de> for ContractFile {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1868,9 +2058,10 @@ impl<'de> ::serde::Deserialize<'de> for ContractMetadata {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "unitId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "unitId")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1882,9 +2073,12 @@ impl<'de> ::serde::Deserialize<'de> for ContractMetadata {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "listingId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listingId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -1896,15 +2090,21 @@ impl<'de> ::serde::Deserialize<'de> for ContractMetadata {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "candidateId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "candidateId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2013,9 +2213,10 @@ impl<'de> ::serde::Deserialize<'de> for Listing {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2027,9 +2228,12 @@ impl<'de> ::serde::Deserialize<'de> for Listing {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<ListingProperty>()
-                                    .map_err(|e| crate::__private::at_key(e, "property"))?,
+                                match map.next_value::<ListingProperty>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "property"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2039,15 +2243,19 @@ impl<'de> ::serde::Deserialize<'de> for Listing {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<ListingUnit>()
-                                    .map_err(|e| crate::__private::at_key(e, "unit"))?,
+                                match map.next_value::<ListingUnit>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "unit")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2056,18 +2264,30 @@ impl<'de> ::serde::Deserialize<'de> for Listing {
                     }
                 }
                 Ok(Listing {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    property: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "property",
-                        ))?,
-                    unit: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "unit",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    property: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("property"),
+                            );
+                        }
+                    },
+                    unit: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("unit"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2222,9 +2442,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2236,12 +2457,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "candidateSource",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "candidateSource"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2251,9 +2472,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "email")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -2265,9 +2487,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "firstName"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "firstName"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -2279,9 +2504,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "lastName"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "lastName"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -2291,15 +2519,19 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<Listing>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing"))?,
+                                match map.next_value::<Listing>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "listing")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2308,30 +2540,56 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateApplied {
                     }
                 }
                 Ok(ListingCandidateApplied {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    candidate_source: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "candidateSource",
-                        ))?,
-                    email: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "email",
-                        ))?,
-                    first_name: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "firstName",
-                        ))?,
-                    last_name: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "lastName",
-                        ))?,
-                    listing: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    candidate_source: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "candidateSource",
+                                ),
+                            );
+                        }
+                    },
+                    email: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("email"),
+                            );
+                        }
+                    },
+                    first_name: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("firstName"),
+                            );
+                        }
+                    },
+                    last_name: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("lastName"),
+                            );
+                        }
+                    },
+                    listing: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("listing"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2445,9 +2703,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewing {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "invitationId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "invitationId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2457,9 +2718,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewing {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<Listing>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing"))?,
+                                match map.next_value::<Listing>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "listing")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2471,17 +2733,25 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewing {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value::<
                                         ListingCandidateScheduleInvitedViewingCandidate,
                                     >()
-                                    .map_err(|e| crate::__private::at_key(e, "candidate"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "candidate"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2490,18 +2760,32 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewing {
                     }
                 }
                 Ok(ListingCandidateScheduleInvitedViewing {
-                    invitation_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "invitationId",
-                        ))?,
-                    listing: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing",
-                        ))?,
-                    candidate: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "candidate",
-                        ))?,
+                    invitation_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "invitationId",
+                                ),
+                            );
+                        }
+                    },
+                    listing: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("listing"),
+                            );
+                        }
+                    },
+                    candidate: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("candidate"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2596,9 +2880,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewingCa
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2608,15 +2893,19 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewingCa
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "email")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2625,14 +2914,22 @@ impl<'de> ::serde::Deserialize<'de> for ListingCandidateScheduleInvitedViewingCa
                     }
                 }
                 Ok(ListingCandidateScheduleInvitedViewingCandidate {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    email: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "email",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    email: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("email"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2878,9 +3175,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2892,9 +3190,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<ContractMetadata>()
-                                    .map_err(|e| crate::__private::at_key(e, "metadata"))?,
+                                match map.next_value::<ContractMetadata>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "metadata"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2906,9 +3207,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<::serde_json::Value>()
-                                    .map_err(|e| crate::__private::at_key(e, "contractData"))?,
+                                match map.next_value::<::serde_json::Value>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "contractData"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -2918,9 +3222,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "status")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -2932,12 +3237,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "contractFlowType",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "contractFlowType"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -2949,9 +3254,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<ContractFile>()
-                                    .map_err(|e| crate::__private::at_key(e, "contractFile"))?,
+                                match map.next_value::<ContractFile>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "contractFile"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -2963,15 +3271,21 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<ContractFile>()
-                                    .map_err(|e| crate::__private::at_key(e, "auditTrailFile"))?,
+                                match map.next_value::<ContractFile>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "auditTrailFile"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2980,17 +3294,27 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowSigned {
                     }
                 }
                 Ok(ListingContractFlowSigned {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
                     metadata: f1,
                     contract_data: f2,
                     status: f3,
-                    contract_flow_type: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "contractFlowType",
-                        ))?,
+                    contract_flow_type: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "contractFlowType",
+                                ),
+                            );
+                        }
+                    },
                     contract_file: f5,
                     audit_trail_file: f6,
                     unknown_members,
@@ -3133,9 +3457,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3147,12 +3472,14 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "contractTemplateId",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "contractTemplateId"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3164,9 +3491,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<ContractMetadata>()
-                                    .map_err(|e| crate::__private::at_key(e, "metadata"))?,
+                                match map.next_value::<ContractMetadata>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "metadata"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3178,9 +3508,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<::serde_json::Value>()
-                                    .map_err(|e| crate::__private::at_key(e, "contractData"))?,
+                                match map.next_value::<::serde_json::Value>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "contractData"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -3190,9 +3523,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "status")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -3204,12 +3538,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "contractFlowType",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "contractFlowType"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -3221,15 +3555,21 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<ContractFile>()
-                                    .map_err(|e| crate::__private::at_key(e, "contractFile"))?,
+                                match map.next_value::<ContractFile>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "contractFile"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3238,18 +3578,28 @@ impl<'de> ::serde::Deserialize<'de> for ListingContractFlowStarted {
                     }
                 }
                 Ok(ListingContractFlowStarted {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
                     contract_template_id: f1,
                     metadata: f2,
                     contract_data: f3,
                     status: f4,
-                    contract_flow_type: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "contractFlowType",
-                        ))?,
+                    contract_flow_type: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "contractFlowType",
+                                ),
+                            );
+                        }
+                    },
                     contract_file: f6,
                     unknown_members,
                 })
@@ -3412,9 +3762,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingProperty {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3426,9 +3777,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingProperty {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "objectId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "objectId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3438,9 +3792,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingProperty {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3450,15 +3805,19 @@ impl<'de> ::serde::Deserialize<'de> for ListingProperty {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<ListingPropertyAddress>()
-                                    .map_err(|e| crate::__private::at_key(e, "address"))?,
+                                match map.next_value::<ListingPropertyAddress>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "address")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3467,22 +3826,38 @@ impl<'de> ::serde::Deserialize<'de> for ListingProperty {
                     }
                 }
                 Ok(ListingProperty {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    object_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "objectId",
-                        ))?,
-                    r#type: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    address: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "address",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    object_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("objectId"),
+                            );
+                        }
+                    },
+                    r#type: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    address: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("address"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -3606,9 +3981,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "zip"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "zip")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3618,9 +3994,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "city"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "city")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3632,9 +4009,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "streetNumber"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "streetNumber"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3646,9 +4026,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "streetName"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "streetName"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -3658,9 +4041,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "placeId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "placeId")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -3672,15 +4056,21 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<ListingPropertyAddressLocation>()
-                                    .map_err(|e| crate::__private::at_key(e, "location"))?,
+                                match map.next_value::<ListingPropertyAddressLocation>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "location"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3689,26 +4079,50 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddress {
                     }
                 }
                 Ok(ListingPropertyAddress {
-                    zip: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "zip",
-                        ))?,
-                    city: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "city",
-                        ))?,
-                    street_number: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "streetNumber",
-                        ))?,
-                    street_name: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "streetName",
-                        ))?,
-                    place_id: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "placeId",
-                        ))?,
+                    zip: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("zip"),
+                            );
+                        }
+                    },
+                    city: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("city"),
+                            );
+                        }
+                    },
+                    street_number: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "streetNumber",
+                                ),
+                            );
+                        }
+                    },
+                    street_name: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "streetName",
+                                ),
+                            );
+                        }
+                    },
+                    place_id: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("placeId"),
+                            );
+                        }
+                    },
                     location: f5,
                     unknown_members,
                 })
@@ -3807,9 +4221,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddressLocation {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<::serde_json::Number>()
-                                    .map_err(|e| crate::__private::at_key(e, "lat"))?,
+                                match map.next_value::<::serde_json::Number>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "lat")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3819,15 +4234,19 @@ impl<'de> ::serde::Deserialize<'de> for ListingPropertyAddressLocation {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<::serde_json::Number>()
-                                    .map_err(|e| crate::__private::at_key(e, "lng"))?,
+                                match map.next_value::<::serde_json::Number>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "lng")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3958,9 +4377,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingUnit {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3972,9 +4392,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingUnit {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "objectId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "objectId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3984,9 +4407,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingUnit {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "name")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3996,15 +4420,19 @@ impl<'de> ::serde::Deserialize<'de> for ListingUnit {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4013,22 +4441,38 @@ impl<'de> ::serde::Deserialize<'de> for ListingUnit {
                     }
                 }
                 Ok(ListingUnit {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    object_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "objectId",
-                        ))?,
-                    name: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "name",
-                        ))?,
-                    r#type: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    object_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("objectId"),
+                            );
+                        }
+                    },
+                    name: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("name"),
+                            );
+                        }
+                    },
+                    r#type: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }

@@ -90,9 +90,10 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -102,9 +103,12 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserCreated {
                                 );
                             }
                             f1 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<AuthIdentityUserCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -114,9 +118,10 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "user"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "user")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -128,15 +133,21 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -145,22 +156,38 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserCreated {
                     }
                 }
                 Ok(AuthIdentityUserCreated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    user: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "user",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    user: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("user"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -273,9 +300,10 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserRoleBindingsUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -285,11 +313,14 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserRoleBindingsUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
+                                match map
                                     .next_value::<
                                         crate::EventType<AuthIdentityUserRoleBindingsUpdated>,
                                     >()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -299,9 +330,10 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserRoleBindingsUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "user"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "user")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -313,15 +345,21 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserRoleBindingsUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -330,22 +368,38 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserRoleBindingsUpdated {
                     }
                 }
                 Ok(AuthIdentityUserRoleBindingsUpdated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    user: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "user",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    user: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("user"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -456,9 +510,10 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -468,9 +523,12 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<AuthIdentityUserUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -480,9 +538,10 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "user"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "user")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -494,15 +553,21 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -511,22 +576,38 @@ impl<'de> ::serde::Deserialize<'de> for AuthIdentityUserUpdated {
                     }
                 }
                 Ok(AuthIdentityUserUpdated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    user: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "user",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    user: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("user"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -659,7 +740,7 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(
                                             ::std::marker::PhantomData::<
@@ -667,7 +748,12 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                                             >,
                                         ),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "availability"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "availability"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -677,9 +763,10 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -689,9 +776,10 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "product"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "product")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -703,9 +791,12 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "timestamp"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -715,11 +806,14 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                                 );
                             }
                             f4 = Some(
-                                map
+                                match map
                                     .next_value::<
                                         crate::EventType<AvailabilityProductAvailabilityUpdated>,
                                     >()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -731,15 +825,21 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -748,30 +848,56 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityProductAvailabilityUpdated {
                     }
                 }
                 Ok(AvailabilityProductAvailabilityUpdated {
-                    availability: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "availability",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    product: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "product",
-                        ))?,
-                    timestamp: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "timestamp",
-                        ))?,
-                    event_type: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    availability: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "availability",
+                                ),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    product: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("product"),
+                            );
+                        }
+                    },
+                    timestamp: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("timestamp"),
+                            );
+                        }
+                    },
+                    event_type: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -877,7 +1003,7 @@ for AvailabilityProductAvailabilityUpdatedAvailabilityItem {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -886,7 +1012,12 @@ for AvailabilityProductAvailabilityUpdatedAvailabilityItem {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "available"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "available"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -896,9 +1027,10 @@ for AvailabilityProductAvailabilityUpdatedAvailabilityItem {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<Span>()
-                                    .map_err(|e| crate::__private::at_key(e, "span"))?,
+                                match map.next_value::<Span>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "span")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -908,7 +1040,7 @@ for AvailabilityProductAvailabilityUpdatedAvailabilityItem {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -917,13 +1049,19 @@ for AvailabilityProductAvailabilityUpdatedAvailabilityItem {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "total"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "total")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -932,18 +1070,30 @@ for AvailabilityProductAvailabilityUpdatedAvailabilityItem {
                     }
                 }
                 Ok(AvailabilityProductAvailabilityUpdatedAvailabilityItem {
-                    available: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "available",
-                        ))?,
-                    span: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "span",
-                        ))?,
-                    total: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "total",
-                        ))?,
+                    available: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("available"),
+                            );
+                        }
+                    },
+                    span: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("span"),
+                            );
+                        }
+                    },
+                    total: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("total"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1076,7 +1226,7 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(
                                             ::std::marker::PhantomData::<
@@ -1084,7 +1234,12 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                                             >,
                                         ),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "availability"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "availability"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1094,9 +1249,10 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -1108,9 +1264,12 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "timestamp"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1120,11 +1279,14 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value::<
                                         crate::EventType<AvailabilityUnitAvailabilityUpdated>,
                                     >()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -1134,9 +1296,10 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "unit"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "unit")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -1148,15 +1311,21 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1165,30 +1334,56 @@ impl<'de> ::serde::Deserialize<'de> for AvailabilityUnitAvailabilityUpdated {
                     }
                 }
                 Ok(AvailabilityUnitAvailabilityUpdated {
-                    availability: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "availability",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    timestamp: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "timestamp",
-                        ))?,
-                    event_type: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    unit: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "unit",
-                        ))?,
-                    workspace: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    availability: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "availability",
+                                ),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    timestamp: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("timestamp"),
+                            );
+                        }
+                    },
+                    event_type: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    unit: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("unit"),
+                            );
+                        }
+                    },
+                    workspace: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1287,9 +1482,10 @@ for AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<Span>()
-                                    .map_err(|e| crate::__private::at_key(e, "span"))?,
+                                match map.next_value::<Span>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "span")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1299,15 +1495,19 @@ for AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1316,14 +1516,22 @@ for AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
                     }
                 }
                 Ok(AvailabilityUnitAvailabilityUpdatedAvailabilityItem {
-                    span: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "span",
-                        ))?,
-                    r#type: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
+                    span: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("span"),
+                            );
+                        }
+                    },
+                    r#type: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1437,9 +1645,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<BookingBookingTtlUpdatedBooking>()
-                                    .map_err(|e| crate::__private::at_key(e, "booking"))?,
+                                match map.next_value::<BookingBookingTtlUpdatedBooking>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "booking")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1449,9 +1658,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -1461,9 +1671,12 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<BookingBookingTtlUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1475,15 +1688,21 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1492,22 +1711,38 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdated {
                     }
                 }
                 Ok(BookingBookingTtlUpdated {
-                    booking: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "booking",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    booking: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("booking"),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1604,9 +1839,12 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdatedBooking {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "expiresAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "expiresAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1616,15 +1854,19 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdatedBooking {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1633,14 +1875,22 @@ impl<'de> ::serde::Deserialize<'de> for BookingBookingTtlUpdatedBooking {
                     }
                 }
                 Ok(BookingBookingTtlUpdatedBooking {
-                    expires_at: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "expiresAt",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
+                    expires_at: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("expiresAt"),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1744,9 +1994,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "booking"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "booking")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1756,9 +2007,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -1768,9 +2020,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::EventType<BookingCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<crate::EventType<BookingCreated>>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1782,15 +2035,21 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1799,22 +2058,38 @@ impl<'de> ::serde::Deserialize<'de> for BookingCreated {
                     }
                 }
                 Ok(BookingCreated {
-                    booking: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "booking",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    booking: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("booking"),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1924,9 +2199,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpired {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<BookingExpiredBooking>()
-                                    .map_err(|e| crate::__private::at_key(e, "booking"))?,
+                                match map.next_value::<BookingExpiredBooking>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "booking")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1936,9 +2212,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpired {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -1948,9 +2225,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpired {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::EventType<BookingExpired>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<crate::EventType<BookingExpired>>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1962,15 +2240,21 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpired {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1979,22 +2263,38 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpired {
                     }
                 }
                 Ok(BookingExpired {
-                    booking: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "booking",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    booking: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("booking"),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2096,9 +2396,12 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpiredBooking {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "expiredAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "expiredAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2108,9 +2411,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpiredBooking {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2120,19 +2424,25 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpiredBooking {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(
                                             ::std::marker::PhantomData::<EntityRef>,
                                         ),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "units"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "units")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2141,18 +2451,30 @@ impl<'de> ::serde::Deserialize<'de> for BookingExpiredBooking {
                     }
                 }
                 Ok(BookingExpiredBooking {
-                    expired_at: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "expiredAt",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    units: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "units",
-                        ))?,
+                    expired_at: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("expiredAt"),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    units: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("units"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2257,9 +2579,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "booking"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "booking")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2269,9 +2592,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2281,9 +2605,10 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::EventType<BookingUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<crate::EventType<BookingUpdated>>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -2295,15 +2620,21 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2312,22 +2643,38 @@ impl<'de> ::serde::Deserialize<'de> for BookingUpdated {
                     }
                 }
                 Ok(BookingUpdated {
-                    booking: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "booking",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    booking: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("booking"),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2462,9 +2809,10 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2474,9 +2822,10 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "product"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "product")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2488,9 +2837,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "productGroup"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "productGroup"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -2502,9 +2854,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "timestamp"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -2514,9 +2869,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                 );
                             }
                             f4 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<CatalogProductCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -2528,9 +2886,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "unitType"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "unitType"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -2542,15 +2903,21 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2559,34 +2926,64 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductCreated {
                     }
                 }
                 Ok(CatalogProductCreated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    product: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "product",
-                        ))?,
-                    product_group: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "productGroup",
-                        ))?,
-                    timestamp: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "timestamp",
-                        ))?,
-                    event_type: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    unit_type: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "unitType",
-                        ))?,
-                    workspace: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    product: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("product"),
+                            );
+                        }
+                    },
+                    product_group: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "productGroup",
+                                ),
+                            );
+                        }
+                    },
+                    timestamp: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("timestamp"),
+                            );
+                        }
+                    },
+                    event_type: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    unit_type: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("unitType"),
+                            );
+                        }
+                    },
+                    workspace: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2724,9 +3121,10 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2736,9 +3134,10 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "product"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "product")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2750,9 +3149,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "productGroup"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "productGroup"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -2764,9 +3166,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "timestamp"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -2776,9 +3181,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                 );
                             }
                             f4 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<CatalogProductDeleted>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -2790,9 +3198,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "unitType"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "unitType"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -2804,15 +3215,21 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2821,34 +3238,64 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductDeleted {
                     }
                 }
                 Ok(CatalogProductDeleted {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    product: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "product",
-                        ))?,
-                    product_group: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "productGroup",
-                        ))?,
-                    timestamp: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "timestamp",
-                        ))?,
-                    event_type: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    unit_type: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "unitType",
-                        ))?,
-                    workspace: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    product: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("product"),
+                            );
+                        }
+                    },
+                    product_group: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "productGroup",
+                                ),
+                            );
+                        }
+                    },
+                    timestamp: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("timestamp"),
+                            );
+                        }
+                    },
+                    event_type: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    unit_type: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("unitType"),
+                            );
+                        }
+                    },
+                    workspace: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2973,9 +3420,10 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2987,9 +3435,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "productGroup"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "productGroup"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3001,9 +3452,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "timestamp"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3013,11 +3467,14 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value::<
                                         crate::EventType<CatalogProductGroupCreated>,
                                     >()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -3029,15 +3486,21 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3046,26 +3509,48 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupCreated {
                     }
                 }
                 Ok(CatalogProductGroupCreated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    product_group: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "productGroup",
-                        ))?,
-                    timestamp: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "timestamp",
-                        ))?,
-                    event_type: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    product_group: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "productGroup",
+                                ),
+                            );
+                        }
+                    },
+                    timestamp: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("timestamp"),
+                            );
+                        }
+                    },
+                    event_type: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -3188,9 +3673,10 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3202,9 +3688,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "productGroup"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "productGroup"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3216,9 +3705,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "timestamp"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3228,11 +3720,14 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value::<
                                         crate::EventType<CatalogProductGroupUpdated>,
                                     >()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -3244,15 +3739,21 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3261,26 +3762,48 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductGroupUpdated {
                     }
                 }
                 Ok(CatalogProductGroupUpdated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    product_group: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "productGroup",
-                        ))?,
-                    timestamp: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "timestamp",
-                        ))?,
-                    event_type: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    product_group: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "productGroup",
+                                ),
+                            );
+                        }
+                    },
+                    timestamp: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("timestamp"),
+                            );
+                        }
+                    },
+                    event_type: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -3408,9 +3931,10 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3420,9 +3944,10 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "product"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "product")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3432,9 +3957,10 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<CatalogProductRateUpdatedRate>()
-                                    .map_err(|e| crate::__private::at_key(e, "rate"))?,
+                                match map.next_value::<CatalogProductRateUpdatedRate>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "rate")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3446,9 +3972,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "timestamp"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -3458,9 +3987,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                                 );
                             }
                             f4 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<CatalogProductRateUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -3472,15 +4004,21 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3489,30 +4027,54 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdated {
                     }
                 }
                 Ok(CatalogProductRateUpdated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    product: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "product",
-                        ))?,
-                    rate: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "rate",
-                        ))?,
-                    timestamp: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "timestamp",
-                        ))?,
-                    event_type: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    product: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("product"),
+                            );
+                        }
+                    },
+                    rate: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("rate"),
+                            );
+                        }
+                    },
+                    timestamp: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("timestamp"),
+                            );
+                        }
+                    },
+                    event_type: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -3619,7 +4181,7 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRate {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(
                                             ::std::marker::PhantomData::<
@@ -3627,7 +4189,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRate {
                                             >,
                                         ),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "calendar"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "calendar"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3639,9 +4206,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRate {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "currency"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "currency"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3653,15 +4223,21 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRate {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "interval"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "interval"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3670,18 +4246,30 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRate {
                     }
                 }
                 Ok(CatalogProductRateUpdatedRate {
-                    calendar: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "calendar",
-                        ))?,
-                    currency: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "currency",
-                        ))?,
-                    interval: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "interval",
-                        ))?,
+                    calendar: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("calendar"),
+                            );
+                        }
+                    },
+                    currency: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("currency"),
+                            );
+                        }
+                    },
+                    interval: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("interval"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -3776,9 +4364,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRateCalendarIte
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "amount_cents"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "amount_cents"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3788,15 +4379,19 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRateCalendarIte
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<RateSpan>()
-                                    .map_err(|e| crate::__private::at_key(e, "span"))?,
+                                match map.next_value::<RateSpan>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "span")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3805,14 +4400,24 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductRateUpdatedRateCalendarIte
                     }
                 }
                 Ok(CatalogProductRateUpdatedRateCalendarItem {
-                    amount_cents: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "amount_cents",
-                        ))?,
-                    span: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "span",
-                        ))?,
+                    amount_cents: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "amount_cents",
+                                ),
+                            );
+                        }
+                    },
+                    span: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("span"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -3945,9 +4550,10 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3957,9 +4563,10 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "product"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "product")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3971,9 +4578,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "productGroup"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "productGroup"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3985,9 +4595,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "timestamp"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -3997,9 +4610,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                 );
                             }
                             f4 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<CatalogProductUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -4011,9 +4627,12 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "unitType"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "unitType"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -4025,15 +4644,21 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4042,34 +4667,64 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductUpdated {
                     }
                 }
                 Ok(CatalogProductUpdated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    product: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "product",
-                        ))?,
-                    product_group: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "productGroup",
-                        ))?,
-                    timestamp: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "timestamp",
-                        ))?,
-                    event_type: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    unit_type: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "unitType",
-                        ))?,
-                    workspace: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    product: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("product"),
+                            );
+                        }
+                    },
+                    product_group: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "productGroup",
+                                ),
+                            );
+                        }
+                    },
+                    timestamp: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("timestamp"),
+                            );
+                        }
+                    },
+                    event_type: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    unit_type: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("unitType"),
+                            );
+                        }
+                    },
+                    workspace: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -4179,9 +4834,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "company"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "company")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -4193,9 +4849,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "crmNamespace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -4205,9 +4864,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -4217,15 +4877,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyCreated {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<CrmCompanyCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4234,22 +4900,40 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyCreated {
                     }
                 }
                 Ok(CrmCompanyCreated {
-                    company: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "company",
-                        ))?,
-                    crm_namespace: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "crmNamespace",
-                        ))?,
-                    id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
+                    company: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("company"),
+                            );
+                        }
+                    },
+                    crm_namespace: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "crmNamespace",
+                                ),
+                            );
+                        }
+                    },
+                    id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -4356,9 +5040,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "company"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "company")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -4370,9 +5055,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "crmNamespace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -4382,9 +5070,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -4394,15 +5083,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<CrmCompanyUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4411,22 +5106,40 @@ impl<'de> ::serde::Deserialize<'de> for CrmCompanyUpdated {
                     }
                 }
                 Ok(CrmCompanyUpdated {
-                    company: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "company",
-                        ))?,
-                    crm_namespace: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "crmNamespace",
-                        ))?,
-                    id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
+                    company: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("company"),
+                            );
+                        }
+                    },
+                    crm_namespace: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "crmNamespace",
+                                ),
+                            );
+                        }
+                    },
+                    id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -4537,9 +5250,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<CrmContactCreatedContact>()
-                                    .map_err(|e| crate::__private::at_key(e, "contact"))?,
+                                match map.next_value::<CrmContactCreatedContact>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "contact")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -4551,9 +5265,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "crmNamespace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -4563,9 +5280,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -4575,15 +5293,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreated {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<CrmContactCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4592,22 +5316,40 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreated {
                     }
                 }
                 Ok(CrmContactCreated {
-                    contact: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "contact",
-                        ))?,
-                    crm_namespace: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "crmNamespace",
-                        ))?,
-                    id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
+                    contact: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("contact"),
+                            );
+                        }
+                    },
+                    crm_namespace: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "crmNamespace",
+                                ),
+                            );
+                        }
+                    },
+                    id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -4748,9 +5490,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "firstName"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "firstName"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -4760,9 +5505,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -4774,9 +5520,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "lastName"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "lastName"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -4788,9 +5537,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::Email>()
-                                    .map_err(|e| crate::__private::at_key(e, "primaryEmail"))?,
+                                match map.next_value::<crate::Email>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "primaryEmail"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -4802,12 +5554,14 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "primaryPhoneNumber",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "primaryPhoneNumber"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -4819,9 +5573,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "reference"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "reference"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -4833,14 +5590,16 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                 );
                             }
                             f6 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(::std::marker::PhantomData::<String>),
                                     )
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "secondaryEmails",
-                                    ))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "secondaryEmails"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(7) => {
@@ -4852,20 +5611,27 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                                 );
                             }
                             f7 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(::std::marker::PhantomData::<String>),
                                     )
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "secondaryPhoneNumbers",
-                                    ))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "secondaryPhoneNumbers"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4874,38 +5640,78 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
                     }
                 }
                 Ok(CrmContactCreatedContact {
-                    first_name: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "firstName",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    last_name: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "lastName",
-                        ))?,
-                    primary_email: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "primaryEmail",
-                        ))?,
-                    primary_phone_number: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "primaryPhoneNumber",
-                        ))?,
-                    reference: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "reference",
-                        ))?,
-                    secondary_emails: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "secondaryEmails",
-                        ))?,
-                    secondary_phone_numbers: f7
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "secondaryPhoneNumbers",
-                        ))?,
+                    first_name: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("firstName"),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    last_name: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("lastName"),
+                            );
+                        }
+                    },
+                    primary_email: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "primaryEmail",
+                                ),
+                            );
+                        }
+                    },
+                    primary_phone_number: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "primaryPhoneNumber",
+                                ),
+                            );
+                        }
+                    },
+                    reference: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("reference"),
+                            );
+                        }
+                    },
+                    secondary_emails: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "secondaryEmails",
+                                ),
+                            );
+                        }
+                    },
+                    secondary_phone_numbers: match f7 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "secondaryPhoneNumbers",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -5020,9 +5826,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<CrmContactUpdatedContact>()
-                                    .map_err(|e| crate::__private::at_key(e, "contact"))?,
+                                match map.next_value::<CrmContactUpdatedContact>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "contact")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -5034,9 +5841,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "crmNamespace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -5046,9 +5856,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -5058,15 +5869,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<CrmContactUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -5075,22 +5892,40 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdated {
                     }
                 }
                 Ok(CrmContactUpdated {
-                    contact: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "contact",
-                        ))?,
-                    crm_namespace: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "crmNamespace",
-                        ))?,
-                    id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
+                    contact: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("contact"),
+                            );
+                        }
+                    },
+                    crm_namespace: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "crmNamespace",
+                                ),
+                            );
+                        }
+                    },
+                    id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -5231,9 +6066,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "firstName"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "firstName"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -5243,9 +6081,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -5257,9 +6096,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "lastName"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "lastName"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -5271,9 +6113,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::Email>()
-                                    .map_err(|e| crate::__private::at_key(e, "primaryEmail"))?,
+                                match map.next_value::<crate::Email>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "primaryEmail"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -5285,12 +6130,14 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "primaryPhoneNumber",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "primaryPhoneNumber"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -5302,9 +6149,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "reference"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "reference"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -5316,14 +6166,16 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                 );
                             }
                             f6 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(::std::marker::PhantomData::<String>),
                                     )
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "secondaryEmails",
-                                    ))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "secondaryEmails"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(7) => {
@@ -5335,20 +6187,27 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                                 );
                             }
                             f7 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(::std::marker::PhantomData::<String>),
                                     )
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "secondaryPhoneNumbers",
-                                    ))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "secondaryPhoneNumbers"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -5357,38 +6216,78 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
                     }
                 }
                 Ok(CrmContactUpdatedContact {
-                    first_name: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "firstName",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    last_name: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "lastName",
-                        ))?,
-                    primary_email: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "primaryEmail",
-                        ))?,
-                    primary_phone_number: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "primaryPhoneNumber",
-                        ))?,
-                    reference: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "reference",
-                        ))?,
-                    secondary_emails: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "secondaryEmails",
-                        ))?,
-                    secondary_phone_numbers: f7
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "secondaryPhoneNumbers",
-                        ))?,
+                    first_name: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("firstName"),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    last_name: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("lastName"),
+                            );
+                        }
+                    },
+                    primary_email: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "primaryEmail",
+                                ),
+                            );
+                        }
+                    },
+                    primary_phone_number: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "primaryPhoneNumber",
+                                ),
+                            );
+                        }
+                    },
+                    reference: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("reference"),
+                            );
+                        }
+                    },
+                    secondary_emails: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "secondaryEmails",
+                                ),
+                            );
+                        }
+                    },
+                    secondary_phone_numbers: match f7 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "secondaryPhoneNumbers",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -5511,9 +6410,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "crmNamespace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -5523,9 +6425,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -5535,9 +6438,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<CrmLeadCreatedLead>()
-                                    .map_err(|e| crate::__private::at_key(e, "lead"))?,
+                                match map.next_value::<CrmLeadCreatedLead>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "lead")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -5547,9 +6451,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::EventType<CrmLeadCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<crate::EventType<CrmLeadCreated>>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -5561,15 +6466,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<WorkspaceIds>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<WorkspaceIds>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -5578,26 +6489,48 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreated {
                     }
                 }
                 Ok(CrmLeadCreated {
-                    crm_namespace: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "crmNamespace",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    lead: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "lead",
-                        ))?,
-                    event_type: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    crm_namespace: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "crmNamespace",
+                                ),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    lead: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("lead"),
+                            );
+                        }
+                    },
+                    event_type: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -5770,13 +6703,18 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(
                                             ::std::marker::PhantomData::<LeadContact>,
                                         ),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "contacts"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "contacts"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -5788,9 +6726,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "createdAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -5802,12 +6743,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<::serde_json::Value>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "estimatedCheckIn",
-                                    ))?,
+                                match map.next_value::<::serde_json::Value>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "estimatedCheckIn"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -5819,12 +6760,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<::serde_json::Value>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "estimatedCheckOut",
-                                    ))?,
+                                match map.next_value::<::serde_json::Value>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "estimatedCheckOut"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -5834,9 +6775,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -5846,9 +6788,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "origin"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "origin")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -5860,9 +6803,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "reference"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "reference"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(7) => {
@@ -5872,9 +6818,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                 );
                             }
                             f7 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "source"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "source")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(8) => {
@@ -5884,9 +6831,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                 );
                             }
                             f8 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "status")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(9) => {
@@ -5898,7 +6846,7 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                 );
                             }
                             f9 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -5907,7 +6855,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "totalAdults"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "totalAdults"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(10) => {
@@ -5919,7 +6872,7 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                 );
                             }
                             f10 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -5928,7 +6881,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "totalBeds"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "totalBeds"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(11) => {
@@ -5940,7 +6898,7 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                 );
                             }
                             f11 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -5949,7 +6907,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "totalChildren"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "totalChildren"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(12) => {
@@ -5961,7 +6924,7 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                 );
                             }
                             f12 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -5970,13 +6933,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "totalUnits"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "totalUnits"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -5985,58 +6956,120 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadCreatedLead {
                     }
                 }
                 Ok(CrmLeadCreatedLead {
-                    contacts: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "contacts",
-                        ))?,
-                    created_at: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "createdAt",
-                        ))?,
-                    estimated_check_in: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "estimatedCheckIn",
-                        ))?,
-                    estimated_check_out: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "estimatedCheckOut",
-                        ))?,
-                    id: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    origin: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "origin",
-                        ))?,
-                    reference: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "reference",
-                        ))?,
-                    source: f7
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "source",
-                        ))?,
-                    status: f8
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "status",
-                        ))?,
-                    total_adults: f9
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "totalAdults",
-                        ))?,
-                    total_beds: f10
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "totalBeds",
-                        ))?,
-                    total_children: f11
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "totalChildren",
-                        ))?,
-                    total_units: f12
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "totalUnits",
-                        ))?,
+                    contacts: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("contacts"),
+                            );
+                        }
+                    },
+                    created_at: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("createdAt"),
+                            );
+                        }
+                    },
+                    estimated_check_in: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "estimatedCheckIn",
+                                ),
+                            );
+                        }
+                    },
+                    estimated_check_out: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "estimatedCheckOut",
+                                ),
+                            );
+                        }
+                    },
+                    id: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    origin: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("origin"),
+                            );
+                        }
+                    },
+                    reference: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("reference"),
+                            );
+                        }
+                    },
+                    source: match f7 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("source"),
+                            );
+                        }
+                    },
+                    status: match f8 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("status"),
+                            );
+                        }
+                    },
+                    total_adults: match f9 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "totalAdults",
+                                ),
+                            );
+                        }
+                    },
+                    total_beds: match f10 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("totalBeds"),
+                            );
+                        }
+                    },
+                    total_children: match f11 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "totalChildren",
+                                ),
+                            );
+                        }
+                    },
+                    total_units: match f12 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "totalUnits",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -6169,9 +7202,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "crmNamespace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -6181,9 +7217,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -6193,9 +7230,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<CrmLeadStatusUpdatedLead>()
-                                    .map_err(|e| crate::__private::at_key(e, "lead"))?,
+                                match map.next_value::<CrmLeadStatusUpdatedLead>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "lead")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -6205,9 +7243,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<CrmLeadStatusUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -6219,15 +7260,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<WorkspaceIds>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<WorkspaceIds>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6236,26 +7283,48 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdated {
                     }
                 }
                 Ok(CrmLeadStatusUpdated {
-                    crm_namespace: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "crmNamespace",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    lead: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "lead",
-                        ))?,
-                    event_type: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    crm_namespace: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "crmNamespace",
+                                ),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    lead: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("lead"),
+                            );
+                        }
+                    },
+                    event_type: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -6428,13 +7497,18 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(
                                             ::std::marker::PhantomData::<LeadContact>,
                                         ),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "contacts"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "contacts"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -6446,9 +7520,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "createdAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -6460,12 +7537,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<::serde_json::Value>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "estimatedCheckIn",
-                                    ))?,
+                                match map.next_value::<::serde_json::Value>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "estimatedCheckIn"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -6477,12 +7554,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<::serde_json::Value>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "estimatedCheckOut",
-                                    ))?,
+                                match map.next_value::<::serde_json::Value>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "estimatedCheckOut"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -6492,9 +7569,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -6504,9 +7582,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "origin"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "origin")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -6518,9 +7597,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "reference"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "reference"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(7) => {
@@ -6530,9 +7612,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                 );
                             }
                             f7 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "source"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "source")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(8) => {
@@ -6542,9 +7625,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                 );
                             }
                             f8 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "status")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(9) => {
@@ -6556,7 +7640,7 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                 );
                             }
                             f9 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -6565,7 +7649,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "totalAdults"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "totalAdults"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(10) => {
@@ -6577,7 +7666,7 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                 );
                             }
                             f10 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -6586,7 +7675,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "totalBeds"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "totalBeds"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(11) => {
@@ -6598,7 +7692,7 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                 );
                             }
                             f11 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -6607,7 +7701,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "totalChildren"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "totalChildren"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(12) => {
@@ -6619,7 +7718,7 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                 );
                             }
                             f12 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -6628,13 +7727,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "totalUnits"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "totalUnits"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6643,58 +7750,120 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadStatusUpdatedLead {
                     }
                 }
                 Ok(CrmLeadStatusUpdatedLead {
-                    contacts: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "contacts",
-                        ))?,
-                    created_at: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "createdAt",
-                        ))?,
-                    estimated_check_in: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "estimatedCheckIn",
-                        ))?,
-                    estimated_check_out: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "estimatedCheckOut",
-                        ))?,
-                    id: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    origin: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "origin",
-                        ))?,
-                    reference: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "reference",
-                        ))?,
-                    source: f7
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "source",
-                        ))?,
-                    status: f8
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "status",
-                        ))?,
-                    total_adults: f9
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "totalAdults",
-                        ))?,
-                    total_beds: f10
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "totalBeds",
-                        ))?,
-                    total_children: f11
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "totalChildren",
-                        ))?,
-                    total_units: f12
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "totalUnits",
-                        ))?,
+                    contacts: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("contacts"),
+                            );
+                        }
+                    },
+                    created_at: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("createdAt"),
+                            );
+                        }
+                    },
+                    estimated_check_in: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "estimatedCheckIn",
+                                ),
+                            );
+                        }
+                    },
+                    estimated_check_out: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "estimatedCheckOut",
+                                ),
+                            );
+                        }
+                    },
+                    id: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    origin: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("origin"),
+                            );
+                        }
+                    },
+                    reference: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("reference"),
+                            );
+                        }
+                    },
+                    source: match f7 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("source"),
+                            );
+                        }
+                    },
+                    status: match f8 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("status"),
+                            );
+                        }
+                    },
+                    total_adults: match f9 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "totalAdults",
+                                ),
+                            );
+                        }
+                    },
+                    total_beds: match f10 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("totalBeds"),
+                            );
+                        }
+                    },
+                    total_children: match f11 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "totalChildren",
+                                ),
+                            );
+                        }
+                    },
+                    total_units: match f12 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "totalUnits",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -6822,9 +7991,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "crmNamespace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "crmNamespace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -6834,9 +8006,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -6846,9 +8019,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<CrmLeadUpdatedLead>()
-                                    .map_err(|e| crate::__private::at_key(e, "lead"))?,
+                                match map.next_value::<CrmLeadUpdatedLead>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "lead")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -6858,9 +8032,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::EventType<CrmLeadUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<crate::EventType<CrmLeadUpdated>>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -6872,15 +8047,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<WorkspaceIds>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<WorkspaceIds>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -6889,26 +8070,48 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdated {
                     }
                 }
                 Ok(CrmLeadUpdated {
-                    crm_namespace: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "crmNamespace",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    lead: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "lead",
-                        ))?,
-                    event_type: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    crm_namespace: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "crmNamespace",
+                                ),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    lead: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("lead"),
+                            );
+                        }
+                    },
+                    event_type: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -7081,13 +8284,18 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(
                                             ::std::marker::PhantomData::<LeadContact>,
                                         ),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "contacts"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "contacts"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -7099,9 +8307,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "createdAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -7113,12 +8324,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<::serde_json::Value>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "estimatedCheckIn",
-                                    ))?,
+                                match map.next_value::<::serde_json::Value>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "estimatedCheckIn"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -7130,12 +8341,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<::serde_json::Value>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "estimatedCheckOut",
-                                    ))?,
+                                match map.next_value::<::serde_json::Value>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "estimatedCheckOut"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -7145,9 +8356,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -7157,9 +8369,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "origin"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "origin")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -7171,9 +8384,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "reference"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "reference"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(7) => {
@@ -7183,9 +8399,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                 );
                             }
                             f7 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "source"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "source")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(8) => {
@@ -7195,9 +8412,10 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                 );
                             }
                             f8 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "status")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(9) => {
@@ -7209,7 +8427,7 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                 );
                             }
                             f9 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -7218,7 +8436,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "totalAdults"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "totalAdults"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(10) => {
@@ -7230,7 +8453,7 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                 );
                             }
                             f10 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -7239,7 +8462,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "totalBeds"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "totalBeds"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(11) => {
@@ -7251,7 +8479,7 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                 );
                             }
                             f11 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -7260,7 +8488,12 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "totalChildren"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "totalChildren"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(12) => {
@@ -7272,7 +8505,7 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                 );
                             }
                             f12 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -7281,13 +8514,21 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "totalUnits"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "totalUnits"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7296,58 +8537,120 @@ impl<'de> ::serde::Deserialize<'de> for CrmLeadUpdatedLead {
                     }
                 }
                 Ok(CrmLeadUpdatedLead {
-                    contacts: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "contacts",
-                        ))?,
-                    created_at: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "createdAt",
-                        ))?,
-                    estimated_check_in: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "estimatedCheckIn",
-                        ))?,
-                    estimated_check_out: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "estimatedCheckOut",
-                        ))?,
-                    id: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    origin: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "origin",
-                        ))?,
-                    reference: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "reference",
-                        ))?,
-                    source: f7
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "source",
-                        ))?,
-                    status: f8
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "status",
-                        ))?,
-                    total_adults: f9
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "totalAdults",
-                        ))?,
-                    total_beds: f10
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "totalBeds",
-                        ))?,
-                    total_children: f11
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "totalChildren",
-                        ))?,
-                    total_units: f12
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "totalUnits",
-                        ))?,
+                    contacts: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("contacts"),
+                            );
+                        }
+                    },
+                    created_at: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("createdAt"),
+                            );
+                        }
+                    },
+                    estimated_check_in: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "estimatedCheckIn",
+                                ),
+                            );
+                        }
+                    },
+                    estimated_check_out: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "estimatedCheckOut",
+                                ),
+                            );
+                        }
+                    },
+                    id: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    origin: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("origin"),
+                            );
+                        }
+                    },
+                    reference: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("reference"),
+                            );
+                        }
+                    },
+                    source: match f7 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("source"),
+                            );
+                        }
+                    },
+                    status: match f8 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("status"),
+                            );
+                        }
+                    },
+                    total_adults: match f9 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "totalAdults",
+                                ),
+                            );
+                        }
+                    },
+                    total_beds: match f10 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("totalBeds"),
+                            );
+                        }
+                    },
+                    total_children: match f11 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "totalChildren",
+                                ),
+                            );
+                        }
+                    },
+                    total_units: match f12 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "totalUnits",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -7445,15 +8748,19 @@ impl<'de> ::serde::Deserialize<'de> for EntityRef {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7462,10 +8769,14 @@ impl<'de> ::serde::Deserialize<'de> for EntityRef {
                     }
                 }
                 Ok(EntityRef {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -7556,9 +8867,10 @@ impl<'de> ::serde::Deserialize<'de> for LeadContact {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<LeadContactContact>()
-                                    .map_err(|e| crate::__private::at_key(e, "contact"))?,
+                                match map.next_value::<LeadContactContact>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "contact")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -7568,15 +8880,19 @@ impl<'de> ::serde::Deserialize<'de> for LeadContact {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "role"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "role")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7585,14 +8901,22 @@ impl<'de> ::serde::Deserialize<'de> for LeadContact {
                     }
                 }
                 Ok(LeadContact {
-                    contact: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "contact",
-                        ))?,
-                    role: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "role",
-                        ))?,
+                    contact: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("contact"),
+                            );
+                        }
+                    },
+                    role: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("role"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -7698,9 +9022,12 @@ impl<'de> ::serde::Deserialize<'de> for LeadContactContact {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "firstName"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "firstName"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -7712,9 +9039,12 @@ impl<'de> ::serde::Deserialize<'de> for LeadContactContact {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "lastName"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "lastName"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -7726,15 +9056,21 @@ impl<'de> ::serde::Deserialize<'de> for LeadContactContact {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::Email>()
-                                    .map_err(|e| crate::__private::at_key(e, "primaryEmail"))?,
+                                match map.next_value::<crate::Email>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "primaryEmail"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7743,18 +9079,32 @@ impl<'de> ::serde::Deserialize<'de> for LeadContactContact {
                     }
                 }
                 Ok(LeadContactContact {
-                    first_name: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "firstName",
-                        ))?,
-                    last_name: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "lastName",
-                        ))?,
-                    primary_email: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "primaryEmail",
-                        ))?,
+                    first_name: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("firstName"),
+                            );
+                        }
+                    },
+                    last_name: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("lastName"),
+                            );
+                        }
+                    },
+                    primary_email: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "primaryEmail",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -7847,9 +9197,10 @@ impl<'de> ::serde::Deserialize<'de> for RateSpan {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<RateSpanFrom>()
-                                    .map_err(|e| crate::__private::at_key(e, "from"))?,
+                                match map.next_value::<RateSpanFrom>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "from")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -7859,15 +9210,19 @@ impl<'de> ::serde::Deserialize<'de> for RateSpan {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<RateSpanTo>()
-                                    .map_err(|e| crate::__private::at_key(e, "to"))?,
+                                match map.next_value::<RateSpanTo>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "to")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -7876,14 +9231,22 @@ impl<'de> ::serde::Deserialize<'de> for RateSpan {
                     }
                 }
                 Ok(RateSpan {
-                    from: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "from",
-                        ))?,
-                    to: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "to",
-                        ))?,
+                    from: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("from"),
+                            );
+                        }
+                    },
+                    to: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("to"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -8106,9 +9469,12 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "building"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "building"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -8118,9 +9484,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -8130,9 +9497,12 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<SpacesBuildingCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -8144,15 +9514,21 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8161,22 +9537,38 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                     }
                 }
                 Ok(SpacesBuildingCreated {
-                    building: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "building",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    building: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("building"),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -8289,9 +9681,12 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "building"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "building"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -8301,9 +9696,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -8313,9 +9709,12 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<SpacesBuildingUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -8327,15 +9726,21 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8344,22 +9749,38 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                     }
                 }
                 Ok(SpacesBuildingUpdated {
-                    building: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "building",
-                        ))?,
-                    id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    building: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("building"),
+                            );
+                        }
+                    },
+                    id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -8465,9 +9886,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -8477,9 +9899,12 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f1 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<SpacesUnitCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -8489,9 +9914,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "unit"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "unit")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -8503,15 +9929,21 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8520,22 +9952,38 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitCreated {
                     }
                 }
                 Ok(SpacesUnitCreated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    unit: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "unit",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    unit: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("unit"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -8641,9 +10089,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -8653,9 +10102,12 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<SpacesUnitUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -8665,9 +10117,10 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "unit"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "unit")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -8679,15 +10132,21 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8696,22 +10155,38 @@ impl<'de> ::serde::Deserialize<'de> for SpacesUnitUpdated {
                     }
                 }
                 Ok(SpacesUnitUpdated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    event_type: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    unit: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "unit",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    event_type: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    unit: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("unit"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -8805,9 +10280,10 @@ impl<'de> ::serde::Deserialize<'de> for Span {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "from"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "from")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -8817,15 +10293,19 @@ impl<'de> ::serde::Deserialize<'de> for Span {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "to"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "to")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -8834,14 +10314,22 @@ impl<'de> ::serde::Deserialize<'de> for Span {
                     }
                 }
                 Ok(Span {
-                    from: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "from",
-                        ))?,
-                    to: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "to",
-                        ))?,
+                    from: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("from"),
+                            );
+                        }
+                    },
+                    to: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("to"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -8950,9 +10438,10 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -8962,9 +10451,10 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "task"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "task")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -8974,9 +10464,12 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskCreated {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<TicketsTasksTaskCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -8988,15 +10481,21 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -9005,22 +10504,38 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskCreated {
                     }
                 }
                 Ok(TicketsTasksTaskCreated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    task: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "task",
-                        ))?,
-                    event_type: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    task: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("task"),
+                            );
+                        }
+                    },
+                    event_type: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -9138,9 +10653,10 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -9150,9 +10666,10 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "task"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "task")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -9162,9 +10679,10 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "ticket"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "ticket")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -9174,9 +10692,12 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<TicketsTasksTaskUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -9188,15 +10709,21 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -9212,20 +10739,32 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTaskUpdated {
                     );
                 }
                 Ok(TicketsTasksTaskUpdated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
                     task: f1,
                     ticket: f2,
-                    event_type: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    event_type: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -9337,9 +10876,10 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -9349,9 +10889,10 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "ticket"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "ticket")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -9361,9 +10902,12 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketCreated {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<TicketsTasksTicketCreated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -9375,15 +10919,21 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -9392,22 +10942,38 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketCreated {
                     }
                 }
                 Ok(TicketsTasksTicketCreated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    ticket: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "ticket",
-                        ))?,
-                    event_type: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    ticket: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("ticket"),
+                            );
+                        }
+                    },
+                    event_type: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -9518,9 +11084,10 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -9530,9 +11097,10 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "ticket"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "ticket")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -9542,9 +11110,12 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value::<crate::EventType<TicketsTasksTicketUpdated>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -9556,15 +11127,21 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<EntityRef>()
-                                    .map_err(|e| crate::__private::at_key(e, "workspace"))?,
+                                match map.next_value::<EntityRef>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspace"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -9573,22 +11150,38 @@ impl<'de> ::serde::Deserialize<'de> for TicketsTasksTicketUpdated {
                     }
                 }
                 Ok(TicketsTasksTicketUpdated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    ticket: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "ticket",
-                        ))?,
-                    event_type: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    workspace: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspace",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    ticket: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("ticket"),
+                            );
+                        }
+                    },
+                    event_type: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    workspace: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("workspace"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -9677,17 +11270,23 @@ impl<'de> ::serde::Deserialize<'de> for WorkspaceIds {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(::std::marker::PhantomData::<String>),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "ids"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "ids")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -9696,10 +11295,14 @@ impl<'de> ::serde::Deserialize<'de> for WorkspaceIds {
                     }
                 }
                 Ok(WorkspaceIds {
-                    ids: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "ids",
-                        ))?,
+                    ids: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("ids"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }

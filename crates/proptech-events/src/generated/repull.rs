@@ -93,9 +93,10 @@ for Envelope<D> {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::EventType<D>>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<crate::EventType<D>>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -107,9 +108,12 @@ for Envelope<D> {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "deliveryId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "deliveryId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -121,9 +125,12 @@ for Envelope<D> {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "createdAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -133,15 +140,19 @@ for Envelope<D> {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<D>()
-                                    .map_err(|e| crate::__private::at_key(e, "data"))?,
+                                match map.next_value::<D>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "data")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -150,22 +161,40 @@ for Envelope<D> {
                     }
                 }
                 Ok(Envelope {
-                    event_type: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    delivery_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "deliveryId",
-                        ))?,
-                    created_at: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "createdAt",
-                        ))?,
-                    data: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "data",
-                        ))?,
+                    event_type: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    delivery_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "deliveryId",
+                                ),
+                            );
+                        }
+                    },
+                    created_at: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("createdAt"),
+                            );
+                        }
+                    },
+                    data: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("data"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -298,9 +327,12 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "operationId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "operationId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -310,9 +342,10 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -324,9 +357,12 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "inputSummary"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "inputSummary"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -336,11 +372,14 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value::<
                                         ::serde_json::Map<String, ::serde_json::Value>,
                                     >()
-                                    .map_err(|e| crate::__private::at_key(e, "output"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "output")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -352,7 +391,7 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                                 );
                             }
                             f4 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -361,7 +400,12 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "tokensUsed"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "tokensUsed"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -373,15 +417,21 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "completedAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "completedAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -390,30 +440,62 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationCompleted {
                     }
                 }
                 Ok(AiOperationCompleted {
-                    operation_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "operationId",
-                        ))?,
-                    r#type: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    input_summary: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "inputSummary",
-                        ))?,
-                    output: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "output",
-                        ))?,
-                    tokens_used: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "tokensUsed",
-                        ))?,
-                    completed_at: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "completedAt",
-                        ))?,
+                    operation_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "operationId",
+                                ),
+                            );
+                        }
+                    },
+                    r#type: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    input_summary: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "inputSummary",
+                                ),
+                            );
+                        }
+                    },
+                    output: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("output"),
+                            );
+                        }
+                    },
+                    tokens_used: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "tokensUsed",
+                                ),
+                            );
+                        }
+                    },
+                    completed_at: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "completedAt",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -529,9 +611,12 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "operationId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "operationId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -541,9 +626,10 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -553,9 +639,10 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<AiOperationFailedError>()
-                                    .map_err(|e| crate::__private::at_key(e, "error"))?,
+                                match map.next_value::<AiOperationFailedError>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "error")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -567,15 +654,21 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "failedAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "failedAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -584,22 +677,40 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailed {
                     }
                 }
                 Ok(AiOperationFailed {
-                    operation_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "operationId",
-                        ))?,
-                    r#type: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    error: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "error",
-                        ))?,
-                    failed_at: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "failedAt",
-                        ))?,
+                    operation_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "operationId",
+                                ),
+                            );
+                        }
+                    },
+                    r#type: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    error: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("error"),
+                            );
+                        }
+                    },
+                    failed_at: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("failedAt"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -693,9 +804,10 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailedError {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "code"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "code")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -705,15 +817,19 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailedError {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "message"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "message")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -722,14 +838,22 @@ impl<'de> ::serde::Deserialize<'de> for AiOperationFailedError {
                     }
                 }
                 Ok(AiOperationFailedError {
-                    code: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "code",
-                        ))?,
-                    message: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "message",
-                        ))?,
+                    code: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("code"),
+                            );
+                        }
+                    },
+                    message: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("message"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -849,9 +973,12 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "listingId"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listingId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -861,9 +988,10 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<CalendarUpdatedRange>()
-                                    .map_err(|e| crate::__private::at_key(e, "range"))?,
+                                match map.next_value::<CalendarUpdatedRange>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "range")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -875,7 +1003,7 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -884,7 +1012,12 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "affectedDates"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "affectedDates"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -896,9 +1029,12 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<bool>()
-                                    .map_err(|e| crate::__private::at_key(e, "pricingChanged"))?,
+                                match map.next_value::<bool>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "pricingChanged"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -910,18 +1046,23 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<bool>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "availabilityChanged",
-                                    ))?,
+                                match map.next_value::<bool>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "availabilityChanged"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -930,26 +1071,52 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdated {
                     }
                 }
                 Ok(CalendarUpdated {
-                    listing_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listingId",
-                        ))?,
-                    range: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "range",
-                        ))?,
-                    affected_dates: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "affectedDates",
-                        ))?,
-                    pricing_changed: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "pricingChanged",
-                        ))?,
-                    availability_changed: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "availabilityChanged",
-                        ))?,
+                    listing_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("listingId"),
+                            );
+                        }
+                    },
+                    range: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("range"),
+                            );
+                        }
+                    },
+                    affected_dates: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "affectedDates",
+                                ),
+                            );
+                        }
+                    },
+                    pricing_changed: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "pricingChanged",
+                                ),
+                            );
+                        }
+                    },
+                    availability_changed: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "availabilityChanged",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1044,9 +1211,10 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdatedRange {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::Date>()
-                                    .map_err(|e| crate::__private::at_key(e, "start"))?,
+                                match map.next_value::<crate::Date>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "start")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1056,15 +1224,19 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdatedRange {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::Date>()
-                                    .map_err(|e| crate::__private::at_key(e, "end"))?,
+                                match map.next_value::<crate::Date>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "end")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1073,14 +1245,22 @@ impl<'de> ::serde::Deserialize<'de> for CalendarUpdatedRange {
                     }
                 }
                 Ok(CalendarUpdatedRange {
-                    start: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "start",
-                        ))?,
-                    end: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "end",
-                        ))?,
+                    start: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("start"),
+                            );
+                        }
+                    },
+                    end: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("end"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1172,9 +1352,10 @@ impl<'de> ::serde::Deserialize<'de> for Change {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<::serde_json::Value>()
-                                    .map_err(|e| crate::__private::at_key(e, "from"))?,
+                                match map.next_value::<::serde_json::Value>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "from")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1184,15 +1365,19 @@ impl<'de> ::serde::Deserialize<'de> for Change {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<::serde_json::Value>()
-                                    .map_err(|e| crate::__private::at_key(e, "to"))?,
+                                match map.next_value::<::serde_json::Value>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "to")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1201,14 +1386,22 @@ impl<'de> ::serde::Deserialize<'de> for Change {
                     }
                 }
                 Ok(Change {
-                    from: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "from",
-                        ))?,
-                    to: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "to",
-                        ))?,
+                    from: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("from"),
+                            );
+                        }
+                    },
+                    to: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("to"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1328,9 +1521,13 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value_seed(crate::__private::HyphenatedUuid)
-                                    .map_err(|e| crate::__private::at_key(e, "workspaceId"))?,
+                                match map.next_value_seed(crate::__private::HyphenatedUuid)
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspaceId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1342,9 +1539,12 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "accountId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "accountId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -1356,9 +1556,12 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "provider"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "provider"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1370,9 +1573,12 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "accessType"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "accessType"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -1384,15 +1590,21 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "createdAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1401,26 +1613,50 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                     }
                 }
                 Ok(ConnectionCreated {
-                    workspace_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspaceId",
-                        ))?,
-                    account_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "accountId",
-                        ))?,
-                    provider: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "provider",
-                        ))?,
-                    access_type: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "accessType",
-                        ))?,
-                    created_at: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "createdAt",
-                        ))?,
+                    workspace_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "workspaceId",
+                                ),
+                            );
+                        }
+                    },
+                    account_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("accountId"),
+                            );
+                        }
+                    },
+                    provider: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("provider"),
+                            );
+                        }
+                    },
+                    access_type: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "accessType",
+                                ),
+                            );
+                        }
+                    },
+                    created_at: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("createdAt"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1547,9 +1783,13 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value_seed(crate::__private::HyphenatedUuid)
-                                    .map_err(|e| crate::__private::at_key(e, "workspaceId"))?,
+                                match map.next_value_seed(crate::__private::HyphenatedUuid)
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "workspaceId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1561,9 +1801,12 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "accountId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "accountId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -1575,9 +1818,12 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "provider"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "provider"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1589,9 +1835,12 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "disconnectedAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "disconnectedAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -1601,15 +1850,19 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "reason"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "reason")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1618,26 +1871,50 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                     }
                 }
                 Ok(ConnectionDisconnected {
-                    workspace_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "workspaceId",
-                        ))?,
-                    account_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "accountId",
-                        ))?,
-                    provider: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "provider",
-                        ))?,
-                    disconnected_at: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "disconnectedAt",
-                        ))?,
-                    reason: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "reason",
-                        ))?,
+                    workspace_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "workspaceId",
+                                ),
+                            );
+                        }
+                    },
+                    account_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("accountId"),
+                            );
+                        }
+                    },
+                    provider: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("provider"),
+                            );
+                        }
+                    },
+                    disconnected_at: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "disconnectedAt",
+                                ),
+                            );
+                        }
+                    },
+                    reason: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("reason"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1768,9 +2045,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1780,9 +2058,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "title"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "title")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -1792,9 +2071,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<ListingCreatedAddress>()
-                                    .map_err(|e| crate::__private::at_key(e, "address"))?,
+                                match map.next_value::<ListingCreatedAddress>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "address")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1806,7 +2086,7 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -1815,7 +2095,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "bedrooms"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "bedrooms"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -1827,7 +2112,7 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f4 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -1836,7 +2121,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "bathrooms"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "bathrooms"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -1848,7 +2138,7 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f5 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -1857,7 +2147,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "maxGuests"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "maxGuests"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -1869,15 +2164,21 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "createdAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1886,34 +2187,62 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                     }
                 }
                 Ok(ListingCreated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    title: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "title",
-                        ))?,
-                    address: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "address",
-                        ))?,
-                    bedrooms: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "bedrooms",
-                        ))?,
-                    bathrooms: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "bathrooms",
-                        ))?,
-                    max_guests: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "maxGuests",
-                        ))?,
-                    created_at: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "createdAt",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    title: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("title"),
+                            );
+                        }
+                    },
+                    address: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("address"),
+                            );
+                        }
+                    },
+                    bedrooms: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("bedrooms"),
+                            );
+                        }
+                    },
+                    bathrooms: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("bathrooms"),
+                            );
+                        }
+                    },
+                    max_guests: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("maxGuests"),
+                            );
+                        }
+                    },
+                    created_at: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("createdAt"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2015,9 +2344,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreatedAddress {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "city"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "city")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2027,9 +2357,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreatedAddress {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "region"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "region")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2039,15 +2370,19 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreatedAddress {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "country"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "country")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2056,18 +2391,30 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreatedAddress {
                     }
                 }
                 Ok(ListingCreatedAddress {
-                    city: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "city",
-                        ))?,
-                    region: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "region",
-                        ))?,
-                    country: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "country",
-                        ))?,
+                    city: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("city"),
+                            );
+                        }
+                    },
+                    region: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("region"),
+                            );
+                        }
+                    },
+                    country: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("country"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2167,9 +2514,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingDeleted {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2181,9 +2529,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingDeleted {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "deletedAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "deletedAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2193,15 +2544,19 @@ impl<'de> ::serde::Deserialize<'de> for ListingDeleted {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "reason"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "reason")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2210,18 +2565,30 @@ impl<'de> ::serde::Deserialize<'de> for ListingDeleted {
                     }
                 }
                 Ok(ListingDeleted {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    deleted_at: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "deletedAt",
-                        ))?,
-                    reason: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "reason",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    deleted_at: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("deletedAt"),
+                            );
+                        }
+                    },
+                    reason: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("reason"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2325,9 +2692,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2337,13 +2705,16 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::MapOf(
                                             ::std::marker::PhantomData::<Change>,
                                         ),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "changes"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "changes")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2355,15 +2726,21 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "updatedAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "updatedAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2372,18 +2749,30 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                     }
                 }
                 Ok(ListingUpdated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    changes: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "changes",
-                        ))?,
-                    updated_at: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "updatedAt",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    changes: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("changes"),
+                            );
+                        }
+                    },
+                    updated_at: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("updatedAt"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2506,9 +2895,10 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2520,9 +2910,12 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "reservationId"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "reservationId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2532,9 +2925,10 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "amount"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "amount")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -2546,9 +2940,12 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "currency"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "currency"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -2558,9 +2955,10 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "method"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "method")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -2572,15 +2970,21 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "capturedAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "capturedAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2589,30 +2993,58 @@ impl<'de> ::serde::Deserialize<'de> for PaymentCompleted {
                     }
                 }
                 Ok(PaymentCompleted {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    reservation_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "reservationId",
-                        ))?,
-                    amount: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "amount",
-                        ))?,
-                    currency: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "currency",
-                        ))?,
-                    method: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "method",
-                        ))?,
-                    captured_at: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "capturedAt",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    reservation_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "reservationId",
+                                ),
+                            );
+                        }
+                    },
+                    amount: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("amount"),
+                            );
+                        }
+                    },
+                    currency: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("currency"),
+                            );
+                        }
+                    },
+                    method: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("method"),
+                            );
+                        }
+                    },
+                    captured_at: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "capturedAt",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2739,9 +3171,10 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2753,9 +3186,12 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "refundId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "refundId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2767,9 +3203,12 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "reservationId"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "reservationId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -2779,9 +3218,10 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "amount"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "amount")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -2793,9 +3233,12 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "currency"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "currency"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -2807,15 +3250,21 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "refundedAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "refundedAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2824,30 +3273,58 @@ impl<'de> ::serde::Deserialize<'de> for PaymentRefunded {
                     }
                 }
                 Ok(PaymentRefunded {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    refund_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "refundId",
-                        ))?,
-                    reservation_id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "reservationId",
-                        ))?,
-                    amount: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "amount",
-                        ))?,
-                    currency: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "currency",
-                        ))?,
-                    refunded_at: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "refundedAt",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    refund_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("refundId"),
+                            );
+                        }
+                    },
+                    reservation_id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "reservationId",
+                                ),
+                            );
+                        }
+                    },
+                    amount: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("amount"),
+                            );
+                        }
+                    },
+                    currency: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("currency"),
+                            );
+                        }
+                    },
+                    refunded_at: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "refundedAt",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2939,15 +3416,19 @@ impl<'de> ::serde::Deserialize<'de> for RepullPing {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "message"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "message")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2956,10 +3437,14 @@ impl<'de> ::serde::Deserialize<'de> for RepullPing {
                     }
                 }
                 Ok(RepullPing {
-                    message: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "message",
-                        ))?,
+                    message: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("message"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -3086,9 +3571,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3100,12 +3586,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "confirmationCode",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "confirmationCode"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3117,9 +3603,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "cancelledAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "cancelledAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3131,9 +3620,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "cancelledBy"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "cancelledBy"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -3143,9 +3635,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "reason"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "reason")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -3155,15 +3648,19 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<ReservationCancelledRefund>()
-                                    .map_err(|e| crate::__private::at_key(e, "refund"))?,
+                                match map.next_value::<ReservationCancelledRefund>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "refund")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3172,30 +3669,60 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelled {
                     }
                 }
                 Ok(ReservationCancelled {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    confirmation_code: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "confirmationCode",
-                        ))?,
-                    cancelled_at: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "cancelledAt",
-                        ))?,
-                    cancelled_by: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "cancelledBy",
-                        ))?,
-                    reason: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "reason",
-                        ))?,
-                    refund: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "refund",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    confirmation_code: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "confirmationCode",
+                                ),
+                            );
+                        }
+                    },
+                    cancelled_at: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "cancelledAt",
+                                ),
+                            );
+                        }
+                    },
+                    cancelled_by: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "cancelledBy",
+                                ),
+                            );
+                        }
+                    },
+                    reason: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("reason"),
+                            );
+                        }
+                    },
+                    refund: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("refund"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -3291,9 +3818,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelledRefund {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "amount"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "amount")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3305,15 +3833,21 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelledRefund {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "currency"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "currency"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3322,14 +3856,22 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCancelledRefund {
                     }
                 }
                 Ok(ReservationCancelledRefund {
-                    amount: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "amount",
-                        ))?,
-                    currency: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "currency",
-                        ))?,
+                    amount: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("amount"),
+                            );
+                        }
+                    },
+                    currency: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("currency"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -3491,9 +4033,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3505,12 +4048,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "confirmationCode",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "confirmationCode"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3522,9 +4065,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "listingId"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listingId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3536,9 +4082,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "platform"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "platform"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -3548,9 +4097,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "status")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -3560,9 +4110,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<crate::Date>()
-                                    .map_err(|e| crate::__private::at_key(e, "checkIn"))?,
+                                match map.next_value::<crate::Date>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "checkIn")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -3574,9 +4125,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<crate::Date>()
-                                    .map_err(|e| crate::__private::at_key(e, "checkOut"))?,
+                                match map.next_value::<crate::Date>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "checkOut"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(7) => {
@@ -3586,7 +4140,7 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                 );
                             }
                             f7 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -3595,7 +4149,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "nights"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "nights")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(8) => {
@@ -3605,9 +4162,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                 );
                             }
                             f8 = Some(
-                                map
-                                    .next_value::<ReservationCreatedGuests>()
-                                    .map_err(|e| crate::__private::at_key(e, "guests"))?,
+                                match map.next_value::<ReservationCreatedGuests>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "guests")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(9) => {
@@ -3619,9 +4177,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                 );
                             }
                             f9 = Some(
-                                map
-                                    .next_value::<ReservationCreatedPrimaryGuest>()
-                                    .map_err(|e| crate::__private::at_key(e, "primaryGuest"))?,
+                                match map.next_value::<ReservationCreatedPrimaryGuest>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "primaryGuest"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(10) => {
@@ -3631,9 +4192,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                 );
                             }
                             f10 = Some(
-                                map
-                                    .next_value::<ReservationCreatedPricing>()
-                                    .map_err(|e| crate::__private::at_key(e, "pricing"))?,
+                                match map.next_value::<ReservationCreatedPricing>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "pricing")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(11) => {
@@ -3645,15 +4207,21 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                                 );
                             }
                             f11 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "createdAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "createdAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3662,54 +4230,106 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreated {
                     }
                 }
                 Ok(ReservationCreated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    confirmation_code: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "confirmationCode",
-                        ))?,
-                    listing_id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listingId",
-                        ))?,
-                    platform: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "platform",
-                        ))?,
-                    status: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "status",
-                        ))?,
-                    check_in: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "checkIn",
-                        ))?,
-                    check_out: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "checkOut",
-                        ))?,
-                    nights: f7
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "nights",
-                        ))?,
-                    guests: f8
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "guests",
-                        ))?,
-                    primary_guest: f9
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "primaryGuest",
-                        ))?,
-                    pricing: f10
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "pricing",
-                        ))?,
-                    created_at: f11
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "createdAt",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    confirmation_code: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "confirmationCode",
+                                ),
+                            );
+                        }
+                    },
+                    listing_id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("listingId"),
+                            );
+                        }
+                    },
+                    platform: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("platform"),
+                            );
+                        }
+                    },
+                    status: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("status"),
+                            );
+                        }
+                    },
+                    check_in: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("checkIn"),
+                            );
+                        }
+                    },
+                    check_out: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("checkOut"),
+                            );
+                        }
+                    },
+                    nights: match f7 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("nights"),
+                            );
+                        }
+                    },
+                    guests: match f8 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("guests"),
+                            );
+                        }
+                    },
+                    primary_guest: match f9 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "primaryGuest",
+                                ),
+                            );
+                        }
+                    },
+                    pricing: match f10 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("pricing"),
+                            );
+                        }
+                    },
+                    created_at: match f11 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("createdAt"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -3820,7 +4440,7 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -3829,7 +4449,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "adults"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "adults")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3841,7 +4464,7 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
                                 );
                             }
                             f1 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -3850,7 +4473,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "children"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "children"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3860,7 +4488,7 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -3869,13 +4497,19 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "infants"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "infants")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3884,18 +4518,30 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedGuests {
                     }
                 }
                 Ok(ReservationCreatedGuests {
-                    adults: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "adults",
-                        ))?,
-                    children: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "children",
-                        ))?,
-                    infants: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "infants",
-                        ))?,
+                    adults: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("adults"),
+                            );
+                        }
+                    },
+                    children: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("children"),
+                            );
+                        }
+                    },
+                    infants: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("infants"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -4005,9 +4651,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "subtotal"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "subtotal"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -4017,9 +4666,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "taxes"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "taxes")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -4029,9 +4679,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "total"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "total")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -4043,15 +4694,21 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "currency"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "currency"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4060,22 +4717,38 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPricing {
                     }
                 }
                 Ok(ReservationCreatedPricing {
-                    subtotal: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "subtotal",
-                        ))?,
-                    taxes: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "taxes",
-                        ))?,
-                    total: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "total",
-                        ))?,
-                    currency: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "currency",
-                        ))?,
+                    subtotal: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("subtotal"),
+                            );
+                        }
+                    },
+                    taxes: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("taxes"),
+                            );
+                        }
+                    },
+                    total: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("total"),
+                            );
+                        }
+                    },
+                    currency: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("currency"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -4178,9 +4851,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPrimaryGuest {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "firstName"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "firstName"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -4192,9 +4868,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPrimaryGuest {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "lastName"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "lastName"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -4204,15 +4883,19 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPrimaryGuest {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::Email>()
-                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                                match map.next_value::<crate::Email>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "email")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4221,18 +4904,30 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPrimaryGuest {
                     }
                 }
                 Ok(ReservationCreatedPrimaryGuest {
-                    first_name: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "firstName",
-                        ))?,
-                    last_name: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "lastName",
-                        ))?,
-                    email: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "email",
-                        ))?,
+                    first_name: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("firstName"),
+                            );
+                        }
+                    },
+                    last_name: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("lastName"),
+                            );
+                        }
+                    },
+                    email: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("email"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -4357,9 +5052,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "reservationId"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "reservationId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -4371,9 +5069,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "threadId"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "threadId"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -4383,9 +5084,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<ReservationMessageReceivedFrom>()
-                                    .map_err(|e| crate::__private::at_key(e, "from"))?,
+                                match map.next_value::<ReservationMessageReceivedFrom>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "from")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -4395,9 +5097,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "body"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "body")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -4407,15 +5110,19 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "sentAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "sentAt")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4424,26 +5131,48 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceived {
                     }
                 }
                 Ok(ReservationMessageReceived {
-                    reservation_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "reservationId",
-                        ))?,
-                    thread_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "threadId",
-                        ))?,
-                    from: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "from",
-                        ))?,
-                    body: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "body",
-                        ))?,
-                    sent_at: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "sentAt",
-                        ))?,
+                    reservation_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "reservationId",
+                                ),
+                            );
+                        }
+                    },
+                    thread_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("threadId"),
+                            );
+                        }
+                    },
+                    from: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("from"),
+                            );
+                        }
+                    },
+                    body: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("body"),
+                            );
+                        }
+                    },
+                    sent_at: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("sentAt"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -4538,9 +5267,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceivedFrom {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "type"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -4550,15 +5280,19 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceivedFrom {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "name")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4567,14 +5301,22 @@ impl<'de> ::serde::Deserialize<'de> for ReservationMessageReceivedFrom {
                     }
                 }
                 Ok(ReservationMessageReceivedFrom {
-                    r#type: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "type",
-                        ))?,
-                    name: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "name",
-                        ))?,
+                    r#type: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("type"),
+                            );
+                        }
+                    },
+                    name: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("name"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -4684,9 +5426,10 @@ impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "id"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -4698,12 +5441,12 @@ impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "confirmationCode",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "confirmationCode"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -4713,13 +5456,16 @@ impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::MapOf(
                                             ::std::marker::PhantomData::<Change>,
                                         ),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "changes"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "changes")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -4731,15 +5477,21 @@ impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::DateTime>()
-                                    .map_err(|e| crate::__private::at_key(e, "updatedAt"))?,
+                                match map.next_value::<crate::DateTime>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "updatedAt"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4748,22 +5500,40 @@ impl<'de> ::serde::Deserialize<'de> for ReservationUpdated {
                     }
                 }
                 Ok(ReservationUpdated {
-                    id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "id",
-                        ))?,
-                    confirmation_code: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "confirmationCode",
-                        ))?,
-                    changes: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "changes",
-                        ))?,
-                    updated_at: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "updatedAt",
-                        ))?,
+                    id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    confirmation_code: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "confirmationCode",
+                                ),
+                            );
+                        }
+                    },
+                    changes: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("changes"),
+                            );
+                        }
+                    },
+                    updated_at: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("updatedAt"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }

@@ -97,9 +97,12 @@ for Envelope<D> {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::EventId>()
-                                    .map_err(|e| crate::__private::at_key(e, "event_id"))?,
+                                match map.next_value::<crate::EventId>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "event_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -111,9 +114,12 @@ for Envelope<D> {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::EventType<D>>()
-                                    .map_err(|e| crate::__private::at_key(e, "event_type"))?,
+                                match map.next_value::<crate::EventType<D>>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "event_type"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -125,9 +131,12 @@ for Envelope<D> {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::Date>()
-                                    .map_err(|e| crate::__private::at_key(e, "api_version"))?,
+                                match map.next_value::<crate::Date>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "api_version"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -139,9 +148,12 @@ for Envelope<D> {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "timestamp"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "timestamp"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -151,9 +163,10 @@ for Envelope<D> {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<crate::Ulid>()
-                                    .map_err(|e| crate::__private::at_key(e, "nonce"))?,
+                                match map.next_value::<crate::Ulid>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "nonce")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -163,9 +176,10 @@ for Envelope<D> {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<D>()
-                                    .map_err(|e| crate::__private::at_key(e, "data"))?,
+                                match map.next_value::<D>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "data")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
@@ -182,30 +196,58 @@ for Envelope<D> {
                     }
                 }
                 Ok(Envelope {
-                    event_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "event_id",
-                        ))?,
-                    event_type: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "event_type",
-                        ))?,
-                    api_version: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "api_version",
-                        ))?,
-                    timestamp: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "timestamp",
-                        ))?,
-                    nonce: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "nonce",
-                        ))?,
-                    data: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "data",
-                        ))?,
+                    event_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("event_id"),
+                            );
+                        }
+                    },
+                    event_type: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "event_type",
+                                ),
+                            );
+                        }
+                    },
+                    api_version: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "api_version",
+                                ),
+                            );
+                        }
+                    },
+                    timestamp: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("timestamp"),
+                            );
+                        }
+                    },
+                    nonce: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("nonce"),
+                            );
+                        }
+                    },
+                    data: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("data"),
+                            );
+                        }
+                    },
                 })
             }
         }
@@ -338,9 +380,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -352,9 +397,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::ListingNumber>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                                match map.next_value::<crate::ListingNumber>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listing_number"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -364,9 +412,10 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "tour_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "tour_id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -378,12 +427,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "calendar_event_id",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "calendar_event_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -395,9 +444,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "scheduled_at"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "scheduled_at"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -409,9 +461,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "cancelled_at"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "cancelled_at"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -423,15 +478,21 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "cancelled_by"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "cancelled_by"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -440,34 +501,72 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentCancelled {
                     }
                 }
                 Ok(AppointmentCancelled {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    listing_number: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing_number",
-                        ))?,
-                    tour_id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "tour_id",
-                        ))?,
-                    calendar_event_id: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "calendar_event_id",
-                        ))?,
-                    scheduled_at: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "scheduled_at",
-                        ))?,
-                    cancelled_at: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "cancelled_at",
-                        ))?,
-                    cancelled_by: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "cancelled_by",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    listing_number: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "listing_number",
+                                ),
+                            );
+                        }
+                    },
+                    tour_id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("tour_id"),
+                            );
+                        }
+                    },
+                    calendar_event_id: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "calendar_event_id",
+                                ),
+                            );
+                        }
+                    },
+                    scheduled_at: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "scheduled_at",
+                                ),
+                            );
+                        }
+                    },
+                    cancelled_at: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "cancelled_at",
+                                ),
+                            );
+                        }
+                    },
+                    cancelled_by: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "cancelled_by",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -605,9 +704,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -619,9 +721,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::ListingNumber>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                                match map.next_value::<crate::ListingNumber>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listing_number"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -631,9 +736,10 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "tour_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "tour_id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -645,12 +751,14 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "stored_calendar_event_id",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "stored_calendar_event_id"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -662,9 +770,13 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<AppointmentOrphanDetectedIssueType>()
-                                    .map_err(|e| crate::__private::at_key(e, "issue_type"))?,
+                                match map.next_value::<AppointmentOrphanDetectedIssueType>()
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "issue_type"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -676,12 +788,14 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "stored_scheduled_at",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "stored_scheduled_at"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -693,15 +807,21 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "detected_at"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "detected_at"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -710,34 +830,72 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentOrphanDetected {
                     }
                 }
                 Ok(AppointmentOrphanDetected {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    listing_number: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing_number",
-                        ))?,
-                    tour_id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "tour_id",
-                        ))?,
-                    stored_calendar_event_id: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "stored_calendar_event_id",
-                        ))?,
-                    issue_type: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "issue_type",
-                        ))?,
-                    stored_scheduled_at: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "stored_scheduled_at",
-                        ))?,
-                    detected_at: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "detected_at",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    listing_number: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "listing_number",
+                                ),
+                            );
+                        }
+                    },
+                    tour_id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("tour_id"),
+                            );
+                        }
+                    },
+                    stored_calendar_event_id: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "stored_calendar_event_id",
+                                ),
+                            );
+                        }
+                    },
+                    issue_type: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "issue_type",
+                                ),
+                            );
+                        }
+                    },
+                    stored_scheduled_at: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "stored_scheduled_at",
+                                ),
+                            );
+                        }
+                    },
+                    detected_at: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "detected_at",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -873,9 +1031,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -887,9 +1048,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::ListingNumber>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                                match map.next_value::<crate::ListingNumber>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listing_number"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -899,9 +1063,10 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "tour_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "tour_id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -913,12 +1078,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "calendar_event_id",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "calendar_event_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -930,12 +1095,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "old_scheduled_at",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "old_scheduled_at"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -947,18 +1112,21 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "new_scheduled_at",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "new_scheduled_at"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -967,30 +1135,62 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentRescheduled {
                     }
                 }
                 Ok(AppointmentRescheduled {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    listing_number: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing_number",
-                        ))?,
-                    tour_id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "tour_id",
-                        ))?,
-                    calendar_event_id: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "calendar_event_id",
-                        ))?,
-                    old_scheduled_at: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "old_scheduled_at",
-                        ))?,
-                    new_scheduled_at: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "new_scheduled_at",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    listing_number: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "listing_number",
+                                ),
+                            );
+                        }
+                    },
+                    tour_id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("tour_id"),
+                            );
+                        }
+                    },
+                    calendar_event_id: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "calendar_event_id",
+                                ),
+                            );
+                        }
+                    },
+                    old_scheduled_at: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "old_scheduled_at",
+                                ),
+                            );
+                        }
+                    },
+                    new_scheduled_at: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "new_scheduled_at",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1121,9 +1321,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1135,9 +1338,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::ListingNumber>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                                match map.next_value::<crate::ListingNumber>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listing_number"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -1147,9 +1353,10 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "tour_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "tour_id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1161,12 +1368,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "calendar_event_id",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "calendar_event_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -1178,9 +1385,12 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "scheduled_at"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "scheduled_at"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -1192,7 +1402,7 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                                 );
                             }
                             f5 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &u64,
@@ -1207,16 +1417,21 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "duration_minutes",
-                                    ))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "duration_minutes"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1225,30 +1440,62 @@ impl<'de> ::serde::Deserialize<'de> for AppointmentScheduled {
                     }
                 }
                 Ok(AppointmentScheduled {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    listing_number: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing_number",
-                        ))?,
-                    tour_id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "tour_id",
-                        ))?,
-                    calendar_event_id: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "calendar_event_id",
-                        ))?,
-                    scheduled_at: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "scheduled_at",
-                        ))?,
-                    duration_minutes: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "duration_minutes",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    listing_number: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "listing_number",
+                                ),
+                            );
+                        }
+                    },
+                    tour_id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("tour_id"),
+                            );
+                        }
+                    },
+                    calendar_event_id: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "calendar_event_id",
+                                ),
+                            );
+                        }
+                    },
+                    scheduled_at: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "scheduled_at",
+                                ),
+                            );
+                        }
+                    },
+                    duration_minutes: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "duration_minutes",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1342,15 +1589,21 @@ impl<'de> ::serde::Deserialize<'de> for DeliveryDestination {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "folder_path"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "folder_path"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1496,9 +1749,12 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1510,9 +1766,12 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "invoice_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "invoice_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -1524,12 +1783,12 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "square_invoice_id",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "square_invoice_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1541,9 +1800,12 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<Option<crate::ListingNumber>>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                                match map.next_value::<Option<crate::ListingNumber>>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listing_number"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -1553,9 +1815,10 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "amount"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "amount")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -1567,9 +1830,12 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<crate::CurrencyCode>()
-                                    .map_err(|e| crate::__private::at_key(e, "currency"))?,
+                                match map.next_value::<crate::CurrencyCode>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "currency"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -1581,15 +1847,21 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<InvoicePaymentMadePaymentMethod>()
-                                    .map_err(|e| crate::__private::at_key(e, "payment_method"))?,
+                                match map.next_value::<InvoicePaymentMadePaymentMethod>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "payment_method"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1598,31 +1870,61 @@ impl<'de> ::serde::Deserialize<'de> for InvoicePaymentMade {
                     }
                 }
                 Ok(InvoicePaymentMade {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    invoice_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "invoice_id",
-                        ))?,
-                    square_invoice_id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "square_invoice_id",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    invoice_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "invoice_id",
+                                ),
+                            );
+                        }
+                    },
+                    square_invoice_id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "square_invoice_id",
+                                ),
+                            );
+                        }
+                    },
                     listing_number: f3,
-                    amount: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "amount",
-                        ))?,
-                    currency: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "currency",
-                        ))?,
-                    payment_method: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "payment_method",
-                        ))?,
+                    amount: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("amount"),
+                            );
+                        }
+                    },
+                    currency: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("currency"),
+                            );
+                        }
+                    },
+                    payment_method: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "payment_method",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -1764,9 +2066,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -1778,9 +2083,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::ListingNumber>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                                match map.next_value::<crate::ListingNumber>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listing_number"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -1790,9 +2098,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<Option<String>>()
-                                    .map_err(|e| crate::__private::at_key(e, "reason"))?,
+                                match map.next_value::<Option<String>>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "reason")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -1804,9 +2113,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<::serde_json::Value>()
-                                    .map_err(|e| crate::__private::at_key(e, "fee_applied"))?,
+                                match map.next_value::<::serde_json::Value>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "fee_applied"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -1818,9 +2130,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "cancelled_by"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "cancelled_by"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -1830,9 +2145,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<ListingCancelledSource>()
-                                    .map_err(|e| crate::__private::at_key(e, "source"))?,
+                                match map.next_value::<ListingCancelledSource>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "source")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -1844,7 +2160,7 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                 );
                             }
                             f6 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -1853,16 +2169,23 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "calendar_events_removed",
-                                    ))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "calendar_events_removed"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -1871,31 +2194,63 @@ impl<'de> ::serde::Deserialize<'de> for ListingCancelled {
                     }
                 }
                 Ok(ListingCancelled {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    listing_number: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing_number",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    listing_number: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "listing_number",
+                                ),
+                            );
+                        }
+                    },
                     reason: f2,
-                    fee_applied: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "fee_applied",
-                        ))?,
-                    cancelled_by: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "cancelled_by",
-                        ))?,
-                    source: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "source",
-                        ))?,
-                    calendar_events_removed: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "calendar_events_removed",
-                        ))?,
+                    fee_applied: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "fee_applied",
+                                ),
+                            );
+                        }
+                    },
+                    cancelled_by: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "cancelled_by",
+                                ),
+                            );
+                        }
+                    },
+                    source: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("source"),
+                            );
+                        }
+                    },
+                    calendar_events_removed: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "calendar_events_removed",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2066,9 +2421,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2080,9 +2438,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listing_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2094,9 +2455,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<crate::ListingNumber>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                                match map.next_value::<crate::ListingNumber>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listing_number"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -2106,9 +2470,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "address"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "address")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -2120,9 +2485,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "owner_user_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "owner_user_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -2134,9 +2502,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<Option<String>>()
-                                    .map_err(|e| crate::__private::at_key(e, "agent_one_id"))?,
+                                match map.next_value::<Option<String>>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agent_one_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -2148,9 +2519,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<Option<String>>()
-                                    .map_err(|e| crate::__private::at_key(e, "agent_two_id"))?,
+                                match map.next_value::<Option<String>>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agent_two_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(7) => {
@@ -2160,9 +2534,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f7 = Some(
-                                map
-                                    .next_value::<ListingStatus>()
-                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                                match map.next_value::<ListingStatus>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "status")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(8) => {
@@ -2174,9 +2549,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f8 = Some(
-                                map
-                                    .next_value::<bool>()
-                                    .map_err(|e| crate::__private::at_key(e, "is_activated"))?,
+                                match map.next_value::<bool>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "is_activated"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(9) => {
@@ -2188,9 +2566,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f9 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "created_by"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "created_by"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(10) => {
@@ -2202,15 +2583,21 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                                 );
                             }
                             f10 = Some(
-                                map
-                                    .next_value::<crate::Uri>()
-                                    .map_err(|e| crate::__private::at_key(e, "public_url"))?,
+                                match map.next_value::<crate::Uri>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "public_url"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2219,50 +2606,110 @@ impl<'de> ::serde::Deserialize<'de> for ListingCreated {
                     }
                 }
                 Ok(ListingCreated {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    listing_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing_id",
-                        ))?,
-                    listing_number: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing_number",
-                        ))?,
-                    address: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "address",
-                        ))?,
-                    owner_user_id: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "owner_user_id",
-                        ))?,
-                    agent_one_id: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agent_one_id",
-                        ))?,
-                    agent_two_id: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agent_two_id",
-                        ))?,
-                    status: f7
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "status",
-                        ))?,
-                    is_activated: f8
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "is_activated",
-                        ))?,
-                    created_by: f9
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "created_by",
-                        ))?,
-                    public_url: f10
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "public_url",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    listing_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "listing_id",
+                                ),
+                            );
+                        }
+                    },
+                    listing_number: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "listing_number",
+                                ),
+                            );
+                        }
+                    },
+                    address: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("address"),
+                            );
+                        }
+                    },
+                    owner_user_id: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "owner_user_id",
+                                ),
+                            );
+                        }
+                    },
+                    agent_one_id: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "agent_one_id",
+                                ),
+                            );
+                        }
+                    },
+                    agent_two_id: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "agent_two_id",
+                                ),
+                            );
+                        }
+                    },
+                    status: match f7 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("status"),
+                            );
+                        }
+                    },
+                    is_activated: match f8 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "is_activated",
+                                ),
+                            );
+                        }
+                    },
+                    created_by: match f9 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "created_by",
+                                ),
+                            );
+                        }
+                    },
+                    public_url: match f10 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "public_url",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2392,9 +2839,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2406,9 +2856,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::ListingNumber>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                                match map.next_value::<crate::ListingNumber>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listing_number"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2418,9 +2871,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "section"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "section")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -2432,9 +2886,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<ListingSectionModifiedOperation>()
-                                    .map_err(|e| crate::__private::at_key(e, "operation"))?,
+                                match map.next_value::<ListingSectionModifiedOperation>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "operation"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -2444,15 +2901,19 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<ListingSectionModifiedSummary>()
-                                    .map_err(|e| crate::__private::at_key(e, "summary"))?,
+                                match map.next_value::<ListingSectionModifiedSummary>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "summary")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2461,26 +2922,48 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModified {
                     }
                 }
                 Ok(ListingSectionModified {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    listing_number: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing_number",
-                        ))?,
-                    section: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "section",
-                        ))?,
-                    operation: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "operation",
-                        ))?,
-                    summary: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "summary",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    listing_number: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "listing_number",
+                                ),
+                            );
+                        }
+                    },
+                    section: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("section"),
+                            );
+                        }
+                    },
+                    operation: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("operation"),
+                            );
+                        }
+                    },
+                    summary: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("summary"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2593,9 +3076,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModifiedSummary {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<Option<crate::Integer>>()
-                                    .map_err(|e| crate::__private::at_key(e, "images_added"))?,
+                                match map.next_value::<Option<crate::Integer>>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "images_added"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2607,15 +3093,21 @@ impl<'de> ::serde::Deserialize<'de> for ListingSectionModifiedSummary {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<Option<crate::Integer>>()
-                                    .map_err(|e| crate::__private::at_key(e, "images_removed"))?,
+                                match map.next_value::<Option<crate::Integer>>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "images_removed"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2762,9 +3254,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2776,9 +3271,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::ListingNumber>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                                match map.next_value::<crate::ListingNumber>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listing_number"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -2790,9 +3288,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<ListingStatus>()
-                                    .map_err(|e| crate::__private::at_key(e, "old_status"))?,
+                                match map.next_value::<ListingStatus>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "old_status"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -2804,9 +3305,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<ListingStatus>()
-                                    .map_err(|e| crate::__private::at_key(e, "new_status"))?,
+                                match map.next_value::<ListingStatus>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "new_status"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -2818,9 +3322,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "changed_by"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "changed_by"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -2830,9 +3337,10 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<ListingStatusChangedSource>()
-                                    .map_err(|e| crate::__private::at_key(e, "source"))?,
+                                match map.next_value::<ListingStatusChangedSource>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "source")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -2844,15 +3352,21 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<ListingStatusChangedSideEffects>()
-                                    .map_err(|e| crate::__private::at_key(e, "side_effects"))?,
+                                match map.next_value::<ListingStatusChangedSideEffects>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "side_effects"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -2861,34 +3375,72 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChanged {
                     }
                 }
                 Ok(ListingStatusChanged {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    listing_number: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing_number",
-                        ))?,
-                    old_status: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "old_status",
-                        ))?,
-                    new_status: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "new_status",
-                        ))?,
-                    changed_by: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "changed_by",
-                        ))?,
-                    source: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "source",
-                        ))?,
-                    side_effects: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "side_effects",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    listing_number: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "listing_number",
+                                ),
+                            );
+                        }
+                    },
+                    old_status: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "old_status",
+                                ),
+                            );
+                        }
+                    },
+                    new_status: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "new_status",
+                                ),
+                            );
+                        }
+                    },
+                    changed_by: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "changed_by",
+                                ),
+                            );
+                        }
+                    },
+                    source: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("source"),
+                            );
+                        }
+                    },
+                    side_effects: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "side_effects",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -2975,14 +3527,18 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChangedSideEffects {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Seq(::std::marker::PhantomData::<String>),
                                     )
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "image_variants_unlocked",
-                                    ))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "image_variants_unlocked"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -2994,12 +3550,14 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChangedSideEffects {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<::serde_json::Value>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "public_url_indexable",
-                                    ))?,
+                                match map.next_value::<::serde_json::Value>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "public_url_indexable"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
@@ -3016,14 +3574,26 @@ impl<'de> ::serde::Deserialize<'de> for ListingStatusChangedSideEffects {
                     }
                 }
                 Ok(ListingStatusChangedSideEffects {
-                    image_variants_unlocked: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "image_variants_unlocked",
-                        ))?,
-                    public_url_indexable: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "public_url_indexable",
-                        ))?,
+                    image_variants_unlocked: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "image_variants_unlocked",
+                                ),
+                            );
+                        }
+                    },
+                    public_url_indexable: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "public_url_indexable",
+                                ),
+                            );
+                        }
+                    },
                 })
             }
         }
@@ -3133,9 +3703,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3147,9 +3720,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::ListingNumber>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                                match map.next_value::<crate::ListingNumber>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listing_number"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3161,9 +3737,12 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "changed_by"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "changed_by"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3173,17 +3752,23 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                                 );
                             }
                             f3 = Some(
-                                map
+                                match map
                                     .next_value::<
                                         ::serde_json::Map<String, ::serde_json::Value>,
                                     >()
-                                    .map_err(|e| crate::__private::at_key(e, "changes"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "changes")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3192,22 +3777,42 @@ impl<'de> ::serde::Deserialize<'de> for ListingUpdated {
                     }
                 }
                 Ok(ListingUpdated {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    listing_number: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing_number",
-                        ))?,
-                    changed_by: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "changed_by",
-                        ))?,
-                    changes: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "changes",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    listing_number: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "listing_number",
+                                ),
+                            );
+                        }
+                    },
+                    changed_by: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "changed_by",
+                                ),
+                            );
+                        }
+                    },
+                    changes: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("changes"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -3330,9 +3935,12 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3344,9 +3952,12 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::ListingNumber>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                                match map.next_value::<crate::ListingNumber>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listing_number"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3356,9 +3967,10 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "job_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "job_id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3370,9 +3982,12 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<DeliveryDestination>()
-                                    .map_err(|e| crate::__private::at_key(e, "destination"))?,
+                                match map.next_value::<DeliveryDestination>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "destination"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -3382,15 +3997,19 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<MediaDeliveryCompletedSummary>()
-                                    .map_err(|e| crate::__private::at_key(e, "summary"))?,
+                                match map.next_value::<MediaDeliveryCompletedSummary>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "summary")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3399,22 +4018,42 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompleted {
                     }
                 }
                 Ok(MediaDeliveryCompleted {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    listing_number: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing_number",
-                        ))?,
-                    job_id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "job_id",
-                        ))?,
-                    destination: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "destination",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    listing_number: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "listing_number",
+                                ),
+                            );
+                        }
+                    },
+                    job_id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("job_id"),
+                            );
+                        }
+                    },
+                    destination: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "destination",
+                                ),
+                            );
+                        }
+                    },
                     summary: f4,
                     unknown_members,
                 })
@@ -3508,7 +4147,7 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompletedSummary {
                                 );
                             }
                             f0 = Some(
-                                map
+                                match map
                                     .next_value_seed(
                                         crate::__private::Checked::new(|
                                             v: &crate::Integer,
@@ -3517,13 +4156,21 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryCompletedSummary {
                                             Ok(())
                                         }),
                                     )
-                                    .map_err(|e| crate::__private::at_key(e, "files_failed"))?,
+                                {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "files_failed"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3646,9 +4293,12 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3660,9 +4310,12 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<crate::ListingNumber>()
-                                    .map_err(|e| crate::__private::at_key(e, "listing_number"))?,
+                                match map.next_value::<crate::ListingNumber>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "listing_number"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3672,9 +4325,10 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "job_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "job_id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -3686,15 +4340,21 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<DeliveryDestination>()
-                                    .map_err(|e| crate::__private::at_key(e, "destination"))?,
+                                match map.next_value::<DeliveryDestination>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "destination"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3703,22 +4363,42 @@ impl<'de> ::serde::Deserialize<'de> for MediaDeliveryFailed {
                     }
                 }
                 Ok(MediaDeliveryFailed {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    listing_number: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "listing_number",
-                        ))?,
-                    job_id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "job_id",
-                        ))?,
-                    destination: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "destination",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    listing_number: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "listing_number",
+                                ),
+                            );
+                        }
+                    },
+                    job_id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("job_id"),
+                            );
+                        }
+                    },
+                    destination: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "destination",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -3807,15 +4487,19 @@ impl<'de> ::serde::Deserialize<'de> for Price {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<crate::Integer>()
-                                    .map_err(|e| crate::__private::at_key(e, "amount"))?,
+                                match map.next_value::<crate::Integer>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "amount")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -3824,10 +4508,14 @@ impl<'de> ::serde::Deserialize<'de> for Price {
                     }
                 }
                 Ok(Price {
-                    amount: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "amount",
-                        ))?,
+                    amount: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("amount"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -3959,9 +4647,12 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -3973,12 +4664,12 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "subscription_id",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "subscription_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -3988,9 +4679,10 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "plan_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "plan_id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -4000,9 +4692,10 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<SubscriptionCancelledStatus>()
-                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                                match map.next_value::<SubscriptionCancelledStatus>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "status")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -4014,9 +4707,12 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "started_at"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "started_at"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -4026,9 +4722,10 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "ends_at"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "ends_at")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -4038,15 +4735,19 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<Price>()
-                                    .map_err(|e| crate::__private::at_key(e, "price"))?,
+                                match map.next_value::<Price>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "price")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4055,31 +4756,59 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCancelled {
                     }
                 }
                 Ok(SubscriptionCancelled {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    subscription_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "subscription_id",
-                        ))?,
-                    plan_id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "plan_id",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    subscription_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "subscription_id",
+                                ),
+                            );
+                        }
+                    },
+                    plan_id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("plan_id"),
+                            );
+                        }
+                    },
                     status: f3,
-                    started_at: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "started_at",
-                        ))?,
-                    ends_at: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "ends_at",
-                        ))?,
-                    price: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "price",
-                        ))?,
+                    started_at: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "started_at",
+                                ),
+                            );
+                        }
+                    },
+                    ends_at: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("ends_at"),
+                            );
+                        }
+                    },
+                    price: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("price"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -4226,9 +4955,12 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -4240,12 +4972,12 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "subscription_id",
-                                    ))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "subscription_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -4255,9 +4987,10 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "plan_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "plan_id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -4267,9 +5000,10 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<SubscriptionCreatedStatus>()
-                                    .map_err(|e| crate::__private::at_key(e, "status"))?,
+                                match map.next_value::<SubscriptionCreatedStatus>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "status")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -4281,9 +5015,12 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "started_at"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "started_at"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -4293,9 +5030,10 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<Option<String>>()
-                                    .map_err(|e| crate::__private::at_key(e, "ends_at"))?,
+                                match map.next_value::<Option<String>>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "ends_at")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -4305,15 +5043,19 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<Price>()
-                                    .map_err(|e| crate::__private::at_key(e, "price"))?,
+                                match map.next_value::<Price>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "price")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4322,31 +5064,59 @@ impl<'de> ::serde::Deserialize<'de> for SubscriptionCreated {
                     }
                 }
                 Ok(SubscriptionCreated {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    subscription_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "subscription_id",
-                        ))?,
-                    plan_id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "plan_id",
-                        ))?,
-                    status: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "status",
-                        ))?,
-                    started_at: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "started_at",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    subscription_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "subscription_id",
+                                ),
+                            );
+                        }
+                    },
+                    plan_id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("plan_id"),
+                            );
+                        }
+                    },
+                    status: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("status"),
+                            );
+                        }
+                    },
+                    started_at: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "started_at",
+                                ),
+                            );
+                        }
+                    },
                     ends_at: f5,
-                    price: f6
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "price",
-                        ))?,
+                    price: match f6 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("price"),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -4488,9 +5258,12 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -4500,9 +5273,10 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "user_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "user_id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -4512,9 +5286,10 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "email")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -4524,9 +5299,10 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<UserRole>()
-                                    .map_err(|e| crate::__private::at_key(e, "role"))?,
+                                match map.next_value::<UserRole>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "role")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -4538,9 +5314,12 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "deactivated_at"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "deactivated_at"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -4552,9 +5331,12 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "deactivated_by"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "deactivated_by"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -4564,15 +5346,19 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<Option<String>>()
-                                    .map_err(|e| crate::__private::at_key(e, "reason"))?,
+                                match map.next_value::<Option<String>>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "reason")),
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4581,30 +5367,58 @@ impl<'de> ::serde::Deserialize<'de> for UserDeactivated {
                     }
                 }
                 Ok(UserDeactivated {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    user_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "user_id",
-                        ))?,
-                    email: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "email",
-                        ))?,
-                    role: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "role",
-                        ))?,
-                    deactivated_at: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "deactivated_at",
-                        ))?,
-                    deactivated_by: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "deactivated_by",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    user_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("user_id"),
+                            );
+                        }
+                    },
+                    email: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("email"),
+                            );
+                        }
+                    },
+                    role: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("role"),
+                            );
+                        }
+                    },
+                    deactivated_at: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "deactivated_at",
+                                ),
+                            );
+                        }
+                    },
+                    deactivated_by: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "deactivated_by",
+                                ),
+                            );
+                        }
+                    },
                     reason: f6,
                     unknown_members,
                 })
@@ -4770,9 +5584,12 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -4784,12 +5601,14 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<Option<String>>()
-                                    .map_err(|e| crate::__private::at_key(
-                                        e,
-                                        "previous_agency_id",
-                                    ))?,
+                                match map.next_value::<Option<String>>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(
+                                            crate::__private::at_key(e, "previous_agency_id"),
+                                        );
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -4799,9 +5618,10 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "user_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "user_id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -4811,9 +5631,10 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "email")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -4823,9 +5644,10 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<UserRole>()
-                                    .map_err(|e| crate::__private::at_key(e, "role"))?,
+                                match map.next_value::<UserRole>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "role")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -4837,9 +5659,12 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<Option<String>>()
-                                    .map_err(|e| crate::__private::at_key(e, "old_manager_id"))?,
+                                match map.next_value::<Option<String>>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "old_manager_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -4851,9 +5676,12 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<Option<String>>()
-                                    .map_err(|e| crate::__private::at_key(e, "new_manager_id"))?,
+                                match map.next_value::<Option<String>>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "new_manager_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(7) => {
@@ -4865,9 +5693,12 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                 );
                             }
                             f7 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "changed_at"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "changed_at"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(8) => {
@@ -4879,15 +5710,21 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                                 );
                             }
                             f8 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "changed_by"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "changed_by"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -4896,33 +5733,61 @@ impl<'de> ::serde::Deserialize<'de> for UserHierarchyChanged {
                     }
                 }
                 Ok(UserHierarchyChanged {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
                     previous_agency_id: f1,
-                    user_id: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "user_id",
-                        ))?,
-                    email: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "email",
-                        ))?,
-                    role: f4
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "role",
-                        ))?,
+                    user_id: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("user_id"),
+                            );
+                        }
+                    },
+                    email: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("email"),
+                            );
+                        }
+                    },
+                    role: match f4 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("role"),
+                            );
+                        }
+                    },
                     old_manager_id: f5,
                     new_manager_id: f6,
-                    changed_at: f7
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "changed_at",
-                        ))?,
-                    changed_by: f8
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "changed_by",
-                        ))?,
+                    changed_at: match f7 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "changed_at",
+                                ),
+                            );
+                        }
+                    },
+                    changed_by: match f8 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "changed_by",
+                                ),
+                            );
+                        }
+                    },
                     unknown_members,
                 })
             }
@@ -5072,9 +5937,12 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                 );
                             }
                             f0 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "agency_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "agency_id"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(1) => {
@@ -5084,9 +5952,10 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                 );
                             }
                             f1 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "user_id"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "user_id")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(2) => {
@@ -5096,9 +5965,10 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                 );
                             }
                             f2 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "email"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "email")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(3) => {
@@ -5108,9 +5978,10 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                 );
                             }
                             f3 = Some(
-                                map
-                                    .next_value::<UserRole>()
-                                    .map_err(|e| crate::__private::at_key(e, "role"))?,
+                                match map.next_value::<UserRole>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "role")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(4) => {
@@ -5120,9 +5991,10 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                 );
                             }
                             f4 = Some(
-                                map
-                                    .next_value::<Option<String>>()
-                                    .map_err(|e| crate::__private::at_key(e, "name"))?,
+                                match map.next_value::<Option<String>>() {
+                                    Ok(value) => value,
+                                    Err(e) => return Err(crate::__private::at_key(e, "name")),
+                                },
                             );
                         }
                         crate::__private::Member::Known(5) => {
@@ -5134,9 +6006,12 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                 );
                             }
                             f5 = Some(
-                                map
-                                    .next_value::<String>()
-                                    .map_err(|e| crate::__private::at_key(e, "signed_up_at"))?,
+                                match map.next_value::<String>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "signed_up_at"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Known(6) => {
@@ -5148,15 +6023,21 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                                 );
                             }
                             f6 = Some(
-                                map
-                                    .next_value::<Option<String>>()
-                                    .map_err(|e| crate::__private::at_key(e, "invited_by"))?,
+                                match map.next_value::<Option<String>>() {
+                                    Ok(value) => value,
+                                    Err(e) => {
+                                        return Err(crate::__private::at_key(e, "invited_by"));
+                                    }
+                                },
                             );
                         }
                         crate::__private::Member::Unknown(key) => {
-                            let value = map
+                            let value = match map
                                 .next_value::<Box<::serde_json::value::RawValue>>()
-                                .map_err(|e| crate::__private::at_key(e, &key))?;
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, &key)),
+                            };
                             unknown_members.insert(key, value);
                         }
                         crate::__private::Member::Known(_) => {
@@ -5165,27 +6046,49 @@ impl<'de> ::serde::Deserialize<'de> for UserSignedUp {
                     }
                 }
                 Ok(UserSignedUp {
-                    agency_id: f0
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "agency_id",
-                        ))?,
-                    user_id: f1
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "user_id",
-                        ))?,
-                    email: f2
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "email",
-                        ))?,
-                    role: f3
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "role",
-                        ))?,
+                    agency_id: match f0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("agency_id"),
+                            );
+                        }
+                    },
+                    user_id: match f1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("user_id"),
+                            );
+                        }
+                    },
+                    email: match f2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("email"),
+                            );
+                        }
+                    },
+                    role: match f3 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field("role"),
+                            );
+                        }
+                    },
                     name: f4,
-                    signed_up_at: f5
-                        .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
-                            "signed_up_at",
-                        ))?,
+                    signed_up_at: match f5 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "signed_up_at",
+                                ),
+                            );
+                        }
+                    },
                     invited_by: f6,
                     unknown_members,
                 })
