@@ -290,10 +290,8 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
                             None => quote!(true),
                         };
                         parse.push(quote! {
-                            if let Ok(v) = #t::parse(&text) {
-                                if #shaped {
-                                    return Ok(Self::#v(v));
-                                }
+                            if let Ok(v) = #t::parse(&text) && #shaped {
+                                return Ok(Self::#v(v));
                             }
                         });
                         what.push(variant.clone());
@@ -816,8 +814,8 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
     let statuses: Vec<_> = model
         .events
         .iter()
-        .map(|e| e.documentation_status.as_str())
-        .collect();
+        .map(|e| documentation_status(&e.documentation_status))
+        .collect::<Result<_, _>>()?;
     let schema_types: Vec<TokenStream> = model
         .events
         .iter()
@@ -885,7 +883,7 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
             #(crate::EventInfo {
                 event_type: #types,
                 category: #categories,
-                documentation_status: #statuses,
+                documentation_status: crate::DocumentationStatus::#statuses,
                 json_schema: <#names as crate::WebhookEvent>::JSON_SCHEMA,
             },)*
         ];
@@ -947,6 +945,18 @@ pub fn patterns_module(config: &Config, used: &BTreeSet<String>) -> TokenStream 
     quote! {
         #![doc = " Checked string newtypes, one per pattern the schemas use."]
         #(#items)*
+    }
+}
+
+/// The `DocumentationStatus` variant of a catalog's word.
+fn documentation_status(word: &str) -> Result<Ident, Error> {
+    match word {
+        "complete" => Ok(ident("Complete")),
+        "partial" => Ok(ident("Partial")),
+        "undocumented" => Ok(ident("Undocumented")),
+        other => Err(Error::Schema(format!(
+            "documentation status {other:?}: expected complete, partial or undocumented"
+        ))),
     }
 }
 

@@ -141,7 +141,7 @@ pub fn run(args: &EventsArgs) -> Outcome {
                     provider.as_str(),
                     e.event_type,
                     e.category,
-                    e.documentation_status,
+                    e.documentation_status.as_str(),
                 ]);
                 count += 1;
             }

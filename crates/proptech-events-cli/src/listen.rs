@@ -44,7 +44,9 @@ fn secrets(args: &ListenArgs, provider: Provider) -> Result<Vec<String>, Failure
                 "--secret {flag:?} is not provider=secret; pass e.g. --secret repull=whsec_..."
             )));
         };
-        let named: Provider = name.parse().map_err(Failure::usage)?;
+        let named: Provider = name
+            .parse()
+            .map_err(|e: proptech_events::UnknownProvider| Failure::usage(e.to_string()))?;
         if named == provider {
             from_flags.push(secret.to_owned());
         }

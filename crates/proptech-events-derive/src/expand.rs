@@ -74,14 +74,14 @@ fn expand(cx: &Ctxt, input: &DeriveInput) -> (Option<TokenStream>, Vec<TokenStre
             return (Some(imp), Vec::new());
         }
     };
-    if let Some(p) = &attr.path {
-        if let Err(e) = Node::at(&doc, &path) {
-            cx.syn_error(syn::Error::new(
-                p.span(),
-                format!("path \"{path}\" is not in {provider} {event}: {e}"),
-            ));
-            return (Some(imp), Vec::new());
-        }
+    if let Some(p) = &attr.path
+        && let Err(e) = Node::at(&doc, &path)
+    {
+        cx.syn_error(syn::Error::new(
+            p.span(),
+            format!("path \"{path}\" is not in {provider} {event}: {e}"),
+        ));
+        return (Some(imp), Vec::new());
     }
     if attr.unchecked || !matches!(input.data, Data::Struct(_)) {
         return (Some(imp), Vec::new());
@@ -111,11 +111,15 @@ fn impl_tokens(input: &DeriveInput, entry: &schemas::EventSchema, path: &str) ->
         },
         proc_macro2::Span::call_site(),
     );
-    let (event_type, category, status, schema) = (
-        entry.event_type,
-        entry.category,
-        entry.documentation_status,
-        entry.schema,
+    let (event_type, category, schema) = (entry.event_type, entry.category, entry.schema);
+    // The catalogs' words, checked by the schema lint; the table is generated from them.
+    let status = syn::Ident::new(
+        match entry.documentation_status {
+            "complete" => "Complete",
+            "partial" => "Partial",
+            _ => "Undocumented",
+        },
+        proc_macro2::Span::call_site(),
     );
     quote! {
         const _: () = {
@@ -125,7 +129,8 @@ fn impl_tokens(input: &DeriveInput, entry: &schemas::EventSchema, path: &str) ->
                     ::proptech_events::__private::Provider::#provider_variant;
                 const EVENT_TYPE: &'static str = #event_type;
                 const CATEGORY: &'static str = #category;
-                const DOCUMENTATION_STATUS: &'static str = #status;
+                const DOCUMENTATION_STATUS: ::proptech_events::__private::DocumentationStatus =
+                    ::proptech_events::__private::DocumentationStatus::#status;
                 const JSON_SCHEMA: &'static str = #schema;
                 const SCHEMA_PATH: &'static str = #path;
             }

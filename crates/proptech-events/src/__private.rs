@@ -8,7 +8,7 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
-pub use crate::{Provider, WebhookEvent};
+pub use crate::{DocumentationStatus, Provider, WebhookEvent};
 
 use crate::{ParseError, ParseErrorKind};
 

@@ -124,14 +124,71 @@ impl fmt::Display for Provider {
 }
 
 impl std::str::FromStr for Provider {
-    type Err = String;
+    type Err = UnknownProvider;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Provider::ALL
             .into_iter()
             .find(|p| p.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown provider {s:?}: expected valara, repull, lavanda or everreal")
-            })
+            .ok_or_else(|| UnknownProvider { name: s.to_owned() })
+    }
+}
+
+/// A provider name that is none of [`Provider::ALL`] (from [`Provider`]'s `FromStr`).
+///
+/// ```
+/// use proptech_events::Provider;
+///
+/// assert_eq!("lavanda".parse::<Provider>(), Ok(Provider::Lavanda));
+/// let err = "Lavanda".parse::<Provider>().unwrap_err();
+/// assert_eq!(err.name, "Lavanda");
+/// assert_eq!(
+///     err.to_string(),
+///     r#"unknown provider "Lavanda": expected valara, repull, lavanda or everreal"#
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown provider {name:?}: expected valara, repull, lavanda or everreal")]
+#[non_exhaustive]
+pub struct UnknownProvider {
+    /// The name as given.
+    pub name: String,
+}
+
+/// How completely a provider's docs describe an event's payload (the catalogs'
+/// `documentation_status`).
+///
+/// ```
+/// use proptech_events::{DocumentationStatus, WebhookEvent, everreal};
+///
+/// let status = <everreal::ListingActivated as WebhookEvent>::DOCUMENTATION_STATUS;
+/// assert_eq!(status, DocumentationStatus::Undocumented);
+/// assert_eq!(status.to_string(), "undocumented");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DocumentationStatus {
+    /// Every member of the payload is documented.
+    Complete,
+    /// The docs describe part of the payload; the rest is kept as sent.
+    Partial,
+    /// The docs name the event but not its payload, which is kept as free JSON.
+    Undocumented,
+}
+
+impl DocumentationStatus {
+    /// The catalogs' word for it: `complete`, `partial` or `undocumented`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Complete => "complete",
+            Self::Partial => "partial",
+            Self::Undocumented => "undocumented",
+        }
+    }
+}
+
+impl fmt::Display for DocumentationStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -150,8 +207,8 @@ pub trait WebhookEvent {
     const EVENT_TYPE: &'static str;
     /// The category the provider's catalog files the event under.
     const CATEGORY: &'static str;
-    /// How completely the docs describe the payload: `complete`, `partial` or `undocumented`.
-    const DOCUMENTATION_STATUS: &'static str;
+    /// How completely the docs describe the payload.
+    const DOCUMENTATION_STATUS: DocumentationStatus;
     /// The event's JSON Schema (draft 2020-12), self-contained, embedded at compile time.
     const JSON_SCHEMA: &'static str;
     /// Which part of the delivery the type describes, as a JSON pointer (`#[webhook(path = ...)]`):
@@ -171,8 +228,8 @@ pub struct EventInfo {
     pub event_type: &'static str,
     /// The category the provider's catalog files it under.
     pub category: &'static str,
-    /// How completely the docs describe the payload: `complete`, `partial` or `undocumented`.
-    pub documentation_status: &'static str,
+    /// How completely the docs describe the payload.
+    pub documentation_status: DocumentationStatus,
     /// The event's JSON Schema, self-contained (see [`WebhookEvent::JSON_SCHEMA`]).
     pub json_schema: &'static str,
 }

@@ -102,7 +102,9 @@ fn typify_types_accept_every_valid_sample_of_every_event_and_reject_the_invalid_
 
 /// Whether the crate's own types parse `value` as the event `event_type` (not as `Unknown`).
 fn own_types_accept(provider: &str, event_type: &str, value: &Value) -> Result<(), String> {
-    let provider: Provider = provider.parse()?;
+    let provider: Provider = provider
+        .parse()
+        .map_err(|e: proptech_events::UnknownProvider| e.to_string())?;
     let bytes = serde_json::to_vec(value).map_err(|e| e.to_string())?;
     let event = proptech_events::parse(provider, &bytes).map_err(|e| e.to_string())?;
     let unknown = matches!(

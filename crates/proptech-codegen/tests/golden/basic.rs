@@ -358,7 +358,7 @@ pub const EVENTS: &[crate::EventInfo] = &[
     crate::EventInfo {
         event_type: "v1.spaces.building.created",
         category: "test",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <SpacesBuildingCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
 ];

@@ -271,7 +271,7 @@ pub const EVENTS: &[crate::EventInfo] = &[
     crate::EventInfo {
         event_type: "v1.spaces.unit.created",
         category: "test",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <SpacesUnitCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
 ];

@@ -219,7 +219,7 @@ pub const EVENTS: &[crate::EventInfo] = &[
     crate::EventInfo {
         event_type: "v1.spaces.building.updated",
         category: "test",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <SpacesBuildingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
 ];

@@ -527,7 +527,7 @@ pub const EVENTS: &[crate::EventInfo] = &[
     crate::EventInfo {
         event_type: "v1.booking.created",
         category: "test",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <BookingCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
 ];

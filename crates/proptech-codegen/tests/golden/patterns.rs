@@ -249,7 +249,7 @@ pub const EVENTS: &[crate::EventInfo] = &[
     crate::EventInfo {
         event_type: "v1.booking.updated",
         category: "test",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <BookingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
 ];

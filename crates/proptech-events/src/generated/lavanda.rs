@@ -9293,10 +9293,10 @@ impl ::serde::Serialize for RateSpanFrom {
 impl<'de> ::serde::Deserialize<'de> for RateSpanFrom {
     fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = <::std::borrow::Cow<'de, str>>::deserialize(d)?;
-        if let Ok(v) = crate::DateTime::parse(&text) {
-            if crate::Rfc3339Shape::new(&*text).is_ok() {
-                return Ok(Self::DateTime(v));
-            }
+        if let Ok(v) = crate::DateTime::parse(&text)
+            && crate::Rfc3339Shape::new(&*text).is_ok()
+        {
+            return Ok(Self::DateTime(v));
         }
         if text == "-Infinity" {
             return Ok(Self::MinusInfinity);
@@ -9349,10 +9349,10 @@ impl ::serde::Serialize for RateSpanTo {
 impl<'de> ::serde::Deserialize<'de> for RateSpanTo {
     fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = <::std::borrow::Cow<'de, str>>::deserialize(d)?;
-        if let Ok(v) = crate::DateTime::parse(&text) {
-            if crate::Rfc3339Shape::new(&*text).is_ok() {
-                return Ok(Self::DateTime(v));
-            }
+        if let Ok(v) = crate::DateTime::parse(&text)
+            && crate::Rfc3339Shape::new(&*text).is_ok()
+        {
+            return Ok(Self::DateTime(v));
         }
         if text == "+Infinity" {
             return Ok(Self::PlusInfinity);
@@ -11529,181 +11529,181 @@ pub const EVENTS: &[crate::EventInfo] = &[
     crate::EventInfo {
         event_type: "v1.auth_identity.user.created",
         category: "auth_identity",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <AuthIdentityUserCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.auth_identity.user.role_bindings.updated",
         category: "auth_identity",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <AuthIdentityUserRoleBindingsUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.auth_identity.user.updated",
         category: "auth_identity",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <AuthIdentityUserUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.availability.product_availability.updated",
         category: "availability",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <AvailabilityProductAvailabilityUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.availability.unit_availability.updated",
         category: "availability",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <AvailabilityUnitAvailabilityUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.booking.booking_ttl.updated",
         category: "booking",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <BookingBookingTtlUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.booking.created",
         category: "booking",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <BookingCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.booking.expired",
         category: "booking",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <BookingExpired as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.booking.updated",
         category: "booking",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <BookingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.catalog.product.created",
         category: "catalog",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <CatalogProductCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.catalog.product.deleted",
         category: "catalog",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <CatalogProductDeleted as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.catalog.product.updated",
         category: "catalog",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <CatalogProductUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.catalog.product_group.created",
         category: "catalog",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <CatalogProductGroupCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.catalog.product_group.updated",
         category: "catalog",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <CatalogProductGroupUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.catalog.product_rate.updated",
         category: "catalog",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <CatalogProductRateUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.crm.company.created",
         category: "crm",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <CrmCompanyCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.crm.company.updated",
         category: "crm",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <CrmCompanyUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.crm.contact.created",
         category: "crm",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <CrmContactCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.crm.contact.updated",
         category: "crm",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <CrmContactUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.crm.lead.created",
         category: "crm",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <CrmLeadCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.crm.lead.status_updated",
         category: "crm",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <CrmLeadStatusUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.crm.lead.updated",
         category: "crm",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <CrmLeadUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.spaces.building.created",
         category: "spaces",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <SpacesBuildingCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.spaces.building.updated",
         category: "spaces",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <SpacesBuildingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.spaces.unit.created",
         category: "spaces",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <SpacesUnitCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.spaces.unit.updated",
         category: "spaces",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <SpacesUnitUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.tickets_tasks.task.created",
         category: "tickets_tasks",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <TicketsTasksTaskCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.tickets_tasks.task.updated",
         category: "tickets_tasks",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <TicketsTasksTaskUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.tickets_tasks.ticket.created",
         category: "tickets_tasks",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <TicketsTasksTicketCreated as crate::WebhookEvent>::JSON_SCHEMA,
     },
     crate::EventInfo {
         event_type: "v1.tickets_tasks.ticket.updated",
         category: "tickets_tasks",
-        documentation_status: "complete",
+        documentation_status: crate::DocumentationStatus::Complete,
         json_schema: <TicketsTasksTicketUpdated as crate::WebhookEvent>::JSON_SCHEMA,
     },
 ];

@@ -20,7 +20,8 @@ fn main() {
     assert_eq!(Reservation::EVENT_TYPE, "reservation.created");
     assert_eq!(Reservation::CATEGORY, "Reservations");
     assert_eq!(<Lead<u8>>::EVENT_TYPE, "v1.crm.lead.created");
-    assert_eq!(Applied::DOCUMENTATION_STATUS, "complete");
+    assert_eq!(Applied::DOCUMENTATION_STATUS, proptech_events::DocumentationStatus::Complete);
+    assert_eq!(Applied::DOCUMENTATION_STATUS.as_str(), "complete");
     let schema = Reservation::json_schema();
     assert_eq!(schema["x-event-type"], "reservation.created");
     assert!(schema["$defs"]["envelope"].is_object(), "the schema is bundled");
