@@ -111,11 +111,11 @@ fn walk(path: &str, schema: &Value, at: String, out: &mut Vec<Constraint>) {
             }
         } else if SCHEMA_VALUES.contains(&k.as_str()) {
             walk(path, v, here, out);
-        } else if SCHEMA_ARRAYS.contains(&k.as_str()) {
-            if let Value::Array(items) = v {
-                for (i, child) in items.iter().enumerate() {
-                    walk(path, child, format!("{here}/{i}"), out);
-                }
+        } else if SCHEMA_ARRAYS.contains(&k.as_str())
+            && let Value::Array(items) = v
+        {
+            for (i, child) in items.iter().enumerate() {
+                walk(path, child, format!("{here}/{i}"), out);
             }
         }
     }

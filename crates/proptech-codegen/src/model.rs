@@ -317,13 +317,14 @@ impl Builder<'_> {
         if let Some(values) = schema.get("enum").and_then(Value::as_array) {
             return Ok((self.open_enum(schema, values, hint)?, nullable));
         }
-        if let Some(value) = schema.get("const") {
-            if value.is_string() && !types.iter().any(|t| *t != "string") {
-                return Ok((
-                    self.open_enum(schema, std::slice::from_ref(value), hint)?,
-                    nullable,
-                ));
-            }
+        if let Some(value) = schema.get("const")
+            && value.is_string()
+            && !types.iter().any(|t| *t != "string")
+        {
+            return Ok((
+                self.open_enum(schema, std::slice::from_ref(value), hint)?,
+                nullable,
+            ));
         }
         let ty = match types.as_slice() {
             ["string"] if schema.get("anyOf").is_some() => self.any_of_string(schema, hint)?,
@@ -488,12 +489,12 @@ impl Builder<'_> {
                 .check(origin, items)?
                 .map(|c| Check::Items(Box::new(c))));
         }
-        if schema.get("properties").is_none() {
-            if let Some(extra @ Value::Object(_)) = schema.get("additionalProperties") {
-                return Ok(self
-                    .check(origin, extra)?
-                    .map(|c| Check::Values(Box::new(c))));
-            }
+        if schema.get("properties").is_none()
+            && let Some(extra @ Value::Object(_)) = schema.get("additionalProperties")
+        {
+            return Ok(self
+                .check(origin, extra)?
+                .map(|c| Check::Values(Box::new(c))));
         }
         Ok(None)
     }

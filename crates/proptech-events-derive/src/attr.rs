@@ -101,13 +101,14 @@ pub fn parse(cx: &Ctxt, attrs: &[Attribute], item: &syn::Ident) -> Option<Webhoo
             "missing `event` in #[webhook]; add event = \"<event type as the provider sends it>\"",
         ));
     }
-    if let Some(p) = &path {
-        if !p.value().is_empty() && !p.value().starts_with('/') {
-            push(syn::Error::new(
-                p.span(),
-                "`path` is a JSON pointer into the delivery, e.g. path = \"/data\"",
-            ));
-        }
+    if let Some(p) = &path
+        && !p.value().is_empty()
+        && !p.value().starts_with('/')
+    {
+        push(syn::Error::new(
+            p.span(),
+            "`path` is a JSON pointer into the delivery, e.g. path = \"/data\"",
+        ));
     }
     match (failed, provider, event) {
         (false, Some(provider), Some(event)) => Some(WebhookAttr {

@@ -118,10 +118,11 @@ fn type_union_members(schema: &mut Map<String, Value>) {
     for key in ["anyOf", "oneOf"] {
         if let Some(Value::Array(members)) = schema.get_mut(key) {
             for member in members {
-                if let Value::Object(member) = member {
-                    if !member.contains_key("type") && !member.contains_key("$ref") {
-                        member.insert("type".to_owned(), ty.clone());
-                    }
+                if let Value::Object(member) = member
+                    && !member.contains_key("type")
+                    && !member.contains_key("$ref")
+                {
+                    member.insert("type".to_owned(), ty.clone());
                 }
             }
         }
@@ -144,10 +145,8 @@ fn exclusive_any_of(schema: &mut Map<String, Value>) {
                 .iter()
                 .all(|b| disjoint(a, b) || disjoint(b, a))
         });
-    if exclusive {
-        if let Some(members) = schema.remove("anyOf") {
-            schema.insert("oneOf".to_owned(), members);
-        }
+    if exclusive && let Some(members) = schema.remove("anyOf") {
+        schema.insert("oneOf".to_owned(), members);
     }
 }
 

@@ -360,14 +360,14 @@ pub fn type_label(doc: &Value, schema: &Value, depth: usize) -> Result<String, S
         let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
         return Ok(format!("one of {}", values.join(", ")));
     }
-    if let Some(Value::Array(options)) = schema.get("anyOf").or_else(|| schema.get("oneOf")) {
-        if depth < MAX_DEPTH {
-            let labels = options
-                .iter()
-                .map(|o| type_label(doc, o, depth + 1))
-                .collect::<Result<Vec<_>, _>>()?;
-            return Ok(labels.join(" or "));
-        }
+    if let Some(Value::Array(options)) = schema.get("anyOf").or_else(|| schema.get("oneOf"))
+        && depth < MAX_DEPTH
+    {
+        let labels = options
+            .iter()
+            .map(|o| type_label(doc, o, depth + 1))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(labels.join(" or "));
     }
     let types: Vec<&str> = match schema.get("type") {
         Some(Value::String(t)) => vec![t.as_str()],

@@ -136,15 +136,15 @@ fn mutants(v: &Value) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     for p in &ptrs {
         let target = v.pointer(p).cloned().unwrap_or(Value::Null);
-        if let Some((parent, key)) = p.rsplit_once('/') {
-            if v.pointer(parent).is_some_and(Value::is_object) {
-                let mut m = v.clone();
-                let key = key.replace("~1", "/").replace("~0", "~");
-                if let Some(o) = m.pointer_mut(parent).and_then(Value::as_object_mut) {
-                    o.shift_remove(&key);
-                }
-                out.push((format!("delete {p}"), m));
+        if let Some((parent, key)) = p.rsplit_once('/')
+            && v.pointer(parent).is_some_and(Value::is_object)
+        {
+            let mut m = v.clone();
+            let key = key.replace("~1", "/").replace("~0", "~");
+            if let Some(o) = m.pointer_mut(parent).and_then(Value::as_object_mut) {
+                o.shift_remove(&key);
             }
+            out.push((format!("delete {p}"), m));
         }
         if !p.is_empty() {
             for r in replacements() {

@@ -130,11 +130,11 @@ fn properties<'a>(v: &'a Value, at: String, out: &mut Vec<(String, &'a Value)>) 
                 if k == "examples" {
                     continue;
                 }
-                if k == "properties" {
-                    if let Some(props) = child.as_object() {
-                        for (name, schema) in props {
-                            out.push((format!("{at}/properties/{name}"), schema));
-                        }
+                if k == "properties"
+                    && let Some(props) = child.as_object()
+                {
+                    for (name, schema) in props {
+                        out.push((format!("{at}/properties/{name}"), schema));
                     }
                 }
                 properties(child, format!("{at}/{k}"), out);

@@ -284,7 +284,7 @@ async fn http_load_run_loses_nothing_and_processes_nothing_twice() {
             *n
         };
         let index: usize = id.trim_start_matches("load-").parse().expect("index");
-        if index % 5 == 0 && attempt == 1 {
+        if index.is_multiple_of(5) && attempt == 1 {
             s.failures.fetch_add(1, Ordering::SeqCst);
             return Err("injected failure".into());
         }
