@@ -36,11 +36,32 @@ impl Failure {
     }
 }
 
+/// clap's argument error as one line: its message and what it suggests, without the usage block.
+fn one_line(rendered: &str) -> String {
+    let mut parts: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:"))
+        .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
+        .collect();
+    if let Some(first) = parts.first_mut() {
+        *first = first.strip_prefix("error: ").unwrap_or(first);
+    }
+    format!("{} (see --help)", parts.join(" "))
+}
+
 /// What a command returns: its exit code, or a failure.
 pub type Outcome = Result<ExitCode, Failure>;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            style::error_line(&one_line(&e.render().to_string()));
+            return ExitCode::from(2);
+        }
+    };
     let outcome = match cli.command {
         cli::Command::Validate(args) => validate::run(&args),
         cli::Command::Sign(args) => sign::run(&args),

@@ -36,9 +36,13 @@ fn every_help_text_has_an_example() {
 fn a_wrong_argument_is_one_clear_error_with_exit_2() {
     let (code, _, stderr) = run(&["sign", "--provider", "nope", "--secret", "x", "f"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("invalid value 'nope'"), "{stderr}");
-    assert!(
-        stderr.contains("valara, repull, lavanda, everreal"),
-        "{stderr}"
+    assert_eq!(
+        stderr,
+        "error: invalid value 'nope' for '--provider <PROVIDER>' \
+         [possible values: valara, repull, lavanda, everreal] (see --help)\n"
     );
+    let (code, _, stderr) = run(&["send", "--provider", "repull"]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--url <URL>"), "{stderr}");
 }
