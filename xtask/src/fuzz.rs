@@ -174,49 +174,6 @@ impl Stats {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_libfuzzer_final_statistics() {
-        let log = "#1024\tpulse  cov: 100 ft: 200 corp: 10/1Kb exec/s: 512 rss: 90Mb\n\
-                   #61387\tDONE   cov: 41615 ft: 60673 corp: 1682/591Kb lim: 1292 exec/s: 1980 rss: 453Mb\n\
-                   Done 61387 runs in 31 second(s)\n\
-                   stat::number_of_executed_units: 61387\n\
-                   stat::average_exec_per_sec:     1980\n\
-                   stat::new_units_added:          1707\n\
-                   stat::slowest_unit_time_sec:    0\n\
-                   stat::peak_rss_mb:              453\n";
-        let stats = Stats::read(log);
-        assert_eq!(stats.executions, Some(61387));
-        assert_eq!(stats.per_second, Some(1980));
-        assert_eq!(stats.coverage, Some(41615));
-        assert_eq!(stats.features, Some(60673));
-        assert_eq!(stats.corpus.as_deref(), Some("1682/591Kb"));
-        assert_eq!(stats.peak_rss_mb, Some(453));
-        assert_eq!(stats.slowest_unit_s, Some(0));
-        assert!(Stats::read("").line().starts_with("? executions"));
-    }
-
-    #[test]
-    fn seeds_follow_the_targets_layouts() {
-        let body = br#"{"event_id":"evt_1"}"#;
-        assert_eq!(seed_for("parse", 2, body), [b"2".as_slice(), body].concat());
-        let signed = seed_for("receive_signed", 1, body);
-        assert_eq!(signed.len(), SIGNED_PARAMS + body.len());
-        assert_eq!(&signed[..SIGNED_PARAMS], b"1\0\0\0\0\0");
-        let raw = seed_for("receive", 0, body);
-        let text = String::from_utf8(raw).expect("text");
-        assert!(
-            text.starts_with("0X-Webhook-Signature: sha256=")
-                && text.contains(&format!("X-Webhook-Timestamp: {NOW}\n"))
-                && text.contains("X-Webhook-Event-Id: evt_1\n\n{"),
-            "{text}"
-        );
-    }
-}
-
 fn run(targets: &[&str], seconds: u64, jobs: usize) -> Result<()> {
     let root = workspace_root();
     let fuzz = root.join("fuzz");
@@ -436,4 +393,47 @@ fn compat_seeds() -> Result<Vec<Vec<u8>>> {
             Ok(out)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_libfuzzer_final_statistics() {
+        let log = "#1024\tpulse  cov: 100 ft: 200 corp: 10/1Kb exec/s: 512 rss: 90Mb\n\
+                   #61387\tDONE   cov: 41615 ft: 60673 corp: 1682/591Kb lim: 1292 exec/s: 1980 rss: 453Mb\n\
+                   Done 61387 runs in 31 second(s)\n\
+                   stat::number_of_executed_units: 61387\n\
+                   stat::average_exec_per_sec:     1980\n\
+                   stat::new_units_added:          1707\n\
+                   stat::slowest_unit_time_sec:    0\n\
+                   stat::peak_rss_mb:              453\n";
+        let stats = Stats::read(log);
+        assert_eq!(stats.executions, Some(61387));
+        assert_eq!(stats.per_second, Some(1980));
+        assert_eq!(stats.coverage, Some(41615));
+        assert_eq!(stats.features, Some(60673));
+        assert_eq!(stats.corpus.as_deref(), Some("1682/591Kb"));
+        assert_eq!(stats.peak_rss_mb, Some(453));
+        assert_eq!(stats.slowest_unit_s, Some(0));
+        assert!(Stats::read("").line().starts_with("? executions"));
+    }
+
+    #[test]
+    fn seeds_follow_the_targets_layouts() {
+        let body = br#"{"event_id":"evt_1"}"#;
+        assert_eq!(seed_for("parse", 2, body), [b"2".as_slice(), body].concat());
+        let signed = seed_for("receive_signed", 1, body);
+        assert_eq!(signed.len(), SIGNED_PARAMS + body.len());
+        assert_eq!(&signed[..SIGNED_PARAMS], b"1\0\0\0\0\0");
+        let raw = seed_for("receive", 0, body);
+        let text = String::from_utf8(raw).expect("text");
+        assert!(
+            text.starts_with("0X-Webhook-Signature: sha256=")
+                && text.contains(&format!("X-Webhook-Timestamp: {NOW}\n"))
+                && text.contains("X-Webhook-Event-Id: evt_1\n\n{"),
+            "{text}"
+        );
+    }
 }
