@@ -228,3 +228,33 @@ fn unknown_members_are_kept_and_readable() {
     );
     let _: &[(String, Box<serde_json::value::RawValue>)] = ping.data.unknown_members();
 }
+
+/// Found by the `differential` fuzz target: a `uri` with a character RFC 3986 does not allow
+/// (`^` in the path) was rejected by the schema and accepted by the typed parse. Each such
+/// character, and a broken percent-escape, must now be rejected by both; escaped, it is accepted.
+#[test]
+fn uri_characters_outside_rfc3986_are_rejected_like_the_schema() {
+    let schema = "valara/events/listing.created.json";
+    let base = proptech_conformance::valid_instance(schema);
+    for (url, valid) in [
+        ("https://valara.cloud/prop^rty/abc1234", false),
+        ("https://valara.cloud/a b", false),
+        ("https://valara.cloud/{id}", false),
+        ("https://valara.cloud/a|b", false),
+        ("https://valara.cloud/caf\u{e9}", false),
+        ("https://valara.cloud/a%2", false),
+        ("https://valara.cloud/prop%5Erty/abc1234", true),
+        ("https://valara.cloud/p?q=1&r=(2)#frag", true),
+    ] {
+        let mut instance = base.clone();
+        instance["data"]["public_url"] = json!(url);
+        let body = serde_json::to_vec(&instance).expect("serialises");
+        let verdict = judge("valara", schema, &instance, &typed(Provider::Valara, &body));
+        let expected = if valid {
+            Verdict::BothAccept
+        } else {
+            Verdict::BothReject
+        };
+        assert_eq!(verdict, Ok(expected), "{url}");
+    }
+}
