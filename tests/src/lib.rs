@@ -1,10 +1,14 @@
 //! Shared harness of the conformance suite: the schema set loaded once, the valid instance of each
-//! schema, the negative corpus, and the text rendering of validation outcomes for snapshots.
+//! schema, the negative corpus, the text rendering of validation outcomes for snapshots, and the
+//! seeds and judge the differential test shares with the fuzz targets (`fuzz/`).
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+pub mod judge;
+pub mod seeds;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

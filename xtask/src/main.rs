@@ -13,6 +13,9 @@
 //!   the working tree's, print every change classified as breaking or compatible, and fail on a
 //!   breaking change unless the version's major part was bumped; with `--changelog`, also write the
 //!   change log entry for the new version into FILE.
+//! - `fuzz [TARGET] [--seconds N] [--jobs N]`: write the seed corpora, build the fuzz targets of
+//!   `fuzz/` and run each for N seconds (default: all of them, 60 s, two at a time); fail on a
+//!   crash, printing the reproducer.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,13 +25,15 @@ use anyhow::{Context, Result, anyhow};
 mod bench;
 mod build_times;
 mod compat;
+mod fuzz;
 mod generate;
 mod publish;
 
 const USAGE: &str = "usage: cargo xtask gen [--check] | cargo xtask bench | \
 cargo xtask build-times [--runs N] | cargo xtask publish [--out DIR] | \
 cargo xtask samples [--out DIR] | \
-cargo xtask compat --base <git ref | bundle dir> [--changelog FILE]";
+cargo xtask compat --base <git ref | bundle dir> [--changelog FILE] | \
+cargo xtask fuzz [TARGET] [--seconds N] [--jobs N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -48,6 +53,7 @@ fn main() -> ExitCode {
         ["samples", "--out", dir] => publish::samples(Path::new(dir)),
         ["compat", "--base", base] => compat::run(base, None),
         ["compat", "--base", base, "--changelog", file] => compat::run(base, Some(Path::new(file))),
+        ["fuzz", rest @ ..] => fuzz::main(rest),
         _ => Err(anyhow!(USAGE)),
     };
     match result {

@@ -127,7 +127,8 @@ pub struct Uri {
 }
 
 impl Uri {
-    /// Checks the shape of an absolute URI.
+    /// Checks the shape of an absolute URI: a scheme, then only the characters RFC 3986 allows
+    /// (unreserved, reserved, and `%` followed by two hex digits), as the `uri` format does.
     pub fn parse(text: &str) -> Result<Self, FormatError> {
         let ok = match text.split_once(':') {
             Some((scheme, _)) => {
@@ -135,7 +136,7 @@ impl Uri {
                     && scheme
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                    && !text.chars().any(char::is_whitespace)
+                    && rfc3986_characters(text)
             }
             None => false,
         };
@@ -150,6 +151,30 @@ impl Uri {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+}
+
+/// Whether `text` has only the characters a URI may have (RFC 3986 section 2): unreserved and
+/// reserved characters, and `%` followed by two hex digits. `^`, `{`, `|`, spaces, non-ASCII
+/// and the like are not among them.
+fn rfc3986_characters(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' {
+            let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+            if !(hex(i + 1) && hex(i + 2)) {
+                return false;
+            }
+            i += 3;
+            continue;
+        }
+        if !(b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&b)) {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// A string that does not have the shape its format requires.

@@ -8,82 +8,16 @@
 //! one object. The typed parse must accept exactly what the schema accepts, with two deliberate
 //! exceptions: a value outside a closed `enum` (or `const`) kept in the enum's catch-all, and an
 //! event type the crate does not know kept in `Unknown`. Every accepted mutant must serialise back
-//! to JSON equal to itself, unknown members included.
+//! to JSON equal to itself, unknown members included. The seeds and the judge are the library's
+//! (`proptech_conformance::{seeds, judge}`), shared with the `differential` fuzz target.
 
 use std::collections::BTreeMap;
 
-use proptech_conformance::{schema_set, tests_dir, violations};
+use proptech_conformance::judge::{Typed, Verdict, judge};
+use proptech_conformance::seeds::valid_seeds;
+use proptech_conformance::{tests_dir, violations};
 use proptech_events::{AnyEvent, Provider};
 use serde_json::{Value, json};
-
-/// A valid instance to mutate: where it comes from, its provider and its event schema.
-struct Seed {
-    origin: String,
-    provider: String,
-    schema: String,
-    value: Value,
-}
-
-/// Every valid event instance the project ships.
-fn seeds() -> Vec<Seed> {
-    let set = schema_set();
-    let errata = set.errata().expect("errata load");
-    let mut out = Vec::new();
-    // The documented samples, corrected by their errata; a sample its errata call uncorrectable is
-    // not valid, so not a seed.
-    let fixtures = set.fixtures().expect("fixtures load");
-    for fixture in &fixtures {
-        let Some(event) = set.get(&fixture.schema).and_then(|d| d.event()) else {
-            continue; // a request or resource body, not an event
-        };
-        let key = fixture.key();
-        let sample = proptech_catalog::read_json(&fixture.path).expect("fixture is JSON");
-        let corrected = errata
-            .corrected(&key, Some(event.event_type), &sample)
-            .expect("errata fixes apply");
-        if corrected.is_none() && !errata.expected_errors(&key).is_empty() {
-            continue;
-        }
-        out.push(Seed {
-            origin: format!("fixture {key}"),
-            provider: fixture.provider.clone(),
-            schema: fixture.schema.clone(),
-            value: corrected.unwrap_or(sample),
-        });
-    }
-    for event in set.events() {
-        let path = &event.doc.path;
-        // The schema's own examples.
-        for (i, example) in event
-            .doc
-            .value
-            .get("examples")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            out.push(Seed {
-                origin: format!("{path} examples[{i}]"),
-                provider: event.provider.to_owned(),
-                schema: path.clone(),
-                value: example.clone(),
-            });
-        }
-        // The hand-made instance, if there is one.
-        let file = path.rsplit('/').next().unwrap_or(path);
-        let hand_made = tests_dir().join("valid").join(event.provider).join(file);
-        if hand_made.exists() {
-            out.push(Seed {
-                origin: format!("tests/valid/{}/{file}", event.provider),
-                provider: event.provider.to_owned(),
-                schema: path.clone(),
-                value: proptech_catalog::read_json(&hand_made).expect("hand-made instance"),
-            });
-        }
-    }
-    out
-}
 
 /// The replacement values: one of each JSON type, out-of-range numbers, strings that break every
 /// format and pattern the schemas use.
@@ -179,11 +113,18 @@ fn is_unknown(event: &AnyEvent) -> bool {
     )
 }
 
-fn type_field(provider: &str) -> &'static str {
-    match provider {
-        "valara" => "/event_type",
-        "everreal" => "/operation",
-        _ => "/type",
+/// What the typed parse made of `body`, as the judge reads it.
+fn typed(provider: Provider, body: &[u8]) -> Typed {
+    match proptech_events::parse(provider, body) {
+        Ok(event) => {
+            let back = serde_json::to_value(&event).expect("serialises");
+            if is_unknown(&event) {
+                Typed::Unknown { back }
+            } else {
+                Typed::Known { back }
+            }
+        }
+        Err(e) => Typed::Rejected(e.to_string()),
     }
 }
 
@@ -198,7 +139,7 @@ struct Tally {
 
 #[test]
 fn typed_parse_accepts_exactly_what_the_schema_accepts() {
-    let seeds = seeds();
+    let seeds = valid_seeds();
     assert!(seeds.len() >= 134, "{} seeds", seeds.len());
     let mut tally = Tally::default();
     let mut per_provider: BTreeMap<String, usize> = BTreeMap::new();
@@ -215,47 +156,14 @@ fn typed_parse_accepts_exactly_what_the_schema_accepts() {
         for (what, mutant) in mutants(&seed.value) {
             tally.mutants += 1;
             *per_provider.entry(seed.provider.clone()).or_default() += 1;
-            let errors = violations(&seed.schema, &mutant);
             let body = serde_json::to_vec(&mutant).expect("serialises");
-            let typed = proptech_events::parse(provider, &body);
-            let at = format!("{} — {what}", seed.origin);
-            match (errors.is_empty(), typed) {
-                (true, Ok(event)) => {
-                    tally.both_accept += 1;
-                    if is_unknown(&event) {
-                        problems.push(format!("{at}: valid, but parsed as Unknown"));
-                    }
-                    let back = serde_json::to_value(&event).expect("serialises");
-                    if back != mutant {
-                        problems.push(format!(
-                            "{at}: does not round-trip:\n    sent {mutant}\n    back {back}"
-                        ));
-                    }
-                }
-                (true, Err(e)) => {
-                    problems.push(format!("{at}: valid, but the typed parse rejects it: {e}"))
-                }
-                (false, Err(_)) => tally.both_reject += 1,
-                (false, Ok(event)) => {
-                    let only_values = errors
-                        .iter()
-                        .all(|v| v.keyword == "enum" || v.keyword == "const");
-                    let type_changed = errors.iter().any(|v| {
-                        v.keyword == "const" && v.instance_path == type_field(&seed.provider)
-                    });
-                    let back = serde_json::to_value(&event).expect("serialises");
-                    if is_unknown(&event) && type_changed {
-                        tally.unknown += 1;
-                    } else if !is_unknown(&event) && only_values && back == mutant {
-                        tally.catch_all += 1;
-                    } else {
-                        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                        problems.push(format!(
-                            "{at}: the schema rejects it ({}), the typed parse accepts it",
-                            errors.join("; ")
-                        ));
-                    }
-                }
+            let typed = typed(provider, &body);
+            match judge(&seed.provider, &seed.schema, &mutant, &typed) {
+                Ok(Verdict::BothAccept) => tally.both_accept += 1,
+                Ok(Verdict::BothReject) => tally.both_reject += 1,
+                Ok(Verdict::CatchAll) => tally.catch_all += 1,
+                Ok(Verdict::Unknown) => tally.unknown += 1,
+                Err(problem) => problems.push(format!("{} — {what}: {problem}", seed.origin)),
             }
         }
     }
@@ -319,4 +227,34 @@ fn unknown_members_are_kept_and_readable() {
         "kept as sent: {back}"
     );
     let _: &[(String, Box<serde_json::value::RawValue>)] = ping.data.unknown_members();
+}
+
+/// Found by the `differential` fuzz target: a `uri` with a character RFC 3986 does not allow
+/// (`^` in the path) was rejected by the schema and accepted by the typed parse. Each such
+/// character, and a broken percent-escape, must now be rejected by both; escaped, it is accepted.
+#[test]
+fn uri_characters_outside_rfc3986_are_rejected_like_the_schema() {
+    let schema = "valara/events/listing.created.json";
+    let base = proptech_conformance::valid_instance(schema);
+    for (url, valid) in [
+        ("https://valara.cloud/prop^rty/abc1234", false),
+        ("https://valara.cloud/a b", false),
+        ("https://valara.cloud/{id}", false),
+        ("https://valara.cloud/a|b", false),
+        ("https://valara.cloud/caf\u{e9}", false),
+        ("https://valara.cloud/a%2", false),
+        ("https://valara.cloud/prop%5Erty/abc1234", true),
+        ("https://valara.cloud/p?q=1&r=(2)#frag", true),
+    ] {
+        let mut instance = base.clone();
+        instance["data"]["public_url"] = json!(url);
+        let body = serde_json::to_vec(&instance).expect("serialises");
+        let verdict = judge("valara", schema, &instance, &typed(Provider::Valara, &body));
+        let expected = if valid {
+            Verdict::BothAccept
+        } else {
+            Verdict::BothReject
+        };
+        assert_eq!(verdict, Ok(expected), "{url}");
+    }
 }

@@ -1,0 +1,35 @@
+//! The typed parse against the schemas, judged by the `jsonschema` crate (formats asserted), on
+//! mutated JSON: the fuzzed twin of `tests/tests/differential.rs`, with its judge
+//! (`proptech_conformance::judge`).
+//!
+//! Input: a provider byte, then a JSON text. Only JSON texts that parse as a `serde_json::Value`
+//! are judged (the schema validator reads values); the text is parsed, written out again and that
+//! is what the typed parse reads, so both sides see the same value (repeated members, which a
+//! `Value` drops, are the `parse` target's business).
+//!
+//! The instance is judged against the event schema of the type it names, else the provider's
+//! first event schema (whose event-type `const` it breaks). The verdicts must agree, except for
+//! a value outside a closed enum (kept in a catch-all) and an unknown event type (kept in
+//! `Unknown`); every accepted instance must serialise back to itself.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use proptech_conformance::judge::{judge, schema_for};
+use proptech_events_fuzz::{provider, provider_name, typed};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, text)) = data.split_first() else {
+        return;
+    };
+    let Ok(instance) = serde_json::from_slice::<serde_json::Value>(text) else {
+        return;
+    };
+    let provider = provider(selector);
+    let name = provider_name(provider);
+    let schema = schema_for(name, &instance).expect("every provider has event schemas");
+    let body = serde_json::to_vec(&instance).expect("a value serialises");
+    let typed = typed(provider, &body);
+    if let Err(problem) = judge(name, &schema, &instance, &typed) {
+        panic!("{name} {schema}: {problem}\n    instance {instance}");
+    }
+});
