@@ -87,29 +87,22 @@ impl From<chrono::NaiveDate> for Date {
     }
 }
 
-/// An email address (`format: email`), checked for its shape when parsed: one `@` between a
-/// non-empty local part and a domain, and no whitespace. It keeps its text.
+/// An email address (`format: email`), checked when parsed as the schemas' validator checks it:
+/// RFC 5321 syntax (the `email_address` crate, which the `jsonschema` crate uses too), an ASCII
+/// local part, and a domain that is a host name (RFC 1123 labels) or an address literal. It keeps
+/// its text.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Email {
     text: Box<str>,
 }
 
 impl Email {
-    /// Checks the shape of an email address.
+    /// Checks an email address.
     pub fn parse(text: &str) -> Result<Self, FormatError> {
-        let ok = match text.rsplit_once('@') {
-            Some((local, domain)) => {
-                !local.is_empty()
-                    && !domain.is_empty()
-                    && !domain.contains('@')
-                    && !text.chars().any(char::is_whitespace)
-            }
-            None => false,
-        };
-        if ok {
+        if email_is_valid(text) {
             Ok(Self { text: text.into() })
         } else {
-            Err(FormatError("an email address: local@domain"))
+            Err(FormatError("an email address: local@domain (RFC 5321)"))
         }
     }
 
@@ -117,6 +110,118 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+}
+
+/// `format: email` as the `jsonschema` crate judges it.
+fn email_is_valid(text: &str) -> bool {
+    // `email_address` rejects an empty quoted local part, which RFC 5321 allows.
+    if let Some(domain) = text.strip_prefix("\"\"@") {
+        return email_is_valid(&format!("\"a\"@{domain}"));
+    }
+    match text.parse::<email_address::EmailAddress>() {
+        Ok(address) => address.local_part().is_ascii() && email_domain_is_valid(address.domain()),
+        Err(_) => false,
+    }
+}
+
+/// An email domain: an address literal (`[192.0.2.1]`, `[IPv6:…]`) or a host name.
+fn email_domain_is_valid(domain: &str) -> bool {
+    const IPV6_TAG: &str = "IPv6:";
+    if let Some(literal) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
+        match literal.get(..IPV6_TAG.len()) {
+            Some(tag) if tag.eq_ignore_ascii_case(IPV6_TAG) => literal[IPV6_TAG.len()..]
+                .parse::<std::net::Ipv6Addr>()
+                .is_ok(),
+            _ => literal.parse::<std::net::Ipv4Addr>().is_ok(),
+        }
+    } else {
+        hostname_is_valid(domain)
+    }
+}
+
+/// A host name: at most 253 characters, no trailing dot, labels of 1 to 63 letters, digits and
+/// hyphens that neither start nor end with a hyphen, and no `??--` label but an A-label (`xn--`,
+/// RFC 5891) whose Punycode decodes.
+fn hostname_is_valid(name: &str) -> bool {
+    if name.is_empty() || name.len() > 253 || name.ends_with('.') {
+        return false;
+    }
+    name.split('.').all(|label| {
+        let bytes = label.as_bytes();
+        !bytes.is_empty()
+            && bytes.len() <= 63
+            && bytes[0] != b'-'
+            && bytes[bytes.len() - 1] != b'-'
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+            && (bytes.len() < 4
+                || &bytes[2..4] != b"--"
+                || (bytes[..2].eq_ignore_ascii_case(b"xn") && punycode_decodes(&label[4..])))
+    })
+}
+
+/// Whether an A-label's payload decodes as Punycode (RFC 3492, section 6.2) to code points that
+/// are all letters or digits (a simplification of RFC 5892: the validator also takes combining
+/// marks after the first code point and applies its context rules).
+fn punycode_decodes(input: &str) -> bool {
+    const BASE: u32 = 36;
+    const TMIN: u32 = 1;
+    const TMAX: u32 = 26;
+    let digit = |b: u8| match b {
+        b'0'..=b'9' => Some(u32::from(b - b'0') + 26),
+        b'A'..=b'Z' => Some(u32::from(b - b'A')),
+        b'a'..=b'z' => Some(u32::from(b - b'a')),
+        _ => None,
+    };
+    let adapt = |mut delta: u32, count: u32, first: bool| {
+        delta /= if first { 700 } else { 2 };
+        delta += delta / count;
+        let mut k = 0;
+        while delta > ((BASE - TMIN) * TMAX) / 2 {
+            delta /= BASE - TMIN;
+            k += BASE;
+        }
+        k + ((BASE - TMIN + 1) * delta) / (delta + 38)
+    };
+    let decode = || -> Option<Vec<char>> {
+        let bytes = input.as_bytes();
+        let (basic, encoded) = match bytes.iter().rposition(|&b| b == b'-') {
+            Some(at) if at > 0 => (&bytes[..at], &bytes[at + 1..]),
+            _ => (&bytes[..0], bytes),
+        };
+        let mut output: Vec<char> = basic.iter().map(|&b| char::from(b)).collect();
+        let (mut n, mut i, mut bias, mut at) = (128u32, 0u32, 72u32, 0);
+        while at < encoded.len() {
+            let previous = i;
+            let (mut weight, mut k) = (1u32, BASE);
+            loop {
+                let d = digit(*encoded.get(at)?)?;
+                at += 1;
+                i = i.checked_add(d.checked_mul(weight)?)?;
+                let t = if k <= bias {
+                    TMIN
+                } else if k >= bias + TMAX {
+                    TMAX
+                } else {
+                    k - bias
+                };
+                if d < t {
+                    break;
+                }
+                weight = weight.checked_mul(BASE - t)?;
+                k += BASE;
+            }
+            let count = u32::try_from(output.len()).ok()? + 1;
+            bias = adapt(i - previous, count, previous == 0);
+            n = n.checked_add(i / count)?;
+            i %= count;
+            output.insert(i as usize, char::from_u32(n)?);
+            i += 1;
+        }
+        Some(output)
+    };
+    decode().is_some_and(|chars| !chars.is_empty() && chars.iter().all(|c| c.is_alphanumeric()))
 }
 
 /// An absolute URI (`format: uri`), checked for its shape when parsed: a scheme (a letter, then

@@ -258,3 +258,54 @@ fn uri_characters_outside_rfc3986_are_rejected_like_the_schema() {
         assert_eq!(verdict, Ok(expected), "{url}");
     }
 }
+
+/// Found by the `differential` fuzz target: `john.)mith@getlavanda.com` was accepted by the typed
+/// parse and rejected by the schema's `email` format. Each address below is judged by both sides,
+/// which must agree (RFC 5321 syntax, ASCII local part, host-name or address-literal domain).
+#[test]
+fn email_addresses_are_judged_like_the_schema() {
+    let schema = "lavanda/events/v1.crm.lead.created.json";
+    let base = proptech_conformance::valid_instance(schema);
+    let mut accepted = 0;
+    for email in [
+        "john.)mith@getlavanda.com",
+        "john.smith@getlavanda.com",
+        "john..smith@getlavanda.com",
+        ".john@getlavanda.com",
+        "john@getlavanda",
+        "john@getlavanda.com.",
+        "john@-getlavanda.com",
+        "john@get_lavanda.com",
+        "john@[192.0.2.1]",
+        "john@[IPv6:2001:db8::1]",
+        "john@[300.0.2.1]",
+        "\"john smith\"@getlavanda.com",
+        "\"\"@getlavanda.com",
+        "j\u{f6}hn@getlavanda.com",
+        "john@xn--bcher-kva.example",
+        "john@xn--.example",
+        "john@ab--cd.example",
+        "john+tag!#$%&'*=?^_`{|}~@getlavanda.com",
+        "john@getlavanda.com@x",
+        "@getlavanda.com",
+    ] {
+        let mut instance = base.clone();
+        instance["lead"]["contacts"][0]["contact"]["primaryEmail"] = json!(email);
+        let body = serde_json::to_vec(&instance).expect("serialises");
+        let verdict = judge(
+            "lavanda",
+            schema,
+            &instance,
+            &typed(Provider::Lavanda, &body),
+        );
+        assert!(
+            matches!(verdict, Ok(Verdict::BothAccept | Verdict::BothReject)),
+            "{email}: {verdict:?}"
+        );
+        accepted += usize::from(verdict == Ok(Verdict::BothAccept));
+    }
+    assert!(
+        (5..15).contains(&accepted),
+        "{accepted} accepted: the cases test too little"
+    );
+}
