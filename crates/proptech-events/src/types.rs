@@ -59,8 +59,19 @@ pub struct Date {
 
 impl Date {
     /// Parses a `YYYY-MM-DD` date.
-    pub fn parse(text: &str) -> Result<Self, chrono::ParseError> {
-        let value = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")?;
+    pub fn parse(text: &str) -> Result<Self, FormatError> {
+        const EXPECTED: FormatError = FormatError("a date: YYYY-MM-DD (RFC 3339 full-date)");
+        // Exactly four, two and two digits: chrono alone also takes leading spaces, a sign and
+        // longer years, which `format: date` does not.
+        let shape = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        if !shape {
+            return Err(EXPECTED);
+        }
+        let value = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| EXPECTED)?;
         Ok(Self {
             text: text.into(),
             value,
@@ -336,7 +347,7 @@ macro_rules! text_type_impls {
 }
 
 text_type_impls!(DateTime, "date-time", chrono::ParseError);
-text_type_impls!(Date, "date", chrono::ParseError);
+text_type_impls!(Date, "date", FormatError);
 text_type_impls!(Email, "email", FormatError);
 text_type_impls!(Uri, "uri", FormatError);
 

@@ -309,3 +309,41 @@ fn email_addresses_are_judged_like_the_schema() {
         "{accepted} accepted: the cases test too little"
     );
 }
+
+/// Found by the `differential` fuzz target: `" 2026-04-17"` (a leading space) was accepted by the
+/// typed parse, as chrono reads it, and rejected by the schema's `date` format. Each value below
+/// is judged by both sides, which must agree.
+#[test]
+fn dates_are_judged_like_the_schema() {
+    let schema = "valara/events/invoice.payment_made.json";
+    let base = proptech_conformance::valid_instance(schema);
+    let mut accepted = 0;
+    for date in [
+        " 2026-04-17",
+        "2026-04-17",
+        "2026-04-17 ",
+        "+2026-04-17",
+        "02026-04-17",
+        "2026-4-17",
+        "2026-04-31",
+        "2024-02-29",
+        "2023-02-29",
+        "0000-01-01",
+        "2026/04/17",
+        "2026-04-17T00:00:00Z",
+    ] {
+        let mut instance = base.clone();
+        instance["api_version"] = json!(date);
+        let body = serde_json::to_vec(&instance).expect("serialises");
+        let verdict = judge("valara", schema, &instance, &typed(Provider::Valara, &body));
+        assert!(
+            matches!(verdict, Ok(Verdict::BothAccept | Verdict::BothReject)),
+            "{date:?}: {verdict:?}"
+        );
+        accepted += usize::from(verdict == Ok(Verdict::BothAccept));
+    }
+    assert_eq!(
+        accepted, 3,
+        "2026-04-17, 2024-02-29 and 0000-01-01 are dates"
+    );
+}
