@@ -37,6 +37,9 @@ fn an_outside_crate_uses_the_packaged_derive() {
     let work = root.join("target/external-crate");
     let _ = std::fs::remove_dir_all(work.join("registry"));
     let _ = std::fs::remove_dir_all(work.join("app"));
+    // Cargo takes a registry crate of a given version as immutable and would reuse an earlier
+    // build of this same version number: the outside crate builds from scratch.
+    let _ = std::fs::remove_dir_all(work.join("target"));
     run(cargo()
         .current_dir(&root)
         .args(["package", "--no-verify", "--allow-dirty", "--quiet"])
