@@ -253,6 +253,7 @@ impl Uri {
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
                     && rfc3986_characters(text)
+                    && rfc3986_authority(text)
             }
             None => false,
         };
@@ -267,6 +268,40 @@ impl Uri {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+}
+
+/// Whether the authority of `text` (after `scheme://`, up to the path, query or fragment), if it
+/// has one, keeps RFC 3986's shape (section 3.2): at most one `@` ending the user information,
+/// then a host (`[...]` for an IP literal) and, after a `:`, a port of digits only.
+fn rfc3986_authority(text: &str) -> bool {
+    let Some(rest) = text
+        .split_once(':')
+        .and_then(|(_, rest)| rest.strip_prefix("//"))
+    else {
+        return true;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = match authority.split_once('@') {
+        Some((_, host_port)) if host_port.contains('@') => return false,
+        Some((_, host_port)) => host_port,
+        None => authority,
+    };
+    let port = if let Some(literal) = host_port.strip_prefix('[') {
+        match literal.split_once(']') {
+            Some((_, "")) => return true,
+            Some((_, after)) => match after.strip_prefix(':') {
+                Some(port) => port,
+                None => return false,
+            },
+            None => return false,
+        }
+    } else {
+        match host_port.split_once(':') {
+            Some((_, port)) => port,
+            None => return true,
+        }
+    };
+    port.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Whether `text` has only the characters a URI may have (RFC 3986 section 2): unreserved and

@@ -245,6 +245,15 @@ fn uri_characters_outside_rfc3986_are_rejected_like_the_schema() {
         ("https://valara.cloud/a%2", false),
         ("https://valara.cloud/prop%5Erty/abc1234", true),
         ("https://valara.cloud/p?q=1&r=(2)#frag", true),
+        // Found by the `differential` fuzz target: a port that is not digits.
+        ("https://valara.clttps:./valara.cloubc1234", false),
+        ("https://valara.cloud:8443/abc1234", true),
+        ("https://valara.cloud:/abc1234", true),
+        ("https://valara.cloud:84a3/abc1234", false),
+        ("https://a:b:8443/abc1234", false),
+        ("https://user:pw@valara.cloud:8443/x", true),
+        ("https://[2001:db8::1]:8443/x", true),
+        ("https://[2001:db8::1]x/x", false),
     ] {
         let mut instance = base.clone();
         instance["data"]["public_url"] = json!(url);
