@@ -21,9 +21,20 @@ pub struct DateTime {
 }
 
 impl DateTime {
-    /// Parses an RFC 3339 date-time.
-    pub fn parse(text: &str) -> Result<Self, chrono::ParseError> {
-        let value = chrono::DateTime::parse_from_rfc3339(text)?;
+    /// Parses an RFC 3339 date-time as the `date-time` format reads it (section 5.6): a
+    /// `YYYY-MM-DD` date, `T` or `t`, `hh:mm:ss` with an optional fraction, and `Z`, `z` or a
+    /// `±hh:mm` offset; a leap second (`:60`) only where it falls at 23:59 UTC.
+    pub fn parse(text: &str) -> Result<Self, FormatError> {
+        const EXPECTED: FormatError =
+            FormatError("a date-time: YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm) (RFC 3339)");
+        // chrono alone also takes a space for the `T` and a leap second at any minute.
+        let shape = text
+            .split_once(['T', 't'])
+            .is_some_and(|(date, time)| Date::parse(date).is_ok() && rfc3339_time(time));
+        if !shape {
+            return Err(EXPECTED);
+        }
+        let value = chrono::DateTime::parse_from_rfc3339(text).map_err(|_| EXPECTED)?;
         Ok(Self {
             text: text.into(),
             value,
@@ -48,6 +59,61 @@ impl From<chrono::DateTime<chrono::FixedOffset>> for DateTime {
             value,
         }
     }
+}
+
+/// Whether `time` is an RFC 3339 `full-time` (section 5.6): `hh:mm:ss` (hours to 23, minutes to
+/// 59, seconds to 60), an optional `.` and digits, then `Z`, `z` or `±hh:mm` (to 23:59). A leap
+/// second is valid only at 23:59 UTC (section 5.7), after the offset is applied.
+fn rfc3339_time(time: &str) -> bool {
+    fn two_digits(bytes: &[u8]) -> Option<i16> {
+        match bytes {
+            [a @ b'0'..=b'9', b @ b'0'..=b'9'] => {
+                Some(i16::from(a - b'0') * 10 + i16::from(b - b'0'))
+            }
+            _ => None,
+        }
+    }
+    let bytes = time.as_bytes();
+    if bytes.len() < 9 || bytes[2] != b':' || bytes[5] != b':' {
+        return false;
+    }
+    let (Some(hour), Some(minute), Some(second)) = (
+        two_digits(&bytes[0..2]),
+        two_digits(&bytes[3..5]),
+        two_digits(&bytes[6..8]),
+    ) else {
+        return false;
+    };
+    if hour > 23 || minute > 59 || second > 60 {
+        return false;
+    }
+    let mut rest = &bytes[8..];
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let digits = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            return false;
+        }
+        rest = &fraction[digits..];
+    }
+    // Minutes east of UTC.
+    let offset = match rest {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => {
+            let (Some(h), Some(m)) = (two_digits(&[*h0, *h1]), two_digits(&[*m0, *m1])) else {
+                return false;
+            };
+            if h > 23 || m > 59 {
+                return false;
+            }
+            if *sign == b'+' {
+                h * 60 + m
+            } else {
+                -(h * 60 + m)
+            }
+        }
+        _ => return false,
+    };
+    second != 60 || (hour * 60 + minute - offset).rem_euclid(24 * 60) == 23 * 60 + 59
 }
 
 /// A calendar date (`format: date`, `YYYY-MM-DD`), checked when parsed, keeping its text.
@@ -235,32 +301,20 @@ fn punycode_decodes(input: &str) -> bool {
     decode().is_some_and(|chars| !chars.is_empty() && chars.iter().all(|c| c.is_alphanumeric()))
 }
 
-/// An absolute URI (`format: uri`), checked for its shape when parsed: a scheme (a letter, then
-/// letters, digits, `+`, `-` or `.`), a `:`, and no whitespace. It keeps its text.
+/// An absolute URI (`format: uri`), checked when parsed against RFC 3986's `URI` grammar by the
+/// `fluent-uri` crate, the parser the schemas' validator (the `jsonschema` crate) uses. It keeps
+/// its text.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Uri {
     text: Box<str>,
 }
 
 impl Uri {
-    /// Checks the shape of an absolute URI: a scheme, then only the characters RFC 3986 allows
-    /// (unreserved, reserved, and `%` followed by two hex digits), as the `uri` format does.
+    /// Checks an absolute URI: a scheme, `:`, and the rest as RFC 3986 section 3 allows it.
     pub fn parse(text: &str) -> Result<Self, FormatError> {
-        let ok = match text.split_once(':') {
-            Some((scheme, _)) => {
-                scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                    && scheme
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                    && rfc3986_characters(text)
-                    && rfc3986_authority(text)
-            }
-            None => false,
-        };
-        if ok {
-            Ok(Self { text: text.into() })
-        } else {
-            Err(FormatError("an absolute URI: scheme:rest"))
+        match fluent_uri::Uri::parse(text) {
+            Ok(_) => Ok(Self { text: text.into() }),
+            Err(_) => Err(FormatError("an absolute URI: scheme:rest (RFC 3986)")),
         }
     }
 
@@ -268,64 +322,6 @@ impl Uri {
     pub fn as_str(&self) -> &str {
         &self.text
     }
-}
-
-/// Whether the authority of `text` (after `scheme://`, up to the path, query or fragment), if it
-/// has one, keeps RFC 3986's shape (section 3.2): at most one `@` ending the user information,
-/// then a host (`[...]` for an IP literal) and, after a `:`, a port of digits only.
-fn rfc3986_authority(text: &str) -> bool {
-    let Some(rest) = text
-        .split_once(':')
-        .and_then(|(_, rest)| rest.strip_prefix("//"))
-    else {
-        return true;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = match authority.split_once('@') {
-        Some((_, host_port)) if host_port.contains('@') => return false,
-        Some((_, host_port)) => host_port,
-        None => authority,
-    };
-    let port = if let Some(literal) = host_port.strip_prefix('[') {
-        match literal.split_once(']') {
-            Some((_, "")) => return true,
-            Some((_, after)) => match after.strip_prefix(':') {
-                Some(port) => port,
-                None => return false,
-            },
-            None => return false,
-        }
-    } else {
-        match host_port.split_once(':') {
-            Some((_, port)) => port,
-            None => return true,
-        }
-    };
-    port.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Whether `text` has only the characters a URI may have (RFC 3986 section 2): unreserved and
-/// reserved characters, and `%` followed by two hex digits. `^`, `{`, `|`, spaces, non-ASCII
-/// and the like are not among them.
-fn rfc3986_characters(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b == b'%' {
-            let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
-            if !(hex(i + 1) && hex(i + 2)) {
-                return false;
-            }
-            i += 3;
-            continue;
-        }
-        if !(b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&b)) {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// A string that does not have the shape its format requires.
@@ -381,7 +377,7 @@ macro_rules! text_type_impls {
     };
 }
 
-text_type_impls!(DateTime, "date-time", chrono::ParseError);
+text_type_impls!(DateTime, "date-time", FormatError);
 text_type_impls!(Date, "date", FormatError);
 text_type_impls!(Email, "email", FormatError);
 text_type_impls!(Uri, "uri", FormatError);

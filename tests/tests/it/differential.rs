@@ -254,6 +254,11 @@ fn uri_characters_outside_rfc3986_are_rejected_like_the_schema() {
         ("https://user:pw@valara.cloud:8443/x", true),
         ("https://[2001:db8::1]:8443/x", true),
         ("https://[2001:db8::1]x/x", false),
+        ("https://[v1.fe80::a+en1]/x", true),
+        ("https://[::ffff:192.0.2.300]/x", false),
+        ("urn:isbn:0451450523", true),
+        ("https:", true),
+        ("//valara.cloud/x", false),
     ] {
         let mut instance = base.clone();
         instance["data"]["public_url"] = json!(url);
@@ -354,5 +359,62 @@ fn dates_are_judged_like_the_schema() {
     assert_eq!(
         accepted, 3,
         "2026-04-17, 2024-02-29 and 0000-01-01 are dates"
+    );
+}
+
+/// `date-time` values at the edges of RFC 3339 where chrono and the schema's format could part:
+/// a space for the `T`, a leap second away from 23:59 UTC, offsets past 23:59, a bare fraction.
+/// Each value is judged by both sides, which must agree.
+#[test]
+fn date_times_are_judged_like_the_schema() {
+    let schema = "repull/events/listing.deleted.json";
+    let base = proptech_conformance::valid_instance(schema);
+    let mut accepted = Vec::new();
+    for date_time in [
+        "2026-05-01T12:34:56Z",
+        "2026-05-01t12:34:56z",
+        "2026-05-01 12:34:56Z",
+        "2026-05-01T12:34:56.123456789123Z",
+        "2026-05-01T12:34:56.Z",
+        "2026-05-01T12:34:56",
+        "2026-05-01T12:34:56+0100",
+        "2026-05-01T12:34:56+24:00",
+        "2026-05-01T12:34:56-23:59",
+        "2026-05-01T12:34:56-00:00",
+        "2026-12-31T23:59:60Z",
+        "2026-12-31T15:59:60-08:00",
+        "2026-12-31T23:59:60+01:00",
+        "2026-05-01T12:34:60Z",
+        "2026-05-01T24:00:00Z",
+        "2026-02-30T12:34:56Z",
+        "0000-01-01T00:00:00+01:00",
+        " 2026-05-01T12:34:56Z",
+        "2026-05-01T12:34:56Z ",
+        "2026-05-01T1:34:56Z",
+    ] {
+        let mut instance = base.clone();
+        instance["data"]["deletedAt"] = json!(date_time);
+        let body = serde_json::to_vec(&instance).expect("serialises");
+        let verdict = judge("repull", schema, &instance, &typed(Provider::Repull, &body));
+        assert!(
+            matches!(verdict, Ok(Verdict::BothAccept | Verdict::BothReject)),
+            "{date_time:?}: {verdict:?}"
+        );
+        if verdict == Ok(Verdict::BothAccept) {
+            accepted.push(date_time);
+        }
+    }
+    assert_eq!(
+        accepted,
+        [
+            "2026-05-01T12:34:56Z",
+            "2026-05-01t12:34:56z",
+            "2026-05-01T12:34:56.123456789123Z",
+            "2026-05-01T12:34:56-23:59",
+            "2026-05-01T12:34:56-00:00",
+            "2026-12-31T23:59:60Z",
+            "2026-12-31T15:59:60-08:00",
+            "0000-01-01T00:00:00+01:00",
+        ]
     );
 }
