@@ -479,6 +479,9 @@ fn struct_tokens(
     let mut decls = Vec::new();
     let mut arms = Vec::new();
     let mut inits = Vec::new();
+    // A generic envelope's members besides the payload, read once for every payload type.
+    let (mut head_fields, mut head_locals, mut tags, mut payload) =
+        (Vec::new(), Vec::new(), Vec::new(), None);
     for (i, (f, local)) in shape.fields.iter().zip(&locals).enumerate() {
         let t = rust_ty(&f.ty, &tag_of);
         let untyped = f.ty == Ty::Value;
@@ -488,9 +491,19 @@ fn struct_tokens(
         } else {
             t.clone()
         };
+        let read = if shape.generic && f.ty == Ty::EventTypeTag {
+            quote!(())
+        } else {
+            read
+        };
         decls.push(quote!(let mut #local: Option<#read> = None;));
+        head_fields.push(quote!(#local: Option<#read>,));
         let json = &f.json;
         let value = match &f.check {
+            // In a generic envelope the members are read by code that does not know `D`.
+            None if shape.generic && f.ty == Ty::EventTypeTag => {
+                quote!(map.next_value_seed(crate::__private::EventTypeSeed(event_type)))
+            }
             // `uuid::Uuid` alone would also take forms the `uuid` format rejects.
             None if f.ty == Ty::Uuid && f.nullable => {
                 quote!(map.next_value_seed(crate::__private::NullableHyphenatedUuid))
@@ -533,14 +546,33 @@ fn struct_tokens(
             }
         };
         let i = proc_macro2::Literal::usize_unsuffixed(i);
-        arms.push(quote! {
-            crate::__private::Member::Known(#i) => {
-                if #local.is_some() {
-                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(#json));
+        if shape.generic && f.ty == Ty::Payload {
+            payload = Some((
+                local.clone(),
+                quote! {
+                    if #local.is_some() {
+                        return Err(<A::Error as ::serde::de::Error>::duplicate_field(#json));
+                    }
+                    #local = Some(#value);
+                    Ok(())
+                },
+            ));
+            head_fields.pop();
+            arms.push(quote!(crate::__private::Member::Known(#i) => payload(&mut map)?,));
+        } else {
+            head_locals.push(local.clone());
+            arms.push(quote! {
+                crate::__private::Member::Known(#i) => {
+                    if #local.is_some() {
+                        return Err(<A::Error as ::serde::de::Error>::duplicate_field(#json));
+                    }
+                    #local = Some(#value);
                 }
-                #local = Some(#value);
-            }
-        });
+            });
+        }
+        if shape.generic && f.ty == Ty::EventTypeTag {
+            tags.push(local.clone());
+        }
         let name = ident(&f.rust);
         inits.push(if f.required {
             quote! {
@@ -613,7 +645,72 @@ fn struct_tokens(
             quote!(Visitor),
         )
     };
-    let deserialize = quote! {
+    let deserialize = if let Some((payload_local, read_payload)) = payload {
+        // Generic over the payload: the loop over the members lives in `visit_head`, which does
+        // not know `D` and so is compiled once; only reading `data` and building the value are
+        // compiled per payload type.
+        let head_decls: Vec<_> = decls
+            .iter()
+            .zip(&locals)
+            .filter(|(_, l)| **l != payload_local)
+            .map(|(d, _)| d)
+            .collect();
+        let unknown_field =
+            (!shape.closed).then(|| quote!(unknown_members: crate::__private::Extra,));
+        quote! {
+            impl #de_generics ::serde::Deserialize<'de> for #n #ty_args {
+                fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+                    /// The members other than the payload, as read.
+                    struct Head { #(#head_fields)* #unknown_field }
+                    // The event type member is read as `()`: checked, nothing kept.
+                    #[allow(clippy::unit_arg)]
+                    fn visit_head<'de, A: ::serde::de::MapAccess<'de>>(
+                        mut map: A,
+                        event_type: &'static str,
+                        payload: &mut dyn FnMut(&mut A) -> Result<(), A::Error>,
+                    ) -> Result<Head, A::Error> {
+                        #fields_const
+                        #(#head_decls)*
+                        #unknown_decl
+                        let lookup = crate::__private::Key(|name| match name {
+                            #(#jsons => Some(#indices),)*
+                            _ => None,
+                        });
+                        while let Some(key) = map.next_key_seed(lookup)? {
+                            match key {
+                                #(#arms)*
+                                #unknown_arm
+                                crate::__private::Member::Known(_) => {
+                                    map.next_value::<::serde::de::IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        Ok(Head { #(#head_locals,)* #unknown_init })
+                    }
+                    #visitor_def
+                    impl #visitor_impl_generics ::serde::de::Visitor<'de> for #visitor_ty {
+                        type Value = #n #ty_args;
+                        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                            f.write_str(#expecting)
+                        }
+                        fn visit_map<A: ::serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                            let mut #payload_local: Option<D> = None;
+                            let Head { #(#head_locals,)* #unknown_init } = visit_head(
+                                map,
+                                <D as crate::WebhookEvent>::EVENT_TYPE,
+                                &mut |map: &mut A| { #read_payload },
+                            )?;
+                            #(let #tags = #tags.map(|()| crate::EventType::default());)*
+                            #(#group_checks)*
+                            Ok(#n { #(#inits)* #unknown_init })
+                        }
+                    }
+                    d.deserialize_map(#visitor_new)
+                }
+            }
+        }
+    } else {
+        quote! {
         impl #de_generics ::serde::Deserialize<'de> for #n #ty_args {
             fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
                 #visitor_def
@@ -645,6 +742,7 @@ fn struct_tokens(
                 }
                 d.deserialize_map(#visitor_new)
             }
+        }
         }
     };
 

@@ -45,6 +45,9 @@ mod compat_v1;
 #[path = "golden/compat_v2.rs"]
 mod compat_v2;
 #[rustfmt::skip]
+#[path = "golden/envelope.rs"]
+mod envelope;
+#[rustfmt::skip]
 #[path = "golden/enums.rs"]
 mod enums;
 #[rustfmt::skip]
@@ -139,4 +142,51 @@ fn golden_modules_parse_what_they_promise() {
 #[test]
 fn a_breaking_change_breaks_the_client() {
     trybuild::TestCases::new().compile_fail("tests/compat/breaking.rs");
+}
+
+/// The envelope's members besides `data` are read by code that does not know the payload type;
+/// what it reads must be exactly what a per-payload reader would: every member, the event type
+/// checked, unknown members kept in place, and errors naming the member that failed.
+#[test]
+fn the_generic_envelope_reads_every_member() {
+    let body = br#"{"uuid":"u1","operation":"UNIT_CREATED","createdAt":"2026-05-01T12:34:56Z","data":{"id":"7"},"tenant":{"a":1}}"#;
+    let envelope::Event::UnitCreated(event) = envelope::parse(body).expect("valid delivery parses")
+    else {
+        panic!("not UnitCreated");
+    };
+    assert_eq!(event.uuid, "u1");
+    assert_eq!(event.data.id, "7");
+    assert_eq!(
+        event.created_at.as_ref().map(|t| t.as_str()),
+        Some("2026-05-01T12:34:56Z")
+    );
+    assert_eq!(
+        event.unknown_member("tenant").map(|raw| raw.get()),
+        Some(r#"{"a":1}"#)
+    );
+    assert_eq!(
+        serde_json::to_vec(&event).expect("serialises"),
+        body.to_vec()
+    );
+
+    let error = |body: &[u8]| envelope::parse(body).expect_err("rejected");
+    let e = error(br#"{"uuid":"u1","operation":"UNIT_CREATED","data":{}}"#);
+    assert_eq!(
+        (e.path.as_str(), e.message.contains("`id`")),
+        ("/data", true),
+        "{e}"
+    );
+    let e = error(
+        br#"{"uuid":"u1","operation":"UNIT_CREATED","createdAt":"2026-05-01","data":{"id":"7"}}"#,
+    );
+    assert_eq!(e.path, "/createdAt", "{e}");
+    let e = error(br#"{"uuid":"u1","uuid":"u2","operation":"UNIT_CREATED","data":{"id":"7"}}"#);
+    assert!(e.message.contains("duplicate field `uuid`"), "{e}");
+    let e =
+        error(br#"{"uuid":"u1","operation":"UNIT_CREATED","data":{"id":"7"},"data":{"id":"8"}}"#);
+    assert!(e.message.contains("duplicate field `data`"), "{e}");
+    let e = error(br#"{"operation":"UNIT_CREATED","data":{"id":"7"}}"#);
+    assert!(e.message.contains("missing field `uuid`"), "{e}");
+    let e = error(br#"{"uuid":"u1","operation":"UNIT_CREATED"}"#);
+    assert!(e.message.contains("missing field `data`"), "{e}");
 }

@@ -631,6 +631,17 @@ impl serde::Serialize for Extra {
     }
 }
 
+/// Reads an envelope's event type member and checks it is the expected one: what
+/// `EventType<E>` reads, for the envelope code that is compiled once rather than per payload type.
+pub struct EventTypeSeed(pub &'static str);
+
+impl<'de> DeserializeSeed<'de> for EventTypeSeed {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        crate::types::expect_event_type(d, self.0)
+    }
+}
+
 /// Reads a `uuid`-format string as a [`uuid::Uuid`]: only the 36-character hyphenated text that
 /// the `uuid` format (RFC 4122) allows. `uuid::Uuid`'s own `Deserialize` also takes the simple,
 /// braced and URN forms, which the schemas reject.

@@ -542,7 +542,10 @@ impl<'de, E: WebhookEvent> Deserialize<'de> for EventType<E> {
 
 /// Reads a string and checks it is `expected`: the body of every `EventType<E>`'s parse, compiled
 /// once per deserializer rather than once per event type.
-fn expect_event_type<'de, D: Deserializer<'de>>(d: D, expected: &str) -> Result<(), D::Error> {
+pub(crate) fn expect_event_type<'de, D: Deserializer<'de>>(
+    d: D,
+    expected: &str,
+) -> Result<(), D::Error> {
     let found = <std::borrow::Cow<'de, str>>::deserialize(d)?;
     if found == expected {
         Ok(())

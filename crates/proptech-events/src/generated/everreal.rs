@@ -67,6 +67,147 @@ impl<D: crate::WebhookEvent> Envelope<D> {
 impl<'de, D: ::serde::Deserialize<'de> + crate::WebhookEvent> ::serde::Deserialize<'de>
 for Envelope<D> {
     fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        /// The members other than the payload, as read.
+        struct Head {
+            f0: Option<String>,
+            f1: Option<()>,
+            f2: Option<String>,
+            f3: Option<String>,
+            f4: Option<String>,
+            unknown_members: crate::__private::Extra,
+        }
+        #[allow(clippy::unit_arg)]
+        fn visit_head<'de, A: ::serde::de::MapAccess<'de>>(
+            mut map: A,
+            event_type: &'static str,
+            payload: &mut dyn FnMut(&mut A) -> Result<(), A::Error>,
+        ) -> Result<Head, A::Error> {
+            let mut f0: Option<String> = None;
+            let mut f1: Option<()> = None;
+            let mut f2: Option<String> = None;
+            let mut f3: Option<String> = None;
+            let mut f4: Option<String> = None;
+            let mut unknown_members = crate::__private::Extra::new();
+            let lookup = crate::__private::Key(|name| match name {
+                "uuid" => Some(0),
+                "operation" => Some(1),
+                "subdomain" => Some(2),
+                "language" => Some(3),
+                "createdAt" => Some(4),
+                "data" => Some(5),
+                _ => None,
+            });
+            while let Some(key) = map.next_key_seed(lookup)? {
+                match key {
+                    crate::__private::Member::Known(0) => {
+                        if f0.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field("uuid"),
+                            );
+                        }
+                        f0 = Some(
+                            match map.next_value::<String>() {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, "uuid")),
+                            },
+                        );
+                    }
+                    crate::__private::Member::Known(1) => {
+                        if f1.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field(
+                                    "operation",
+                                ),
+                            );
+                        }
+                        f1 = Some(
+                            match map
+                                .next_value_seed(
+                                    crate::__private::EventTypeSeed(event_type),
+                                )
+                            {
+                                Ok(value) => value,
+                                Err(e) => {
+                                    return Err(crate::__private::at_key(e, "operation"));
+                                }
+                            },
+                        );
+                    }
+                    crate::__private::Member::Known(2) => {
+                        if f2.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field(
+                                    "subdomain",
+                                ),
+                            );
+                        }
+                        f2 = Some(
+                            match map.next_value::<String>() {
+                                Ok(value) => value,
+                                Err(e) => {
+                                    return Err(crate::__private::at_key(e, "subdomain"));
+                                }
+                            },
+                        );
+                    }
+                    crate::__private::Member::Known(3) => {
+                        if f3.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field(
+                                    "language",
+                                ),
+                            );
+                        }
+                        f3 = Some(
+                            match map.next_value::<String>() {
+                                Ok(value) => value,
+                                Err(e) => {
+                                    return Err(crate::__private::at_key(e, "language"));
+                                }
+                            },
+                        );
+                    }
+                    crate::__private::Member::Known(4) => {
+                        if f4.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field(
+                                    "createdAt",
+                                ),
+                            );
+                        }
+                        f4 = Some(
+                            match map.next_value::<String>() {
+                                Ok(value) => value,
+                                Err(e) => {
+                                    return Err(crate::__private::at_key(e, "createdAt"));
+                                }
+                            },
+                        );
+                    }
+                    crate::__private::Member::Known(5) => payload(&mut map)?,
+                    crate::__private::Member::Unknown(key) => {
+                        let value = match map
+                            .next_value::<Box<::serde_json::value::RawValue>>()
+                        {
+                            Ok(value) => value,
+                            Err(e) => return Err(crate::__private::at_key(e, &key)),
+                        };
+                        unknown_members.insert(key, value);
+                    }
+                    crate::__private::Member::Known(_) => {
+                        map.next_value::<::serde::de::IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(Head {
+                f0,
+                f1,
+                f2,
+                f3,
+                f4,
+                unknown_members,
+            })
+        }
         struct Visitor<D>(::std::marker::PhantomData<D>);
         impl<
             'de,
@@ -81,134 +222,28 @@ for Envelope<D> {
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut f0: Option<String> = None;
-                let mut f1: Option<crate::EventType<D>> = None;
-                let mut f2: Option<String> = None;
-                let mut f3: Option<String> = None;
-                let mut f4: Option<String> = None;
                 let mut f5: Option<D> = None;
-                let mut unknown_members = crate::__private::Extra::new();
-                let lookup = crate::__private::Key(|name| match name {
-                    "uuid" => Some(0),
-                    "operation" => Some(1),
-                    "subdomain" => Some(2),
-                    "language" => Some(3),
-                    "createdAt" => Some(4),
-                    "data" => Some(5),
-                    _ => None,
-                });
-                while let Some(key) = map.next_key_seed(lookup)? {
-                    match key {
-                        crate::__private::Member::Known(0) => {
-                            if f0.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field("uuid"),
-                                );
-                            }
-                            f0 = Some(
-                                match map.next_value::<String>() {
-                                    Ok(value) => value,
-                                    Err(e) => return Err(crate::__private::at_key(e, "uuid")),
-                                },
+                let Head { f0, f1, f2, f3, f4, unknown_members } = visit_head(
+                    map,
+                    <D as crate::WebhookEvent>::EVENT_TYPE,
+                    &mut |map: &mut A| {
+                        if f5.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field("data"),
                             );
                         }
-                        crate::__private::Member::Known(1) => {
-                            if f1.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field(
-                                        "operation",
-                                    ),
-                                );
-                            }
-                            f1 = Some(
-                                match map.next_value::<crate::EventType<D>>() {
-                                    Ok(value) => value,
-                                    Err(e) => {
-                                        return Err(crate::__private::at_key(e, "operation"));
-                                    }
-                                },
-                            );
-                        }
-                        crate::__private::Member::Known(2) => {
-                            if f2.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field(
-                                        "subdomain",
-                                    ),
-                                );
-                            }
-                            f2 = Some(
-                                match map.next_value::<String>() {
-                                    Ok(value) => value,
-                                    Err(e) => {
-                                        return Err(crate::__private::at_key(e, "subdomain"));
-                                    }
-                                },
-                            );
-                        }
-                        crate::__private::Member::Known(3) => {
-                            if f3.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field(
-                                        "language",
-                                    ),
-                                );
-                            }
-                            f3 = Some(
-                                match map.next_value::<String>() {
-                                    Ok(value) => value,
-                                    Err(e) => {
-                                        return Err(crate::__private::at_key(e, "language"));
-                                    }
-                                },
-                            );
-                        }
-                        crate::__private::Member::Known(4) => {
-                            if f4.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field(
-                                        "createdAt",
-                                    ),
-                                );
-                            }
-                            f4 = Some(
-                                match map.next_value::<String>() {
-                                    Ok(value) => value,
-                                    Err(e) => {
-                                        return Err(crate::__private::at_key(e, "createdAt"));
-                                    }
-                                },
-                            );
-                        }
-                        crate::__private::Member::Known(5) => {
-                            if f5.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field("data"),
-                                );
-                            }
-                            f5 = Some(
-                                match map.next_value::<D>() {
-                                    Ok(value) => value,
-                                    Err(e) => return Err(crate::__private::at_key(e, "data")),
-                                },
-                            );
-                        }
-                        crate::__private::Member::Unknown(key) => {
-                            let value = match map
-                                .next_value::<Box<::serde_json::value::RawValue>>()
-                            {
+                        f5 = Some(
+                            match map.next_value::<D>() {
                                 Ok(value) => value,
-                                Err(e) => return Err(crate::__private::at_key(e, &key)),
-                            };
-                            unknown_members.insert(key, value);
-                        }
-                        crate::__private::Member::Known(_) => {
-                            map.next_value::<::serde::de::IgnoredAny>()?;
-                        }
-                    }
-                }
+                                Err(e) => return Err(crate::__private::at_key(e, "data")),
+                            },
+                        );
+                        Ok(())
+                    },
+                )?;
+                let f1 = f1.map(|()| crate::EventType::default());
                 Ok(Envelope {
                     uuid: match f0 {
                         Some(value) => value,

@@ -56,6 +56,105 @@ impl<D: crate::WebhookEvent> Envelope<D> {
 impl<'de, D: ::serde::Deserialize<'de> + crate::WebhookEvent> ::serde::Deserialize<'de>
 for Envelope<D> {
     fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        /// The members other than the payload, as read.
+        struct Head {
+            f0: Option<()>,
+            f1: Option<String>,
+            f2: Option<crate::DateTime>,
+            unknown_members: crate::__private::Extra,
+        }
+        #[allow(clippy::unit_arg)]
+        fn visit_head<'de, A: ::serde::de::MapAccess<'de>>(
+            mut map: A,
+            event_type: &'static str,
+            payload: &mut dyn FnMut(&mut A) -> Result<(), A::Error>,
+        ) -> Result<Head, A::Error> {
+            let mut f0: Option<()> = None;
+            let mut f1: Option<String> = None;
+            let mut f2: Option<crate::DateTime> = None;
+            let mut unknown_members = crate::__private::Extra::new();
+            let lookup = crate::__private::Key(|name| match name {
+                "type" => Some(0),
+                "deliveryId" => Some(1),
+                "createdAt" => Some(2),
+                "data" => Some(3),
+                _ => None,
+            });
+            while let Some(key) = map.next_key_seed(lookup)? {
+                match key {
+                    crate::__private::Member::Known(0) => {
+                        if f0.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                            );
+                        }
+                        f0 = Some(
+                            match map
+                                .next_value_seed(
+                                    crate::__private::EventTypeSeed(event_type),
+                                )
+                            {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, "type")),
+                            },
+                        );
+                    }
+                    crate::__private::Member::Known(1) => {
+                        if f1.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field(
+                                    "deliveryId",
+                                ),
+                            );
+                        }
+                        f1 = Some(
+                            match map.next_value::<String>() {
+                                Ok(value) => value,
+                                Err(e) => {
+                                    return Err(crate::__private::at_key(e, "deliveryId"));
+                                }
+                            },
+                        );
+                    }
+                    crate::__private::Member::Known(2) => {
+                        if f2.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field(
+                                    "createdAt",
+                                ),
+                            );
+                        }
+                        f2 = Some(
+                            match map.next_value::<crate::DateTime>() {
+                                Ok(value) => value,
+                                Err(e) => {
+                                    return Err(crate::__private::at_key(e, "createdAt"));
+                                }
+                            },
+                        );
+                    }
+                    crate::__private::Member::Known(3) => payload(&mut map)?,
+                    crate::__private::Member::Unknown(key) => {
+                        let value = match map
+                            .next_value::<Box<::serde_json::value::RawValue>>()
+                        {
+                            Ok(value) => value,
+                            Err(e) => return Err(crate::__private::at_key(e, &key)),
+                        };
+                        unknown_members.insert(key, value);
+                    }
+                    crate::__private::Member::Known(_) => {
+                        map.next_value::<::serde::de::IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(Head {
+                f0,
+                f1,
+                f2,
+                unknown_members,
+            })
+        }
         struct Visitor<D>(::std::marker::PhantomData<D>);
         impl<
             'de,
@@ -70,96 +169,28 @@ for Envelope<D> {
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut f0: Option<crate::EventType<D>> = None;
-                let mut f1: Option<String> = None;
-                let mut f2: Option<crate::DateTime> = None;
                 let mut f3: Option<D> = None;
-                let mut unknown_members = crate::__private::Extra::new();
-                let lookup = crate::__private::Key(|name| match name {
-                    "type" => Some(0),
-                    "deliveryId" => Some(1),
-                    "createdAt" => Some(2),
-                    "data" => Some(3),
-                    _ => None,
-                });
-                while let Some(key) = map.next_key_seed(lookup)? {
-                    match key {
-                        crate::__private::Member::Known(0) => {
-                            if f0.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field("type"),
-                                );
-                            }
-                            f0 = Some(
-                                match map.next_value::<crate::EventType<D>>() {
-                                    Ok(value) => value,
-                                    Err(e) => return Err(crate::__private::at_key(e, "type")),
-                                },
+                let Head { f0, f1, f2, unknown_members } = visit_head(
+                    map,
+                    <D as crate::WebhookEvent>::EVENT_TYPE,
+                    &mut |map: &mut A| {
+                        if f3.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field("data"),
                             );
                         }
-                        crate::__private::Member::Known(1) => {
-                            if f1.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field(
-                                        "deliveryId",
-                                    ),
-                                );
-                            }
-                            f1 = Some(
-                                match map.next_value::<String>() {
-                                    Ok(value) => value,
-                                    Err(e) => {
-                                        return Err(crate::__private::at_key(e, "deliveryId"));
-                                    }
-                                },
-                            );
-                        }
-                        crate::__private::Member::Known(2) => {
-                            if f2.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field(
-                                        "createdAt",
-                                    ),
-                                );
-                            }
-                            f2 = Some(
-                                match map.next_value::<crate::DateTime>() {
-                                    Ok(value) => value,
-                                    Err(e) => {
-                                        return Err(crate::__private::at_key(e, "createdAt"));
-                                    }
-                                },
-                            );
-                        }
-                        crate::__private::Member::Known(3) => {
-                            if f3.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field("data"),
-                                );
-                            }
-                            f3 = Some(
-                                match map.next_value::<D>() {
-                                    Ok(value) => value,
-                                    Err(e) => return Err(crate::__private::at_key(e, "data")),
-                                },
-                            );
-                        }
-                        crate::__private::Member::Unknown(key) => {
-                            let value = match map
-                                .next_value::<Box<::serde_json::value::RawValue>>()
-                            {
+                        f3 = Some(
+                            match map.next_value::<D>() {
                                 Ok(value) => value,
-                                Err(e) => return Err(crate::__private::at_key(e, &key)),
-                            };
-                            unknown_members.insert(key, value);
-                        }
-                        crate::__private::Member::Known(_) => {
-                            map.next_value::<::serde::de::IgnoredAny>()?;
-                        }
-                    }
-                }
+                                Err(e) => return Err(crate::__private::at_key(e, "data")),
+                            },
+                        );
+                        Ok(())
+                    },
+                )?;
+                let f0 = f0.map(|()| crate::EventType::default());
                 Ok(Envelope {
                     event_type: match f0 {
                         Some(value) => value,

@@ -47,6 +47,142 @@ impl<D: crate::WebhookEvent> Envelope<D> {
 impl<'de, D: ::serde::Deserialize<'de> + crate::WebhookEvent> ::serde::Deserialize<'de>
 for Envelope<D> {
     fn deserialize<De: ::serde::Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        /// The members other than the payload, as read.
+        struct Head {
+            f0: Option<crate::EventId>,
+            f1: Option<()>,
+            f2: Option<crate::Date>,
+            f3: Option<crate::Integer>,
+            f4: Option<crate::Ulid>,
+        }
+        #[allow(clippy::unit_arg)]
+        fn visit_head<'de, A: ::serde::de::MapAccess<'de>>(
+            mut map: A,
+            event_type: &'static str,
+            payload: &mut dyn FnMut(&mut A) -> Result<(), A::Error>,
+        ) -> Result<Head, A::Error> {
+            const FIELDS: &[&str] = &[
+                "event_id",
+                "event_type",
+                "api_version",
+                "timestamp",
+                "nonce",
+                "data",
+            ];
+            let mut f0: Option<crate::EventId> = None;
+            let mut f1: Option<()> = None;
+            let mut f2: Option<crate::Date> = None;
+            let mut f3: Option<crate::Integer> = None;
+            let mut f4: Option<crate::Ulid> = None;
+            let lookup = crate::__private::Key(|name| match name {
+                "event_id" => Some(0),
+                "event_type" => Some(1),
+                "api_version" => Some(2),
+                "timestamp" => Some(3),
+                "nonce" => Some(4),
+                "data" => Some(5),
+                _ => None,
+            });
+            while let Some(key) = map.next_key_seed(lookup)? {
+                match key {
+                    crate::__private::Member::Known(0) => {
+                        if f0.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field(
+                                    "event_id",
+                                ),
+                            );
+                        }
+                        f0 = Some(
+                            match map.next_value::<crate::EventId>() {
+                                Ok(value) => value,
+                                Err(e) => {
+                                    return Err(crate::__private::at_key(e, "event_id"));
+                                }
+                            },
+                        );
+                    }
+                    crate::__private::Member::Known(1) => {
+                        if f1.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field(
+                                    "event_type",
+                                ),
+                            );
+                        }
+                        f1 = Some(
+                            match map
+                                .next_value_seed(
+                                    crate::__private::EventTypeSeed(event_type),
+                                )
+                            {
+                                Ok(value) => value,
+                                Err(e) => {
+                                    return Err(crate::__private::at_key(e, "event_type"));
+                                }
+                            },
+                        );
+                    }
+                    crate::__private::Member::Known(2) => {
+                        if f2.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field(
+                                    "api_version",
+                                ),
+                            );
+                        }
+                        f2 = Some(
+                            match map.next_value::<crate::Date>() {
+                                Ok(value) => value,
+                                Err(e) => {
+                                    return Err(crate::__private::at_key(e, "api_version"));
+                                }
+                            },
+                        );
+                    }
+                    crate::__private::Member::Known(3) => {
+                        if f3.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field(
+                                    "timestamp",
+                                ),
+                            );
+                        }
+                        f3 = Some(
+                            match map.next_value::<crate::Integer>() {
+                                Ok(value) => value,
+                                Err(e) => {
+                                    return Err(crate::__private::at_key(e, "timestamp"));
+                                }
+                            },
+                        );
+                    }
+                    crate::__private::Member::Known(4) => {
+                        if f4.is_some() {
+                            return Err(
+                                <A::Error as ::serde::de::Error>::duplicate_field("nonce"),
+                            );
+                        }
+                        f4 = Some(
+                            match map.next_value::<crate::Ulid>() {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, "nonce")),
+                            },
+                        );
+                    }
+                    crate::__private::Member::Known(5) => payload(&mut map)?,
+                    crate::__private::Member::Unknown(key) => {
+                        return Err(
+                            <A::Error as ::serde::de::Error>::unknown_field(&key, FIELDS),
+                        );
+                    }
+                    crate::__private::Member::Known(_) => {
+                        map.next_value::<::serde::de::IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(Head { f0, f1, f2, f3, f4 })
+        }
         struct Visitor<D>(::std::marker::PhantomData<D>);
         impl<
             'de,
@@ -61,140 +197,28 @@ for Envelope<D> {
             }
             fn visit_map<A: ::serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<Self::Value, A::Error> {
-                const FIELDS: &[&str] = &[
-                    "event_id",
-                    "event_type",
-                    "api_version",
-                    "timestamp",
-                    "nonce",
-                    "data",
-                ];
-                let mut f0: Option<crate::EventId> = None;
-                let mut f1: Option<crate::EventType<D>> = None;
-                let mut f2: Option<crate::Date> = None;
-                let mut f3: Option<crate::Integer> = None;
-                let mut f4: Option<crate::Ulid> = None;
                 let mut f5: Option<D> = None;
-                let lookup = crate::__private::Key(|name| match name {
-                    "event_id" => Some(0),
-                    "event_type" => Some(1),
-                    "api_version" => Some(2),
-                    "timestamp" => Some(3),
-                    "nonce" => Some(4),
-                    "data" => Some(5),
-                    _ => None,
-                });
-                while let Some(key) = map.next_key_seed(lookup)? {
-                    match key {
-                        crate::__private::Member::Known(0) => {
-                            if f0.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field(
-                                        "event_id",
-                                    ),
-                                );
-                            }
-                            f0 = Some(
-                                match map.next_value::<crate::EventId>() {
-                                    Ok(value) => value,
-                                    Err(e) => {
-                                        return Err(crate::__private::at_key(e, "event_id"));
-                                    }
-                                },
-                            );
-                        }
-                        crate::__private::Member::Known(1) => {
-                            if f1.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field(
-                                        "event_type",
-                                    ),
-                                );
-                            }
-                            f1 = Some(
-                                match map.next_value::<crate::EventType<D>>() {
-                                    Ok(value) => value,
-                                    Err(e) => {
-                                        return Err(crate::__private::at_key(e, "event_type"));
-                                    }
-                                },
-                            );
-                        }
-                        crate::__private::Member::Known(2) => {
-                            if f2.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field(
-                                        "api_version",
-                                    ),
-                                );
-                            }
-                            f2 = Some(
-                                match map.next_value::<crate::Date>() {
-                                    Ok(value) => value,
-                                    Err(e) => {
-                                        return Err(crate::__private::at_key(e, "api_version"));
-                                    }
-                                },
-                            );
-                        }
-                        crate::__private::Member::Known(3) => {
-                            if f3.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field(
-                                        "timestamp",
-                                    ),
-                                );
-                            }
-                            f3 = Some(
-                                match map.next_value::<crate::Integer>() {
-                                    Ok(value) => value,
-                                    Err(e) => {
-                                        return Err(crate::__private::at_key(e, "timestamp"));
-                                    }
-                                },
-                            );
-                        }
-                        crate::__private::Member::Known(4) => {
-                            if f4.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field("nonce"),
-                                );
-                            }
-                            f4 = Some(
-                                match map.next_value::<crate::Ulid>() {
-                                    Ok(value) => value,
-                                    Err(e) => return Err(crate::__private::at_key(e, "nonce")),
-                                },
-                            );
-                        }
-                        crate::__private::Member::Known(5) => {
-                            if f5.is_some() {
-                                return Err(
-                                    <A::Error as ::serde::de::Error>::duplicate_field("data"),
-                                );
-                            }
-                            f5 = Some(
-                                match map.next_value::<D>() {
-                                    Ok(value) => value,
-                                    Err(e) => return Err(crate::__private::at_key(e, "data")),
-                                },
-                            );
-                        }
-                        crate::__private::Member::Unknown(key) => {
+                let Head { f0, f1, f2, f3, f4 } = visit_head(
+                    map,
+                    <D as crate::WebhookEvent>::EVENT_TYPE,
+                    &mut |map: &mut A| {
+                        if f5.is_some() {
                             return Err(
-                                <A::Error as ::serde::de::Error>::unknown_field(
-                                    &key,
-                                    FIELDS,
-                                ),
+                                <A::Error as ::serde::de::Error>::duplicate_field("data"),
                             );
                         }
-                        crate::__private::Member::Known(_) => {
-                            map.next_value::<::serde::de::IgnoredAny>()?;
-                        }
-                    }
-                }
+                        f5 = Some(
+                            match map.next_value::<D>() {
+                                Ok(value) => value,
+                                Err(e) => return Err(crate::__private::at_key(e, "data")),
+                            },
+                        );
+                        Ok(())
+                    },
+                )?;
+                let f1 = f1.map(|()| crate::EventType::default());
                 Ok(Envelope {
                     event_id: match f0 {
                         Some(value) => value,
