@@ -14,8 +14,10 @@ pub fn run(runs: usize) -> Result<()> {
     use std::time::Instant;
     let root = workspace_root();
     let lib = root.join("crates/proptech-events/src/lib.rs");
-    let sets: [(&str, &[&str]); 5] = [
+    let sets: [(&str, &[&str]); 6] = [
         ("all providers (default)", &[]),
+        // What every feature set builds: the runtime (formats, errors, parse helpers), no provider.
+        ("no provider (runtime only)", &["--no-default-features"]),
         (
             "valara only",
             &["--no-default-features", "--features", "valara"],

@@ -124,28 +124,34 @@ fn parse_failed(
     e: serde_json::Error,
     track: &Track,
 ) -> ParseError {
-    let kind = if e.is_data() {
+    let event_type = Some(event_type).filter(|t| !t.is_empty());
+    error(provider, event_type, kind_of(&e), track.pointer(), e)
+}
+
+/// Whether serde_json failed on the JSON itself or on a value that does not fit the type.
+fn kind_of(e: &serde_json::Error) -> ParseErrorKind {
+    if e.is_data() {
         ParseErrorKind::Data
     } else {
         ParseErrorKind::Syntax
-    };
-    let event_type = Some(event_type).filter(|t| !t.is_empty());
-    error(provider, event_type, kind, track.pointer(), e)
+    }
 }
 
 /// Parses `bytes` as `T`, a type with serde's own derive, naming the JSON pointer of the value that
 /// does not fit by parsing a failure again with [`serde_path_to_error`]. For the receivers' small
 /// envelope heads; the generated types note their path themselves ([`parse_as`]).
+#[cfg(any(
+    feature = "valara",
+    feature = "repull",
+    feature = "lavanda",
+    feature = "everreal"
+))]
 pub(crate) fn parse_tracked<'de, T: Deserialize<'de>>(
     provider: Provider,
     bytes: &'de [u8],
 ) -> Result<T, ParseError> {
     serde_json::from_slice(bytes).map_err(|e| {
-        let kind = if e.is_data() {
-            ParseErrorKind::Data
-        } else {
-            ParseErrorKind::Syntax
-        };
+        let kind = kind_of(&e);
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Err(tracked) => serde_pointer(tracked.path()),
@@ -157,6 +163,12 @@ pub(crate) fn parse_tracked<'de, T: Deserialize<'de>>(
 }
 
 /// A serde path as a JSON pointer.
+#[cfg(any(
+    feature = "valara",
+    feature = "repull",
+    feature = "lavanda",
+    feature = "everreal"
+))]
 fn serde_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
