@@ -195,23 +195,12 @@ pub fn lavanda_signed(
     })
 }
 
-/// Whether an event is `Unknown` (an event type this version does not know).
-pub fn is_unknown(event: &AnyEvent) -> bool {
-    matches!(
-        event,
-        AnyEvent::Valara(proptech_events::valara::Event::Unknown(_))
-            | AnyEvent::Repull(proptech_events::repull::Event::Unknown(_))
-            | AnyEvent::Lavanda(proptech_events::lavanda::Event::Unknown(_))
-            | AnyEvent::Everreal(proptech_events::everreal::Event::Unknown(_))
-    )
-}
-
 /// What the typed parse made of `body`, as the differential judge reads it.
 pub fn typed(provider: Provider, body: &[u8]) -> Typed {
     match proptech_events::parse(provider, body) {
         Ok(event) => {
             let back = serde_json::to_value(&event).expect("an event serialises");
-            if is_unknown(&event) {
+            if event.unknown().is_some() {
                 Typed::Unknown { back }
             } else {
                 Typed::Known { back }

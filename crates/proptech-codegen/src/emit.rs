@@ -951,6 +951,15 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
                     Self::Unknown(e) => &e.event_type,
                 }
             }
+
+            /// The delivery kept whole because this version does not know its event type, if it
+            /// is one.
+            pub fn unknown(&self) -> Option<&crate::UnknownEvent> {
+                match self {
+                    Self::Unknown(e) => Some(e),
+                    _ => None,
+                }
+            }
         }
 
         impl ::serde::Serialize for Event {

@@ -318,6 +318,28 @@ impl AnyEvent {
             _ => match *self {},
         }
     }
+
+    /// The delivery kept whole because this version does not know its event type (the
+    /// provider's `Unknown` variant), if it is one.
+    pub fn unknown(&self) -> Option<&UnknownEvent> {
+        match self {
+            #[cfg(feature = "valara")]
+            AnyEvent::Valara(e) => e.unknown(),
+            #[cfg(feature = "repull")]
+            AnyEvent::Repull(e) => e.unknown(),
+            #[cfg(feature = "lavanda")]
+            AnyEvent::Lavanda(e) => e.unknown(),
+            #[cfg(feature = "everreal")]
+            AnyEvent::Everreal(e) => e.unknown(),
+            #[cfg(not(any(
+                feature = "valara",
+                feature = "repull",
+                feature = "lavanda",
+                feature = "everreal"
+            )))]
+            _ => match *self {},
+        }
+    }
 }
 
 /// Parses a delivery body of `provider` into its typed event.

@@ -103,22 +103,12 @@ fn mutants(v: &Value) -> Vec<(String, Value)> {
     out
 }
 
-fn is_unknown(event: &AnyEvent) -> bool {
-    matches!(
-        event,
-        AnyEvent::Valara(proptech_events::valara::Event::Unknown(_))
-            | AnyEvent::Repull(proptech_events::repull::Event::Unknown(_))
-            | AnyEvent::Lavanda(proptech_events::lavanda::Event::Unknown(_))
-            | AnyEvent::Everreal(proptech_events::everreal::Event::Unknown(_))
-    )
-}
-
 /// What the typed parse made of `body`, as the judge reads it.
 fn typed(provider: Provider, body: &[u8]) -> Typed {
     match proptech_events::parse(provider, body) {
         Ok(event) => {
             let back = serde_json::to_value(&event).expect("serialises");
-            if is_unknown(&event) {
+            if event.unknown().is_some() {
                 Typed::Unknown { back }
             } else {
                 Typed::Known { back }

@@ -33,7 +33,7 @@ fn parse_known(provider_name: &str, event_type: &str, body: &[u8]) -> AnyEvent {
     let event = proptech_events::parse(provider(provider_name), body)
         .unwrap_or_else(|e| panic!("{provider_name}/{event_type}: {e}"));
     assert!(
-        !is_unknown(&event),
+        !is_unknown(&event) && event.unknown().is_none(),
         "{provider_name}/{event_type} parsed as Unknown"
     );
     assert_eq!(event.event_type(), event_type);
@@ -174,6 +174,10 @@ fn an_unknown_event_type_is_kept_whole() {
         let event = proptech_events::parse(provider(provider_name), body.as_bytes())
             .unwrap_or_else(|e| panic!("{provider_name}: {e}"));
         assert!(is_unknown(&event), "{provider_name}: {event:?}");
+        let unknown = event
+            .unknown()
+            .expect("the accessor finds the Unknown variant");
+        assert_eq!(unknown.event_type, event.event_type());
         let raw = serde_json::to_string(&event).expect("serialises");
         assert_eq!(
             raw, body,

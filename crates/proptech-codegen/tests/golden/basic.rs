@@ -332,6 +332,14 @@ impl Event {
             Self::Unknown(e) => &e.event_type,
         }
     }
+    /// The delivery kept whole because this version does not know its event type, if it
+    /// is one.
+    pub fn unknown(&self) -> Option<&crate::UnknownEvent> {
+        match self {
+            Self::Unknown(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 impl ::serde::Serialize for Event {
     fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
