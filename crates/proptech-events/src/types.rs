@@ -238,9 +238,8 @@ fn hostname_is_valid(name: &str) -> bool {
     })
 }
 
-/// Whether an A-label's payload decodes as Punycode (RFC 3492, section 6.2) to code points that
-/// are all letters or digits (a simplification of RFC 5892: the validator also takes combining
-/// marks after the first code point and applies its context rules).
+/// Whether an A-label's payload decodes as Punycode (RFC 3492, section 6.2) to a label of
+/// code points IDNA allows ([`u_label_is_valid`]).
 fn punycode_decodes(input: &str) -> bool {
     const BASE: u32 = 36;
     const TMIN: u32 = 1;
@@ -298,7 +297,134 @@ fn punycode_decodes(input: &str) -> bool {
         }
         Some(output)
     };
-    decode().is_some_and(|chars| !chars.is_empty() && chars.iter().all(|c| c.is_alphanumeric()))
+    decode().is_some_and(|chars| u_label_is_valid(&chars))
+}
+
+/// Whether a decoded label holds only code points RFC 5892 makes PVALID, as the schemas'
+/// validator reads it: ASCII, or a letter, combining mark or decimal digit (by Unicode general
+/// category, from the `unicode-general-category` crate the validator uses), not starting with a
+/// mark, with the contextual rules of its appendix A (joiners, middle dots, Greek, Hebrew,
+/// Katakana and Arabic-Indic digits) and the code points it disallows outright.
+fn u_label_is_valid(label: &[char]) -> bool {
+    use unicode_general_category::{GeneralCategory as C, get_general_category as category};
+    /// The viramas a ZERO WIDTH JOINER may follow (RFC 5892 appendix A.2).
+    const VIRAMAS: [char; 50] = [
+        '\u{094D}',
+        '\u{09CD}',
+        '\u{0A4D}',
+        '\u{0ACD}',
+        '\u{0B4D}',
+        '\u{0BCD}',
+        '\u{0C4D}',
+        '\u{0CCD}',
+        '\u{0D4D}',
+        '\u{0DCA}',
+        '\u{0E3A}',
+        '\u{0F84}',
+        '\u{1039}',
+        '\u{1714}',
+        '\u{1734}',
+        '\u{17D2}',
+        '\u{1A60}',
+        '\u{1B44}',
+        '\u{1BAA}',
+        '\u{1BF2}',
+        '\u{1BF3}',
+        '\u{2D7F}',
+        '\u{A806}',
+        '\u{A8C4}',
+        '\u{A953}',
+        '\u{ABED}',
+        '\u{10A3F}',
+        '\u{11046}',
+        '\u{1107F}',
+        '\u{110B9}',
+        '\u{11133}',
+        '\u{111C0}',
+        '\u{11235}',
+        '\u{112EA}',
+        '\u{1134D}',
+        '\u{11442}',
+        '\u{114C2}',
+        '\u{115BF}',
+        '\u{1163F}',
+        '\u{116B6}',
+        '\u{1172B}',
+        '\u{11839}',
+        '\u{119E0}',
+        '\u{11A34}',
+        '\u{11A47}',
+        '\u{11A99}',
+        '\u{11C3F}',
+        '\u{11D44}',
+        '\u{11D45}',
+        '\u{11D97}',
+    ];
+    let mark = |c: char| {
+        matches!(
+            category(c),
+            C::SpacingMark | C::NonspacingMark | C::EnclosingMark
+        )
+    };
+    if label.first().is_some_and(|&c| mark(c)) {
+        return false;
+    }
+    let (mut katakana_dot, mut kana_or_han, mut arabic_digits, mut extended_digits) =
+        (false, false, false, false);
+    for (i, &c) in label.iter().enumerate() {
+        let previous = i.checked_sub(1).map(|i| label[i]);
+        let next = label.get(i + 1).copied();
+        let valid = match c {
+            '\u{200D}' => previous.is_some_and(|p| VIRAMAS.contains(&p)),
+            '\u{00B7}' => previous == Some('l') && next == Some('l'),
+            '\u{0375}' => next.is_some_and(|n| ('\u{0370}'..='\u{03FF}').contains(&n)),
+            '\u{05F3}' | '\u{05F4}' => {
+                previous.is_some_and(|p| ('\u{0590}'..='\u{05FF}').contains(&p))
+            }
+            '\u{30FB}' => {
+                katakana_dot = true;
+                true
+            }
+            '\u{3040}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}' => {
+                kana_or_han = true;
+                true
+            }
+            '\u{0660}'..='\u{0669}' => {
+                arabic_digits = true;
+                true
+            }
+            '\u{06F0}'..='\u{06F9}' => {
+                extended_digits = true;
+                true
+            }
+            '\u{0640}'
+            | '\u{07FA}'
+            | '\u{302E}'
+            | '\u{302F}'
+            | '\u{3031}'..='\u{3035}'
+            | '\u{303B}' => false,
+            // PVALID by exception, whatever their category.
+            '\u{200C}' | '\u{06FD}' | '\u{06FE}' | '\u{0F0B}' | '\u{3007}' => true,
+            c => {
+                c.is_ascii()
+                    || matches!(
+                        category(c),
+                        C::UppercaseLetter
+                            | C::LowercaseLetter
+                            | C::TitlecaseLetter
+                            | C::ModifierLetter
+                            | C::OtherLetter
+                            | C::NonspacingMark
+                            | C::SpacingMark
+                            | C::DecimalNumber
+                    )
+            }
+        };
+        if !valid {
+            return false;
+        }
+    }
+    (kana_or_han || !katakana_dot) && !(arabic_digits && extended_digits)
 }
 
 /// An absolute URI (`format: uri`), checked when parsed against RFC 3986's `URI` grammar by the

@@ -289,6 +289,16 @@ fn email_addresses_are_judged_like_the_schema() {
         "john@xn--bcher-kva.example",
         "john@xn--.example",
         "john@ab--cd.example",
+        // A-labels whose decoded code points IDNA allows or not (RFC 5892): an ASCII hyphen
+        // (`a-ü`), a letter number (`ⅷ`), a combining mark after a letter or first, a middle dot
+        // between two `l`s or not, a superscript digit.
+        "john@xn--a--yka.example",
+        "john@xn--e5g.example",
+        "john@xn--ex-8tb.example",
+        "john@xn--ex-7tb.example",
+        "john@xn--ll-0ea.example",
+        "john@xn--ab-0ea.example",
+        "john@xn--pba.example",
         "john+tag!#$%&'*=?^_`{|}~@getlavanda.com",
         "john@getlavanda.com@x",
         "@getlavanda.com",
