@@ -218,7 +218,7 @@ fn email_domain_is_valid(domain: &str) -> bool {
 
 /// A host name: at most 253 characters, no trailing dot, labels of 1 to 63 letters, digits and
 /// hyphens that neither start nor end with a hyphen, and no `??--` label but an A-label (`xn--`,
-/// RFC 5891) whose Punycode decodes.
+/// RFC 5891; in lower case, as the validator reads it) whose Punycode decodes.
 fn hostname_is_valid(name: &str) -> bool {
     if name.is_empty() || name.len() > 253 || name.ends_with('.') {
         return false;
@@ -234,7 +234,7 @@ fn hostname_is_valid(name: &str) -> bool {
                 .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
             && (bytes.len() < 4
                 || &bytes[2..4] != b"--"
-                || (bytes[..2].eq_ignore_ascii_case(b"xn") && punycode_decodes(&label[4..])))
+                || (&bytes[..2] == b"xn" && punycode_decodes(&label[4..])))
     })
 }
 

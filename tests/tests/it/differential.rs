@@ -293,6 +293,7 @@ fn email_addresses_are_judged_like_the_schema() {
         // (`a-ü`), a letter number (`ⅷ`), a combining mark after a letter or first, a middle dot
         // between two `l`s or not, a superscript digit.
         "john@xn--a--yka.example",
+        "john@XN--a--yka.example",
         "john@xn--e5g.example",
         "john@xn--ex-8tb.example",
         "john@xn--ex-7tb.example",
