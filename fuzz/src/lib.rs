@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use hmac::{Hmac, Mac};
 use proptech_conformance::judge::Typed;
-use proptech_events::{AnyEvent, Provider};
+use proptech_events::Provider;
 use serde_json::value::RawValue;
 use sha2::Sha256;
 
