@@ -52,7 +52,7 @@ fn rust_ty(ty: &Ty, tag_of: &TokenStream) -> TokenStream {
         Ty::Bool => quote!(bool),
         Ty::DateTime => quote!(crate::DateTime),
         Ty::Date => quote!(crate::Date),
-        Ty::Uuid => quote!(::uuid::Uuid),
+        Ty::Uuid => quote!(crate::Uuid),
         Ty::Email => quote!(crate::Email),
         Ty::Uri => quote!(crate::Uri),
         Ty::Value => quote!(::serde_json::Value),
@@ -503,13 +503,6 @@ fn struct_tokens(
             // In a generic envelope the members are read by code that does not know `D`.
             None if shape.generic && f.ty == Ty::EventTypeTag => {
                 quote!(map.next_value_seed(crate::__private::EventTypeSeed(event_type)))
-            }
-            // `uuid::Uuid` alone would also take forms the `uuid` format rejects.
-            None if f.ty == Ty::Uuid && f.nullable => {
-                quote!(map.next_value_seed(crate::__private::NullableHyphenatedUuid))
-            }
-            None if f.ty == Ty::Uuid => {
-                quote!(map.next_value_seed(crate::__private::HyphenatedUuid))
             }
             // Arrays and maps are read with seeds that name the failing element's index or key.
             None if has_collection(&f.ty) => {

@@ -30,7 +30,7 @@ pub enum Ty {
     DateTime,
     /// `crate::Date` (`format: date`).
     Date,
-    /// `uuid::Uuid` (`format: uuid`).
+    /// `crate::Uuid` (`format: uuid`).
     Uuid,
     /// `crate::Email` (`format: email`).
     Email,

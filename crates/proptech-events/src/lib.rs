@@ -57,7 +57,7 @@ use serde_json::value::RawValue;
 
 pub use error::{ParseError, ParseErrorKind, PatternError};
 pub use proptech_events_derive::WebhookEvent;
-pub use types::{Date, DateTime, Email, EventType, FormatError, Integer, Uri};
+pub use types::{Date, DateTime, Email, EventType, FormatError, Integer, Uri, Uuid};
 
 #[rustfmt::skip]
 #[path = "generated/patterns.rs"]

@@ -164,6 +164,56 @@ impl From<chrono::NaiveDate> for Date {
     }
 }
 
+/// A UUID (`format: uuid`): the hyphenated `8-4-4-4-12` text of RFC 4122, in either case,
+/// checked when parsed. It keeps the text it was sent as (`uuid::Uuid` alone would write upper-case
+/// hex back in lower case, and would also read the simple, braced and URN forms the format
+/// rejects); [`Uuid::get`] gives the `uuid::Uuid`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Uuid {
+    text: Box<str>,
+    value: uuid::Uuid,
+}
+
+impl Uuid {
+    /// Parses a hyphenated UUID.
+    pub fn parse(text: &str) -> Result<Self, FormatError> {
+        const EXPECTED: FormatError =
+            FormatError("a UUID: 8-4-4-4-12 hexadecimal digits (RFC 4122)");
+        let hyphenated = text.len() == 36
+            && text.bytes().enumerate().all(|(i, b)| match i {
+                8 | 13 | 18 | 23 => b == b'-',
+                _ => b.is_ascii_hexdigit(),
+            });
+        if !hyphenated {
+            return Err(EXPECTED);
+        }
+        let value = uuid::Uuid::try_parse(text).map_err(|_| EXPECTED)?;
+        Ok(Self {
+            text: text.into(),
+            value,
+        })
+    }
+
+    /// The UUID.
+    pub fn get(&self) -> uuid::Uuid {
+        self.value
+    }
+
+    /// The text it was sent as.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl From<uuid::Uuid> for Uuid {
+    fn from(value: uuid::Uuid) -> Self {
+        Self {
+            text: value.hyphenated().to_string().into(),
+            value,
+        }
+    }
+}
+
 /// An email address (`format: email`), checked when parsed as the schemas' validator checks it:
 /// RFC 5321 syntax (the `email_address` crate, which the `jsonschema` crate uses too), an ASCII
 /// local part, and a domain that is a host name (RFC 1123 labels) or an address literal. It keeps
@@ -507,6 +557,7 @@ text_type_impls!(DateTime, "date-time", FormatError);
 text_type_impls!(Date, "date", FormatError);
 text_type_impls!(Email, "email", FormatError);
 text_type_impls!(Uri, "uri", FormatError);
+text_type_impls!(Uuid, "uuid", FormatError);
 
 /// Any JSON integer (`type: integer` with no bound that fits a fixed-width type), kept as sent.
 ///

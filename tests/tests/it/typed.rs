@@ -368,3 +368,37 @@ fn a_failure_in_an_array_names_its_index_and_no_path_leaks_between_parses() {
         "{violations:?}"
     );
 }
+
+/// Found by the `parse` fuzz target: a `uuid` with upper-case hex digits (valid for the format)
+/// came back in lower case, because `uuid::Uuid` writes its own text. `proptech_events::Uuid` keeps
+/// the text it was sent as; the value is still there as a `uuid::Uuid`.
+#[test]
+fn uuids_come_back_as_sent() {
+    let body = br#"{
+  "type": "connection.disconnected",
+  "deliveryId": "evt_01HX5XPQ2K",
+  "createdAt": "2026-05-01T12:34:56.000Z",
+  "data": {
+    "workspaceId": "47f8883d-28c2-4d2c-b020-c7cef1Aff62c",
+    "accountId": "acc_01HX5XPQ2K",
+    "provider": "airbnb",
+    "disconnectedAt": "2026-05-01T17:00:00.000Z",
+    "reason": "revoked_by_user"
+  }
+}"#;
+    let Ok(AnyEvent::Repull(proptech_events::repull::Event::ConnectionDisconnected(e))) =
+        proptech_events::parse(Provider::Repull, body)
+    else {
+        panic!("connection.disconnected does not parse");
+    };
+    assert_eq!(
+        e.data.workspace_id.as_str(),
+        "47f8883d-28c2-4d2c-b020-c7cef1Aff62c"
+    );
+    assert_eq!(
+        e.data.workspace_id.get().to_string(),
+        "47f8883d-28c2-4d2c-b020-c7cef1aff62c"
+    );
+    let sent: Value = serde_json::from_slice(body).expect("JSON");
+    assert_eq!(serde_json::to_value(&e).expect("serialises"), sent);
+}

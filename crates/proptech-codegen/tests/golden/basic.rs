@@ -13,7 +13,7 @@
 )]
 #[non_exhaustive]
 pub struct SpacesBuildingCreated {
-    pub id: ::uuid::Uuid,
+    pub id: crate::Uuid,
     #[serde(rename = "type")]
     pub event_type: crate::EventType<SpacesBuildingCreated>,
     pub name: String,
@@ -44,7 +44,7 @@ impl SpacesBuildingCreated {
     /// A `SpacesBuildingCreated` with its required members (`id`, `name`, `deleted_at`) and every optional member absent.
     #[allow(clippy::too_many_arguments, clippy::new_without_default)]
     pub fn new(
-        id: ::uuid::Uuid,
+        id: crate::Uuid,
         name: String,
         deleted_at: Option<crate::DateTime>,
     ) -> Self {
@@ -91,7 +91,7 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut f0: Option<::uuid::Uuid> = None;
+                let mut f0: Option<crate::Uuid> = None;
                 let mut f1: Option<crate::EventType<SpacesBuildingCreated>> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
@@ -120,8 +120,7 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f0 = Some(
-                                match map.next_value_seed(crate::__private::HyphenatedUuid)
-                                {
+                                match map.next_value::<crate::Uuid>() {
                                     Ok(value) => value,
                                     Err(e) => return Err(crate::__private::at_key(e, "id")),
                                 },

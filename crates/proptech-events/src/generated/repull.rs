@@ -1461,7 +1461,7 @@ impl ::std::fmt::Debug for Change {
 pub struct ConnectionCreated {
     /// Workspace id.
     #[serde(rename = "workspaceId")]
-    pub workspace_id: ::uuid::Uuid,
+    pub workspace_id: crate::Uuid,
     /// Connected account id.
     #[serde(rename = "accountId")]
     pub account_id: String,
@@ -1481,7 +1481,7 @@ impl ConnectionCreated {
     /// A `ConnectionCreated` with its required members (`workspace_id`, `account_id`, `provider`, `access_type`, `created_at`) and every optional member absent.
     #[allow(clippy::too_many_arguments, clippy::new_without_default)]
     pub fn new(
-        workspace_id: ::uuid::Uuid,
+        workspace_id: crate::Uuid,
         account_id: String,
         provider: String,
         access_type: String,
@@ -1527,7 +1527,7 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut f0: Option<::uuid::Uuid> = None;
+                let mut f0: Option<crate::Uuid> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<String> = None;
@@ -1552,8 +1552,7 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionCreated {
                                 );
                             }
                             f0 = Some(
-                                match map.next_value_seed(crate::__private::HyphenatedUuid)
-                                {
+                                match map.next_value::<crate::Uuid>() {
                                     Ok(value) => value,
                                     Err(e) => {
                                         return Err(crate::__private::at_key(e, "workspaceId"));
@@ -1724,7 +1723,7 @@ impl ::std::fmt::Debug for ConnectionCreated {
 pub struct ConnectionDisconnected {
     /// Workspace id.
     #[serde(rename = "workspaceId")]
-    pub workspace_id: ::uuid::Uuid,
+    pub workspace_id: crate::Uuid,
     /// Connected account id.
     #[serde(rename = "accountId")]
     pub account_id: String,
@@ -1743,7 +1742,7 @@ impl ConnectionDisconnected {
     /// A `ConnectionDisconnected` with its required members (`workspace_id`, `account_id`, `provider`, `disconnected_at`, `reason`) and every optional member absent.
     #[allow(clippy::too_many_arguments, clippy::new_without_default)]
     pub fn new(
-        workspace_id: ::uuid::Uuid,
+        workspace_id: crate::Uuid,
         account_id: String,
         provider: String,
         disconnected_at: crate::DateTime,
@@ -1789,7 +1788,7 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut f0: Option<::uuid::Uuid> = None;
+                let mut f0: Option<crate::Uuid> = None;
                 let mut f1: Option<String> = None;
                 let mut f2: Option<String> = None;
                 let mut f3: Option<crate::DateTime> = None;
@@ -1814,8 +1813,7 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionDisconnected {
                                 );
                             }
                             f0 = Some(
-                                match map.next_value_seed(crate::__private::HyphenatedUuid)
-                                {
+                                match map.next_value::<crate::Uuid>() {
                                     Ok(value) => value,
                                     Err(e) => {
                                         return Err(crate::__private::at_key(e, "workspaceId"));
