@@ -28,9 +28,10 @@ impl DateTime {
         const EXPECTED: FormatError =
             FormatError("a date-time: YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm) (RFC 3339)");
         // chrono alone also takes a space for the `T` and a leap second at any minute.
+        // The calendar (days in the month, leap years) is chrono's to check.
         let shape = text
             .split_once(['T', 't'])
-            .is_some_and(|(date, time)| Date::parse(date).is_ok() && rfc3339_time(time));
+            .is_some_and(|(date, time)| date_shape(date) && rfc3339_time(time));
         if !shape {
             return Err(EXPECTED);
         }
@@ -59,6 +60,16 @@ impl From<chrono::DateTime<chrono::FixedOffset>> for DateTime {
             value,
         }
     }
+}
+
+/// Whether `text` is four, two and two digits joined by `-` (RFC 3339's `full-date` shape): chrono
+/// alone also takes leading spaces, a sign and longer years, which `format: date` does not.
+fn date_shape(text: &str) -> bool {
+    text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        })
 }
 
 /// Whether `time` is an RFC 3339 `full-time` (section 5.6): `hh:mm:ss` (hours to 23, minutes to
@@ -127,17 +138,14 @@ impl Date {
     /// Parses a `YYYY-MM-DD` date.
     pub fn parse(text: &str) -> Result<Self, FormatError> {
         const EXPECTED: FormatError = FormatError("a date: YYYY-MM-DD (RFC 3339 full-date)");
-        // Exactly four, two and two digits: chrono alone also takes leading spaces, a sign and
-        // longer years, which `format: date` does not.
-        let shape = text.len() == 10
-            && text.bytes().enumerate().all(|(i, b)| match i {
-                4 | 7 => b == b'-',
-                _ => b.is_ascii_digit(),
-            });
-        if !shape {
+        if !date_shape(text) {
             return Err(EXPECTED);
         }
-        let value = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| EXPECTED)?;
+        // The shape makes every field ASCII digits, so these parse; the calendar is chrono's.
+        let field = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
+        let year = i32::try_from(field(0..4)).unwrap_or(0);
+        let value = chrono::NaiveDate::from_ymd_opt(year, field(5..7), field(8..10))
+            .ok_or(EXPECTED)?;
         Ok(Self {
             text: text.into(),
             value,
