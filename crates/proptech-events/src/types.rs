@@ -144,8 +144,8 @@ impl Date {
         // The shape makes every field ASCII digits, so these parse; the calendar is chrono's.
         let field = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
         let year = i32::try_from(field(0..4)).unwrap_or(0);
-        let value = chrono::NaiveDate::from_ymd_opt(year, field(5..7), field(8..10))
-            .ok_or(EXPECTED)?;
+        let value =
+            chrono::NaiveDate::from_ymd_opt(year, field(5..7), field(8..10)).ok_or(EXPECTED)?;
         Ok(Self {
             text: text.into(),
             value,
