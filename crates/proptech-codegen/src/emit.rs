@@ -638,6 +638,22 @@ fn struct_tokens(
             quote!(Visitor),
         )
     };
+    // The loop over the members, the same with or without a generic payload.
+    let read_members = quote! {
+        let lookup = crate::__private::Key(|name| match name {
+            #(#jsons => Some(#indices),)*
+            _ => None,
+        });
+        while let Some(key) = map.next_key_seed(lookup)? {
+            match key {
+                #(#arms)*
+                #unknown_arm
+                crate::__private::Member::Known(_) => {
+                    map.next_value::<::serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+    };
     let deserialize = if let Some((payload_local, read_payload)) = payload {
         // Generic over the payload: the loop over the members lives in `visit_head`, which does
         // not know `D` and so is compiled once; only reading `data` and building the value are
@@ -665,19 +681,7 @@ fn struct_tokens(
                         #fields_const
                         #(#head_decls)*
                         #unknown_decl
-                        let lookup = crate::__private::Key(|name| match name {
-                            #(#jsons => Some(#indices),)*
-                            _ => None,
-                        });
-                        while let Some(key) = map.next_key_seed(lookup)? {
-                            match key {
-                                #(#arms)*
-                                #unknown_arm
-                                crate::__private::Member::Known(_) => {
-                                    map.next_value::<::serde::de::IgnoredAny>()?;
-                                }
-                            }
-                        }
+                        #read_members
                         Ok(Head { #(#head_locals,)* #unknown_init })
                     }
                     #visitor_def
@@ -716,19 +720,7 @@ fn struct_tokens(
                         #fields_const
                         #(#decls)*
                         #unknown_decl
-                        let lookup = crate::__private::Key(|name| match name {
-                            #(#jsons => Some(#indices),)*
-                            _ => None,
-                        });
-                        while let Some(key) = map.next_key_seed(lookup)? {
-                            match key {
-                                #(#arms)*
-                                #unknown_arm
-                                crate::__private::Member::Known(_) => {
-                                    map.next_value::<::serde::de::IgnoredAny>()?;
-                                }
-                            }
-                        }
+                        #read_members
                         #(#group_checks)*
                         Ok(#n { #(#inits)* #unknown_init })
                     }

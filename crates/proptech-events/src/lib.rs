@@ -276,6 +276,29 @@ pub enum AnyEvent {
     Everreal(everreal::Event),
 }
 
+/// Calls `$method()` on the provider event `$event` holds (an `&AnyEvent`).
+macro_rules! on_each_provider {
+    ($event:expr, $method:ident) => {
+        match $event {
+            #[cfg(feature = "valara")]
+            AnyEvent::Valara(e) => e.$method(),
+            #[cfg(feature = "repull")]
+            AnyEvent::Repull(e) => e.$method(),
+            #[cfg(feature = "lavanda")]
+            AnyEvent::Lavanda(e) => e.$method(),
+            #[cfg(feature = "everreal")]
+            AnyEvent::Everreal(e) => e.$method(),
+            #[cfg(not(any(
+                feature = "valara",
+                feature = "repull",
+                feature = "lavanda",
+                feature = "everreal"
+            )))]
+            _ => match *$event {},
+        }
+    };
+}
+
 impl AnyEvent {
     /// The provider that sent it.
     pub fn provider(&self) -> Provider {
@@ -300,45 +323,13 @@ impl AnyEvent {
 
     /// The event type, exactly as the provider sent it.
     pub fn event_type(&self) -> &str {
-        match self {
-            #[cfg(feature = "valara")]
-            AnyEvent::Valara(e) => e.event_type(),
-            #[cfg(feature = "repull")]
-            AnyEvent::Repull(e) => e.event_type(),
-            #[cfg(feature = "lavanda")]
-            AnyEvent::Lavanda(e) => e.event_type(),
-            #[cfg(feature = "everreal")]
-            AnyEvent::Everreal(e) => e.event_type(),
-            #[cfg(not(any(
-                feature = "valara",
-                feature = "repull",
-                feature = "lavanda",
-                feature = "everreal"
-            )))]
-            _ => match *self {},
-        }
+        on_each_provider!(self, event_type)
     }
 
     /// The delivery kept whole because this version does not know its event type (the
     /// provider's `Unknown` variant), if it is one.
     pub fn unknown(&self) -> Option<&UnknownEvent> {
-        match self {
-            #[cfg(feature = "valara")]
-            AnyEvent::Valara(e) => e.unknown(),
-            #[cfg(feature = "repull")]
-            AnyEvent::Repull(e) => e.unknown(),
-            #[cfg(feature = "lavanda")]
-            AnyEvent::Lavanda(e) => e.unknown(),
-            #[cfg(feature = "everreal")]
-            AnyEvent::Everreal(e) => e.unknown(),
-            #[cfg(not(any(
-                feature = "valara",
-                feature = "repull",
-                feature = "lavanda",
-                feature = "everreal"
-            )))]
-            _ => match *self {},
-        }
+        on_each_provider!(self, unknown)
     }
 }
 
