@@ -476,28 +476,26 @@ fn struct_tokens(
     let locals: Vec<Ident> = (0..shape.fields.len())
         .map(|i| format_ident!("f{}", i))
         .collect();
+    let mut reads = Vec::new();
     let mut decls = Vec::new();
     let mut arms = Vec::new();
     let mut inits = Vec::new();
-    // A generic envelope's members besides the payload, read once for every payload type.
-    let (mut head_fields, mut head_locals, mut tags, mut payload) =
-        (Vec::new(), Vec::new(), Vec::new(), None);
+    // How a generic envelope reads its payload: the local it fills and the code that fills it.
+    let mut payload = None;
     for (i, (f, local)) in shape.fields.iter().zip(&locals).enumerate() {
         let t = rust_ty(&f.ty, &tag_of);
         let untyped = f.ty == Ty::Value;
-        // The type of the member's value as sent.
-        let read = if f.nullable && !untyped {
+        // The type of the member's value as sent (a generic envelope checks its event type
+        // member and keeps nothing of it).
+        let read = if shape.generic && f.ty == Ty::EventTypeTag {
+            quote!(())
+        } else if f.nullable && !untyped {
             quote!(Option<#t>)
         } else {
             t.clone()
         };
-        let read = if shape.generic && f.ty == Ty::EventTypeTag {
-            quote!(())
-        } else {
-            read
-        };
         decls.push(quote!(let mut #local: Option<#read> = None;));
-        head_fields.push(quote!(#local: Option<#read>,));
+        reads.push(read.clone());
         let json = &f.json;
         let value = match &f.check {
             // In a generic envelope the members are read by code that does not know `D`.
@@ -550,10 +548,8 @@ fn struct_tokens(
                     Ok(())
                 },
             ));
-            head_fields.pop();
             arms.push(quote!(crate::__private::Member::Known(#i) => payload(&mut map)?,));
         } else {
-            head_locals.push(local.clone());
             arms.push(quote! {
                 crate::__private::Member::Known(#i) => {
                     if #local.is_some() {
@@ -562,9 +558,6 @@ fn struct_tokens(
                     #local = Some(#value);
                 }
             });
-        }
-        if shape.generic && f.ty == Ty::EventTypeTag {
-            tags.push(local.clone());
         }
         let name = ident(&f.rust);
         inits.push(if f.required {
@@ -658,11 +651,19 @@ fn struct_tokens(
         // Generic over the payload: the loop over the members lives in `visit_head`, which does
         // not know `D` and so is compiled once; only reading `data` and building the value are
         // compiled per payload type.
-        let head_decls: Vec<_> = decls
+        let head: Vec<usize> = (0..shape.fields.len())
+            .filter(|&i| shape.fields[i].ty != Ty::Payload)
+            .collect();
+        let head_locals: Vec<_> = head.iter().map(|&i| &locals[i]).collect();
+        let head_decls = head.iter().map(|&i| &decls[i]);
+        let head_fields = head.iter().map(|&i| {
+            let (local, read) = (&locals[i], &reads[i]);
+            quote!(#local: Option<#read>,)
+        });
+        let tags: Vec<_> = head
             .iter()
-            .zip(&locals)
-            .filter(|(_, l)| **l != payload_local)
-            .map(|(d, _)| d)
+            .filter(|&&i| shape.fields[i].ty == Ty::EventTypeTag)
+            .map(|&i| &locals[i])
             .collect();
         let unknown_field =
             (!shape.closed).then(|| quote!(unknown_members: crate::__private::Extra,));
