@@ -15,7 +15,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use proptech_conformance::judge::{judge, schema_for};
-use proptech_events_fuzz::{provider, provider_name, typed};
+use proptech_events_fuzz::{provider, typed};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, text)) = data.split_first() else {
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let provider = provider(selector);
-    let name = provider_name(provider);
+    let name = provider.as_str();
     let schema = schema_for(name, &instance).expect("every provider has event schemas");
     let body = serde_json::to_vec(&instance).expect("a value serialises");
     let typed = typed(provider, &body);

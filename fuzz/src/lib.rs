@@ -43,25 +43,10 @@ pub const FOREIGN_SECRET: &str = "whsec_ZnV6emluZy1ub2JvZHktaG9sZHMtdGhpcy1rZXk=
 /// How many parameter bytes precede the body in a `receive_signed` input.
 pub const SIGNED_PARAMS: usize = 6;
 
-/// The provider a selector byte names: its value modulo 4 in the order Valara, Repull, Lavanda,
-/// EverReal (the seeds use `'0'` to `'3'`).
+/// The provider a selector byte names: its value modulo 4 in the order of [`Provider::ALL`]
+/// (Valara, Repull, Lavanda, EverReal; the seeds use `'0'` to `'3'`).
 pub fn provider(selector: u8) -> Provider {
-    match selector % 4 {
-        0 => Provider::Valara,
-        1 => Provider::Repull,
-        2 => Provider::Lavanda,
-        _ => Provider::Everreal,
-    }
-}
-
-/// The provider's name as the schema set spells it.
-pub fn provider_name(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Valara => "valara",
-        Provider::Repull => "repull",
-        Provider::Lavanda => "lavanda",
-        _ => "everreal",
-    }
+    Provider::ALL[usize::from(selector) % Provider::ALL.len()]
 }
 
 /// Request headers as a receiver gets them: names and raw values, repeats and order kept.

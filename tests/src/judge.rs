@@ -1,5 +1,5 @@
 //! Whether the typed parse and the JSON Schema agree on one instance: the rule of the
-//! differential test (`tests/tests/differential.rs`) and of the `differential` fuzz target.
+//! differential test (`tests/tests/it/differential.rs`) and of the `differential` fuzz target.
 //!
 //! The typed parse must accept exactly what the event's schema accepts, with two deliberate
 //! exceptions: a value outside a closed `enum` (or `const`), kept in the enum's catch-all, and an

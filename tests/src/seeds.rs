@@ -77,8 +77,8 @@ pub fn valid_seeds() -> Vec<Seed> {
     out
 }
 
-/// The providers, in the order the fuzz targets number them.
-pub const PROVIDERS: [&str; 4] = ["valara", "repull", "lavanda", "everreal"];
+/// The providers, in the order the fuzz targets number them (`Provider::ALL`'s order).
+pub use proptech_catalog::PROVIDERS;
 
 /// Every case of the negative corpus (`tests/negative/<provider>.toml`) as the invalid instance it
 /// describes.
