@@ -1,12 +1,13 @@
 //! A flood of unique, unverified EverReal deliveries with long ids keeps the in-memory store
-//! within its byte budget (measured with dhat's heap profiler), and a signed provider's entry
-//! survives it.
+//! within its byte budget (measured with dhat's heap profiler): the partition fills to its
+//! capacity, then refuses (`StoreFull`, retryable) without forgetting a live entry, and a signed
+//! provider's entry survives it.
 
 use std::sync::Arc;
 
 use proptech_events::receive::{
-    EverrealReceiver, IdempotencyStore, InMemoryStore, Partition, Processed, RepullReceiver,
-    sign_repull,
+    EverrealReceiver, IdempotencyStore, InMemoryStore, Partition, ProcessError, Processed,
+    RepullReceiver, sign_repull,
 };
 
 #[global_allocator]
@@ -29,6 +30,8 @@ fn a_flood_of_long_unverified_ids_stays_in_budget_and_evicts_no_signed_entry() {
         .with_store(Arc::clone(&shared));
     let everreal = EverrealReceiver::unverified().with_store(shared);
     let body = br#"{"type":"repull.ping","deliveryId":"signed-1","createdAt":"2026-05-01T12:34:56Z","data":{"message":"Ping from Repull."}}"#;
+    // 2026-05-02: the body's createdAt is inside Repull's replay horizon.
+    let repull = repull.with_clock(|| 1_777_680_000);
     let headers = [(
         "X-Repull-Signature",
         sign_repull("whsec_k7d9f2example", body),
@@ -50,7 +53,12 @@ fn a_flood_of_long_unverified_ids_stays_in_budget_and_evicts_no_signed_entry() {
             body.as_bytes(),
             |_| async { Ok::<_, String>(()) },
         ));
-        assert!(matches!(got, Ok(Processed::Handled(()))), "{i}: {got:?}");
+        let capacity = store.capacity(Partition::Unverified);
+        if i < capacity {
+            assert!(matches!(got, Ok(Processed::Handled(()))), "{i}: {got:?}");
+        } else {
+            assert!(matches!(got, Err(ProcessError::StoreFull)), "{i}: {got:?}");
+        }
     }
     let stats = dhat::HeapStats::get();
     let grown = stats.curr_bytes.saturating_sub(baseline);
@@ -66,6 +74,10 @@ fn a_flood_of_long_unverified_ids_stays_in_budget_and_evicts_no_signed_entry() {
     assert_eq!(
         store.len(Partition::Unverified),
         store.capacity(Partition::Unverified)
+    );
+    assert_eq!(
+        store.refused(Partition::Unverified),
+        (flood - store.capacity(Partition::Unverified)) as u64
     );
     assert_eq!(store.len(Partition::Signed), 1);
     let again = runtime.block_on(repull.process(&headers, body, |_| async { Ok::<_, String>(()) }));

@@ -1,8 +1,9 @@
-//! The in-memory [`IdempotencyStore`]: one process, bounded in bytes, keys hashed, entries evicted
-//! in expiry order, unverified deliveries in their own partition.
+//! The in-memory [`IdempotencyStore`]: one process, bounded in bytes, keys hashed, only expired
+//! entries forgotten, unverified deliveries in their own partition.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::store::{Claim, ClaimToken, IdempotencyStore, Partition, StoreFuture, StoreKey};
 
@@ -15,19 +16,26 @@ pub const ENTRY_BYTES: usize = 384;
 /// The default in-memory [`IdempotencyStore`] of every receiver.
 ///
 /// - **Bounded in bytes**: each partition holds at most `bytes / ENTRY_BYTES` entries, whatever
-///   the ids' length, because a key is the SHA-256 of provider, kind and id.
-/// - **Evicted in expiry order**: when a partition is full, the entry closest to its expiry goes
-///   first (expired entries are dropped on every claim), so a short-window entry (a Valara nonce)
-///   never lingers behind long-window ones.
-/// - **Partitioned**: unverified deliveries (EverReal) fill their own partition and can never
-///   evict the entries of a signed provider.
+///   the ids' length, because a key is the SHA-256 of namespace, provider, kind and id.
+/// - **Never forgets live work**: a claim in flight and a done entry inside its window are never
+///   evicted. Expired entries are dropped on every claim; when a partition still has no room, the
+///   claim answers [`Claim::Full`] (the receiver answers `503` with `Retry-After`, and the
+///   provider's retry comes back when entries have expired). [`refused`](Self::refused) counts
+///   those answers.
+/// - **Partitioned**: unverified deliveries (EverReal) fill their own partition, so a flood of
+///   them can neither evict nor crowd out the entries of a signed provider.
 ///
-/// Size the signed partition above the number of deliveries expected within the longest dedupe
-/// window (48 h by default); an evicted `done` entry lets a replay of that delivery through.
+/// **Sizing.** A partition must hold every delivery of the longest dedupe window: the default
+/// signed partition (64 MiB, 174,762 entries) covers a steady **one delivery per second** over
+/// the 48-hour window (Valara's deliveries take two entries, nonce and event id, for the
+/// nonce's 10 minutes). Above that rate the store refuses deliveries (retryably) until entries
+/// expire: size it with [`InMemoryStore::new`] at `ENTRY_BYTES × rate × window` bytes.
 #[derive(Debug)]
 pub struct InMemoryStore {
     signed: Mutex<Part>,
     unverified: Mutex<Part>,
+    refused_signed: AtomicU64,
+    refused_unverified: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -85,37 +93,32 @@ impl Part {
         }
     }
 
-    fn claim(&mut self, digest: [u8; 32], token: ClaimToken, lease: u64, now: i64) -> Claim {
-        self.forget_expired(now);
-        if let Some(entry) = self.entries.get(&digest) {
-            return match entry.state {
-                State::Done => Claim::Done,
-                State::InFlight(_) => Claim::InFlight,
-            };
-        }
-        while self.entries.len() >= self.max_entries {
-            match self.by_expiry.pop_first() {
-                Some((_, evicted)) => {
-                    self.entries.remove(&evicted);
-                }
-                None => break,
-            }
-        }
-        self.set(
-            digest,
-            Entry {
-                expiry: at(now, lease),
-                state: State::InFlight(token),
-            },
-        );
-        Claim::Claimed
-    }
-
     fn held(&self, digest: &[u8; 32], token: ClaimToken) -> bool {
         self.entries
             .get(digest)
             .is_some_and(|e| e.state == State::InFlight(token))
     }
+}
+
+/// The partitions a set of keys touches, locked in a fixed order (signed, then unverified), so
+/// that a claim over both is atomic and two claims never wait on each other in a cycle.
+struct Locked<'a> {
+    signed: Option<std::sync::MutexGuard<'a, Part>>,
+    unverified: Option<std::sync::MutexGuard<'a, Part>>,
+}
+
+impl Locked<'_> {
+    fn part(&mut self, partition: Partition) -> &mut Part {
+        let guard = match partition {
+            Partition::Signed => self.signed.as_mut(),
+            Partition::Unverified => self.unverified.as_mut(),
+        };
+        guard.expect("every partition of the keys is locked")
+    }
+}
+
+fn lock(part: &Mutex<Part>) -> std::sync::MutexGuard<'_, Part> {
+    part.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl InMemoryStore {
@@ -125,15 +128,24 @@ impl InMemoryStore {
         Self {
             signed: Mutex::new(Part::new(signed_bytes)),
             unverified: Mutex::new(Part::new(unverified_bytes)),
+            refused_signed: AtomicU64::new(0),
+            refused_unverified: AtomicU64::new(0),
         }
     }
 
     fn part(&self, partition: Partition) -> std::sync::MutexGuard<'_, Part> {
-        let part = match partition {
-            Partition::Signed => &self.signed,
-            Partition::Unverified => &self.unverified,
-        };
-        part.lock().unwrap_or_else(|e| e.into_inner())
+        match partition {
+            Partition::Signed => lock(&self.signed),
+            Partition::Unverified => lock(&self.unverified),
+        }
+    }
+
+    fn lock_for(&self, keys: &[StoreKey]) -> Locked<'_> {
+        let uses = |p| keys.iter().any(|k| k.partition() == p);
+        Locked {
+            signed: uses(Partition::Signed).then(|| lock(&self.signed)),
+            unverified: uses(Partition::Unverified).then(|| lock(&self.unverified)),
+        }
     }
 
     /// How many entries a partition holds now (expired ones included until the next claim).
@@ -146,41 +158,97 @@ impl InMemoryStore {
         self.part(partition).max_entries
     }
 
+    /// How many claims on a partition were refused with [`Claim::Full`] since the store was made.
+    pub fn refused(&self, partition: Partition) -> u64 {
+        match partition {
+            Partition::Signed => self.refused_signed.load(Ordering::Relaxed),
+            Partition::Unverified => self.refused_unverified.load(Ordering::Relaxed),
+        }
+    }
+
     /// Claims synchronously (the store never waits); what [`IdempotencyStore::claim`] does.
-    pub fn claim_now(&self, key: &StoreKey, token: ClaimToken, lease: u64, now: i64) -> Claim {
-        self.part(key.partition())
-            .claim(*key.digest(), token, lease, now)
+    pub fn claim_now(&self, keys: &[StoreKey], token: ClaimToken, lease: u64, now: i64) -> Claim {
+        let mut locked = self.lock_for(keys);
+        for partition in [Partition::Signed, Partition::Unverified] {
+            if let Some(part) = match partition {
+                Partition::Signed => locked.signed.as_mut(),
+                Partition::Unverified => locked.unverified.as_mut(),
+            } {
+                part.forget_expired(now);
+            }
+        }
+        // What is there decides first: a duplicate is acknowledged even when the store is full.
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(entry) = locked.part(key.partition()).entries.get(key.digest()) {
+                return match entry.state {
+                    State::Done => Claim::Done { key: i },
+                    State::InFlight(_) => Claim::InFlight { key: i },
+                };
+            }
+        }
+        for partition in [Partition::Signed, Partition::Unverified] {
+            let wanted = keys.iter().filter(|k| k.partition() == partition).count();
+            if wanted == 0 {
+                continue;
+            }
+            let part = locked.part(partition);
+            if part.entries.len() + wanted > part.max_entries {
+                match partition {
+                    Partition::Signed => &self.refused_signed,
+                    Partition::Unverified => &self.refused_unverified,
+                }
+                .fetch_add(1, Ordering::Relaxed);
+                return Claim::Full;
+            }
+        }
+        let entry = Entry {
+            expiry: at(now, lease),
+            state: State::InFlight(token),
+        };
+        for key in keys {
+            locked.part(key.partition()).set(*key.digest(), entry);
+        }
+        Claim::Claimed
     }
 
     /// Completes synchronously; what [`IdempotencyStore::complete`] does.
-    pub fn complete_now(&self, key: &StoreKey, token: ClaimToken, now: i64) -> bool {
-        let mut part = self.part(key.partition());
-        if !part.held(key.digest(), token) {
+    pub fn complete_now(&self, keys: &[StoreKey], token: ClaimToken, now: i64) -> bool {
+        let mut locked = self.lock_for(keys);
+        if keys.is_empty()
+            || !keys
+                .iter()
+                .all(|k| locked.part(k.partition()).held(k.digest(), token))
+        {
             return false;
         }
-        part.set(
-            *key.digest(),
-            Entry {
+        for key in keys {
+            let entry = Entry {
                 expiry: at(now, key.window()),
                 state: State::Done,
-            },
-        );
+            };
+            locked.part(key.partition()).set(*key.digest(), entry);
+        }
         true
     }
 
     /// Releases synchronously; what [`IdempotencyStore::release`] does.
-    pub fn release_now(&self, key: &StoreKey, token: ClaimToken) -> bool {
-        let mut part = self.part(key.partition());
-        if !part.held(key.digest(), token) {
-            return false;
+    pub fn release_now(&self, keys: &[StoreKey], token: ClaimToken) -> bool {
+        let mut locked = self.lock_for(keys);
+        let mut released = false;
+        for key in keys {
+            let part = locked.part(key.partition());
+            if part.held(key.digest(), token) {
+                part.remove(key.digest());
+                released = true;
+            }
         }
-        part.remove(key.digest());
-        true
+        released
     }
 }
 
 impl Default for InMemoryStore {
-    /// 64 MiB for signed deliveries (174,762 entries), 16 MiB for unverified ones (43,690).
+    /// 64 MiB for signed deliveries (174,762 entries: one delivery a second over 48 hours),
+    /// 16 MiB for unverified ones (43,690).
     fn default() -> Self {
         Self::new(64 << 20, 16 << 20)
     }
@@ -189,27 +257,27 @@ impl Default for InMemoryStore {
 impl IdempotencyStore for InMemoryStore {
     fn claim<'a>(
         &'a self,
-        key: &'a StoreKey,
+        keys: &'a [StoreKey],
         token: ClaimToken,
         lease: u64,
         now: i64,
     ) -> StoreFuture<'a, Claim> {
-        let claim = self.claim_now(key, token, lease, now);
+        let claim = self.claim_now(keys, token, lease, now);
         Box::pin(std::future::ready(Ok(claim)))
     }
 
     fn complete<'a>(
         &'a self,
-        key: &'a StoreKey,
+        keys: &'a [StoreKey],
         token: ClaimToken,
         now: i64,
     ) -> StoreFuture<'a, bool> {
-        let done = self.complete_now(key, token, now);
+        let done = self.complete_now(keys, token, now);
         Box::pin(std::future::ready(Ok(done)))
     }
 
-    fn release<'a>(&'a self, key: &'a StoreKey, token: ClaimToken) -> StoreFuture<'a, bool> {
-        let released = self.release_now(key, token);
+    fn release<'a>(&'a self, keys: &'a [StoreKey], token: ClaimToken) -> StoreFuture<'a, bool> {
+        let released = self.release_now(keys, token);
         Box::pin(std::future::ready(Ok(released)))
     }
 }
@@ -222,71 +290,135 @@ mod tests {
         StoreKey::new("p", "event", id, partition, window)
     }
 
+    fn one(k: &StoreKey) -> &[StoreKey] {
+        std::slice::from_ref(k)
+    }
+
     #[test]
     fn claim_complete_release_and_lease_expiry() {
         let s = InMemoryStore::default();
         let k = key("a", Partition::Signed, 100);
+        let k = one(&k);
         let (t1, t2) = (ClaimToken::random(), ClaimToken::random());
-        assert_eq!(s.claim_now(&k, t1, 10, 0), Claim::Claimed);
-        assert_eq!(s.claim_now(&k, t2, 10, 5), Claim::InFlight);
-        assert!(!s.release_now(&k, t2), "only the claimer releases");
-        assert!(s.release_now(&k, t1));
-        assert_eq!(s.claim_now(&k, t2, 10, 6), Claim::Claimed, "released");
+        assert_eq!(s.claim_now(k, t1, 10, 0), Claim::Claimed);
+        assert_eq!(s.claim_now(k, t2, 10, 5), Claim::InFlight { key: 0 });
+        assert!(!s.release_now(k, t2), "only the claimer releases");
+        assert!(s.release_now(k, t1));
+        assert_eq!(s.claim_now(k, t2, 10, 6), Claim::Claimed, "released");
         assert_eq!(
-            s.claim_now(&k, t1, 10, 16),
+            s.claim_now(k, t1, 10, 16),
             Claim::Claimed,
             "the lease expired"
         );
-        assert!(
-            !s.complete_now(&k, t2, 17),
-            "the lost claim cannot complete"
-        );
-        assert!(s.complete_now(&k, t1, 17));
+        assert!(!s.complete_now(k, t2, 17), "the lost claim cannot complete");
+        assert!(s.complete_now(k, t1, 17));
         assert_eq!(
-            s.claim_now(&k, t2, 10, 116),
-            Claim::Done,
+            s.claim_now(k, t2, 10, 116),
+            Claim::Done { key: 0 },
             "inside the window"
         );
-        assert_eq!(s.claim_now(&k, t2, 10, 117), Claim::Claimed, "window over");
+        assert_eq!(s.claim_now(k, t2, 10, 117), Claim::Claimed, "window over");
     }
 
     #[test]
-    fn eviction_follows_expiry_not_insertion() {
+    fn a_full_partition_refuses_and_forgets_nothing_live() {
         let s = InMemoryStore::new(3 * ENTRY_BYTES, ENTRY_BYTES);
         let t = ClaimToken::random();
-        let long = key("long", Partition::Signed, 10_000);
+        let done = key("done", Partition::Signed, 10_000);
+        let in_flight = key("in-flight", Partition::Signed, 10_000);
         let nonce = key("nonce", Partition::Signed, 600);
-        for k in [&long, &nonce] {
-            assert_eq!(s.claim_now(k, t, 10, 0), Claim::Claimed);
-            assert!(s.complete_now(k, t, 0));
-        }
-        // The nonce expired: it is gone on the next claim, without evicting the long entry.
-        for (i, id) in ["b", "c"].into_iter().enumerate() {
-            let k = key(id, Partition::Signed, 10_000);
-            assert_eq!(s.claim_now(&k, t, 10, 601 + i as i64), Claim::Claimed);
-            assert!(s.complete_now(&k, t, 601 + i as i64));
-        }
+        assert_eq!(s.claim_now(one(&done), t, 10, 0), Claim::Claimed);
+        assert!(s.complete_now(one(&done), t, 0));
+        assert_eq!(s.claim_now(one(&nonce), t, 10, 0), Claim::Claimed);
+        assert!(s.complete_now(one(&nonce), t, 0));
+        assert_eq!(s.claim_now(one(&in_flight), t, 1_000, 0), Claim::Claimed);
+        // Full: a new key is refused; the live entries all stay.
+        let new = key("new", Partition::Signed, 10_000);
+        assert_eq!(s.claim_now(one(&new), t, 10, 100), Claim::Full);
+        assert_eq!(s.refused(Partition::Signed), 1);
         assert_eq!(s.len(Partition::Signed), 3);
-        assert_eq!(s.claim_now(&long, t, 10, 700), Claim::Done, "kept");
-        // Full: the next one evicts the soonest expiry, which is "long" (expiry 10,000).
-        let d = key("d", Partition::Signed, 20_000);
-        assert_eq!(s.claim_now(&d, t, 10, 700), Claim::Claimed);
-        assert_eq!(s.len(Partition::Signed), 3);
+        assert_eq!(s.claim_now(one(&done), t, 10, 100), Claim::Done { key: 0 });
+        assert_eq!(
+            s.claim_now(one(&in_flight), ClaimToken::random(), 10, 100),
+            Claim::InFlight { key: 0 }
+        );
+        assert!(
+            s.complete_now(one(&in_flight), t, 100),
+            "the claim survived"
+        );
+        // Once the nonce has expired, its room is reused; the 10,000 s entries stay.
+        assert_eq!(s.claim_now(one(&new), t, 10, 601), Claim::Claimed);
+        assert_eq!(s.claim_now(one(&done), t, 10, 601), Claim::Done { key: 0 });
+        assert_eq!(
+            s.claim_now(one(&in_flight), t, 10, 601),
+            Claim::Done { key: 0 }
+        );
     }
 
     #[test]
-    fn unverified_entries_never_evict_signed_ones() {
+    fn a_deliverys_keys_are_one_unit() {
+        let s = InMemoryStore::new(3 * ENTRY_BYTES, ENTRY_BYTES);
+        let t = ClaimToken::random();
+        let filler = key("filler", Partition::Signed, 10_000);
+        assert_eq!(s.claim_now(one(&filler), t, 10, 0), Claim::Claimed);
+        assert!(s.complete_now(one(&filler), t, 0));
+        let pair = [
+            key("nonce-1", Partition::Signed, 600),
+            key("event-1", Partition::Signed, 10_000),
+        ];
+        assert_eq!(s.claim_now(&pair, t, 10, 0), Claim::Claimed);
+        // No room for two more: neither key of the next delivery is taken.
+        let next = [
+            key("nonce-2", Partition::Signed, 600),
+            key("event-2", Partition::Signed, 10_000),
+        ];
+        assert_eq!(s.claim_now(&next, t, 10, 1), Claim::Full);
+        assert_eq!(s.len(Partition::Signed), 3);
+        assert!(s.complete_now(&pair, t, 1), "both keys are still held");
+        // A replay with a fresh nonce finds the event id done, and claims nothing.
+        let replay = [
+            key("nonce-3", Partition::Signed, 600),
+            key("event-1", Partition::Signed, 10_000),
+        ];
+        assert_eq!(s.claim_now(&replay, t, 10, 2), Claim::Done { key: 1 });
+        assert_eq!(s.len(Partition::Signed), 3);
+        // Completing fails whole when one key was lost.
+        let other = ClaimToken::random();
+        let mixed = [
+            key("x", Partition::Signed, 10),
+            key("y", Partition::Signed, 10),
+        ];
+        let s = InMemoryStore::default();
+        assert_eq!(s.claim_now(&mixed[..1], t, 10, 0), Claim::Claimed);
+        assert_eq!(s.claim_now(&mixed[1..], other, 10, 0), Claim::Claimed);
+        assert!(!s.complete_now(&mixed, t, 1));
+        assert_eq!(
+            s.claim_now(&mixed[..1], other, 10, 2),
+            Claim::InFlight { key: 0 },
+            "x stayed in flight"
+        );
+    }
+
+    #[test]
+    fn unverified_entries_never_evict_nor_crowd_out_signed_ones() {
         let s = InMemoryStore::new(4 * ENTRY_BYTES, 4 * ENTRY_BYTES);
         let t = ClaimToken::random();
         let signed = key("signed", Partition::Signed, 100);
-        assert_eq!(s.claim_now(&signed, t, 10, 0), Claim::Claimed);
-        assert!(s.complete_now(&signed, t, 0));
+        assert_eq!(s.claim_now(one(&signed), t, 10, 0), Claim::Claimed);
+        assert!(s.complete_now(one(&signed), t, 0));
+        let mut full = 0;
         for i in 0..1_000 {
             let k = key(&format!("flood-{i}"), Partition::Unverified, 1_000_000);
-            assert_eq!(s.claim_now(&k, t, 10, 1), Claim::Claimed);
+            match s.claim_now(one(&k), t, 10, 1) {
+                Claim::Claimed => {}
+                Claim::Full => full += 1,
+                other => panic!("{other:?}"),
+            }
         }
-        assert_eq!(s.len(Partition::Unverified), 4);
-        assert_eq!(s.claim_now(&signed, t, 10, 2), Claim::Done);
+        assert_eq!((s.len(Partition::Unverified), full), (4, 996));
+        assert_eq!(s.claim_now(one(&signed), t, 10, 2), Claim::Done { key: 0 });
+        let k = key("signed-2", Partition::Signed, 100);
+        assert_eq!(s.claim_now(one(&k), t, 10, 2), Claim::Claimed);
     }
 
     #[test]
@@ -294,11 +426,12 @@ mod tests {
         let s = InMemoryStore::default();
         let t = ClaimToken::random();
         let k = key("a", Partition::Signed, u64::MAX);
-        assert_eq!(s.claim_now(&k, t, u64::MAX, i64::MAX - 10), Claim::Claimed);
-        assert!(s.complete_now(&k, t, i64::MAX - 1));
-        assert_eq!(s.claim_now(&k, t, 1, i64::MAX - 1), Claim::Done);
+        let k = one(&k);
+        assert_eq!(s.claim_now(k, t, u64::MAX, i64::MAX - 10), Claim::Claimed);
+        assert!(s.complete_now(k, t, i64::MAX - 1));
+        assert_eq!(s.claim_now(k, t, 1, i64::MAX - 1), Claim::Done { key: 0 });
         let k = key("b", Partition::Signed, 0);
-        assert_eq!(s.claim_now(&k, t, 0, i64::MIN), Claim::Claimed);
+        assert_eq!(s.claim_now(one(&k), t, 0, i64::MIN), Claim::Claimed);
     }
 
     #[test]
@@ -312,7 +445,7 @@ mod tests {
                         (0..100)
                             .filter(|i| {
                                 let k = key(&format!("id-{i}"), Partition::Signed, 60);
-                                s.claim_now(&k, ClaimToken::random(), 60, 0) == Claim::Claimed
+                                s.claim_now(one(&k), ClaimToken::random(), 60, 0) == Claim::Claimed
                             })
                             .count()
                     })

@@ -42,6 +42,10 @@ pub enum ProcessError<E> {
     /// recorded (the handler ran; the retry runs it again).
     #[error(transparent)]
     Store(StoreError),
+    /// The store has no room for the delivery's keys without forgetting live work: nothing was
+    /// claimed or processed; the provider's retry is processed once entries have expired.
+    #[error("the idempotency store is full")]
+    StoreFull,
     /// The handler returned an error.
     #[error("the handler failed: {0}")]
     Handler(E),
@@ -68,13 +72,15 @@ impl<E> ProcessError<E> {
     ///   must not be acknowledged; 409 says "the resource is busy" without claiming the service
     ///   is down (503) or that the sender is too fast (429), and every provider retries on it.
     /// - [`Self::Store`] is **503**: the store is down; never 2xx, nothing was recorded.
+    /// - [`Self::StoreFull`] is **503** (with `Retry-After`): the store refuses new work rather
+    ///   than forget a claim in flight or a delivery done inside its window.
     /// - [`Self::Handler`], [`Self::Panicked`] and [`Self::LeaseLost`] are **500**.
     /// - [`Self::TimedOut`] is **504**.
     pub fn status(&self) -> u16 {
         match self {
             ProcessError::Rejected(e) => e.status(),
             ProcessError::InFlight { .. } => 409,
-            ProcessError::Store(_) => 503,
+            ProcessError::Store(_) | ProcessError::StoreFull => 503,
             ProcessError::Handler(_)
             | ProcessError::Panicked(_)
             | ProcessError::LeaseLost { .. } => 500,
@@ -89,11 +95,117 @@ impl<E> ProcessError<E> {
             ProcessError::Rejected(e) => e.code(),
             ProcessError::InFlight { .. } => "in_flight",
             ProcessError::Store(_) => "store_unavailable",
+            ProcessError::StoreFull => "store_full",
             ProcessError::Handler(_) => "handler_failed",
             ProcessError::Panicked(_) => "handler_panicked",
             ProcessError::TimedOut(_) => "handler_timed_out",
             ProcessError::LeaseLost { .. } => "lease_lost",
         }
+    }
+}
+
+impl<E> ProcessError<E> {
+    /// A message for the sender of the delivery: fixed text per [`code`](Self::code), never the
+    /// handler's error, a panic message or the store's error (log those with `Display`, which
+    /// has them, on the server's side). A rejection's message says what is wrong with the
+    /// delivery itself.
+    pub fn public_message(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed(match self {
+            ProcessError::Rejected(e) => return std::borrow::Cow::Owned(e.to_string()),
+            ProcessError::InFlight { .. } => {
+                "this delivery is being processed by another attempt; retry later"
+            }
+            ProcessError::Store(_) => "the receiver cannot record deliveries now; retry later",
+            ProcessError::StoreFull => {
+                "the receiver has no room for new deliveries now; retry later"
+            }
+            ProcessError::Handler(_)
+            | ProcessError::Panicked(_)
+            | ProcessError::LeaseLost { .. } => "the delivery could not be processed; retry later",
+            ProcessError::TimedOut(_) => "processing the delivery took too long; retry later",
+        })
+    }
+
+    /// How long the sender should wait before retrying, in seconds, for the answers that say
+    /// "retry later" with a `Retry-After` header: a delivery in flight, a full store, an
+    /// unreachable store.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ProcessError::InFlight { .. } => Some(5),
+            ProcessError::StoreFull => Some(60),
+            ProcessError::Store(_) => Some(10),
+            _ => None,
+        }
+    }
+}
+
+/// A handler's error that asks the provider to come back later, because something the handler
+/// hands the delivery to is full or down (a queue at its bound, an unreachable database). The
+/// axum routes answer it `503` with `Retry-After` instead of `500`; like any handler error it
+/// releases the claim, so the retry is processed.
+///
+/// ```
+/// use proptech_events::receive::RetryLater;
+/// let e = RetryLater::new("the queue holds 1,000 entries, its bound").after(30);
+/// assert_eq!(e.retry_after(), 30);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryLater {
+    detail: String,
+    retry_after: u64,
+}
+
+impl RetryLater {
+    /// A "retry later" with what went wrong (for the log, never the answer), after 60 s.
+    pub fn new(detail: impl Into<String>) -> Self {
+        Self {
+            detail: detail.into(),
+            retry_after: 60,
+        }
+    }
+
+    /// Replaces the `Retry-After` seconds.
+    pub fn after(mut self, seconds: u64) -> Self {
+        self.retry_after = seconds;
+        self
+    }
+
+    /// The `Retry-After` seconds.
+    pub fn retry_after(&self) -> u64 {
+        self.retry_after
+    }
+}
+
+impl std::fmt::Display for RetryLater {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "retry later: {}", self.detail)
+    }
+}
+
+impl std::error::Error for RetryLater {}
+
+/// Full-store refusals since the last log line, and when that line was written (Unix seconds):
+/// a store that stays full writes one line a minute, not one per delivery.
+static FULL_REFUSALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static FULL_LOGGED_AT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i64::MIN);
+/// How often a full store is logged, at most.
+const FULL_LOG_INTERVAL: i64 = 60;
+
+fn note_full(now: i64) {
+    use std::sync::atomic::Ordering::Relaxed;
+    FULL_REFUSALS.fetch_add(1, Relaxed);
+    let last = FULL_LOGGED_AT.load(Relaxed);
+    if now.saturating_sub(last) >= FULL_LOG_INTERVAL
+        && FULL_LOGGED_AT
+            .compare_exchange(last, now, Relaxed, Relaxed)
+            .is_ok()
+    {
+        let refused = FULL_REFUSALS.swap(0, Relaxed);
+        tracing::warn!(
+            refused,
+            "the idempotency store is full: {refused} deliveries answered 503 (retryable) since \
+             the last report; size the store for the delivery rate over the dedupe window"
+        );
     }
 }
 
@@ -123,6 +235,14 @@ fn panic_message(panic: &(dyn Any + Send)) -> String {
     }
 }
 
+/// The label of `keys[i]` (the last key when `i` is out of range), for messages.
+fn label(keys: &[StoreKey], i: usize) -> String {
+    keys.get(i)
+        .or(keys.last())
+        .map(|k| k.label().to_owned())
+        .unwrap_or_default()
+}
+
 /// Releases the claims still held when `process` is dropped before it finished (the client hung
 /// up and the server cancelled the request), so the retry does not wait for the lease to expire.
 struct Held {
@@ -133,9 +253,10 @@ struct Held {
 
 impl Held {
     async fn release(mut self) {
-        for key in std::mem::take(&mut self.keys) {
+        let keys = std::mem::take(&mut self.keys);
+        if !keys.is_empty() {
             // Best effort: a claim that cannot be released expires with its lease.
-            let _ = self.store.release(&key, self.token).await;
+            let _ = self.store.release(&keys, self.token).await;
         }
     }
 }
@@ -149,9 +270,7 @@ impl Drop for Held {
         let (store, token) = (Arc::clone(&self.store), self.token);
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                for key in keys {
-                    let _ = store.release(&key, token).await;
-                }
+                let _ = store.release(&keys, token).await;
             });
         }
     }
@@ -172,37 +291,31 @@ impl Core {
     {
         let token = ClaimToken::random();
         let lease = self.options.lease();
-        let mut held = Held {
+        let now = (self.clock)();
+        // Every key of the delivery is claimed as one unit: all or none.
+        match self.store.claim(&keys, token, lease, now).await {
+            Ok(Claim::Claimed) => {}
+            Ok(Claim::Done { key }) => {
+                return Ok(Processed::Duplicate {
+                    key: label(&keys, key),
+                });
+            }
+            Ok(Claim::InFlight { key }) => {
+                return Err(ProcessError::InFlight {
+                    key: label(&keys, key),
+                });
+            }
+            Ok(Claim::Full) => {
+                note_full(now);
+                return Err(ProcessError::StoreFull);
+            }
+            Err(e) => return Err(ProcessError::Store(e)),
+        }
+        let held = Held {
             store: Arc::clone(&self.store),
-            keys: Vec::with_capacity(keys.len()),
+            keys,
             token,
         };
-        for key in keys {
-            let now = (self.clock)();
-            match self.store.claim(&key, token, lease, now).await {
-                Ok(Claim::Claimed) => held.keys.push(key),
-                Ok(Claim::Done) => {
-                    // Consumed: whatever else this attempt claimed (a fresh nonce) stays done.
-                    let now = (self.clock)();
-                    for k in std::mem::take(&mut held.keys) {
-                        let _ = self.store.complete(&k, token, now).await;
-                    }
-                    return Ok(Processed::Duplicate {
-                        key: key.label().to_owned(),
-                    });
-                }
-                Ok(Claim::InFlight) => {
-                    held.release().await;
-                    return Err(ProcessError::InFlight {
-                        key: key.label().to_owned(),
-                    });
-                }
-                Err(e) => {
-                    held.release().await;
-                    return Err(ProcessError::Store(e));
-                }
-            }
-        }
 
         let timeout = Duration::from_secs(self.options.handler_timeout);
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| handler(delivery)))
@@ -213,28 +326,25 @@ impl Core {
         };
         let failure = match outcome {
             Ok(Ok(Ok(value))) => {
+                let mut held = held;
                 let now = (self.clock)();
-                let keys = std::mem::take(&mut held.keys);
-                for (i, key) in keys.iter().enumerate() {
-                    let failure = match self.store.complete(key, token, now).await {
-                        Ok(true) => continue,
-                        Ok(false) => {
-                            held.keys = keys[i + 1..].to_vec();
-                            ProcessError::LeaseLost {
-                                key: key.label().to_owned(),
-                            }
-                        }
-                        // The success could not be recorded: release what is left so the retry
-                        // is processed (again: at least once).
-                        Err(e) => {
-                            held.keys = keys[i..].to_vec();
-                            ProcessError::Store(e)
-                        }
-                    };
-                    held.release().await;
-                    return Err(failure);
-                }
-                return Ok(Processed::Handled(value));
+                return match self.store.complete(&held.keys, token, now).await {
+                    Ok(true) => {
+                        held.keys.clear();
+                        Ok(Processed::Handled(value))
+                    }
+                    Ok(false) => {
+                        let key = label(&held.keys, held.keys.len().saturating_sub(1));
+                        held.release().await;
+                        Err(ProcessError::LeaseLost { key })
+                    }
+                    // The success could not be recorded: release the claim so the retry is
+                    // processed (again: at least once).
+                    Err(e) => {
+                        held.release().await;
+                        Err(ProcessError::Store(e))
+                    }
+                };
             }
             Ok(Ok(Err(e))) => ProcessError::Handler(e),
             Ok(Err(panic)) => ProcessError::Panicked(panic_message(panic.as_ref())),

@@ -12,6 +12,14 @@
 //! Only the claimer can complete or release a claim: each claim carries a random [`ClaimToken`],
 //! and a claim whose lease expired (and was taken by another claimer) is neither completed nor
 //! released by the first one.
+//!
+//! A delivery's keys (Valara's nonce and event id) are claimed, completed and released **as one
+//! unit**: one cannot be evicted, expire or be completed without the other.
+//!
+//! A store is bounded, and a bound never breaks the promise: a claim in flight and a done entry
+//! inside its window are never evicted. When there is no room for a new claim, the store answers
+//! [`Claim::Full`] and the receiver refuses the delivery with a retryable answer (`503` with
+//! `Retry-After`); the provider's retry comes back when expired entries have made room.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -38,8 +46,9 @@ pub enum Partition {
     Unverified,
 }
 
-/// A delivery's key in a store: SHA-256 of the provider, the kind of key and the id, so every key
-/// costs the same whatever the id's length.
+/// A delivery's key in a store: SHA-256 of the namespace, the provider, the kind of key and the
+/// id, so every key costs the same whatever the id's length, and two receivers with different
+/// namespaces (two tenants of one provider sharing a store) never see each other's ids.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct StoreKey {
     digest: [u8; 32],
@@ -58,18 +67,36 @@ impl std::fmt::Debug for StoreKey {
 
 impl StoreKey {
     /// The key of `id` of the given `kind` (`"event"`, `"nonce"`, …) of `provider`, kept for
-    /// `window` seconds once done.
+    /// `window` seconds once done, in the default (empty) namespace.
     pub fn new(provider: &str, kind: &str, id: &str, partition: Partition, window: u64) -> Self {
+        Self::scoped("", provider, kind, id, partition, window)
+    }
+
+    /// The key of `id` as [`new`](Self::new) makes it, inside `namespace`: keys of different
+    /// namespaces never collide, whatever their ids.
+    pub fn scoped(
+        namespace: &str,
+        provider: &str,
+        kind: &str,
+        id: &str,
+        partition: Partition,
+        window: u64,
+    ) -> Self {
         let mut h = Sha256::new();
-        for part in [provider, kind, id] {
+        for part in [namespace, provider, kind, id] {
             h.update((part.len() as u64).to_be_bytes());
             h.update(part.as_bytes());
         }
+        let scope = if namespace.is_empty() {
+            String::new()
+        } else {
+            format!("{} ", super::truncate(namespace))
+        };
         Self {
             digest: h.finalize().into(),
             partition,
             window,
-            label: format!("{provider} {kind} {}", super::truncate(id)),
+            label: format!("{scope}{provider} {kind} {}", super::truncate(id)),
         }
     }
 
@@ -115,44 +142,61 @@ impl ClaimToken {
     }
 }
 
-/// What a claim found.
+/// What a claim of a delivery's keys found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Claim {
-    /// The key was new (or released, or its lease expired): the caller now holds it.
+    /// Every key was new (or released, or its lease expired): the caller now holds them all.
     Claimed,
-    /// The delivery was processed already: acknowledge it, do not process it again.
-    Done,
-    /// Another claimer is processing it now: answer a status the provider retries on.
-    InFlight,
+    /// The delivery was processed already (the key at index `key` is done): acknowledge it, do
+    /// not process it again. Nothing was claimed.
+    Done {
+        /// The index, in the keys claimed, of the key found done.
+        key: usize,
+    },
+    /// Another claimer is processing it now (the key at index `key` is in flight): answer a
+    /// status the provider retries on. Nothing was claimed.
+    InFlight {
+        /// The index, in the keys claimed, of the key found in flight.
+        key: usize,
+    },
+    /// The store has no room for the keys without forgetting live work: nothing was claimed.
+    /// Answer a status the provider retries on (`503` with `Retry-After`); expired entries make
+    /// room by then.
+    Full,
 }
 
-/// Records which deliveries are in flight and which are done. Implementations must make `claim`
-/// atomic: of concurrent claims of one key, exactly one gets [`Claim::Claimed`].
+/// Records which deliveries are in flight and which are done. A delivery's keys are one unit:
+/// implementations must make `claim` atomic over all of them (of concurrent claims sharing a key,
+/// exactly one gets [`Claim::Claimed`], and a claim takes every key or none), and must never
+/// evict a key in flight or a done key inside its window to make room: they answer
+/// [`Claim::Full`] instead.
 ///
 /// Times are Unix seconds from the receiver's clock; a store with its own clock (Redis) may use
 /// that instead.
 pub trait IdempotencyStore: Send + Sync {
-    /// Claims `key` for `lease` seconds with `token`.
+    /// Claims every one of `keys` for `lease` seconds with `token`, or none of them.
     fn claim<'a>(
         &'a self,
-        key: &'a StoreKey,
+        keys: &'a [StoreKey],
         token: ClaimToken,
         lease: u64,
         now: i64,
     ) -> StoreFuture<'a, Claim>;
 
-    /// Marks `key`, claimed with `token`, as done for its window. Returns `false` when the claim
-    /// was no longer held (its lease expired and someone else claimed it).
+    /// Marks `keys`, claimed with `token`, as done, each for its window. Returns `false` (and
+    /// changes nothing) when any of them was no longer held (its lease expired and someone else
+    /// claimed it).
     fn complete<'a>(
         &'a self,
-        key: &'a StoreKey,
+        keys: &'a [StoreKey],
         token: ClaimToken,
         now: i64,
     ) -> StoreFuture<'a, bool>;
 
-    /// Releases `key`, claimed with `token`, so a retry can claim it. Returns `false` when the
-    /// claim was no longer held.
-    fn release<'a>(&'a self, key: &'a StoreKey, token: ClaimToken) -> StoreFuture<'a, bool>;
+    /// Releases those of `keys` still claimed with `token`, so a retry can claim them. Returns
+    /// `false` when none was held.
+    fn release<'a>(&'a self, keys: &'a [StoreKey], token: ClaimToken) -> StoreFuture<'a, bool>;
 }
 
 #[cfg(test)]
@@ -168,6 +212,20 @@ mod tests {
         let c = StoreKey::new("everreal", "event", &long, Partition::Unverified, 1);
         assert_eq!(c.hex().len(), 64);
         assert!(c.label().len() < 200, "the label is truncated");
+    }
+
+    #[test]
+    fn namespaces_keep_keys_apart() {
+        let a = StoreKey::scoped("tenant-a", "repull", "event", "evt_1", Partition::Signed, 1);
+        let b = StoreKey::scoped("tenant-b", "repull", "event", "evt_1", Partition::Signed, 1);
+        let plain = StoreKey::new("repull", "event", "evt_1", Partition::Signed, 1);
+        assert_ne!(a.digest(), b.digest());
+        assert_ne!(a.digest(), plain.digest());
+        assert_eq!(
+            plain.digest(),
+            StoreKey::scoped("", "repull", "event", "evt_1", Partition::Signed, 1).digest()
+        );
+        assert!(a.label().starts_with("tenant-a repull"), "{}", a.label());
     }
 
     #[test]
