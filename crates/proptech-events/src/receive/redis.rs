@@ -1,15 +1,37 @@
 //! The Redis [`IdempotencyStore`] (feature `redis`): one store shared by every receiver process.
 //!
-//! - **claim**: `SET key token NX PX lease`: atomic, so of concurrent claims on any number of
-//!   processes exactly one succeeds; otherwise the value says `done` or in flight.
-//! - **complete**: a Lua script that sets the key to `done` for the key's window only if it still
-//!   holds the claimer's token.
-//! - **release**: a Lua script that deletes the key only if it still holds the claimer's token.
+//! A delivery's keys are claimed, completed and released together, each in one Lua script (one
+//! round trip, atomic):
 //!
-//! Keys are `{prefix}s:{sha256}` (signed) and `{prefix}u:{sha256}` (unverified), 64 hex digits
-//! whatever the id's length, and every key carries a TTL (the lease, then the window), so Redis
-//! never keeps one forever. Bound Redis's memory with `maxmemory` and `maxmemory-policy
-//! volatile-ttl` (evicts the keys closest to expiry first).
+//! - **claim**: if any key is done, the delivery is a duplicate; if any is in flight, it is in
+//!   flight; otherwise every key is `SET` to the claimer's token with the lease as TTL.
+//! - **complete**: if every key still holds the claimer's token, each is `RENAME`d to its done
+//!   key and given its window as TTL (`PEXPIRE`).
+//! - **release**: the keys still holding the claimer's token are deleted.
+//!
+//! Keys are `{prefix}s:{sha256}` (signed) and `{prefix}u:{sha256}` (unverified) while in flight,
+//! with `:done` appended once done: 64 hex digits whatever the id's length, and every key carries
+//! a TTL (the lease, then the window), so Redis never keeps one forever.
+//!
+//! # Memory: the settings the promise needs
+//!
+//! Redis must never evict these keys: an evicted claim or done key lets a delivery be processed
+//! twice. So the Redis that holds them runs with **`maxmemory-policy noeviction`** (Redis's
+//! default), and [`RedisStore::connect`] refuses any other policy ([`RedisSettingsError`]):
+//! `volatile-ttl`, for one, evicts the keys closest to expiry first, which are the claims in
+//! flight. Give the store a Redis (or a Redis instance) of its own when other data needs
+//! eviction.
+//!
+//! When Redis reaches `maxmemory`, a claim's `SET` is refused with an `OOM` error, and the claim
+//! answers [`Claim::Full`]: the receiver answers `503` with `Retry-After`, nothing is claimed,
+//! and the provider's retry comes back later. A completion never needs new memory: `RENAME` and
+//! `PEXPIRE` are not refused on a full Redis, so a handler that ran is always recorded as done.
+//!
+//! Unverified deliveries (EverReal) have their own budget: at most
+//! [`RedisStore::with_unverified_budget`] live keys (43,690 by default, as the in-memory store's
+//! 16 MiB), counted in a sorted set by expiry. Past it, an unverified claim answers
+//! [`Claim::Full`] before it takes any memory, so anonymous traffic can neither evict nor crowd
+//! out signed deliveries' keys.
 //!
 //! Redis's clock is used for leases and windows; the receiver's clock is not.
 
@@ -21,23 +43,81 @@ use super::store::{
     Claim, ClaimToken, IdempotencyStore, Partition, StoreError, StoreFuture, StoreKey,
 };
 
-const DONE: &str = "done";
+/// `KEYS[1]` is the unverified index; then each key's claim key and done key.
+/// `ARGV`: token, lease (ms), unverified budget (0: none).
+const CLAIM: &str = r"
+local n = (#KEYS - 1) / 2
+for i = 1, n do
+  if redis.call('EXISTS', KEYS[2 * i + 1]) == 1 then return {1, i - 1} end
+  if redis.call('EXISTS', KEYS[2 * i]) == 1 then return {2, i - 1} end
+end
+local budget = tonumber(ARGV[3])
+local now = 0
+if budget > 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf') + n > budget then return {3, 0} end
+end
+for i = 1, n do
+  redis.call('SET', KEYS[2 * i], ARGV[1], 'PX', ARGV[2])
+end
+if budget > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+  for i = 1, n do
+    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), KEYS[2 * i])
+  end
+end
+return {0, 0}
+";
 
+/// `KEYS` as for [`CLAIM`]; `ARGV`: token, then each key's window (ms), then the budget flag.
+/// Only `RENAME`, `PEXPIRE` and (after them) `ZADD`: nothing a full Redis refuses.
 const COMPLETE: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
-  return 1
+local n = (#KEYS - 1) / 2
+for i = 1, n do
+  if redis.call('GET', KEYS[2 * i]) ~= ARGV[1] then return 0 end
 end
-return 0
+for i = 1, n do
+  redis.call('RENAME', KEYS[2 * i], KEYS[2 * i + 1])
+  redis.call('PEXPIRE', KEYS[2 * i + 1], ARGV[i + 1])
+end
+if tonumber(ARGV[n + 2]) > 0 then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  for i = 1, n do
+    redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[i + 1]), KEYS[2 * i])
+  end
+end
+return 1
 ";
 
+/// `KEYS` as for [`CLAIM`]; `ARGV`: token.
 const RELEASE: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  return 1
+local n = (#KEYS - 1) / 2
+local released = 0
+for i = 1, n do
+  if redis.call('GET', KEYS[2 * i]) == ARGV[1] then
+    redis.call('DEL', KEYS[2 * i])
+    redis.call('ZREM', KEYS[1], KEYS[2 * i])
+    released = 1
+  end
 end
-return 0
+return released
 ";
+
+/// The Redis settings a [`RedisStore`] needs, found wrong at start-up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Redis setting {setting} is {found:?}; the idempotency store needs {needed}: {why}")]
+pub struct RedisSettingsError {
+    /// The setting (`maxmemory-policy`).
+    pub setting: &'static str,
+    /// What Redis has.
+    pub found: String,
+    /// What the store needs.
+    pub needed: &'static str,
+    /// What goes wrong otherwise.
+    pub why: &'static str,
+}
 
 /// An [`IdempotencyStore`] on Redis, through `redis`'s reconnecting [`ConnectionManager`]. Cheap
 /// to clone (clones share the connection).
@@ -45,6 +125,8 @@ return 0
 pub struct RedisStore {
     conn: ConnectionManager,
     prefix: String,
+    unverified_budget: u64,
+    claim: redis::Script,
     complete: redis::Script,
     release: redis::Script,
 }
@@ -53,12 +135,18 @@ impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
             .field("prefix", &self.prefix)
+            .field("unverified_budget", &self.unverified_budget)
             .finish_non_exhaustive()
     }
 }
 
 fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError(e.to_string())
+}
+
+/// Whether Redis refused a write because it reached `maxmemory` (policy `noeviction`).
+fn out_of_memory(e: &redis::RedisError) -> bool {
+    e.code() == Some("OOM") || e.to_string().contains("OOM command not allowed")
 }
 
 /// Seconds as the milliseconds `PX` takes: at least 1, at most about 100 years.
@@ -70,10 +158,27 @@ fn millis(seconds: u64) -> u64 {
 }
 
 impl RedisStore {
+    /// The default budget of unverified keys: as many as the in-memory store's default
+    /// unverified partition holds (16 MiB / [`ENTRY_BYTES`](super::ENTRY_BYTES)).
+    pub const UNVERIFIED_BUDGET: u64 = (16 << 20) / super::ENTRY_BYTES as u64;
+
     /// Connects to `url` (`redis://host:port/db`), with commands timing out after 2 s and
     /// reconnection attempts after 1 s, so an unreachable Redis answers an error (and the
-    /// receiver a 503) instead of hanging.
+    /// receiver a 503) instead of hanging. Then checks the settings the promise needs
+    /// ([`check_settings`](Self::check_settings)) and refuses a Redis that could evict the
+    /// store's keys.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let store = Self::connect_unchecked(url).await?;
+        store
+            .check_settings()
+            .await
+            .map_err(|e| StoreError(e.to_string()))?;
+        Ok(store)
+    }
+
+    /// Connects like [`connect`](Self::connect) without checking Redis's settings: for a Redis
+    /// whose `CONFIG` command is disabled, once its settings are known to be right.
+    pub async fn connect_unchecked(url: &str) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Duration::from_secs(2))
@@ -86,11 +191,47 @@ impl RedisStore {
         Ok(Self::with_connection(conn))
     }
 
-    /// A store on an existing connection manager, with the key prefix `proptech:idem:`.
+    /// Reads `maxmemory-policy` (`CONFIG GET`) and fails unless it is `noeviction`: under any
+    /// other policy Redis may evict a claim in flight or a done key, and a delivery would be
+    /// processed twice.
+    pub async fn check_settings(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let reply: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("maxmemory-policy")
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| {
+                StoreError(format!(
+                    "cannot read Redis's maxmemory-policy ({e}); if CONFIG is disabled, check \
+                     that it is noeviction and use RedisStore::connect_unchecked"
+                ))
+            })?;
+        let policy = reply.get(1).cloned().unwrap_or_default();
+        if policy != "noeviction" {
+            return Err(StoreError(
+                RedisSettingsError {
+                    setting: "maxmemory-policy",
+                    found: policy,
+                    needed: "noeviction",
+                    why: "any other policy lets Redis evict a claim in flight or a done delivery \
+                          under memory pressure, and that delivery is then processed twice; keep \
+                          the store in a Redis of its own if other data needs eviction",
+                }
+                .to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A store on an existing connection manager, with the key prefix `proptech:idem:`. Its
+    /// settings are not checked: call [`check_settings`](Self::check_settings).
     pub fn with_connection(conn: ConnectionManager) -> Self {
         Self {
             conn,
             prefix: "proptech:idem:".to_owned(),
+            unverified_budget: Self::UNVERIFIED_BUDGET,
+            claim: redis::Script::new(CLAIM),
             complete: redis::Script::new(COMPLETE),
             release: redis::Script::new(RELEASE),
         }
@@ -102,7 +243,14 @@ impl RedisStore {
         self
     }
 
-    /// The Redis key of `key`.
+    /// Replaces the most unverified keys kept at once (at least 1); past it, unverified claims
+    /// answer [`Claim::Full`].
+    pub fn with_unverified_budget(mut self, keys: u64) -> Self {
+        self.unverified_budget = keys.max(1);
+        self
+    }
+
+    /// The Redis key of `key` while it is claimed; its done key is this with `:done` appended.
     pub fn redis_key(&self, key: &StoreKey) -> String {
         let partition = match key.partition() {
             Partition::Signed => "s",
@@ -115,61 +263,65 @@ impl RedisStore {
     pub fn connection(&self) -> ConnectionManager {
         self.conn.clone()
     }
+
+    /// Adds the index key and each key's claim and done keys to `invocation`; returns whether
+    /// the unverified budget applies.
+    fn keys(&self, invocation: &mut redis::ScriptInvocation<'_>, keys: &[StoreKey]) -> bool {
+        invocation.key(format!("{}u:index", self.prefix));
+        for key in keys {
+            let claim = self.redis_key(key);
+            let done = format!("{claim}:done");
+            invocation.key(claim);
+            invocation.key(done);
+        }
+        keys.iter().any(|k| k.partition() == Partition::Unverified)
+    }
 }
 
 impl IdempotencyStore for RedisStore {
     fn claim<'a>(
         &'a self,
-        key: &'a StoreKey,
+        keys: &'a [StoreKey],
         token: ClaimToken,
         lease: u64,
         _now: i64,
     ) -> StoreFuture<'a, Claim> {
         Box::pin(async move {
             let mut conn = self.conn.clone();
-            let redis_key = self.redis_key(key);
-            // A key can expire between the SET and the GET; then claim again (twice at most).
-            for _ in 0..3 {
-                let set: Option<String> = redis::cmd("SET")
-                    .arg(&redis_key)
-                    .arg(token.to_text())
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(millis(lease))
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(unavailable)?;
-                if set.is_some() {
-                    return Ok(Claim::Claimed);
-                }
-                let value: Option<String> = redis::cmd("GET")
-                    .arg(&redis_key)
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(unavailable)?;
-                match value.as_deref() {
-                    Some(DONE) => return Ok(Claim::Done),
-                    Some(_) => return Ok(Claim::InFlight),
-                    None => continue,
-                }
+            let mut invocation = self.claim.prepare_invoke();
+            let budgeted = self.keys(&mut invocation, keys);
+            invocation
+                .arg(token.to_text())
+                .arg(millis(lease))
+                .arg(if budgeted { self.unverified_budget } else { 0 });
+            let reply: Result<(i64, usize), _> = invocation.invoke_async(&mut conn).await;
+            match reply {
+                Ok((0, _)) => Ok(Claim::Claimed),
+                Ok((1, key)) => Ok(Claim::Done { key }),
+                Ok((2, key)) => Ok(Claim::InFlight { key }),
+                Ok(_) => Ok(Claim::Full),
+                Err(e) if out_of_memory(&e) => Ok(Claim::Full),
+                Err(e) => Err(unavailable(e)),
             }
-            Ok(Claim::InFlight)
         })
     }
 
     fn complete<'a>(
         &'a self,
-        key: &'a StoreKey,
+        keys: &'a [StoreKey],
         token: ClaimToken,
         _now: i64,
     ) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let mut conn = self.conn.clone();
-            let done: i64 = self
-                .complete
-                .key(self.redis_key(key))
-                .arg(token.to_text())
-                .arg(millis(key.window()))
+            let mut invocation = self.complete.prepare_invoke();
+            let budgeted = self.keys(&mut invocation, keys);
+            invocation.arg(token.to_text());
+            for key in keys {
+                invocation.arg(millis(key.window()));
+            }
+            invocation.arg(u8::from(budgeted));
+            let done: i64 = invocation
                 .invoke_async(&mut conn)
                 .await
                 .map_err(unavailable)?;
@@ -177,13 +329,13 @@ impl IdempotencyStore for RedisStore {
         })
     }
 
-    fn release<'a>(&'a self, key: &'a StoreKey, token: ClaimToken) -> StoreFuture<'a, bool> {
+    fn release<'a>(&'a self, keys: &'a [StoreKey], token: ClaimToken) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let mut conn = self.conn.clone();
-            let released: i64 = self
-                .release
-                .key(self.redis_key(key))
-                .arg(token.to_text())
+            let mut invocation = self.release.prepare_invoke();
+            self.keys(&mut invocation, keys);
+            invocation.arg(token.to_text());
+            let released: i64 = invocation
                 .invoke_async(&mut conn)
                 .await
                 .map_err(unavailable)?;
