@@ -11,13 +11,22 @@
 //! |---|---|---|
 //! | handler `Ok(response)` | the response's (2xx expected) | yours |
 //! | duplicate of a processed delivery | 200 | `{"duplicate": key}` |
-//! | duplicate of one in flight | 409 | `{"error": "in_flight", …}` |
-//! | store unreachable | 503 | `{"error": "store_unavailable", …}` |
+//! | duplicate of one in flight | 409, `Retry-After: 5` | `{"error": "in_flight", …}` |
+//! | store full (no room without forgetting live work) | 503, `Retry-After: 60` | `{"error": "store_full", …}` |
+//! | store unreachable | 503, `Retry-After: 10` | `{"error": "store_unavailable", …}` |
+//! | handler `Err(RetryLater)` | 503, its `Retry-After` | `{"error": "retry_later", …}` |
 //! | handler `Err`, panic | 500 | `{"error": "handler_failed" / "handler_panicked", …}` |
 //! | handler timeout | 504 | `{"error": "handler_timed_out", …}` |
 //! | bad signature, stale timestamp, bad header | 401 | `{"error": code, "message": text}` |
 //! | malformed body | 400 | idem |
 //! | body too large | 413 | idem (refused before it is read whole) |
+//! | body not received in time ([`server::Limits`](super::server::Limits)) | 408 | idem |
+//!
+//! The `message` of an answer other than a rejection is fixed text per code
+//! ([`ProcessError::public_message`]): a handler's error, a panic message or the store's error
+//! never reaches the caller. They are logged instead, with `tracing` (target
+//! `proptech_events::receive`), every value taken from the delivery escaped
+//! ([`Escaped`](super::Escaped)).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -93,9 +102,20 @@ async fn body(
     if let Some(size) = declared.filter(|s| *s > limit as u64) {
         return Err(too_large(size));
     }
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large(limit as u64 + 1))?;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(error) = source {
+            if error.is::<super::server::BodyDeadline>() {
+                return Rejected(ReceiveError::BodyNotReceived);
+            }
+            if error.is::<http_body_util::LengthLimitError>() {
+                return too_large(limit as u64 + 1);
+            }
+            source = error.source();
+        }
+        // The client hung up or sent a broken chunked body.
+        Rejected(ReceiveError::BodyNotReceived)
+    })?;
     Ok((parts, bytes.to_vec()))
 }
 
@@ -152,26 +172,61 @@ fn json(status: StatusCode, body: serde_json::Value) -> Response {
         .into_response()
 }
 
-/// The answer to a processed (or not) delivery.
-fn answer<T: IntoResponse, E: Display>(result: Result<Processed<T>, ProcessError<E>>) -> Response {
+/// The answer to a processed (or not) delivery; what went wrong on this side is logged, not
+/// answered.
+fn answer<T: IntoResponse, E: Display + 'static>(
+    provider: &'static str,
+    result: Result<Processed<T>, ProcessError<E>>,
+) -> Response {
     match result {
         Ok(Processed::Handled(response)) => response.into_response(),
         Ok(Processed::Duplicate { key }) => {
+            tracing::debug!(provider, key = %super::Escaped(&key), "duplicate acknowledged");
             json(StatusCode::OK, serde_json::json!({ "duplicate": key }))
         }
-        Err(ProcessError::Rejected(e)) => Rejected(e).into_response(),
+        Err(ProcessError::Rejected(e)) => {
+            tracing::debug!(provider, code = e.code(), detail = %super::Escaped(&e.to_string()), "delivery rejected");
+            Rejected(e).into_response()
+        }
+        Err(ProcessError::Handler(ref e))
+            if let Some(later) = (e as &dyn std::any::Any).downcast_ref::<super::RetryLater>() =>
+        {
+            tracing::warn!(provider, detail = %super::Escaped(&later.to_string()), "handler deferred the delivery");
+            let mut response = json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({
+                    "error": "retry_later",
+                    "message": "the delivery cannot be handed on now; retry later",
+                }),
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(later.retry_after()),
+            );
+            response
+        }
         Err(e) => {
             let status =
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            match e {
+                ProcessError::InFlight { .. } | ProcessError::StoreFull => {
+                    tracing::debug!(provider, code = e.code(), "delivery deferred")
+                }
+                _ => tracing::warn!(
+                    provider,
+                    code = e.code(),
+                    detail = %super::Escaped(&e.to_string()),
+                    "delivery not processed; the provider will retry it"
+                ),
+            }
             let mut response = json(
                 status,
-                serde_json::json!({ "error": e.code(), "message": e.to_string() }),
+                serde_json::json!({ "error": e.code(), "message": e.public_message() }),
             );
-            if matches!(e, ProcessError::InFlight { .. }) {
-                // The attempt in flight finishes (or is released) within the lease.
+            if let Some(seconds) = e.retry_after() {
                 response
                     .headers_mut()
-                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
             }
             response
         }
@@ -180,6 +235,9 @@ fn answer<T: IntoResponse, E: Display>(result: Result<Processed<T>, ProcessError
 
 macro_rules! route {
     ($(#[$doc:meta])* $name:ident, $receiver:ty, $delivery:ty, $call:ident) => {
+        route!($(#[$doc])* $name, $receiver, $delivery, $call, stringify!($name));
+    };
+    ($(#[$doc:meta])* $name:ident, $receiver:ty, $delivery:ty, $call:ident, $provider:expr) => {
         $(#[$doc])*
         pub fn $name<S, F, Fut, T, E>(handler: F) -> MethodRouter<S>
         where
@@ -202,7 +260,7 @@ macro_rules! route {
                         handler(state, delivery, raw)
                     })
                     .await;
-                answer(result)
+                answer($provider, result)
             })
         }
     };
@@ -230,5 +288,5 @@ route!(
 route!(
     /// A `POST` route processing EverReal deliveries, which carry no signature, with
     /// `handler(state, delivery, raw_body)`; the state must provide an `Arc<EverrealReceiver>`.
-    everreal_unverified, super::EverrealReceiver, super::Unverified<crate::everreal::Event>, process_unverified
+    everreal_unverified, super::EverrealReceiver, super::Unverified<crate::everreal::Event>, process_unverified, "everreal"
 );

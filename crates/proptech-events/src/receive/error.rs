@@ -46,6 +46,24 @@ pub enum ReceiveError {
         /// The limit.
         limit: u64,
     },
+    /// The body did not arrive whole: the client was slower than the server's body deadline, or
+    /// hung up.
+    #[error("the request body was not received whole in time")]
+    BodyNotReceived,
+    /// The delivery's signed creation time is older than the provider's replay horizon (Repull
+    /// replays deliveries of the last 7 days): a captured delivery replayed later is refused even
+    /// after its id has left the dedupe store.
+    #[error(
+        "the delivery was created at {created_at:?}, more than {horizon} s before now ({now}): older than any replay the provider sends"
+    )]
+    Stale {
+        /// The signed creation time, as sent.
+        created_at: String,
+        /// The receiver's clock (Unix seconds).
+        now: i64,
+        /// The replay horizon plus the tolerance, in seconds.
+        horizon: u64,
+    },
     /// A header and the body disagree (Valara mirrors the event id and timestamp in headers).
     #[error("header {header} says {header_value:?} but the body's {field} is {body_value:?}")]
     HeaderBodyMismatch {
@@ -83,6 +101,8 @@ impl ReceiveError {
             ReceiveError::BadSignature { .. } => "bad_signature",
             ReceiveError::TimestampOutOfWindow { .. } => "timestamp_out_of_window",
             ReceiveError::BodyTooLarge { .. } => "body_too_large",
+            ReceiveError::BodyNotReceived => "body_not_received",
+            ReceiveError::Stale { .. } => "stale",
             ReceiveError::HeaderBodyMismatch { .. } => "header_body_mismatch",
             ReceiveError::MalformedJson(_) => "malformed_json",
             ReceiveError::SchemaViolation { .. } => "schema_violation",
@@ -97,10 +117,12 @@ impl ReceiveError {
     pub fn status(&self) -> u16 {
         match self {
             ReceiveError::BodyTooLarge { .. } => 413,
+            ReceiveError::BodyNotReceived => 408,
             ReceiveError::MissingHeader { .. }
             | ReceiveError::InvalidHeader { .. }
             | ReceiveError::BadSignature { .. }
-            | ReceiveError::TimestampOutOfWindow { .. } => 401,
+            | ReceiveError::TimestampOutOfWindow { .. }
+            | ReceiveError::Stale { .. } => 401,
             _ => 400,
         }
     }
@@ -120,9 +142,10 @@ pub enum SecretError {
     /// The secret is empty.
     #[error("the signing secret is empty")]
     Empty,
-    /// A Standard Webhooks secret is not base64 after its `whsec_` prefix.
-    #[error("the signing secret is not base64 (after any whsec_ prefix): {0}")]
-    NotBase64(String),
+    /// A Standard Webhooks secret is not base64 after its `whsec_` prefix. The error names
+    /// neither the offending character nor its place: a secret's text is never echoed.
+    #[error("the signing secret is not valid base64 after its whsec_ prefix")]
+    NotBase64,
     /// No secret was given.
     #[error("at least one signing secret is needed")]
     NoSecrets,

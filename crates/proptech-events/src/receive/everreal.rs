@@ -31,6 +31,7 @@ impl EverrealReceiver {
         Self {
             core: Core {
                 keys: Vec::new(),
+                namespace: Arc::from(""),
                 options: Options::default(),
                 store: Arc::new(InMemoryStore::default()),
                 clock: super::system_now,
@@ -57,6 +58,7 @@ impl EverrealReceiver {
         )?;
         let id = head.uuid.into_owned();
         let dedupe = Dedupe {
+            namespace: Arc::clone(&self.core.namespace),
             provider: "everreal",
             partition: Partition::Unverified,
             window: self.core.options.dedupe_window,

@@ -52,9 +52,7 @@ fn key(secret: &str) -> Result<Vec<u8>, SecretError> {
     if b64.is_empty() {
         return Err(SecretError::Empty);
     }
-    STANDARD
-        .decode(b64)
-        .map_err(|e| SecretError::NotBase64(e.to_string()))
+    STANDARD.decode(b64).map_err(|_| SecretError::NotBase64)
 }
 
 impl LavandaReceiver {
@@ -182,7 +180,7 @@ impl LavandaReceiver {
             event,
             id: id.to_owned(),
             timestamp: Some(timestamp),
-            dedupe: Dedupe::signed("lavanda", window),
+            dedupe: Dedupe::signed(&self.core, "lavanda", window),
         })
     }
 }

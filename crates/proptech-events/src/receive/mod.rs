@@ -5,8 +5,8 @@
 //!
 //! | provider | signature | replay protection |
 //! |---|---|---|
-//! | Valara | `X-Webhook-Signature: sha256=<hex>`, HMAC-SHA256 of `"{X-Webhook-Timestamp}.{body}"` | timestamp within ±5 min; nonce unseen for 10 min; event id deduplicated |
-//! | Repull | `X-Repull-Signature: <hex>`, HMAC-SHA256 of the body keyed with the literal `whsec_...` string | `deliveryId` deduplicated |
+//! | Valara | `X-Webhook-Signature: sha256=<hex>`, HMAC-SHA256 of `"{X-Webhook-Timestamp}.{body}"` | timestamp within ±5 min; nonce unseen for 10 min (twice the tolerance, when longer); event id deduplicated; nonce and event id claimed as one unit |
+//! | Repull | `X-Repull-Signature: <hex>`, HMAC-SHA256 of the body keyed with the literal `whsec_...` string | signed `createdAt` within the 7-day replay horizon (+ tolerance); `deliveryId` deduplicated for at least that long |
 //! | Lavanda | Standard Webhooks: `webhook-signature` (or `svix-signature`), `v1,<base64>` entries, HMAC-SHA256 of `"{id}.{timestamp}.{body}"` keyed with the base64 part of `whsec_...` | timestamp within ±5 min; message id deduplicated |
 //! | EverReal | none documented: [`EverrealReceiver::unverified`] must be chosen by name and yields [`Unverified`] | `uuid` deduplicated |
 //!
@@ -34,6 +34,8 @@ mod memory;
 mod process;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "axum")]
+pub mod server;
 mod store;
 
 use std::sync::Arc;
@@ -49,9 +51,9 @@ pub use explain::SignatureCheck;
 pub use headers::Headers;
 pub use memory::{ENTRY_BYTES, InMemoryStore};
 #[cfg(feature = "process")]
-pub use process::{ProcessError, Processed};
+pub use process::{ProcessError, Processed, RetryLater};
 #[cfg(feature = "redis")]
-pub use redis::RedisStore;
+pub use redis::{RedisSettingsError, RedisStore};
 pub use store::{
     Claim, ClaimToken, IdempotencyStore, Partition, StoreError, StoreFuture, StoreKey,
 };
@@ -120,6 +122,8 @@ pub struct Verified<E> {
 /// asked for, so verify-and-parse does not pay for them.
 #[derive(Debug, Clone, PartialEq)]
 struct Dedupe {
+    /// The receiver's key scope ([`ValaraReceiver::with_namespace`] and the like).
+    namespace: Arc<str>,
     provider: &'static str,
     partition: Partition,
     window: u64,
@@ -129,8 +133,9 @@ struct Dedupe {
 
 impl Dedupe {
     #[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
-    fn signed(provider: &'static str, window: u64) -> Self {
+    fn signed(core: &Core, provider: &'static str, window: u64) -> Self {
         Self {
+            namespace: Arc::clone(&core.namespace),
             provider,
             partition: Partition::Signed,
             window,
@@ -141,7 +146,8 @@ impl Dedupe {
     fn keys(&self, id: &str) -> Vec<StoreKey> {
         let mut keys = Vec::with_capacity(2);
         if let Some((nonce, window)) = &self.nonce {
-            keys.push(StoreKey::new(
+            keys.push(StoreKey::scoped(
+                &self.namespace,
                 self.provider,
                 "nonce",
                 nonce,
@@ -149,7 +155,8 @@ impl Dedupe {
                 *window,
             ));
         }
-        keys.push(StoreKey::new(
+        keys.push(StoreKey::scoped(
+            &self.namespace,
             self.provider,
             "event",
             id,
@@ -219,6 +226,34 @@ impl<E> Unverified<E> {
     }
 }
 
+/// Text taken from a delivery (or any other untrusted source), written for a log line or a
+/// terminal: every control character, quote and backslash is escaped as Rust's
+/// [`str::escape_debug`] does, so no input can start a new log line or send a terminal escape
+/// sequence. The receiver's own logs write every value from a delivery through it.
+///
+/// ```
+/// use proptech_events::receive::Escaped;
+/// let forged = "evt_1\nprocessed #999: repull reservation.created (forged)\u{1b}[2J";
+/// assert_eq!(
+///     Escaped(forged).to_string(),
+///     r"evt_1\nprocessed #999: repull reservation.created (forged)\u{1b}[2J"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Escaped<'a>(pub &'a str);
+
+impl std::fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        for c in self.0.chars() {
+            for e in c.escape_debug() {
+                f.write_char(e)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// At most 64 characters of `text`, for echoing input in messages: an attacker's megabyte-long
 /// header is not copied into every error.
 pub(crate) fn truncate(text: &str) -> String {
@@ -237,6 +272,8 @@ pub(crate) fn truncate(text: &str) -> String {
 #[derive(Clone)]
 struct Core {
     keys: Vec<Vec<u8>>,
+    /// Scopes the store keys: receivers with different namespaces never share a delivery id.
+    namespace: Arc<str>,
     options: Options,
     store: Arc<dyn IdempotencyStore>,
     clock: fn() -> i64,
@@ -269,6 +306,7 @@ impl Core {
         }
         Ok(Self {
             keys,
+            namespace: Arc::from(""),
             options: Options::default(),
             store: Arc::new(InMemoryStore::default()),
             clock: system_now,
@@ -484,6 +522,15 @@ macro_rules! receiver_builders {
                 store: ::std::sync::Arc<dyn $crate::receive::IdempotencyStore>,
             ) -> Self {
                 self.core.store = store;
+                self
+            }
+
+            /// Scopes this receiver's store keys to `namespace`: two receivers of one provider
+            /// sharing a store (two tenants, two endpoints) with different namespaces never
+            /// take each other's delivery ids for duplicates. The default is the empty
+            /// namespace, shared.
+            pub fn with_namespace(mut self, namespace: impl AsRef<str>) -> Self {
+                self.core.namespace = ::std::sync::Arc::from(namespace.as_ref());
                 self
             }
 

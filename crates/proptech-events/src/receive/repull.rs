@@ -9,8 +9,18 @@ use serde::Deserialize;
 use super::{Core, Dedupe, HmacSha256, ReceiveError, SecretError, Verified, header};
 use crate::receive::Headers;
 
-/// Verifies Repull deliveries and parses them into [`crate::repull::Event`]. Repull signs no
-/// timestamp, so a replayed delivery is caught by the `deliveryId` deduplication window alone.
+/// Verifies Repull deliveries and parses them into [`crate::repull::Event`].
+///
+/// Repull signs no timestamp header; its signature covers the body, whose `createdAt` says when
+/// the delivery was made, and a replay (automatic or by hand) sends "the exact same payload as
+/// the original". So a replay is bounded twice:
+///
+/// - a delivery whose `createdAt` is older than [`Self::REPLAY_HORIZON`] (the 7 days Repull
+///   replays) plus the tolerance is rejected as [`ReceiveError::Stale`], even after its id has
+///   left the store (a restart of the in-memory store, a full window);
+/// - its `deliveryId` is deduplicated for the dedupe window, and never for less than that
+///   horizon: the keys of a Repull delivery are kept for `max(dedupe_window, REPLAY_HORIZON +
+///   tolerance)`, so every delivery young enough to be accepted is still remembered once done.
 #[derive(Debug, Clone)]
 pub struct RepullReceiver {
     core: Core,
@@ -24,11 +34,28 @@ struct Head<'a> {
     event_type: Cow<'a, str>,
     #[serde(borrow, rename = "deliveryId")]
     delivery_id: Cow<'a, str>,
+    /// Checked against the replay horizon; its format is the typed parse's to check.
+    #[serde(borrow, rename = "createdAt", default)]
+    created_at: Option<Cow<'a, str>>,
 }
 
 impl RepullReceiver {
     /// The signature header.
     pub const SIGNATURE: &'static str = "X-Repull-Signature";
+    /// How old a delivery Repull may still send, in seconds: "You can also manually replay any
+    /// delivery from the last 7 days", and a replay "uses the exact same payload as the
+    /// original" (`createdAt` included).
+    pub const REPLAY_HORIZON: u64 = 7 * 86_400;
+
+    /// How old a delivery's `createdAt` may be: the replay horizon plus the tolerance.
+    pub fn horizon(&self) -> u64 {
+        Self::REPLAY_HORIZON.saturating_add(self.core.options.tolerance)
+    }
+
+    /// How long a delivery id is kept once done: the dedupe window, and at least the horizon.
+    pub fn dedupe_window(&self) -> u64 {
+        self.core.options.dedupe_window.max(self.horizon())
+    }
 
     /// A receiver for the given signing secrets (several during a rotation). The key is the
     /// secret exactly as Repull returned it, `whsec_` prefix included.
@@ -87,6 +114,9 @@ impl RepullReceiver {
             });
         }
         let head: Head<'_> = super::read_head(crate::Provider::Repull, body)?;
+        if let Some(created_at) = head.created_at.as_deref() {
+            self.check_horizon(created_at, now)?;
+        }
         let event = typed!(
             self.core,
             repull,
@@ -94,14 +124,31 @@ impl RepullReceiver {
             head.event_type.into_owned(),
             body
         )?;
-        let _ = now; // Repull signs no timestamp: nothing to check against the clock.
         let id = head.delivery_id.into_owned();
         Ok(Verified {
             event,
             id,
             timestamp: None,
-            dedupe: Dedupe::signed("repull", self.core.options.dedupe_window),
+            dedupe: Dedupe::signed(&self.core, "repull", self.dedupe_window()),
         })
+    }
+
+    /// Rejects a `createdAt` older than the horizon. A value that is not an RFC 3339 date-time
+    /// is left to the typed parse, which names it.
+    fn check_horizon(&self, created_at: &str, now: i64) -> Result<(), ReceiveError> {
+        let Ok(created) = chrono::DateTime::parse_from_rfc3339(created_at) else {
+            return Ok(());
+        };
+        let horizon = self.horizon();
+        let oldest = now.saturating_sub(i64::try_from(horizon).unwrap_or(i64::MAX));
+        if created.timestamp() < oldest {
+            return Err(ReceiveError::Stale {
+                created_at: super::truncate(created_at),
+                now,
+                horizon,
+            });
+        }
+        Ok(())
     }
 }
 

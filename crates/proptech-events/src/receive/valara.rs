@@ -38,8 +38,18 @@ impl ValaraReceiver {
     pub const TIMESTAMP: &'static str = "X-Webhook-Timestamp";
     /// The event id header, mirrored in the body's `event_id`.
     pub const EVENT_ID: &'static str = "X-Webhook-Event-Id";
-    /// How long a nonce is remembered: the contract rejects one seen in the last 10 minutes.
+    /// How long a nonce is remembered at least: the contract rejects one seen in the last 10
+    /// minutes. With a tolerance above 300 s the window grows to twice the tolerance
+    /// ([`nonce_window`](Self::nonce_window)): a delivery is accepted for that long, so its
+    /// nonce must be remembered for as long.
     pub const NONCE_WINDOW: u64 = 600;
+
+    /// How long this receiver remembers a nonce: [`Self::NONCE_WINDOW`], or twice the tolerance
+    /// when that is longer (a signed timestamp is accepted from `tolerance` before the receiver's
+    /// clock to `tolerance` after it).
+    pub fn nonce_window(&self) -> u64 {
+        Self::NONCE_WINDOW.max(self.core.options.tolerance.saturating_mul(2))
+    }
 
     /// A receiver for the given secrets (several during a rotation); each is used as given.
     pub fn new<S: AsRef<str>>(secrets: impl IntoIterator<Item = S>) -> Result<Self, SecretError> {
@@ -119,11 +129,11 @@ impl ValaraReceiver {
             head.event_type.into_owned(),
             body
         )?;
-        // The nonce is consumed for 10 minutes, the event id for the dedupe window; both go
-        // through the store, the nonce first.
+        // The nonce is consumed for its window, the event id for the dedupe window; both are
+        // claimed, completed and released together, as one unit.
         let dedupe = Dedupe {
-            nonce: Some((head.nonce.into_owned(), Self::NONCE_WINDOW)),
-            ..Dedupe::signed("valara", self.core.options.dedupe_window)
+            nonce: Some((head.nonce.into_owned(), self.nonce_window())),
+            ..Dedupe::signed(&self.core, "valara", self.core.options.dedupe_window)
         };
         Ok(Verified {
             event,
