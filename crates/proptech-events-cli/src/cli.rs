@@ -216,4 +216,17 @@ pub struct ListenArgs {
     /// Use the test secrets printed in the providers' docs for any provider without one.
     #[arg(long)]
     pub test_secrets: bool,
+    /// The in-memory idempotency store's size in bytes for signed deliveries (unverified ones
+    /// get a quarter as much again); a full store answers 503 with Retry-After.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub store_bytes: usize,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request's whole body.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub body_timeout: u64,
+    /// The most connections served at once.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_connections: usize,
 }

@@ -1,6 +1,8 @@
 //! `listen`: the example receiver as a command, for local development. It serves the crate's axum
-//! routes (verify, then process once inside a claim in an in-memory store) and prints each
-//! delivery, each duplicate and each rejection.
+//! routes (verify, then process once inside a claim in an in-memory store) within the server
+//! limits of `proptech_events::receive::server` (header and body deadlines, a connection cap),
+//! and prints each delivery, each duplicate and each rejection, every value taken from a delivery
+//! escaped so that a delivery cannot print a line of its own.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,8 +15,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use proptech_events::Provider;
 use proptech_events::receive::axum as routes;
+use proptech_events::receive::server::Limits;
 use proptech_events::receive::{
-    EverrealReceiver, LavandaReceiver, RepullReceiver, SecretError, ValaraReceiver,
+    Escaped, EverrealReceiver, IdempotencyStore, InMemoryStore, LavandaReceiver, RepullReceiver,
+    SecretError, ValaraReceiver,
 };
 use serde_json::Value;
 
@@ -74,16 +78,18 @@ fn secret_failure(provider: Provider) -> impl Fn(SecretError) -> Failure {
     move |e| Failure::usage(format!("the {provider} secret cannot be used: {e}"))
 }
 
-/// Prints a processed delivery, then answers 200.
+/// Prints a processed delivery, then answers 200. The body is pretty-printed JSON (whose strings
+/// escape every control character); the event type and id are escaped.
 fn print_delivery(provider: Provider, event_type: &str, id: &str, body: &[u8], note: &str) {
     let pretty = serde_json::from_slice::<Value>(body)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+        .unwrap_or_else(|| Escaped(&String::from_utf8_lossy(body)).to_string());
     anstream::println!(
-        "{} {provider} {} id {id} {}\n{pretty}",
+        "{} {provider} {} id {} {}\n{pretty}",
         style::paint(GOOD, "received"),
-        style::paint(BOLD, event_type),
+        style::paint(BOLD, Escaped(event_type).to_string()),
+        Escaped(id),
         style::paint(DIM, note)
     );
 }
@@ -103,6 +109,7 @@ async fn log_answers(request: Request, next: Next) -> Response {
         .unwrap_or_default();
     let provider = path.rsplit('/').next().unwrap_or_default();
     let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let provider = Escaped(provider);
     if let Some(key) = answer.get("duplicate") {
         anstream::println!(
             "{} {provider} {key}: already processed, answered 200 without running the handler",
@@ -115,9 +122,11 @@ async fn log_answers(request: Request, next: Next) -> Response {
             str::to_owned,
         );
         anstream::println!(
-            "{} {provider} {} {code}: {message}",
+            "{} {provider} {} {}: {}",
             style::paint(BAD, "rejected"),
-            parts.status.as_u16()
+            parts.status.as_u16(),
+            Escaped(code),
+            Escaped(&message)
         );
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
@@ -126,9 +135,10 @@ async fn log_answers(request: Request, next: Next) -> Response {
 /// The route of a provider whose deliveries are verified: the receiver built from its secrets,
 /// each delivery printed and acknowledged.
 macro_rules! verified_route {
-    ($args:expr, $provider:expr, $receiver:ty, $route:path, $path:literal) => {{
-        let receiver =
-            <$receiver>::new(secrets($args, $provider)?).map_err(secret_failure($provider))?;
+    ($args:expr, $store:expr, $provider:expr, $receiver:ty, $route:path, $path:literal) => {{
+        let receiver = <$receiver>::new(secrets($args, $provider)?)
+            .map_err(secret_failure($provider))?
+            .with_store(Arc::clone($store));
         Router::new()
             .route(
                 $path,
@@ -149,11 +159,15 @@ macro_rules! verified_route {
 
 /// The routes of the chosen providers.
 fn router(args: &ListenArgs, providers: &[Provider]) -> Result<Router, Failure> {
+    let store: Arc<dyn IdempotencyStore> =
+        Arc::new(InMemoryStore::new(args.store_bytes, args.store_bytes / 4));
+    let store = &store;
     let mut app = Router::new();
     for &provider in providers {
         let route = match provider {
             Provider::Valara => verified_route!(
                 args,
+                store,
                 Provider::Valara,
                 ValaraReceiver,
                 routes::valara,
@@ -161,6 +175,7 @@ fn router(args: &ListenArgs, providers: &[Provider]) -> Result<Router, Failure> 
             ),
             Provider::Repull => verified_route!(
                 args,
+                store,
                 Provider::Repull,
                 RepullReceiver,
                 routes::repull,
@@ -168,6 +183,7 @@ fn router(args: &ListenArgs, providers: &[Provider]) -> Result<Router, Failure> 
             ),
             Provider::Lavanda => verified_route!(
                 args,
+                store,
                 Provider::Lavanda,
                 LavandaReceiver,
                 routes::lavanda,
@@ -189,7 +205,9 @@ fn router(args: &ListenArgs, providers: &[Provider]) -> Result<Router, Failure> 
                         },
                     ),
                 )
-                .with_state(Arc::new(EverrealReceiver::unverified())),
+                .with_state(Arc::new(
+                    EverrealReceiver::unverified().with_store(Arc::clone(store)),
+                )),
         };
         app = app.merge(route);
     }
@@ -228,12 +246,15 @@ pub fn run(args: &ListenArgs) -> Outcome {
             "listening on http://{addr} ({}); Ctrl-C stops",
             names.join(", ")
         );
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| Failure::usage(format!("the server stopped: {e}")))?;
+        let limits = Limits::default()
+            .with_header_timeout(std::time::Duration::from_secs(args.header_timeout))
+            .with_body_timeout(std::time::Duration::from_secs(args.body_timeout))
+            .with_max_connections(args.max_connections);
+        proptech_events::receive::server::serve(listener, app, limits, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| Failure::usage(format!("the server stopped: {e}")))?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -232,6 +232,15 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         error.code()
     );
     match &error {
+        ReceiveError::Stale { horizon, .. } => {
+            anstream::println!(
+                "  {provider} replays a delivery for {} days at most, so an older one is refused \
+                 even when its signature matches. To check the signature of an old capture, pass \
+                 --now with a time within {horizon} s after its createdAt.",
+                horizon / 86_400
+            );
+            return Ok(ExitCode::from(1));
+        }
         ReceiveError::MissingHeader { name } => {
             let given: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
             anstream::println!(
@@ -340,12 +349,12 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         }
     }
     if let Some(timestamp) = check.timestamp {
-        let skew = now - timestamp;
+        // Any two i64 clocks: abs_diff cannot overflow where `now - timestamp` can.
+        let distance = now.abs_diff(timestamp);
         let when = chrono::DateTime::from_timestamp(timestamp, 0)
             .map(|t| t.to_rfc3339())
             .unwrap_or_else(|| "out of range".to_owned());
-        let side = if skew >= 0 { "before" } else { "after" };
-        let distance = skew.unsigned_abs();
+        let side = if now >= timestamp { "before" } else { "after" };
         if distance > tolerance {
             anstream::println!(
                 "  {} the timestamp {timestamp} ({when}) is {distance} s {side} now ({now}); \

@@ -1,5 +1,8 @@
-//! Reads the deliveries the receiver example appended to the Redis Stream `proptech:events`, as
-//! one consumer of a consumer group, and acknowledges each one after handling it.
+//! Reads the deliveries the receiver example appended to the Redis Streams `proptech:events`
+//! (signed) and `proptech:events:unverified` (EverReal), as one consumer of a consumer group,
+//! and acknowledges each one after handling it. An unverified entry is also deleted once
+//! acknowledged: that stream is bounded, and the receiver refuses new unverified deliveries
+//! while it is full.
 //!
 //! ```text
 //! REDIS_URL=redis://127.0.0.1:6379 cargo run -p proptech-events --features redis --example consumer
@@ -11,8 +14,10 @@
 use redis::aio::ConnectionManager;
 use redis::streams::{StreamReadOptions, StreamReadReply};
 
-/// The stream the receiver appends to.
+/// The stream the receiver appends signed deliveries to.
 pub const STREAM: &str = "proptech:events";
+/// The bounded stream the receiver appends unverified deliveries to.
+pub const UNVERIFIED_STREAM: &str = "proptech:events:unverified";
 /// The consumer group.
 pub const GROUP: &str = "proptech-consumers";
 
@@ -33,18 +38,21 @@ pub struct Entry {
 
 /// Creates the consumer group (and the stream) if it does not exist yet.
 pub async fn ensure_group(conn: &mut ConnectionManager) -> redis::RedisResult<()> {
-    let created: redis::RedisResult<()> = redis::cmd("XGROUP")
-        .arg("CREATE")
-        .arg(STREAM)
-        .arg(GROUP)
-        .arg("0")
-        .arg("MKSTREAM")
-        .query_async(conn)
-        .await;
-    match created {
-        Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
-        other => other,
+    for stream in [STREAM, UNVERIFIED_STREAM] {
+        let created: redis::RedisResult<()> = redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(stream)
+            .arg(GROUP)
+            .arg("0")
+            .arg("MKSTREAM")
+            .query_async(conn)
+            .await;
+        match created {
+            Err(e) if e.code() == Some("BUSYGROUP") => {}
+            other => other?,
+        }
     }
+    Ok(())
 }
 
 /// Reads up to `count` new entries for `consumer`, waiting at most `block_ms`, hands each to
@@ -60,10 +68,16 @@ pub async fn consume(
         .group(GROUP, consumer)
         .count(count)
         .block(block_ms);
-    let reply: StreamReadReply =
-        redis::AsyncCommands::xread_options(conn, &[STREAM], &[">"], &options).await?;
+    let reply: StreamReadReply = redis::AsyncCommands::xread_options(
+        conn,
+        &[STREAM, UNVERIFIED_STREAM],
+        &[">", ">"],
+        &options,
+    )
+    .await?;
     let mut handled = Vec::new();
     for key in reply.keys {
+        let stream = key.key.clone();
         for entry in key.ids {
             let text = |field: &str| -> String { entry.get::<String>(field).unwrap_or_default() };
             let item = Entry {
@@ -75,7 +89,10 @@ pub async fn consume(
             };
             handle(&item);
             let _: i64 =
-                redis::AsyncCommands::xack(conn, STREAM, GROUP, &[&item.stream_id]).await?;
+                redis::AsyncCommands::xack(conn, &stream, GROUP, &[&item.stream_id]).await?;
+            if stream == UNVERIFIED_STREAM {
+                let _: i64 = redis::AsyncCommands::xdel(conn, &stream, &[&item.stream_id]).await?;
+            }
             handled.push(item);
         }
     }

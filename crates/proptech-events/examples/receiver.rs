@@ -8,14 +8,34 @@
 //! It listens on `PROPTECH_ADDR` (default `127.0.0.1:3000`) and reads the secrets from
 //! `VALARA_SECRET`, `REPULL_SECRET` and `LAVANDA_SECRET` (comma-separated during a rotation). It
 //! refuses to start when one is unset, unless `PROPTECH_TEST_SECRETS=1` asks for the test secrets
-//! printed in the providers' docs (anyone can sign with those: never in production). The body
-//! limit is `PROPTECH_MAX_BODY` (bytes, default 1 MiB).
+//! printed in the providers' docs (anyone can sign with those: never in production).
+//!
+//! Limits, all optional (see [`Config::from_env`]):
+//!
+//! | variable | default | what |
+//! |---|---|---|
+//! | `PROPTECH_MAX_BODY` | 1 MiB | largest signed delivery, bytes |
+//! | `PROPTECH_UNVERIFIED_MAX_BODY` | 64 KiB | largest unverified (EverReal) delivery, bytes |
+//! | `PROPTECH_STORE_BYTES` | 64 MiB | the in-memory store's signed partition, bytes (a quarter of it again for unverified deliveries) |
+//! | `PROPTECH_DEDUPE_WINDOW` | 172800 | how long a delivery id is remembered, seconds (never less than a provider's own replay horizon) |
+//! | `PROPTECH_TOLERANCE` | 300 | how far a signed timestamp may be from the clock, seconds |
+//! | `PROPTECH_HEADER_TIMEOUT`, `PROPTECH_BODY_TIMEOUT` | 10, 30 | seconds a client has for its headers, for its whole body |
+//! | `PROPTECH_MAX_CONNECTIONS` | 1024 | connections served at once |
+//! | `PROPTECH_UNVERIFIED_STREAM_MAX` | 1000 | entries the unverified stream holds before it refuses more |
 //!
 //! Without `REDIS_URL`, deliveries are deduplicated in memory and logged. With `REDIS_URL`, the
-//! idempotency store is Redis (shared by every receiver process) and each processed delivery is
-//! appended to the Redis Stream `proptech:events` (fields `provider`, `id`, `event_type`, `body`):
-//! acknowledge fast, process from a durable queue (see the `consumer` example). If the append
-//! fails, the handler fails and the delivery is released for the provider's retry.
+//! idempotency store is Redis (shared by every receiver process; its `maxmemory-policy` must be
+//! `noeviction`, checked at start-up) and each processed signed delivery is appended to the Redis
+//! Stream `proptech:events` (fields `provider`, `id`, `event_type`, `body`): acknowledge fast,
+//! process from a durable queue (see the `consumer` example). Unverified (EverReal) deliveries go
+//! to a stream of their own, `proptech:events:unverified`, which holds at most
+//! `PROPTECH_UNVERIFIED_STREAM_MAX` entries: past it the handler refuses to append, so anonymous
+//! posts can fill neither Redis nor the signed stream. If an append fails or is refused, the
+//! handler fails with `RetryLater`: the delivery is released and answered 503 with
+//! `Retry-After`, for the provider's retry.
+//!
+//! Logs go to stderr; every value taken from a delivery is escaped first, so a delivery cannot
+//! write a line of its own.
 //!
 //! Routes: `POST /webhooks/{valara,repull,lavanda,everreal}`, and `GET /stats` with the number
 //! of deliveries processed by this process.
@@ -28,13 +48,24 @@ use axum::extract::{FromRef, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use proptech_events::receive::axum as routes;
+use proptech_events::receive::server::Limits;
 use proptech_events::receive::{
-    EverrealReceiver, IdempotencyStore, InMemoryStore, LavandaReceiver, Options, RedisStore,
-    RepullReceiver, ValaraReceiver,
+    Escaped, EverrealReceiver, IdempotencyStore, InMemoryStore, LavandaReceiver, Options,
+    RedisStore, RepullReceiver, RetryLater, ValaraReceiver,
 };
 
-/// The stream processed deliveries are appended to.
+/// The stream processed signed deliveries are appended to.
 pub const STREAM: &str = "proptech:events";
+/// The stream processed unverified (EverReal) deliveries are appended to, bounded.
+pub const UNVERIFIED_STREAM: &str = "proptech:events:unverified";
+
+/// Appends an entry to a stream only while it holds fewer than `ARGV[1]` entries; `false` (0)
+/// when it is full.
+const BOUNDED_XADD: &str = r"
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('XADD', KEYS[1], '*', 'provider', ARGV[2], 'id', ARGV[3], 'event_type', ARGV[4], 'body', ARGV[5])
+return 1
+";
 
 /// The receivers, the stream connection and the count of deliveries processed.
 #[derive(Clone, FromRef)]
@@ -44,6 +75,7 @@ pub struct AppState {
     lavanda: Arc<LavandaReceiver>,
     everreal: Arc<EverrealReceiver>,
     stream: Option<redis::aio::ConnectionManager>,
+    unverified_stream_max: u64,
     processed: Arc<AtomicU64>,
 }
 
@@ -59,6 +91,48 @@ pub struct Config {
     pub max_body: usize,
     /// Redis for the idempotency store and the stream; `None` keeps both in memory (no stream).
     pub redis_url: Option<String>,
+    /// The largest unverified (EverReal) body accepted, in bytes.
+    pub unverified_max_body: usize,
+    /// The in-memory store's signed partition, in bytes (the unverified one gets a quarter).
+    pub store_bytes: usize,
+    /// How long a delivery id is remembered, in seconds.
+    pub dedupe_window: u64,
+    /// How far a signed timestamp may be from the clock, in seconds.
+    pub tolerance: u64,
+    /// The most entries the unverified stream holds.
+    pub unverified_stream_max: u64,
+    /// Header and body deadlines and the connection cap.
+    pub limits: Limits,
+}
+
+impl Config {
+    /// The test secrets and every default: what `PROPTECH_TEST_SECRETS=1` with nothing else set
+    /// gives.
+    pub fn with_test_secrets() -> Self {
+        Config {
+            valara: vec![TEST_SECRETS[0].1.to_owned()],
+            repull: vec![TEST_SECRETS[1].1.to_owned()],
+            lavanda: vec![TEST_SECRETS[2].1.to_owned()],
+            max_body: Options::default().max_body,
+            redis_url: None,
+            unverified_max_body: 64 << 10,
+            store_bytes: 64 << 20,
+            dedupe_window: Options::default().dedupe_window,
+            tolerance: Options::default().tolerance,
+            unverified_stream_max: 1_000,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// A number from the environment: its default when unset, an error naming it when unreadable.
+fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => value
+            .parse()
+            .map_err(|_| format!("{name}={value:?} is not a non-negative whole number")),
+        _ => Ok(default),
+    }
 }
 
 /// The test secrets printed in the providers' docs and the Standard Webhooks specification.
@@ -84,47 +158,100 @@ impl Config {
                 )),
             }
         };
+        let defaults = Config::with_test_secrets();
+        let seconds = |name: &str, default: std::time::Duration| {
+            number(name, default.as_secs()).map(std::time::Duration::from_secs)
+        };
+        let limits = defaults
+            .limits
+            .clone()
+            .with_header_timeout(seconds(
+                "PROPTECH_HEADER_TIMEOUT",
+                defaults.limits.header_timeout,
+            )?)
+            .with_body_timeout(seconds(
+                "PROPTECH_BODY_TIMEOUT",
+                defaults.limits.body_timeout,
+            )?)
+            .with_max_connections(number(
+                "PROPTECH_MAX_CONNECTIONS",
+                defaults.limits.max_connections,
+            )?);
         Ok(Config {
             valara: read(TEST_SECRETS[0])?,
             repull: read(TEST_SECRETS[1])?,
             lavanda: read(TEST_SECRETS[2])?,
-            max_body: std::env::var("PROPTECH_MAX_BODY")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(Options::default().max_body),
+            max_body: number("PROPTECH_MAX_BODY", defaults.max_body)?,
             redis_url: std::env::var("REDIS_URL").ok().filter(|v| !v.is_empty()),
+            unverified_max_body: number(
+                "PROPTECH_UNVERIFIED_MAX_BODY",
+                defaults.unverified_max_body,
+            )?,
+            store_bytes: number("PROPTECH_STORE_BYTES", defaults.store_bytes)?,
+            dedupe_window: number("PROPTECH_DEDUPE_WINDOW", defaults.dedupe_window)?,
+            tolerance: number("PROPTECH_TOLERANCE", defaults.tolerance)?,
+            unverified_stream_max: number(
+                "PROPTECH_UNVERIFIED_STREAM_MAX",
+                defaults.unverified_stream_max,
+            )?,
+            limits,
         })
     }
 }
 
-/// Hands a processed delivery off: appends it to the stream (when there is one), counts it and
-/// logs it. An append that fails fails the handler, which releases the delivery.
+/// Hands a processed delivery off: appends it to its stream (when there is one), counts it and
+/// logs it. An append that fails (Redis full or down, the unverified stream at its bound) fails
+/// the handler with [`RetryLater`]: the delivery is released and answered 503, and the error is
+/// logged by the route, never answered.
 async fn hand_off(
     state: &AppState,
     provider: &str,
     id: &str,
     event_type: &str,
     body: &[u8],
-) -> Result<Json<serde_json::Value>, String> {
+) -> Result<Json<serde_json::Value>, RetryLater> {
     if let Some(conn) = &state.stream {
         let mut conn = conn.clone();
-        let _: String = redis::cmd("XADD")
-            .arg(STREAM)
-            .arg("*")
-            .arg("provider")
-            .arg(provider)
-            .arg("id")
-            .arg(id)
-            .arg("event_type")
-            .arg(event_type)
-            .arg("body")
-            .arg(body)
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| format!("appending to {STREAM}: {e}"))?;
+        if provider == "everreal" {
+            let appended: i64 = redis::Script::new(BOUNDED_XADD)
+                .key(UNVERIFIED_STREAM)
+                .arg(state.unverified_stream_max)
+                .arg(provider)
+                .arg(id)
+                .arg(event_type)
+                .arg(body)
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| RetryLater::new(format!("appending to {UNVERIFIED_STREAM}: {e}")))?;
+            if appended == 0 {
+                return Err(RetryLater::new(format!(
+                    "{UNVERIFIED_STREAM} holds {} entries, its bound: not appended",
+                    state.unverified_stream_max
+                )));
+            }
+        } else {
+            let _: String = redis::cmd("XADD")
+                .arg(STREAM)
+                .arg("*")
+                .arg("provider")
+                .arg(provider)
+                .arg("id")
+                .arg(id)
+                .arg("event_type")
+                .arg(event_type)
+                .arg("body")
+                .arg(body)
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| RetryLater::new(format!("appending to {STREAM}: {e}")).after(10))?;
+        }
     }
     let n = state.processed.fetch_add(1, Ordering::SeqCst) + 1;
-    eprintln!("processed #{n}: {provider} {event_type} ({id})");
+    eprintln!(
+        "processed #{n}: {provider} {} ({})",
+        Escaped(event_type),
+        Escaped(id)
+    );
     Ok(Json(
         serde_json::json!({ "processed": id, "event_type": event_type }),
     ))
@@ -138,7 +265,13 @@ async fn stats(State(s): State<AppState>) -> Json<serde_json::Value> {
 pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
     let options = Options {
         max_body: config.max_body,
+        dedupe_window: config.dedupe_window,
+        tolerance: config.tolerance,
         ..Options::default()
+    };
+    let unverified_options = Options {
+        max_body: config.unverified_max_body,
+        ..options.clone()
     };
     let (store, stream): (Arc<dyn IdempotencyStore>, _) = match &config.redis_url {
         Some(url) => {
@@ -146,7 +279,13 @@ pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
             let conn = redis.connection();
             (Arc::new(redis), Some(conn))
         }
-        None => (Arc::new(InMemoryStore::default()), None),
+        None => (
+            Arc::new(InMemoryStore::new(
+                config.store_bytes,
+                config.store_bytes / 4,
+            )),
+            None,
+        ),
     };
     let state = AppState {
         valara: Arc::new(
@@ -166,10 +305,11 @@ pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
         ),
         everreal: Arc::new(
             EverrealReceiver::unverified()
-                .with_options(options)
+                .with_options(unverified_options)
                 .with_store(store),
         ),
         stream,
+        unverified_stream_max: config.unverified_stream_max,
         processed: Arc::new(AtomicU64::new(0)),
     };
     Ok(Router::new()
@@ -201,9 +341,16 @@ pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
         .with_state(state))
 }
 
-#[allow(dead_code)] // the integration tests include this file for `app` only
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// What the example's `main` does, until `shutdown`: logs to stderr, reads the configuration from
+/// the environment (exiting with status 2 and the reason when it is unusable), serves. The tests
+/// run it in a child process, as a user runs the example.
+pub async fn run(
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(why) => {
@@ -217,16 +364,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         "memory"
     };
-    let router = app(config).await?;
+    let limits = config.limits.clone();
+    let router = match app(config).await {
+        Ok(router) => router,
+        Err(why) => {
+            eprintln!("refusing to start: {why}");
+            std::process::exit(2);
+        }
+    };
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     eprintln!(
         "receiving webhooks on http://{} (store: {store})",
         listener.local_addr()?
     );
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    proptech_events::receive::server::serve(listener, router, limits, shutdown).await?;
     Ok(())
+}
+
+#[allow(dead_code)] // the integration tests include this file, and call `run` and `app`
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    run(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }
