@@ -70,6 +70,18 @@ fuzz_target!(|data: &[u8]| {
                     repull_signed(&headers, body, &REPULL_SECRETS),
                     "Repull: verified without a valid signature: {headers:?}"
                 );
+                // Never older than the replay horizon (7 days and the tolerance).
+                let created = serde_json::from_slice::<serde_json::Value>(body)
+                    .ok()
+                    .and_then(|b| b.get("createdAt").and_then(|c| c.as_str()).map(str::to_owned))
+                    .and_then(|c| chrono::DateTime::parse_from_rfc3339(&c).ok());
+                if let Some(created) = created {
+                    assert!(
+                        NOW - created.timestamp()
+                            <= (RepullReceiver::REPLAY_HORIZON as i64) + TOLERANCE,
+                        "Repull: stale {created} verified"
+                    );
+                }
                 assert_eq!(
                     AnyEvent::Repull(v.event().clone()),
                     typed_event(Provider::Repull, body)

@@ -108,34 +108,31 @@ fn store_is_exercised(keys: &[StoreKey], partition: Partition, replayed: bool) {
     let store = InMemoryStore::new(ENTRY_BYTES * 4, ENTRY_BYTES * 4);
     for key in keys {
         assert_eq!(key.partition(), partition, "{key:?}");
-        let (mine, other) = (ClaimToken::random(), ClaimToken::random());
+    }
+    // A delivery's keys are one unit: claimed, completed and found done together.
+    let (mine, other) = (ClaimToken::random(), ClaimToken::random());
+    assert_eq!(store.claim_now(keys, mine, 30, NOW), Claim::Claimed, "{keys:?}");
+    assert_eq!(
+        store.claim_now(keys, other, 30, NOW),
+        Claim::InFlight { key: 0 },
+        "{keys:?}"
+    );
+    assert!(
+        !store.complete_now(keys, other, NOW),
+        "{keys:?}: completed by another"
+    );
+    assert!(store.complete_now(keys, mine, NOW), "{keys:?}: not completed");
+    assert_eq!(
+        store.claim_now(keys, other, 30, NOW + 1),
+        Claim::Done { key: 0 },
+        "{keys:?}"
+    );
+    if replayed {
         assert_eq!(
-            store.claim_now(key, mine, 30, NOW),
-            Claim::Claimed,
-            "{key:?}"
+            store.claim_now(keys, other, 30, NOW + 2),
+            Claim::Done { key: 0 },
+            "{keys:?}"
         );
-        assert_eq!(
-            store.claim_now(key, other, 30, NOW),
-            Claim::InFlight,
-            "{key:?}"
-        );
-        assert!(
-            !store.complete_now(key, other, NOW),
-            "{key:?}: completed by another"
-        );
-        assert!(store.complete_now(key, mine, NOW), "{key:?}: not completed");
-        assert_eq!(
-            store.claim_now(key, other, 30, NOW + 1),
-            Claim::Done,
-            "{key:?}"
-        );
-        if replayed {
-            assert_eq!(
-                store.claim_now(key, other, 30, NOW + 2),
-                Claim::Done,
-                "{key:?}"
-            );
-        }
     }
 }
 
@@ -156,17 +153,30 @@ fuzz_target!(|input: Input| {
     let sent_str = |name: &str| sent.as_ref().and_then(|h| h.str(name));
 
     // What a sender would put in the headers: Valara mirrors the body's event id and timestamp.
+    // Repull signs no timestamp; its body's createdAt must lie within the replay horizon (7
+    // days and the tolerance). Its skew spans about ±7.4 days, so both sides are reached.
+    let created = sent_str("createdAt")
+        .filter(|_| provider == Provider::Repull)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.timestamp());
     let timestamp = match provider {
         Provider::Valara => sent
             .as_ref()
             .and_then(|h| h.i64("timestamp"))
             .unwrap_or(NOW),
+        Provider::Repull => created.unwrap_or(NOW),
         _ => NOW,
     };
-    let now = timestamp.saturating_add(i64::from(input.skew) * 5);
-    let in_window = provider == Provider::Repull
-        || provider == Provider::Everreal
-        || now.abs_diff(timestamp) <= TOLERANCE as u64;
+    let now = match provider {
+        Provider::Repull => timestamp.saturating_add(i64::from(input.skew) * 5_000),
+        _ => timestamp.saturating_add(i64::from(input.skew) * 5),
+    };
+    let horizon = (RepullReceiver::REPLAY_HORIZON + TOLERANCE as u64) as i64;
+    let in_window = match provider {
+        Provider::Repull => created.is_none_or(|c| now.saturating_sub(c) <= horizon),
+        Provider::Everreal => true,
+        _ => now.abs_diff(timestamp) <= TOLERANCE as u64,
+    };
     let ts_text = timestamp.to_string();
     let signed_ts = if tamper == Tamper::Timestamp {
         timestamp.wrapping_add(1).to_string()

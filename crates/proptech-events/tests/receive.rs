@@ -13,6 +13,8 @@ const ROTATED_SECRET: &str = "whsec_c2VjcmV0LW9mLWEtcm90YXRlZC1lbmRwb2ludA==";
 const REPULL_SECRET: &str = "whsec_k7d9f2example";
 const VALARA_SECRET: &str = "test_secret_001";
 const NOW: i64 = 1_800_000_000;
+/// 2026-05-02T00:00:00Z: inside Repull's replay horizon of its samples (`createdAt` 2026-05-01).
+const REPULL_NOW: i64 = 1_777_680_000;
 const EVT: &str = "evt_4HVGMBFKYZ6D7ETQ43T30RNRQ2";
 
 fn schemas() -> std::path::PathBuf {
@@ -139,7 +141,9 @@ fn every_provider_round_trips_signer_and_verifier() {
 
     let body = fixture("repull/fixtures/reservation.created.event-page.json");
     let headers = [("X-Repull-Signature", sign_repull(REPULL_SECRET, &body))];
-    let r = RepullReceiver::new([REPULL_SECRET]).expect("secret");
+    let r = RepullReceiver::new([REPULL_SECRET])
+        .expect("secret")
+        .with_clock(|| REPULL_NOW);
     let got = r.receive(&headers, &body).expect("verifies");
     assert!(matches!(got.event(), repull::Event::ReservationCreated(_)));
     assert_eq!((got.id(), got.timestamp()), ("evt_01HX5XPQ2K", None));
@@ -461,15 +465,19 @@ fn secrets_are_checked_when_a_receiver_is_built() {
     );
     assert!(matches!(
         LavandaReceiver::new(["whsec_not base64!"]).unwrap_err(),
-        SecretError::NotBase64(_)
+        SecretError::NotBase64
     ));
     // Repull's key is the literal string: the same secret without its prefix is another key.
     let body = fixture("repull/fixtures/reservation.created.event-page.json");
     let headers = [("X-Repull-Signature", sign_repull(REPULL_SECRET, &body))];
-    let without = RepullReceiver::new([&REPULL_SECRET[6..]]).expect("secret");
+    let without = RepullReceiver::new([&REPULL_SECRET[6..]])
+        .expect("secret")
+        .with_clock(|| REPULL_NOW);
     assert_eq!(code(&without.receive(&headers, &body)), "bad_signature");
     let repull_bad = |sig: &str| {
-        let r = RepullReceiver::new([REPULL_SECRET]).expect("secret");
+        let r = RepullReceiver::new([REPULL_SECRET])
+            .expect("secret")
+            .with_clock(|| REPULL_NOW);
         code(&r.receive(&[("X-Repull-Signature", sig)], &body))
     };
     assert_eq!(repull_bad("not hex"), "invalid_header");
@@ -486,6 +494,7 @@ fn hostile_bodies_are_rejected_without_panicking() {
         let headers = [("X-Repull-Signature", sign_repull(REPULL_SECRET, body))];
         RepullReceiver::new([REPULL_SECRET])
             .expect("secret")
+            .with_clock(|| REPULL_NOW)
             .receive(&headers, body)
     };
     let mut deep = vec![b'['; 100_000];
@@ -602,11 +611,15 @@ fn check_signature_names_what_was_signed_and_ignores_the_window() {
     // Repull signs the body alone.
     let body = fixture("repull/fixtures/repull.ping.json");
     let headers = [("X-Repull-Signature", sign_repull(REPULL_SECRET, &body))];
-    let r = RepullReceiver::new([REPULL_SECRET]).expect("secret");
+    let r = RepullReceiver::new([REPULL_SECRET])
+        .expect("secret")
+        .with_clock(|| REPULL_NOW);
     let check = r.check_signature(&headers, &body).expect("header");
     assert!(check.matches);
     assert_eq!((check.signed_prefix.as_str(), check.timestamp), ("", None));
-    let other = RepullReceiver::new(["whsec_other"]).expect("secret");
+    let other = RepullReceiver::new(["whsec_other"])
+        .expect("secret")
+        .with_clock(|| REPULL_NOW);
     assert!(
         !other
             .check_signature(&headers, &body)
@@ -681,5 +694,90 @@ fn schema_violations_lists_every_violation_with_its_expectation() {
     assert_eq!(
         schema_violations(Provider::Repull, "no.such.event", &delivery),
         None
+    );
+}
+
+#[test]
+fn repull_rejects_a_delivery_older_than_its_replay_horizon() {
+    let body = fixture("repull/fixtures/repull.ping.json");
+    let headers = [("X-Repull-Signature", sign_repull(REPULL_SECRET, &body))];
+    let r = RepullReceiver::new([REPULL_SECRET]).expect("secret");
+    let created = 1_777_638_896; // the sample's createdAt, 2026-05-01T12:34:56Z
+    let horizon = RepullReceiver::REPLAY_HORIZON + Options::default().tolerance;
+    assert_eq!(r.horizon(), horizon);
+    let edge = created + i64::try_from(horizon).expect("fits");
+    assert!(
+        r.receive_at(&headers, &body, edge).is_ok(),
+        "at the horizon"
+    );
+    let err = r
+        .receive_at(&headers, &body, edge + 1)
+        .expect_err("past it");
+    assert_eq!((err.code(), err.status()), ("stale", 401), "{err}");
+    assert!(err.to_string().contains("2026-05-01T12:34:56"), "{err}");
+    // A forged body is refused for its signature before its age is looked at.
+    let forged = [("X-Repull-Signature", sign_repull("whsec_other", &body))];
+    assert_eq!(
+        code(&r.receive_at(&forged, &body, edge + 1)),
+        "bad_signature"
+    );
+    // Every delivery young enough to pass is still remembered once done: the keys outlive the
+    // horizon, whatever the configured dedupe window.
+    let short = r.with_options(Options {
+        dedupe_window: 60,
+        ..Options::default()
+    });
+    assert_eq!(short.dedupe_window(), horizon);
+    let got = short.receive_at(&headers, &body, edge).expect("inside");
+    assert!(got.dedupe_keys().iter().all(|k| k.window() == horizon));
+}
+
+#[test]
+fn valaras_nonce_window_covers_the_tolerance() {
+    let v = ValaraReceiver::new([VALARA_SECRET]).expect("secret");
+    assert_eq!(v.nonce_window(), 600, "the documented 10 minutes");
+    let wide = v.with_options(Options {
+        tolerance: 900,
+        ..Options::default()
+    });
+    assert_eq!(
+        wide.nonce_window(),
+        1_800,
+        "a timestamp is accepted for twice the tolerance, so its nonce is kept as long"
+    );
+}
+
+#[test]
+fn namespaces_keep_tenants_sharing_a_store_apart() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let store: std::sync::Arc<dyn proptech_events::receive::IdempotencyStore> =
+        std::sync::Arc::new(proptech_events::receive::InMemoryStore::default());
+    let body = fixture("repull/fixtures/repull.ping.json");
+    let headers = [("X-Repull-Signature", sign_repull(REPULL_SECRET, &body))];
+    let tenant = |name: &str| {
+        RepullReceiver::new([REPULL_SECRET])
+            .expect("secret")
+            .with_clock(|| REPULL_NOW)
+            .with_store(std::sync::Arc::clone(&store))
+            .with_namespace(name)
+    };
+    let handled = |r: &RepullReceiver| {
+        matches!(
+            runtime.block_on(r.process(&headers, &body, |_| async { Ok::<_, String>(()) })),
+            Ok(proptech_events::receive::Processed::Handled(()))
+        )
+    };
+    let (a, b) = (tenant("tenant-a"), tenant("tenant-b"));
+    assert!(handled(&a), "tenant a processes the delivery");
+    assert!(
+        handled(&b),
+        "tenant b processes its own delivery of the same id"
+    );
+    assert!(
+        !handled(&a),
+        "a duplicate within one tenant is not processed again"
     );
 }

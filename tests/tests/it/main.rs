@@ -2,6 +2,7 @@
 //! not one per file).
 
 mod support {
+    pub mod clock;
     pub mod redis_server;
 }
 
@@ -21,6 +22,7 @@ mod differential;
 mod external_crate;
 mod lint;
 mod processing;
+mod receiver_limits;
 mod receiver_redis;
 mod receiver_server;
 mod schemars_agreement;

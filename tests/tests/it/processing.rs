@@ -20,7 +20,8 @@ const VALARA_SECRET: &str = "test_secret_001";
 
 fn repull_body(id: &str) -> Vec<u8> {
     format!(
-        r#"{{"type":"repull.ping","deliveryId":"{id}","createdAt":"2026-05-01T12:34:56Z","data":{{"message":"Ping from Repull."}}}}"#
+        r#"{{"type":"repull.ping","deliveryId":"{id}","createdAt":"{created_at}","data":{{"message":"Ping from Repull."}}}}"#,
+                    created_at = crate::support::clock::created_at_now()
     )
     .into_bytes()
 }
@@ -214,7 +215,8 @@ async fn redis_store_processes_at_least_once_and_never_twice() {
     let store = RedisStore::connect(&server.url()).await.expect("connects");
     semantics(Arc::new(store.clone()), "redis").await;
 
-    // Keys are fixed-size digests with a TTL (the window once done).
+    // Keys are fixed-size digests with a TTL (the lease, then the window once done, under the
+    // done key: the claim key renamed).
     let mut conn = server.connection();
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg("proptech:idem:*")
@@ -222,7 +224,10 @@ async fn redis_store_processes_at_least_once_and_never_twice() {
         .expect("keys");
     assert!(!keys.is_empty());
     for key in &keys {
-        assert_eq!(key.len(), "proptech:idem:s:".len() + 64, "{key}");
+        let digest = key
+            .strip_prefix("proptech:idem:s:")
+            .map(|k| k.strip_suffix(":done").unwrap_or(k));
+        assert_eq!(digest.map(str::len), Some(64), "{key}");
         let ttl: i64 = redis::cmd("PTTL").arg(key).query(&mut conn).expect("ttl");
         assert!(ttl > 0, "{key} has a TTL");
     }

@@ -22,6 +22,7 @@ fn config(redis_url: &str) -> receiver::Config {
         lavanda: vec![LAVANDA_SECRET.into()],
         max_body: 1 << 20,
         redis_url: Some(redis_url.to_owned()),
+        ..receiver::Config::with_test_secrets()
     }
 }
 
@@ -48,7 +49,8 @@ fn deliveries(n: usize, tag: &str) -> Vec<Delivery> {
             if i % 2 == 0 {
                 let id = format!("{tag}-repull-{i}");
                 let body = format!(
-                    r#"{{"type":"repull.ping","deliveryId":"{id}","createdAt":"2026-05-01T12:34:56Z","data":{{"message":"Ping from Repull."}}}}"#
+                    r#"{{"type":"repull.ping","deliveryId":"{id}","createdAt":"{created_at}","data":{{"message":"Ping from Repull."}}}}"#,
+                    created_at = crate::support::clock::created_at_now()
                 )
                 .into_bytes();
                 Delivery {
@@ -304,6 +306,30 @@ async fn a_redis_outage_answers_503_and_loses_nothing() {
     }
 
     server.stop();
+    // The store's error (a refused connection) is logged, never answered.
+    let probe = &during[0];
+    let mut request = http
+        .post(format!("{base}{}", probe.path))
+        .body(probe.body.clone());
+    for (name, value) in &probe.headers {
+        request = request.header(*name, value);
+    }
+    let text = request
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("a body");
+    let answer: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        (answer["error"].as_str(), answer["message"].as_str()),
+        (
+            Some("store_unavailable"),
+            Some("the receiver cannot record deliveries now; retry later")
+        ),
+        "{answer}"
+    );
     let started = Instant::now();
     let statuses = futures_join_all(during.iter().map(|d| post(&http, &base, d))).await;
     for (d, status) in during.iter().zip(&statuses) {

@@ -64,6 +64,7 @@ async fn the_example_receiver_verifies_dedupes_and_answers() {
         // Small, so the oversized body below is written whole before the early 413 answer.
         max_body: 16 * 1024,
         redis_url: None,
+        ..receiver::Config::with_test_secrets()
     })
     .await
     .expect("secrets");
@@ -124,7 +125,9 @@ async fn the_example_receiver_verifies_dedupes_and_answers() {
     );
 
     // Repull: a sample, then its retry (same deliveryId).
-    let body = fixture("repull/fixtures/reservation.created.event-page.json");
+    let body = crate::support::clock::restamped(&fixture(
+        "repull/fixtures/reservation.created.event-page.json",
+    ));
     let headers = vec![("X-Repull-Signature", sign_repull(REPULL_SECRET, &body))];
     let (status, answer) = client
         .post("/webhooks/repull", &headers, body.clone())

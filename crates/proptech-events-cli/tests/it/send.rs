@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::{BIN, LAVANDA_SECRET, REPULL_SECRET, VALARA_SECRET, run, schema_file};
+use crate::{BIN, LAVANDA_SECRET, REPULL_SECRET, VALARA_SECRET, run, schema_file, scratch};
 
 /// A `listen` process and everything it printed so far.
 struct Listener {
@@ -180,8 +180,22 @@ fn rejections_duplicates_and_a_load_run() {
     assert!(stdout.contains("non-2xx 1"), "{stdout}");
     listener.wait_for("rejected repull 401 bad_signature");
 
-    // The same file twice: processed once, then acknowledged as a duplicate.
-    let file = schema_file("repull/fixtures/reservation.created.event-page.json");
+    // The same file twice: processed once, then acknowledged as a duplicate. (Its createdAt
+    // is set to now: Repull replays a delivery for 7 days at most, and the listener refuses an
+    // older one as stale.)
+    let sample = std::fs::read_to_string(schema_file(
+        "repull/fixtures/reservation.created.event-page.json",
+    ))
+    .expect("sample");
+    let stamp = chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    let file = scratch(
+        "reservation.created.now.json",
+        sample
+            .replace("2026-05-01T12:34:56.000Z", &stamp)
+            .as_bytes(),
+    );
     let (code, stdout, _) = run(&[
         "send",
         "-p",
@@ -336,4 +350,100 @@ fn listen_refuses_to_start_without_a_secret() {
         stderr.contains("repull signs its deliveries: pass --secret"),
         "{stderr}"
     );
+}
+
+/// Writes `request` on a fresh connection to `base` and reads until the listener closes it (at
+/// most 20 s); what came back and how long the connection lasted.
+fn raw_exchange(base: &str, request: &[u8]) -> (String, Duration) {
+    use std::io::{Read as _, Write as _};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+    stream.write_all(request).expect("writes");
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    let started = Instant::now();
+    let mut read = Vec::new();
+    let mut buf = [0u8; 4096];
+    while started.elapsed() < Duration::from_secs(20) {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => read.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => break,
+        }
+    }
+    (
+        String::from_utf8_lossy(&read).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[test]
+fn listen_cuts_off_slow_clients_and_prints_no_line_a_delivery_forges() {
+    let mut listener = Listener::start(&[
+        "--test-secrets",
+        "--provider",
+        "repull",
+        "--header-timeout",
+        "1",
+        "--body-timeout",
+        "2",
+        "--store-bytes",
+        "40000",
+    ]);
+
+    // Half the headers: closed by the 1 s deadline.
+    let (_, lasted) = raw_exchange(
+        &listener.base,
+        b"POST /webhooks/repull HTTP/1.1\r\nHost: x\r\n",
+    );
+    assert!(
+        lasted >= Duration::from_millis(800) && lasted < Duration::from_secs(6),
+        "{lasted:?}"
+    );
+    // Half a declared body: 408 by the 2 s deadline.
+    let mut slow =
+        b"POST /webhooks/repull HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n".to_vec();
+    slow.extend(vec![b' '; 50_000]);
+    let (answer, lasted) = raw_exchange(&listener.base, &slow);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(lasted < Duration::from_secs(8), "{lasted:?}");
+
+    // A signed delivery whose type and id carry a forged line and an escape sequence.
+    let forged = "\nreceived repull reservation.created id evt_forged (verified)\u{1b}[2J";
+    let body = serde_json::to_vec(&serde_json::json!({
+        "type": format!("reservation.created{forged}"),
+        "deliveryId": format!("evt_1{forged}"),
+        "createdAt": chrono::Utc::now().to_rfc3339(),
+        "data": {},
+    }))
+    .expect("json");
+    let signature = {
+        use hmac::Mac as _;
+        let mut mac =
+            hmac::Hmac::<sha2::Sha256>::new_from_slice(REPULL_SECRET.as_bytes()).expect("key");
+        mac.update(&body);
+        hex::encode(mac.finalize().into_bytes())
+    };
+    let mut request = format!(
+        "POST /webhooks/repull HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Repull-Signature: {signature}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend(&body);
+    let (answer, _) = raw_exchange(&listener.base, &request);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let out = listener.wait_for("received repull reservation.created");
+    assert!(
+        !out.lines()
+            .any(|l| l.starts_with("received repull reservation.created id evt_forged")),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+    assert!(out.contains(r"\nreceived repull"), "{out}");
 }

@@ -200,6 +200,8 @@ fn re_serialised_json_is_found() {
         stdout.contains("whsec_ prefix included: the signature matches with the prefix added"),
         "{stdout}"
     );
+    // The sample's createdAt (2026-05-01) is checked against the replay horizon: a clock
+    // inside it, as for an old capture.
     let (code, _, _) = run(&[
         "verify",
         "-p",
@@ -208,9 +210,28 @@ fn re_serialised_json_is_found() {
         REPULL_SECRET,
         "-H",
         signature,
+        "--now",
+        "1777680000",
         &body,
     ]);
     assert_eq!(code, 0);
+    let (code, stdout, _) = run(&[
+        "verify",
+        "-p",
+        "repull",
+        "-s",
+        REPULL_SECRET,
+        "-H",
+        signature,
+        "--now",
+        "1800000000",
+        &body,
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("stale") && stdout.contains("--now"),
+        "{stdout}"
+    );
 }
 
 #[test]
