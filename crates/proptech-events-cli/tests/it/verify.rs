@@ -370,3 +370,29 @@ fn the_readme_walkthrough() {
         "{stdout}"
     );
 }
+
+#[test]
+fn extreme_clocks_are_explained_without_overflow() {
+    let body = schema_file("valara/fixtures/listing.updated.json");
+    for now in ["--now=-9223372036854775808", "--now=9223372036854775807"] {
+        let (code, stdout, stderr) = run(&[
+            "verify",
+            "-p",
+            "valara",
+            "-s",
+            VALARA_SECRET,
+            now,
+            "-H",
+            SIGNATURE,
+            "-H",
+            TIMESTAMP,
+            "-H",
+            EVENT_ID,
+            &body,
+        ]);
+        assert_eq!(code, 1, "{now}: {stdout}{stderr}");
+        assert!(stdout.contains("[timestamp_out_of_window]"), "{stdout}");
+        assert!(stdout.contains("the window is ±300 s"), "{stdout}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
