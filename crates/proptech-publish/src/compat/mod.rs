@@ -57,6 +57,7 @@
 //! (rendering, changelog entry, gate) and `version` (release versions).
 
 mod report;
+mod rust;
 mod taxonomy;
 mod version;
 mod view;
@@ -66,10 +67,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-pub use report::{GateError, Report};
-pub use taxonomy::{Change, ChangeKind, Severity};
+pub use report::{GateError, Report, RustLayer};
+pub use rust::{RustApi, RustChange, diff as rust_diff};
+pub use taxonomy::{Change, ChangeKind, RustVerdict, Severity, Wire};
 pub use version::{VersionError, allows_breaking, check_version};
 
+use proptech_codegen::api::PublicApi;
 use {taxonomy::*, version::*, view::*, walker::*};
 
 /// One version of the schema set, as [`compare`] sees it.
@@ -80,15 +83,24 @@ pub struct Snapshot {
     /// Every bundled (self-contained) schema, by its path under `schemas/`, e.g.
     /// `repull/events/listing.created.json`.
     pub schemas: BTreeMap<String, Value>,
+    /// The public API the generator emits for this version, for the Rust layer of the verdicts.
+    pub rust: RustApi,
 }
 
 impl Snapshot {
-    /// The schema set `schemas` released as `version`.
+    /// The schema set `schemas` released as `version`, compared on the wire format only.
     pub fn new(version: impl Into<String>, schemas: BTreeMap<String, Value>) -> Self {
         Self {
             version: version.into(),
             schemas,
+            rust: RustApi::NotRequested,
         }
+    }
+
+    /// The same, with the public API of its generated crate.
+    pub fn with_rust(mut self, rust: RustApi) -> Self {
+        self.rust = rust;
+        self
     }
 }
 
@@ -161,11 +173,110 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> Report {
         (&a.schema, &a.pointer, a.kind, &a.detail).cmp(&(&b.schema, &b.pointer, b.kind, &b.detail))
     });
     changes.dedup();
+    let (rust, rust_only) = judge_rust(&base.rust, &head.rust, &mut changes);
     Report {
         base_version: base.version.clone(),
         head_version: head.version.clone(),
         changes,
+        rust,
+        rust_only,
     }
+}
+
+/// Gives every change its Rust verdict: the differences of the two generated APIs located at its
+/// schema and instance location (the nearest enclosing change's location, a documentation-only
+/// change last). Returns the state of the Rust layer and the differences no schema change
+/// explains.
+fn judge_rust(
+    base: &RustApi,
+    head: &RustApi,
+    changes: &mut [Change],
+) -> (RustLayer, Vec<RustChange>) {
+    let (b, h) = match (base, head) {
+        (RustApi::NotRequested, _) | (_, RustApi::NotRequested) => {
+            return (RustLayer::NotCompared, Vec::new());
+        }
+        (RustApi::Unavailable(why), _) | (_, RustApi::Unavailable(why)) => {
+            for change in changes.iter_mut() {
+                change.judge_rust(RustVerdict::Unknown(why.clone()));
+            }
+            return (RustLayer::Unavailable(why.clone()), Vec::new());
+        }
+        (RustApi::Generated(b), RustApi::Generated(h)) => (b, h),
+    };
+    let empty = Ok(PublicApi::default());
+    let mut unavailable = BTreeMap::new();
+    let mut differences = Vec::new();
+    let providers: BTreeSet<&String> = b.keys().chain(h.keys()).collect();
+    for provider in providers {
+        match (
+            b.get(provider).unwrap_or(&empty),
+            h.get(provider).unwrap_or(&empty),
+        ) {
+            (Ok(old), Ok(new)) => differences.extend(rust::diff(old, new)),
+            (Err(why), _) => {
+                unavailable.insert(provider.clone(), format!("base: {why}"));
+            }
+            (_, Err(why)) => {
+                unavailable.insert(provider.clone(), format!("head: {why}"));
+            }
+        }
+    }
+    let mut attached: Vec<Vec<RustChange>> = vec![Vec::new(); changes.len()];
+    let mut unexplained = Vec::new();
+    for difference in differences {
+        let mut targets = BTreeSet::new();
+        for at in &difference.locations {
+            let enclosing = |c: &Change| {
+                c.schema == at.schema
+                    && (c.pointer.is_empty()
+                        || at.pointer == c.pointer
+                        || at.pointer.starts_with(&format!("{}/", c.pointer)))
+            };
+            let Some(depth) = changes
+                .iter()
+                .filter(|c| enclosing(c))
+                .map(|c| c.pointer.len())
+                .max()
+            else {
+                continue;
+            };
+            let nearest: Vec<usize> = (0..changes.len())
+                .filter(|&i| enclosing(&changes[i]) && changes[i].pointer.len() == depth)
+                .collect();
+            let substantive: Vec<usize> = nearest
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    !matches!(
+                        changes[i].kind,
+                        ChangeKind::Documentation | ChangeKind::ApiVersion
+                    )
+                })
+                .collect();
+            targets.extend(if substantive.is_empty() {
+                nearest
+            } else {
+                substantive
+            });
+        }
+        if targets.is_empty() {
+            unexplained.push(difference);
+        } else {
+            for i in targets {
+                attached[i].push(difference.clone());
+            }
+        }
+    }
+    for (change, found) in changes.iter_mut().zip(attached) {
+        let provider = change.schema.split('/').next().unwrap_or_default();
+        let verdict = match unavailable.get(provider) {
+            Some(why) => RustVerdict::Unknown(format!("{provider}: {why}")),
+            None => RustVerdict::Compared(found),
+        };
+        change.judge_rust(verdict);
+    }
+    (RustLayer::Compared { unavailable }, unexplained)
 }
 
 /// A schema's `title`, for added and removed schemas.
@@ -213,6 +324,8 @@ mod tests {
             base_version: "1.0".into(),
             head_version: "1.0.1".into(),
             changes: Vec::new(),
+            rust: RustLayer::NotCompared,
+            rust_only: Vec::new(),
         };
         assert!(matches!(report.gate(), Err(GateError::Version(_))));
     }
