@@ -1,6 +1,7 @@
 //! Every golden file compiles, and code written against the types of a schema set still compiles
-//! after each change `cargo xtask compat` calls compatible (`compat_v1` → `compat_v2`: a new
-//! optional member, a new enum value, a loosened bound, a new event type).
+//! after changes `cargo xtask compat` calls compatible for the Rust API (`compat_v1` →
+//! `compat_v2`: a new optional member, a new enum value, a loosened bound, a new event type).
+//! `compat_clients.rs` proves the same for every change kind, both outcomes.
 //!
 //! Generated code names the items of `proptech-events` as `crate::…` and invokes its internal
 //! `open_enum!`/`pattern_string!` macros, so this test crate re-exports the crate at its root and

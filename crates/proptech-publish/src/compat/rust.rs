@@ -73,7 +73,7 @@ pub fn diff(base: &PublicApi, head: &PublicApi) -> Vec<RustChange> {
                 breaking: false,
                 locations: new.locations.iter().cloned().collect(),
             }),
-            (Some(old), Some(new)) => item(name, old, new, &mut out),
+            (Some(old), Some(new)) => item(name, old, new, (base, head), &mut out),
             (None, None) => {}
         }
     }
@@ -107,7 +107,45 @@ fn locations(old: &ApiItem, new: &ApiItem, member: Option<&str>) -> Vec<Location
     all
 }
 
-fn item(name: &str, old: &ApiItem, new: &ApiItem, out: &mut Vec<RustChange>) {
+/// Where a variant's payload is read: the locations of the types it names (`Event::X(Envelope<X>)`
+/// is read at the root of `X`'s schema), or else the enum's own.
+fn variant_locations(
+    name: &str,
+    payload: &str,
+    old: &ApiItem,
+    new: &ApiItem,
+    (base, head): (&PublicApi, &PublicApi),
+) -> Vec<Location> {
+    let provider = name.split("::").next().unwrap_or_default();
+    let mut at: Vec<Location> = payload
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|ident| !ident.is_empty())
+        .flat_map(|ident| {
+            let item = format!("{provider}::{ident}");
+            [base.items.get(&item), head.items.get(&item)]
+        })
+        .flatten()
+        .flat_map(|item| item.locations.iter().cloned())
+        .map(|l| Location {
+            schema: l.schema,
+            pointer: String::new(),
+        })
+        .collect();
+    if at.is_empty() {
+        at = locations(old, new, None);
+    }
+    at.sort();
+    at.dedup();
+    at
+}
+
+fn item(
+    name: &str,
+    old: &ApiItem,
+    new: &ApiItem,
+    apis: (&PublicApi, &PublicApi),
+    out: &mut Vec<RustChange>,
+) {
     let mut push =
         |path: String, what: &str, o: Option<String>, n: Option<String>, breaking, at| {
             out.push(RustChange {
@@ -341,7 +379,11 @@ fn item(name: &str, old: &ApiItem, new: &ApiItem, out: &mut Vec<RustChange>) {
             let shown = |v: &str, payload: &str| format!("{v}{payload}");
             for variant in variants {
                 let path = format!("{name}::{variant}");
-                let at = locations(old, new, None);
+                let payload = ov
+                    .get(variant)
+                    .or(nv.get(variant))
+                    .map_or("", String::as_str);
+                let at = variant_locations(name, payload, old, new, apis);
                 match (ov.get(variant), nv.get(variant)) {
                     (Some(o), None) => push(
                         path,
