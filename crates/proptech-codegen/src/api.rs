@@ -156,16 +156,16 @@ impl PublicApi {
                             },
                         );
                     }
-                    if let Some((event, path)) = webhook(&s.attrs) {
-                        if let Some(schema) = schemas.get(&event) {
-                            let at = |pointer: String| Location {
-                                schema: schema.clone(),
-                                pointer,
-                            };
-                            roots.push((name.clone(), at(path.clone())));
-                            if !path.is_empty() {
-                                roots.push(("Envelope".to_owned(), at(String::new())));
-                            }
+                    if let Some((event, path)) = webhook(&s.attrs)
+                        && let Some(schema) = schemas.get(&event)
+                    {
+                        let at = |pointer: String| Location {
+                            schema: schema.clone(),
+                            pointer,
+                        };
+                        roots.push((name.clone(), at(path.clone())));
+                        if !path.is_empty() {
+                            roots.push(("Envelope".to_owned(), at(String::new())));
                         }
                     }
                     items.insert(
@@ -183,10 +183,10 @@ impl PublicApi {
                     items.insert(e.ident.to_string(), enum_shape(e, false));
                 }
                 syn::Item::Macro(m) if m.mac.path.is_ident("open_enum") => {
-                    if let Ok(e) = syn::parse2::<syn::ItemEnum>(m.mac.tokens.clone()) {
-                        if is_pub(&e.vis) {
-                            items.insert(e.ident.to_string(), enum_shape(&e, true));
-                        }
+                    if let Ok(e) = syn::parse2::<syn::ItemEnum>(m.mac.tokens.clone())
+                        && is_pub(&e.vis)
+                    {
+                        items.insert(e.ident.to_string(), enum_shape(&e, true));
                     }
                 }
                 syn::Item::Impl(i) if i.trait_.is_none() => {
@@ -197,13 +197,13 @@ impl PublicApi {
                         continue;
                     };
                     for inner in &i.items {
-                        if let syn::ImplItem::Fn(f) = inner {
-                            if is_pub(&f.vis) {
-                                methods
-                                    .entry(last.ident.to_string())
-                                    .or_default()
-                                    .insert(f.sig.ident.to_string(), signature(&f.sig));
-                            }
+                        if let syn::ImplItem::Fn(f) = inner
+                            && is_pub(&f.vis)
+                        {
+                            methods
+                                .entry(last.ident.to_string())
+                                .or_default()
+                                .insert(f.sig.ident.to_string(), signature(&f.sig));
                         }
                     }
                 }

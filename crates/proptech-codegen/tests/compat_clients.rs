@@ -272,10 +272,10 @@ fn every_change_kind_compiles_or_breaks_as_compat_says() {
     }
     let another = event_types.pop().expect("one more Lavanda event type");
     for case in &mut cases.cases {
-        if let Some(head) = &mut case.head {
-            if head.get("x-event-type").and_then(Value::as_str) == Some("$another") {
-                head["x-event-type"] = Value::String(another.clone());
-            }
+        if let Some(head) = &mut case.head
+            && head.get("x-event-type").and_then(Value::as_str) == Some("$another")
+        {
+            head["x-event-type"] = Value::String(another.clone());
         }
     }
 
