@@ -1,22 +1,61 @@
-//! The breaking-change gate: compares two versions of the bundled schema set, classifies every
-//! change as breaking or compatible, and decides whether the version bump allows the breaking ones.
+//! The breaking-change gate: compares two versions of the bundled schema set, judges every change
+//! on the wire (in both directions) and on the generated Rust API, and decides whether the version
+//! bump allows the breaking ones.
 //!
-//! # What counts as breaking
+//! # Two layers, and two directions on the wire
 //!
-//! A change is **breaking** when a payload the old schema accepted may be rejected by the new
-//! one, or when something a partner's code reads disappears or changes meaning: a removed event,
-//! schema or property, a property that becomes required (or is added as required), a narrowed
-//! `type`, a removed `enum` value, a new or changed `const`, a new or changed `pattern`, a new or
-//! stricter bound (`minimum`, `maxLength`, `minItems`, …), `additionalProperties` closed to
-//! `false`, a changed `format`, a changed `x-event-type` / `x-provider`, and any change to a
-//! keyword this module does not classify (`not`, `if`, `patternProperties`, …: review by hand).
+//! Every [`Change`] carries two verdicts, as buf separates wire from source compatibility
+//! (`WIRE_JSON` vs `FILE`) and Confluent's checker reports per mode:
 //!
-//! A change is **compatible** otherwise: a new event or schema, a new optional property, a new
-//! `enum` value (every generated enum has a catch-all variant), a widened `type`, a property that
-//! is no longer required, a removed `pattern` or `const` or `enum`, a looser or removed bound,
-//! `additionalProperties` opened, an `x-api-version` change, and documentation (`description`,
-//! `title`, `examples`, `default`, `$comment`, `$id`, `x-source` and the other `x-*`
-//! annotations).
+//! - **the wire format** ([`Wire`], fixed per [`ChangeKind`] by the JSON Schema semantics of the
+//!   change), in both directions: receivers built on the *old* schema reading the provider's new
+//!   deliveries (Confluent's FORWARD), and receivers built on the *new* schema reading old
+//!   deliveries still in flight or replayed (Repull replays the last 7 days; Confluent's
+//!   BACKWARD). A receiver here validates with the schema of its version and follows the
+//!   bundle's two rules: members it does not know are ignored (the schemas are open unless
+//!   closed), an `enum` value it does not know is read as "other". A member a schema does not list
+//!   is taken to be absent from deliveries, not arbitrary (Confluent's open content model is
+//!   stricter: it makes any added or removed property incompatible one way);
+//! - **the public Rust API** of the generated crate ([`RustVerdict`]): the differences between the
+//!   APIs the generator emits for the two versions ([`proptech_codegen::api`]), each placed at the
+//!   member it is read from, so a change carries `/data/reason: String → Option<String>`. Removing
+//!   or changing anything breaks; an addition breaks only where the API lets other crates depend
+//!   on the exact set (`#[non_exhaustive]` and private fields say where it does not). API
+//!   differences no schema change explains (a renamed type) are reported on their own
+//!   ([`Report::rust_only`]).
+//!
+//! A change is **breaking** when it breaks either layer in any direction. The kinds, their wire
+//! verdicts (old receivers / new receivers) and their counterparts elsewhere:
+//!
+//! | kind | old receivers (FORWARD) | new receivers (BACKWARD) | Confluent JSON Schema / buf |
+//! |---|---|---|---|
+//! | `AddedEvent`, `AddedSchema` | ok (kept as `Unknown`) | ok | buf: new message (no rule) |
+//! | `RemovedEvent`, `RemovedSchema` | ok | ok (kept as `Unknown`) | buf `MESSAGE_NO_DELETE` (FILE, not WIRE) |
+//! | `ChangedEventIdentity` | breaks | breaks | buf `FIELD_SAME_TYPE`-like: another message |
+//! | `AddedRequiredProperty` | ok | breaks | Confluent `REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL` |
+//! | `AddedOptionalProperty` | ok | ok | Confluent `PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL` (stricter there) |
+//! | `RemovedRequiredProperty` | breaks | ok | Confluent `PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL`; buf `FIELD_NO_DELETE` |
+//! | `RemovedOptionalProperty` | ok | ok | same; buf `FIELD_NO_DELETE` (FILE) |
+//! | `NewlyRequired` | ok | breaks | Confluent `REQUIRED_ATTRIBUTE_ADDED` |
+//! | `NoLongerRequired` | breaks | ok | Confluent `REQUIRED_ATTRIBUTE_REMOVED` |
+//! | `NarrowedType` | ok | breaks | Confluent `TYPE_NARROWED`, `COMBINED_TYPE_SUBSCHEMAS_CHANGED` |
+//! | `WidenedType` | breaks | ok | Confluent `TYPE_EXTENDED`; buf `FIELD_SAME_TYPE` |
+//! | `AddedConst` / `ChangedConst` / `RemovedConst` | ok / breaks / breaks | breaks / breaks / ok | Confluent `ENUM_ARRAY_NARROWED` / `CHANGED` / `EXTENDED` on one value |
+//! | `AddedEnum`, `RemovedEnum`, `AddedEnumValue`, `RemovedEnumValue` | ok ("other") | ok ("other") | Confluent `ENUM_ARRAY_*` (stricter there); buf `ENUM_VALUE_NO_DELETE` (FILE) |
+//! | `ChangedFormat`, `TightenedPattern` | breaks | breaks | Confluent `PATTERN_CHANGED` (no format rule) |
+//! | `RemovedPattern` | breaks | ok | Confluent `PATTERN_REMOVED` |
+//! | `TightenedBound` | ok | breaks | Confluent `MAX_*_DECREASED`, `MIN_*_INCREASED`, `*_ADDED` |
+//! | `LoosenedBound` | breaks | ok | Confluent `MAX_*_INCREASED`, `MIN_*_DECREASED`, `*_REMOVED` |
+//! | `ClosedAdditionalProperties` | ok | breaks | Confluent `ADDITIONAL_PROPERTIES_REMOVED` |
+//! | `OpenedAdditionalProperties` | breaks | ok | Confluent `ADDITIONAL_PROPERTIES_ADDED` |
+//! | `Unclassified` | breaks | breaks | review by hand |
+//! | `ApiVersion`, `Documentation` | ok | ok | buf: comments (no rule) |
+//!
+//! The Rust verdict of each kind is not in the table: it comes from the generated code, and
+//! `proptech-codegen/tests/compat_clients.rs` proves it per kind (a client written against the
+//! old crate compiles against the new one exactly when compat calls the change compatible for
+//! Rust). Without Rust APIs ([`Snapshot::new`] alone) only the wire is compared; a version whose
+//! API cannot be generated makes its changes count as breaking ([`RustLayer`]).
 //!
 //! # How schemas are walked
 //!
@@ -48,13 +87,14 @@
 //! [`allows_breaking`] applies cargo's semver rule (through the `semver` crate): from `1.0.0`
 //! on, breaking changes need a new major version; below it, a bump of the leftmost non-zero part
 //! (`0.1.4` → `0.2.0`, `0.0.1` → `0.0.2`). [`Report::gate`] fails when there are breaking changes
-//! and the bump does not allow them.
+//! (on either layer) and the bump does not allow them.
 //!
 //! # Parts
 //!
-//! `taxonomy` (what kind of change, its severity and changelog section), `view` (the resolver and
-//! merged view of a schema object), `walker` (the parallel walk by instance location), `report`
-//! (rendering, changelog entry, gate) and `version` (release versions).
+//! `taxonomy` (what kind of change, its wire verdicts and changelog section), `rust` (the
+//! differences of the two generated APIs, located), `view` (the resolver and merged view of a
+//! schema object), `walker` (the parallel walk by instance location), `report` (rendering,
+//! changelog entry, gate) and `version` (release versions).
 
 mod report;
 mod rust;
