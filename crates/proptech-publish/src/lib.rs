@@ -12,13 +12,15 @@
 //! - `reference/…`: a reference page per event, as Markdown and as static HTML ([`reference`](mod@reference));
 //! - `README.md`: what is where, and the commands that generate types from `draft-07/` in Rust
 //!   (typify), TypeScript (json-schema-to-typescript) and Python (datamodel-code-generator);
+//! - `source/…`: the schema set as written, which the Rust crate is generated from (`compat` reads
+//!   it to generate a bundle's Rust API);
 //! - `CHANGELOG.md`, and `bundle.json`: the manifest with the bundle's version and a SHA-256 of
 //!   every other file.
 //!
 //! The output is deterministic: the same schema set and version give the same bytes.
 //!
-//! [`compat`] compares two versions of the schema set, classifies every change as breaking or
-//! compatible, and decides whether the version bump allows it.
+//! [`compat`] compares two versions of the schema set, judges every change on the wire (both
+//! directions) and on the generated Rust API, and decides whether the version bump allows it.
 
 pub mod asyncapi;
 pub mod catalog;
