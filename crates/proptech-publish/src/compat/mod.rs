@@ -394,6 +394,79 @@ mod tests {
         assert!(resolve(&root, "#/$defs/%zz").is_none());
     }
 
+    /// A one-struct API of provider `p`, its field `a` of type `ty` read at `/a` of `p/events/x.json`.
+    fn api(ty: &str) -> RustApi {
+        use proptech_codegen::api::{ApiField, ApiItem, Location, Shape};
+        let item = ApiItem {
+            shape: Shape::Struct {
+                generics: String::new(),
+                non_exhaustive: true,
+                private_fields: true,
+                fields: BTreeMap::from([(
+                    "a".to_owned(),
+                    ApiField {
+                        json: "a".to_owned(),
+                        ty: ty.to_owned(),
+                    },
+                )]),
+                methods: BTreeMap::new(),
+            },
+            locations: BTreeSet::from([Location {
+                schema: "p/events/x.json".to_owned(),
+                pointer: String::new(),
+            }]),
+        };
+        RustApi::Generated(BTreeMap::from([(
+            "p".to_owned(),
+            Ok(PublicApi {
+                items: BTreeMap::from([("p::X".to_owned(), item)]),
+            }),
+        )]))
+    }
+
+    #[test]
+    fn rust_differences_attach_to_the_change_at_their_member_or_stand_alone() {
+        let schema = |ty: &str| {
+            BTreeMap::from([(
+                "p/events/x.json".to_owned(),
+                serde_json::json!({"properties": {"a": {"type": ty}}}),
+            )])
+        };
+        // The schema changes at `/a`, and so does the field reading it.
+        let base = Snapshot::new("1.0.0", schema("integer")).with_rust(api("u64"));
+        let head = Snapshot::new("1.1.0", schema("number")).with_rust(api("f64"));
+        let report = compare(&base, &head);
+        assert_eq!(report.changes.len(), 1, "{}", report.render());
+        let RustVerdict::Compared(diffs) = &report.changes[0].rust else {
+            panic!("{}", report.render())
+        };
+        assert_eq!(
+            (
+                diffs[0].path.as_str(),
+                diffs[0].old.as_deref(),
+                diffs[0].new.as_deref()
+            ),
+            ("p::X.a", Some("u64"), Some("f64"))
+        );
+        assert!(report.rust_only.is_empty());
+        // The same schema, a different API (a generator change): reported on its own, and breaking.
+        let head = Snapshot::new("1.1.0", schema("integer")).with_rust(api("f64"));
+        let report = compare(&base, &head);
+        assert!(report.changes.is_empty());
+        assert_eq!(report.rust_only.len(), 1, "{}", report.render());
+        assert!(matches!(
+            report.gate(),
+            Err(GateError::NeedsMajorBump { .. })
+        ));
+        assert!(report.render().contains("no schema change explains"));
+        // An unavailable API makes every change count as breaking.
+        let head = Snapshot::new("1.1.0", schema("number"))
+            .with_rust(RustApi::Unavailable("no source".to_owned()));
+        let report = compare(&base, &head);
+        assert_eq!(report.changes[0].rust.severity(), Severity::Breaking);
+        assert!(report.gate().is_err());
+    }
+
     #[test]
     fn ref_cycles_terminate() {
         let schema = serde_json::json!({"$ref": "#/$defs/a", "$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a", "type": "object"}}});
