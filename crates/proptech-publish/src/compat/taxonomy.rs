@@ -235,7 +235,7 @@ pub struct Change {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "verdict", content = "changes", rename_all = "snake_case")]
 pub enum RustVerdict {
-    /// The comparison was asked for the wire format only ([`Snapshot::new`] without Rust APIs).
+    /// The comparison was asked for the wire format only ([`super::Snapshot::new`] without Rust APIs).
     NotCompared,
     /// The API of one version could not be generated: the reason. The gate counts it as breaking.
     Unknown(String),
