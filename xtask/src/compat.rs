@@ -1,5 +1,7 @@
 //! `cargo xtask compat --base <git ref | bundle dir> [--changelog FILE]`: the breaking-change gate
-//! between `base` and the working tree.
+//! between `base` and the working tree, on the wire (both directions) and on the generated Rust
+//! API. This tree's generator renders both versions' APIs: from the ref's `schemas/`, or from a
+//! bundle's `source/` (a bundle without it is reported as not compared for Rust).
 
 use std::path::Path;
 

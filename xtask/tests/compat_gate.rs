@@ -53,13 +53,16 @@ fn compat_blocks_a_breaking_change_unless_the_major_version_moves() {
 
     // Forge a past release at the same version that had one more data field: today's schemas
     // removed it, which is breaking, and the version did not move.
-    edit_json(
-        &bundle.join("schemas/valara/events/listing.updated.json"),
-        |schema| {
-            schema["properties"]["data"]["properties"]["legacy_note"] =
-                json!({ "type": "string", "description": "A field a past release had." });
-        },
-    );
+    // The bundle's self-contained copy and the source the crate was generated from alike.
+    for copy in ["schemas", "source"] {
+        edit_json(
+            &bundle.join(format!("{copy}/valara/events/listing.updated.json")),
+            |schema| {
+                schema["properties"]["data"]["properties"]["legacy_note"] =
+                    json!({ "type": "string", "description": "A field a past release had." });
+            },
+        );
+    }
     let blocked = xtask(&["compat", "--base", base]);
     assert!(
         !blocked.status.success(),
@@ -70,6 +73,15 @@ fn compat_blocks_a_breaking_change_unless_the_major_version_moves() {
         report.contains("valara/events/listing.updated.json")
             && report.contains("/data/legacy_note"),
         "the report names the schema and the instance path: {report}"
+    );
+    // An optional member removed: nothing breaks on the wire, the generated field goes.
+    assert!(
+        report.contains("removed optional property") && report.contains("the Rust API"),
+        "the report says which layer breaks: {report}"
+    );
+    assert!(
+        report.contains("`valara::ListingUpdated.legacy_note` field removed"),
+        "the report names the Rust member: {report}"
     );
     let error = String::from_utf8_lossy(&blocked.stderr);
     assert!(

@@ -7,6 +7,7 @@
 
 /// Bundling lives in the catalog, the one reader of `schemas/`.
 pub use proptech_catalog::bundle;
+pub mod api;
 pub mod config;
 pub mod emit;
 pub mod model;

@@ -1,6 +1,7 @@
 //! Every golden file compiles, and code written against the types of a schema set still compiles
-//! after each change `cargo xtask compat` calls compatible (`compat_v1` → `compat_v2`: a new
-//! optional member, a new enum value, a loosened bound, a new event type).
+//! after changes `cargo xtask compat` calls compatible for the Rust API (`compat_v1` →
+//! `compat_v2`: a new optional member, a new enum value, a loosened bound, a new event type).
+//! `compat_clients.rs` proves the same for every change kind, both outcomes.
 //!
 //! Generated code names the items of `proptech-events` as `crate::…` and invokes its internal
 //! `open_enum!`/`pattern_string!` macros, so this test crate re-exports the crate at its root and
@@ -117,6 +118,22 @@ fn version_2_reads_what_version_1_did_not_know() {
     }
     // The same delivery under version 1: the bound it had rejects `rooms: 0`.
     assert!(compat_v1::parse(body).is_err());
+}
+
+/// Evidence for two wire verdicts of `compat` (issue #29): a member that is no longer required
+/// and a type widened from `integer` to `number` let the provider send deliveries that a receiver
+/// on the old schema rejects (Confluent's FORWARD direction), here the generated `compat_v1`.
+#[test]
+fn a_dropped_required_or_a_widened_type_breaks_receivers_on_the_old_schema() {
+    let ok = br#"{"type":"v1.spaces.unit.created","name":"A","status":"active","rooms":2}"#;
+    assert!(compat_v1::parse(ok).is_ok());
+    let without_name = br#"{"type":"v1.spaces.unit.created","status":"active"}"#;
+    let error = compat_v1::parse(without_name).expect_err("`name` is required in version 1");
+    assert!(error.message.contains("missing field `name`"), "{error}");
+    let fractional =
+        br#"{"type":"v1.spaces.unit.created","name":"A","status":"active","rooms":1.5}"#;
+    let error = compat_v1::parse(fractional).expect_err("`rooms` is an integer in version 1");
+    assert_eq!(error.path, "/rooms", "{error}");
 }
 
 #[test]

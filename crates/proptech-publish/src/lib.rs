@@ -12,13 +12,15 @@
 //! - `reference/…`: a reference page per event, as Markdown and as static HTML ([`reference`](mod@reference));
 //! - `README.md`: what is where, and the commands that generate types from `draft-07/` in Rust
 //!   (typify), TypeScript (json-schema-to-typescript) and Python (datamodel-code-generator);
+//! - `source/…`: the schema set as written, which the Rust crate is generated from (`compat` reads
+//!   it to generate a bundle's Rust API);
 //! - `CHANGELOG.md`, and `bundle.json`: the manifest with the bundle's version and a SHA-256 of
 //!   every other file.
 //!
 //! The output is deterministic: the same schema set and version give the same bytes.
 //!
-//! [`compat`] compares two versions of the schema set, classifies every change as breaking or
-//! compatible, and decides whether the version bump allows it.
+//! [`compat`] compares two versions of the schema set, judges every change on the wire (both
+//! directions) and on the generated Rust API, and decides whether the version bump allows it.
 
 pub mod asyncapi;
 pub mod catalog;
@@ -87,6 +89,11 @@ impl OutputFile {
         }
     }
 }
+
+/// Where the bundle carries the schema set as written (one file per schema, `$ref`s between
+/// files), which the generator reads: `cargo xtask compat --base <bundle>` generates the base's
+/// Rust API from it.
+pub const SOURCE_DIR: &str = "source";
 
 /// The schema files of the set that the bundle carries: everything but the shared definition
 /// files (`defs.json`), whose definitions are bundled into each schema that uses them.
@@ -159,6 +166,12 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
         ));
     }
     files.extend(reference::pages(version, &deliveries, &events)?);
+    for doc in set.docs() {
+        files.push(OutputFile::json(
+            format!("{SOURCE_DIR}/{}", doc.path),
+            &doc.value,
+        ));
+    }
     files.push(OutputFile {
         path: "README.md".to_owned(),
         contents: PARTNER_README.replace("{version}", version),
@@ -191,10 +204,8 @@ pub fn workspace_version(cargo_toml: &str) -> Result<String, Error> {
 
 /// The schema set at `version`, as [`compat`] compares it.
 pub fn snapshot_of_set(set: &SchemaSet, version: &str) -> Result<compat::Snapshot, Error> {
-    Ok(compat::Snapshot {
-        version: version.to_owned(),
-        schemas: bundled_schemas(set)?,
-    })
+    Ok(compat::Snapshot::new(version, bundled_schemas(set)?)
+        .with_rust(compat::RustApi::of_set(set)))
 }
 
 /// A published bundle (a directory written by [`publish`]), as [`compat`] compares it.
@@ -218,7 +229,22 @@ pub fn snapshot_of_bundle(dir: &Path) -> Result<compat::Snapshot, Error> {
             schemas.insert(rel, proptech_catalog::read_json(&path)?);
         }
     }
-    Ok(compat::Snapshot { version, schemas })
+    // The generator reads the schema set as it is written (its `$ref`s between files name its
+    // types), not the self-contained copies: the bundle carries it under `source/`.
+    let source = dir.join(SOURCE_DIR);
+    let rust = if source.is_dir() {
+        match SchemaSet::load(&source) {
+            Ok(set) => compat::RustApi::of_set(&set),
+            Err(e) => compat::RustApi::Unavailable(format!("{}: {e}", source.display())),
+        }
+    } else {
+        compat::RustApi::Unavailable(format!(
+            "the bundle {} has no {SOURCE_DIR}/ (the schema set the Rust API is generated from; \
+             bundles carry it from 0.2.0 on): compare with a git ref instead",
+            dir.display()
+        ))
+    };
+    Ok(compat::Snapshot::new(version, schemas).with_rust(rust))
 }
 
 /// `changelog` with the entry of `report`'s version placed first, below the title, replacing an

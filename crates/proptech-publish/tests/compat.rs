@@ -10,7 +10,7 @@
 //!   "base_version": "1.0.0",
 //!   "head_version": "1.1.0",
 //!   "gate": "pass" | "fail",
-//!   "expect": [{"kind": "RemovedProperty", "severity": "breaking", "pointer": "/data/x"}],
+//!   "expect": [{"kind": "RemovedRequiredProperty", "breaks": "old receivers", "pointer": "/data/x"}],
 //!   "path": "valara/events/listing.status_changed.json",
 //!   "base": { ...patch of the template (often `{}`)... },
 //!   "head": { ...patch of the base: the change under test... }
@@ -20,8 +20,13 @@
 //! `path` is optional (that default). A case about several schemas uses `base_schemas` and
 //! `head_schemas` (objects from path to a patch of the template) instead of `base`, `head` and
 //! `path`, and then every `expect` entry also names its `schema`. `expect` must equal the
-//! report's changes exactly and in report order (schema, pointer, kind). The rendered report,
-//! the changelog entry and the gate's verdict are snapshotted.
+//! report's changes exactly and in report order (schema, pointer, kind). `breaks` is what the
+//! change does to receivers of the wire format: `"none"`, `"old receivers"` (built on the old
+//! schema, reading new deliveries: Confluent's FORWARD), `"new receivers"` (built on the new
+//! schema, reading old deliveries in flight or replayed: BACKWARD) or `"both"`. These cases judge
+//! the wire layer alone (their snapshots carry no generated API); the Rust layer is tested with
+//! real generated crates in `proptech-codegen/tests/compat_clients.rs` and `compat_layers.rs`.
+//! The rendered report, the changelog entry and the gate's verdict are snapshotted.
 
 use std::collections::BTreeMap;
 
@@ -59,8 +64,22 @@ struct Expected {
     #[serde(default)]
     schema: Option<String>,
     kind: String,
-    severity: String,
+    breaks: String,
     pointer: String,
+}
+
+/// What `wire` breaks, as a case writes it.
+fn breaks(wire: proptech_publish::compat::Wire) -> &'static str {
+    use proptech_publish::compat::Severity::Breaking;
+    match (
+        wire.old_receivers == Breaking,
+        wire.new_receivers == Breaking,
+    ) {
+        (true, true) => "both",
+        (true, false) => "old receivers",
+        (false, true) => "new receivers",
+        (false, false) => "none",
+    }
 }
 
 /// `patch` applied to `target`.
@@ -132,7 +151,7 @@ fn compat_cases() {
             .map(|c| Expected {
                 schema: (!single).then(|| c.schema.clone()),
                 kind: c.kind.name().to_owned(),
-                severity: c.severity.as_str().to_owned(),
+                breaks: breaks(c.wire).to_owned(),
                 pointer: c.pointer.clone(),
             })
             .collect();

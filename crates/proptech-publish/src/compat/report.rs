@@ -13,6 +13,50 @@ pub struct Report {
     pub head_version: String,
     /// The changes, ordered by schema path, then pointer, then kind, then detail.
     pub changes: Vec<Change>,
+    /// Whether the Rust layer was compared.
+    pub rust: RustLayer,
+    /// Differences of the generated public APIs that no schema change explains (a type renamed
+    /// by a `title`, a generator change).
+    pub rust_only: Vec<RustChange>,
+}
+
+/// Whether the public Rust APIs of the two versions were compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RustLayer {
+    /// Asked for the wire format only.
+    NotCompared,
+    /// The API of a version could not be had at all: why. Every change counts as breaking.
+    Unavailable(String),
+    /// Compared; the providers whose module one version could not generate, and why (their
+    /// changes count as breaking).
+    Compared {
+        /// Per provider, why its module could not be generated.
+        unavailable: std::collections::BTreeMap<String, String>,
+    },
+}
+
+impl std::fmt::Display for RustLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RustLayer::NotCompared => f.write_str("not compared (wire format only)"),
+            RustLayer::Unavailable(why) => write!(
+                f,
+                "NOT COMPARED: {why}; every change counts as breaking for Rust"
+            ),
+            RustLayer::Compared { unavailable } if unavailable.is_empty() => {
+                f.write_str("compared: the public API this tree's generator emits for each version")
+            }
+            RustLayer::Compared { unavailable } => {
+                f.write_str("compared, except ")?;
+                for (i, (provider, why)) in unavailable.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { "; " };
+                    write!(f, "{sep}{provider} ({why})")?;
+                }
+                f.write_str(": changes there count as breaking for Rust")
+            }
+        }
+    }
 }
 
 /// Why [`Report::gate`] refuses a release.
@@ -72,9 +116,34 @@ impl Report {
             .filter(|c| c.severity == Severity::Compatible)
     }
 
-    /// Whether any change is breaking.
+    /// The API differences no schema change explains that break code.
+    pub fn breaking_rust_only(&self) -> impl Iterator<Item = &RustChange> {
+        self.rust_only.iter().filter(|c| c.breaking)
+    }
+
+    /// Whether any change is breaking, on either layer.
     pub fn is_breaking(&self) -> bool {
-        self.breaking().next().is_some()
+        self.breaking().next().is_some() || self.breaking_rust_only().next().is_some()
+    }
+
+    /// Every breaking change, one line each: the schema change with the layers and directions it
+    /// breaks and the Rust differences, then the unexplained Rust differences.
+    fn breaking_lines(&self) -> Vec<String> {
+        self.breaking()
+            .map(|c| {
+                let mut line = c.to_string();
+                if let RustVerdict::Compared(diffs) = &c.rust {
+                    for d in diffs.iter().filter(|d| d.breaking) {
+                        line.push_str(&format!("; Rust {d}"));
+                    }
+                }
+                line
+            })
+            .chain(
+                self.breaking_rust_only()
+                    .map(|d| format!("Rust API, no schema change explains it: {d}")),
+            )
+            .collect()
     }
 
     /// `Ok` when both versions are valid and there is no breaking change or the bump allows one;
@@ -89,7 +158,7 @@ impl Report {
             base: self.base_version.clone(),
             head: self.head_version.clone(),
             required: base.next_breaking().to_string(),
-            changes: self.breaking().map(Change::to_string).collect(),
+            changes: self.breaking_lines(),
         })
     }
 
@@ -111,9 +180,26 @@ impl Report {
             out.push_str(&format!("\n{title} ({}):\n", changes.len()));
             for change in changes {
                 out.push_str(&format!("  - {change}\n"));
+                out.push_str(&format!("      wire: {}\n", change.wire.describe()));
+                if change.rust != RustVerdict::NotCompared {
+                    out.push_str(&format!("      Rust: {}\n", change.rust.describe()));
+                }
             }
         }
-        let (breaking, compatible) = (groups[0].1.len(), groups[1].1.len());
+        if !self.rust_only.is_empty() {
+            out.push_str(&format!(
+                "\nRust API differences no schema change explains ({}):\n",
+                self.rust_only.len()
+            ));
+            for d in &self.rust_only {
+                out.push_str(&format!("  - {d}\n"));
+            }
+        }
+        out.push_str(&format!("\nRust API: {}\n", self.rust));
+        let (breaking, compatible) = (
+            groups[0].1.len() + self.breaking_rust_only().count(),
+            groups[1].1.len(),
+        );
         let count = |n: usize, what: &str| {
             format!("{n} {what} {}", if n == 1 { "change" } else { "changes" })
         };
@@ -146,7 +232,7 @@ impl Report {
     /// "Breaking changes", "Added", "Changed" and "Documentation", one bullet per change.
     pub fn changelog_entry(&self) -> String {
         let mut out = format!("## {}\n", self.head_version);
-        if self.changes.is_empty() {
+        if self.changes.is_empty() && !self.is_breaking() {
             out.push_str("\nNo schema changes.\n");
             return out;
         }
@@ -160,15 +246,34 @@ impl Report {
             let bullets: Vec<String> = self
                 .changes
                 .iter()
-                .filter(|c| c.kind.section() == section)
+                .filter(|c| c.section() == section)
                 .map(|c| {
                     let at = if c.pointer.is_empty() {
                         String::new()
                     } else {
                         format!(" `{}`", c.pointer)
                     };
-                    format!("- {}{at}: {}\n", subject(&c.schema), c.what())
+                    let mut bullet = format!("- {}{at}: {}", subject(&c.schema), c.what());
+                    if c.severity == Severity::Breaking {
+                        bullet.push_str(&format!(" (breaks {})", c.breaks()));
+                        if let RustVerdict::Compared(diffs) = &c.rust {
+                            for d in diffs.iter().filter(|d| d.breaking) {
+                                bullet.push_str(&format!("; Rust {d}"));
+                            }
+                        }
+                    }
+                    bullet.push('\n');
+                    bullet
                 })
+                .chain(
+                    (section == Section::Breaking)
+                        .then(|| {
+                            self.breaking_rust_only()
+                                .map(|d| format!("- Rust API: {d}\n"))
+                        })
+                        .into_iter()
+                        .flatten(),
+                )
                 .collect();
             if bullets.is_empty() {
                 continue;

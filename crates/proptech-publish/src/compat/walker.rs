@@ -147,7 +147,7 @@ impl<'a> Walker<'a> {
     pub(super) fn values(&mut self, b: &View<'a>, h: &View<'a>, pointer: &str, via: &str) {
         match (b.constant, h.constant) {
             (None, Some(new)) => self.push(
-                ChangeKind::ChangedConst,
+                ChangeKind::AddedConst,
                 pointer,
                 via,
                 format!("was unconstrained, now const {}", code(new)),
@@ -357,13 +357,12 @@ impl<'a> Walker<'a> {
             match (known(b), known(h)) {
                 (true, false) => {
                     let ty = View::collect(self.base_root, old).type_text();
-                    let was = if old_required { "required" } else { "optional" };
-                    self.push(
-                        ChangeKind::RemovedProperty,
-                        &at,
-                        via,
-                        format!("was {was} (type {ty}), now absent"),
-                    );
+                    let (kind, was) = if old_required {
+                        (ChangeKind::RemovedRequiredProperty, "required")
+                    } else {
+                        (ChangeKind::RemovedOptionalProperty, "optional")
+                    };
+                    self.push(kind, &at, via, format!("was {was} (type {ty}), now absent"));
                 }
                 (false, true) => {
                     let ty = View::collect(self.head_root, new).type_text();
