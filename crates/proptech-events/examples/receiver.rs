@@ -29,8 +29,9 @@
 //! Stream `proptech:events` (fields `provider`, `id`, `event_type`, `body`): acknowledge fast,
 //! process from a durable queue (see the `consumer` example). Unverified (EverReal) deliveries go
 //! to a stream of their own, `proptech:events:unverified`, which holds at most
-//! `PROPTECH_UNVERIFIED_STREAM_MAX` entries: past it the handler refuses to append, so anonymous
-//! posts can fill neither Redis nor the signed stream. If an append fails or is refused, the
+//! `PROPTECH_UNVERIFIED_STREAM_MAX` entries and is not appended to while Redis uses more than half
+//! of its `maxmemory` (`RedisStore::UNVERIFIED_MEMORY_SHARE`): past either bound the handler
+//! refuses to append, so anonymous posts can fill neither Redis nor the signed stream. If an append fails or is refused, the
 //! handler fails with `RetryLater`: the delivery is released and answered 503 with
 //! `Retry-After`, for the provider's retry.
 //!
@@ -59,10 +60,14 @@ pub const STREAM: &str = "proptech:events";
 /// The stream processed unverified (EverReal) deliveries are appended to, bounded.
 pub const UNVERIFIED_STREAM: &str = "proptech:events:unverified";
 
-/// Appends an entry to a stream only while it holds fewer than `ARGV[1]` entries; `false` (0)
-/// when it is full.
+/// Appends an entry to a stream only while it holds fewer than `ARGV[1]` entries and Redis uses
+/// less than `ARGV[6]` percent of `maxmemory`; `false` (0) when either bound is reached.
 const BOUNDED_XADD: &str = r"
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+local info = redis.call('INFO', 'memory')
+local used = tonumber(string.match(info, 'used_memory:(%d+)'))
+local max = tonumber(string.match(info, 'maxmemory:(%d+)'))
+if max and used and max > 0 and used * 100 >= max * tonumber(ARGV[6]) then return 0 end
 redis.call('XADD', KEYS[1], '*', 'provider', ARGV[2], 'id', ARGV[3], 'event_type', ARGV[4], 'body', ARGV[5])
 return 1
 ";
@@ -220,13 +225,16 @@ async fn hand_off(
                 .arg(id)
                 .arg(event_type)
                 .arg(body)
+                .arg(RedisStore::UNVERIFIED_MEMORY_SHARE)
                 .invoke_async(&mut conn)
                 .await
                 .map_err(|e| RetryLater::new(format!("appending to {UNVERIFIED_STREAM}: {e}")))?;
             if appended == 0 {
                 return Err(RetryLater::new(format!(
-                    "{UNVERIFIED_STREAM} holds {} entries, its bound: not appended",
-                    state.unverified_stream_max
+                    "{UNVERIFIED_STREAM} is at its bound ({} entries, or {}% of Redis's \
+                     maxmemory): not appended",
+                    state.unverified_stream_max,
+                    RedisStore::UNVERIFIED_MEMORY_SHARE
                 )));
             }
         } else {

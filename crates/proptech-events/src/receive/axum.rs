@@ -191,7 +191,15 @@ fn answer<T: IntoResponse, E: Display + 'static>(
         Err(ProcessError::Handler(ref e))
             if let Some(later) = (e as &dyn std::any::Any).downcast_ref::<super::RetryLater>() =>
         {
-            tracing::warn!(provider, detail = %super::Escaped(&later.to_string()), "handler deferred the delivery");
+            static DEFERRED: super::process::Throttled = super::process::Throttled::new();
+            if let Some(deferred) = DEFERRED.note(super::system_now()) {
+                tracing::warn!(
+                    provider,
+                    deferred,
+                    detail = %super::Escaped(&later.to_string()),
+                    "{deferred} deliveries deferred by their handler since the last report (503, retryable); the latest"
+                );
+            }
             let mut response = json(
                 StatusCode::SERVICE_UNAVAILABLE,
                 serde_json::json!({
@@ -208,9 +216,21 @@ fn answer<T: IntoResponse, E: Display + 'static>(
         Err(e) => {
             let status =
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            static UNAVAILABLE: super::process::Throttled = super::process::Throttled::new();
             match e {
                 ProcessError::InFlight { .. } | ProcessError::StoreFull => {
                     tracing::debug!(provider, code = e.code(), "delivery deferred")
+                }
+                // One line a minute while the store is down, whatever the traffic.
+                ProcessError::Store(_) => {
+                    if let Some(refused) = UNAVAILABLE.note(super::system_now()) {
+                        tracing::warn!(
+                            provider,
+                            refused,
+                            detail = %super::Escaped(&e.to_string()),
+                            "the idempotency store is unavailable: {refused} deliveries answered 503 since the last report; the latest"
+                        );
+                    }
                 }
                 _ => tracing::warn!(
                     provider,

@@ -31,7 +31,7 @@ mod explain;
 mod headers;
 mod memory;
 #[cfg(feature = "process")]
-mod process;
+pub(crate) mod process;
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(feature = "axum")]

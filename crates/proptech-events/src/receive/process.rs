@@ -184,23 +184,43 @@ impl std::fmt::Display for RetryLater {
 
 impl std::error::Error for RetryLater {}
 
-/// Full-store refusals since the last log line, and when that line was written (Unix seconds):
-/// a store that stays full writes one line a minute, not one per delivery.
-static FULL_REFUSALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-static FULL_LOGGED_AT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i64::MIN);
-/// How often a full store is logged, at most.
-const FULL_LOG_INTERVAL: i64 = 60;
+/// A count of like events, logged at most once per [`Throttled::INTERVAL`]: a store that stays
+/// full, or a queue that stays at its bound, writes one line a minute, not one per delivery (an
+/// anonymous flood cannot grow the log without bound).
+pub(crate) struct Throttled {
+    count: std::sync::atomic::AtomicU64,
+    logged_at: std::sync::atomic::AtomicI64,
+}
+
+impl Throttled {
+    /// How often a throttled event is logged, at most, in seconds.
+    const INTERVAL: i64 = 60;
+
+    pub(crate) const fn new() -> Self {
+        Self {
+            count: std::sync::atomic::AtomicU64::new(0),
+            logged_at: std::sync::atomic::AtomicI64::new(i64::MIN),
+        }
+    }
+
+    /// Counts one event at `now` (Unix seconds); the count since the last line when one is due.
+    pub(crate) fn note(&self, now: i64) -> Option<u64> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.count.fetch_add(1, Relaxed);
+        let last = self.logged_at.load(Relaxed);
+        (now.saturating_sub(last) >= Self::INTERVAL
+            && self
+                .logged_at
+                .compare_exchange(last, now, Relaxed, Relaxed)
+                .is_ok())
+        .then(|| self.count.swap(0, Relaxed))
+    }
+}
+
+static FULL: Throttled = Throttled::new();
 
 fn note_full(now: i64) {
-    use std::sync::atomic::Ordering::Relaxed;
-    FULL_REFUSALS.fetch_add(1, Relaxed);
-    let last = FULL_LOGGED_AT.load(Relaxed);
-    if now.saturating_sub(last) >= FULL_LOG_INTERVAL
-        && FULL_LOGGED_AT
-            .compare_exchange(last, now, Relaxed, Relaxed)
-            .is_ok()
-    {
-        let refused = FULL_REFUSALS.swap(0, Relaxed);
+    if let Some(refused) = FULL.note(now) {
         tracing::warn!(
             refused,
             "the idempotency store is full: {refused} deliveries answered 503 (retryable) since \

@@ -29,9 +29,11 @@
 //!
 //! Unverified deliveries (EverReal) have their own budget: at most
 //! [`RedisStore::with_unverified_budget`] live keys (43,690 by default, as the in-memory store's
-//! 16 MiB), counted in a sorted set by expiry. Past it, an unverified claim answers
+//! 16 MiB), counted in a sorted set by expiry, and none while Redis uses more than
+//! [`RedisStore::UNVERIFIED_MEMORY_SHARE`] percent of `maxmemory` (whatever else anonymous
+//! deliveries fill, such as a stream of their bodies). Past either, an unverified claim answers
 //! [`Claim::Full`] before it takes any memory, so anonymous traffic can neither evict nor crowd
-//! out signed deliveries' keys.
+//! out signed deliveries' keys: the other half of `maxmemory` is theirs.
 //!
 //! Redis's clock is used for leases and windows; the receiver's clock is not.
 
@@ -44,7 +46,8 @@ use super::store::{
 };
 
 /// `KEYS[1]` is the unverified index; then each key's claim key and done key.
-/// `ARGV`: token, lease (ms), unverified budget (0: none).
+/// `ARGV`: token, lease (ms), unverified budget (0: none), the unverified share of `maxmemory`
+/// (percent).
 const CLAIM: &str = r"
 local n = (#KEYS - 1) / 2
 for i = 1, n do
@@ -54,6 +57,10 @@ end
 local budget = tonumber(ARGV[3])
 local now = 0
 if budget > 0 then
+  local info = redis.call('INFO', 'memory')
+  local used = tonumber(string.match(info, 'used_memory:(%d+)'))
+  local max = tonumber(string.match(info, 'maxmemory:(%d+)'))
+  if max and used and max > 0 and used * 100 >= max * tonumber(ARGV[4]) then return {3, 0} end
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   if redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf') + n > budget then return {3, 0} end
@@ -161,6 +168,10 @@ impl RedisStore {
     /// The default budget of unverified keys: as many as the in-memory store's default
     /// unverified partition holds (16 MiB / [`ENTRY_BYTES`](super::ENTRY_BYTES)).
     pub const UNVERIFIED_BUDGET: u64 = (16 << 20) / super::ENTRY_BYTES as u64;
+    /// How much of Redis's `maxmemory` unverified deliveries may reach, in percent: past it, an
+    /// unverified claim answers [`Claim::Full`]. Applications that store unverified deliveries'
+    /// bodies in the same Redis check the same share before they write.
+    pub const UNVERIFIED_MEMORY_SHARE: u64 = 50;
 
     /// Connects to `url` (`redis://host:port/db`), with commands timing out after 2 s and
     /// reconnection attempts after 1 s, so an unreachable Redis answers an error (and the
@@ -293,7 +304,8 @@ impl IdempotencyStore for RedisStore {
             invocation
                 .arg(token.to_text())
                 .arg(millis(lease))
-                .arg(if budgeted { self.unverified_budget } else { 0 });
+                .arg(if budgeted { self.unverified_budget } else { 0 })
+                .arg(Self::UNVERIFIED_MEMORY_SHARE);
             let reply: Result<(i64, usize), _> = invocation.invoke_async(&mut conn).await;
             match reply {
                 Ok((0, _)) => Ok(Claim::Claimed),

@@ -17,7 +17,9 @@ use crate::receive::Headers;
 ///
 /// - a delivery whose `createdAt` is older than [`Self::REPLAY_HORIZON`] (the 7 days Repull
 ///   replays) plus the tolerance is rejected as [`ReceiveError::Stale`], even after its id has
-///   left the store (a restart of the in-memory store, a full window);
+///   left the store (a restart of the in-memory store, a full window); one dated more than the
+///   tolerance ahead of the clock, which would never grow stale, as
+///   [`ReceiveError::TimestampOutOfWindow`];
 /// - its `deliveryId` is deduplicated for the dedupe window, and never for less than that
 ///   horizon: the keys of a Repull delivery are kept for `max(dedupe_window, REPLAY_HORIZON +
 ///   tolerance)`, so every delivery young enough to be accepted is still remembered once done.
@@ -133,15 +135,28 @@ impl RepullReceiver {
         })
     }
 
-    /// Rejects a `createdAt` older than the horizon. A value that is not an RFC 3339 date-time
-    /// is left to the typed parse, which names it.
+    /// Rejects a `createdAt` older than the horizon, or further ahead of the clock than the
+    /// tolerance. A value that is not an RFC 3339 date-time is left to the typed parse, which
+    /// names it.
     fn check_horizon(&self, created_at: &str, now: i64) -> Result<(), ReceiveError> {
         let Ok(created) = chrono::DateTime::parse_from_rfc3339(created_at) else {
             return Ok(());
         };
+        let tolerance = self.core.options.tolerance;
+        let created = created.timestamp();
+        // A delivery from the future would never grow stale: as for signed timestamps, at most
+        // the tolerance ahead of the clock.
+        if created.saturating_sub(now) > i64::try_from(tolerance).unwrap_or(i64::MAX) {
+            return Err(ReceiveError::TimestampOutOfWindow {
+                timestamp: created,
+                now,
+                skew: created.abs_diff(now),
+                tolerance,
+            });
+        }
         let horizon = self.horizon();
         let oldest = now.saturating_sub(i64::try_from(horizon).unwrap_or(i64::MAX));
-        if created.timestamp() < oldest {
+        if created < oldest {
             return Err(ReceiveError::Stale {
                 created_at: super::truncate(created_at),
                 now,
