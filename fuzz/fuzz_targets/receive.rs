@@ -70,7 +70,8 @@ fuzz_target!(|data: &[u8]| {
                     repull_signed(&headers, body, &REPULL_SECRETS),
                     "Repull: verified without a valid signature: {headers:?}"
                 );
-                // Never older than the replay horizon (7 days and the tolerance).
+                // Never older than the replay horizon (7 days and the tolerance), nor further
+                // ahead than the tolerance.
                 let created = serde_json::from_slice::<serde_json::Value>(body)
                     .ok()
                     .and_then(|b| b.get("createdAt").and_then(|c| c.as_str()).map(str::to_owned))
@@ -80,6 +81,10 @@ fuzz_target!(|data: &[u8]| {
                         NOW - created.timestamp()
                             <= (RepullReceiver::REPLAY_HORIZON as i64) + TOLERANCE,
                         "Repull: stale {created} verified"
+                    );
+                    assert!(
+                        created.timestamp() - NOW <= TOLERANCE,
+                        "Repull: future {created} verified"
                     );
                 }
                 assert_eq!(

@@ -173,7 +173,9 @@ fuzz_target!(|input: Input| {
     };
     let horizon = (RepullReceiver::REPLAY_HORIZON + TOLERANCE as u64) as i64;
     let in_window = match provider {
-        Provider::Repull => created.is_none_or(|c| now.saturating_sub(c) <= horizon),
+        Provider::Repull => created.is_none_or(|c| {
+            now.saturating_sub(c) <= horizon && c.saturating_sub(now) <= TOLERANCE
+        }),
         Provider::Everreal => true,
         _ => now.abs_diff(timestamp) <= TOLERANCE as u64,
     };

@@ -78,12 +78,33 @@ fn secret_failure(provider: Provider) -> impl Fn(SecretError) -> Failure {
     move |e| Failure::usage(format!("the {provider} secret cannot be used: {e}"))
 }
 
-/// Prints a processed delivery, then answers 200. The body is pretty-printed JSON (whose strings
-/// escape every control character); the event type and id are escaped.
+/// `json` (pretty-printed) with every character a terminal may act on written as a JSON `\u`
+/// escape: serde_json escapes only C0 controls, and a C1 control (U+009B starts an escape
+/// sequence, U+0085 a line), a line or paragraph separator or a bidirectional override from a
+/// delivery would reach the terminal raw. The result is still the same JSON.
+fn terminal_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        let unsafe_char = (c.is_control() && c != '\n')
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c);
+        if unsafe_char {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Prints a processed delivery, then answers 200. The body is pretty-printed JSON with every
+/// character a terminal may act on escaped; the event type and id are escaped.
 fn print_delivery(provider: Provider, event_type: &str, id: &str, body: &[u8], note: &str) {
     let pretty = serde_json::from_slice::<Value>(body)
         .ok()
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .map(|json| terminal_safe_json(&json))
         .unwrap_or_else(|| Escaped(&String::from_utf8_lossy(body)).to_string());
     anstream::println!(
         "{} {provider} {} id {} {}\n{pretty}",
@@ -257,4 +278,24 @@ pub fn run(args: &ListenArgs) -> Outcome {
         .map_err(|e| Failure::usage(format!("the server stopped: {e}")))?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_safe_json;
+
+    #[test]
+    fn what_a_terminal_acts_on_is_escaped_and_the_json_is_unchanged() {
+        let value = serde_json::json!({"id": "a\u{9b}[2J\u{85}b\u{2028}c\u{202e}d", "n": 1});
+        let pretty = serde_json::to_string_pretty(&value).expect("json");
+        let safe = terminal_safe_json(&pretty);
+        assert!(
+            safe.chars()
+                .all(|c| c == '\n' || !(c.is_control() || ('\u{2028}'..='\u{202e}').contains(&c))),
+            "{safe:?}"
+        );
+        assert!(safe.contains(r"\u009b[2J\u0085b\u2028c\u202ed"), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
+        assert_eq!(back, value);
+    }
 }

@@ -715,6 +715,16 @@ fn repull_rejects_a_delivery_older_than_its_replay_horizon() {
         .expect_err("past it");
     assert_eq!((err.code(), err.status()), ("stale", 401), "{err}");
     assert!(err.to_string().contains("2026-05-01T12:34:56"), "{err}");
+    // Dated ahead of the clock by more than the tolerance: it would never grow stale.
+    let ahead = created - i64::try_from(Options::default().tolerance).expect("fits") - 1;
+    let err = r
+        .receive_at(&headers, &body, ahead)
+        .expect_err("from the future");
+    assert_eq!(err.code(), "timestamp_out_of_window", "{err}");
+    assert!(
+        r.receive_at(&headers, &body, ahead + 1).is_ok(),
+        "within the tolerance"
+    );
     // A forged body is refused for its signature before its age is looked at.
     let forged = [("X-Repull-Signature", sign_repull("whsec_other", &body))];
     assert_eq!(
@@ -747,6 +757,7 @@ fn valaras_nonce_window_covers_the_tolerance() {
     );
 }
 
+#[cfg(feature = "process")]
 #[test]
 fn namespaces_keep_tenants_sharing_a_store_apart() {
     let runtime = tokio::runtime::Builder::new_current_thread()

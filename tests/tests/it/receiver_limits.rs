@@ -628,6 +628,62 @@ async fn on_redis_a_full_store_and_an_unsigned_flood_process_nothing_twice() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_redis_unsigned_posts_stop_at_half_of_maxmemory_and_signed_ones_go_on() {
+    let Some(server) = RedisServer::start("limits_share", false) else {
+        return;
+    };
+    let mut admin = server.connection();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg("16mb")
+        .query(&mut admin)
+        .expect("maxmemory");
+    // Every default bound: 1,000 stream entries of at most 64 KiB would be 64 MiB.
+    let example = Example::start(&[("REDIS_URL", server.url())]);
+    let http = reqwest::Client::new();
+    let flood: Vec<Delivery> = (0..300).map(|i| everreal(i, 60_000)).collect();
+    let answers = send_all(&http, &example.base, &flood, 16).await;
+    let mut statuses: HashMap<u16, usize> = HashMap::new();
+    for a in &answers {
+        *statuses.entry(a.status).or_default() += 1;
+        assert!(matches!(a.status, 200 | 503), "{}: {}", a.status, a.body);
+    }
+    let info: String = redis::cmd("INFO")
+        .arg("memory")
+        .query(&mut admin)
+        .expect("info");
+    let used: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("used_memory");
+    println!("flood statuses {statuses:?}; Redis uses {used} of 16 MiB");
+    assert!(statuses.get(&503).copied().unwrap_or(0) > 0, "{statuses:?}");
+    // Half of maxmemory, plus at most one body per request in flight when it was reached.
+    assert!(used < (8 << 20) + 16 * 70_000, "{used}");
+    let signed: Vec<Delivery> = (0..30)
+        .map(|i| match i % 3 {
+            0 => valara(900_000 + i),
+            1 => lavanda(900_000 + i),
+            _ => repull(&format!("after-flood-{i}")),
+        })
+        .collect();
+    for (d, a) in signed
+        .iter()
+        .zip(send_all(&http, &example.base, &signed, 4).await)
+    {
+        assert_eq!(
+            (a.status, a.body.get("processed").is_some()),
+            (200, true),
+            "{}: {}",
+            d.id,
+            a.body
+        );
+    }
+}
+
 #[test]
 fn a_redis_that_may_evict_the_stores_keys_is_refused_at_start_up() {
     let Some(server) = RedisServer::start("limits_policy", false) else {
@@ -755,7 +811,8 @@ async fn slow_clients_are_cut_off_within_the_deadlines() {
 async fn a_delivery_cannot_add_a_line_to_the_log() {
     let example = Example::start(&[]);
     let http = reqwest::Client::new();
-    let forged = "\nprocessed #999: repull reservation.created (forged)\u{1b}[2J\r";
+    let forged =
+        "\nprocessed #999: repull reservation.created (forged)\u{1b}[2J\r\u{9b}2J\u{85}\u{2028}";
     // A signed Repull delivery (anyone can sign with the documented test secret) of an event
     // type this version does not know, so it is kept and handed on as it came.
     let body = serde_json::to_vec(&serde_json::json!({
@@ -796,8 +853,7 @@ async fn a_delivery_cannot_add_a_line_to_the_log() {
     assert_eq!(processed.len(), 2, "{log:#?}");
     assert!(
         log.iter().all(|l| !l.starts_with("processed #999")
-            && !l.contains('\u{1b}')
-            && !l.contains('\r')),
+            && !l.chars().any(|c| c.is_control() || c == '\u{2028}')),
         "{log:#?}"
     );
     assert!(

@@ -415,7 +415,7 @@ fn listen_cuts_off_slow_clients_and_prints_no_line_a_delivery_forges() {
     assert!(lasted < Duration::from_secs(8), "{lasted:?}");
 
     // A signed delivery whose type and id carry a forged line and an escape sequence.
-    let forged = "\nreceived repull reservation.created id evt_forged (verified)\u{1b}[2J";
+    let forged = "\nreceived repull reservation.created id evt_forged (verified)\u{1b}[2J\u{9b}2J\u{85}\u{2028}";
     let body = serde_json::to_vec(&serde_json::json!({
         "type": format!("reservation.created{forged}"),
         "deliveryId": format!("evt_1{forged}"),
@@ -444,6 +444,10 @@ fn listen_cuts_off_slow_clients_and_prints_no_line_a_delivery_forges() {
             .any(|l| l.starts_with("received repull reservation.created id evt_forged")),
         "{out}"
     );
-    assert!(!out.contains('\u{1b}'), "{out:?}");
+    assert!(
+        !out.chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{2028}'),
+        "a character a terminal acts on reached it raw: {out:?}"
+    );
     assert!(out.contains(r"\nreceived repull"), "{out}");
 }
