@@ -237,6 +237,16 @@ fn everreal(n: usize, size: usize) -> Delivery {
     }
 }
 
+/// `CONFIG SET name value` on a running Redis.
+fn config_set(admin: &mut redis::Connection, name: &str, value: &str) {
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg(name)
+        .arg(value)
+        .query(admin)
+        .unwrap_or_else(|e| panic!("CONFIG SET {name} {value}: {e}"));
+}
+
 /// What one send got back.
 #[derive(Debug, Clone)]
 struct Answer {
@@ -511,12 +521,7 @@ async fn on_redis_a_full_store_and_an_unsigned_flood_process_nothing_twice() {
         return;
     };
     let mut admin = server.connection();
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory")
-        .arg("24mb")
-        .query(&mut admin)
-        .expect("maxmemory");
+    config_set(&mut admin, "maxmemory", "24mb");
     let example = Example::start(&[
         ("REDIS_URL", server.url()),
         ("PROPTECH_UNVERIFIED_MAX_BODY", (2 << 20).to_string()),
@@ -555,12 +560,7 @@ async fn on_redis_a_full_store_and_an_unsigned_flood_process_nothing_twice() {
     );
 
     // Redis full: a new delivery is refused with 503; a processed one is still a duplicate.
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory")
-        .arg("1")
-        .query(&mut admin)
-        .expect("maxmemory");
+    config_set(&mut admin, "maxmemory", "1");
     let late: Vec<Delivery> = (0..50)
         .map(|i| repull(&format!("redis-late-{i}")))
         .collect();
@@ -587,12 +587,7 @@ async fn on_redis_a_full_store_and_an_unsigned_flood_process_nothing_twice() {
         tally.add(d, a);
     }
     // Room again: the refused deliveries are processed on retry, once.
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory")
-        .arg("24mb")
-        .query(&mut admin)
-        .expect("maxmemory");
+    config_set(&mut admin, "maxmemory", "24mb");
     for (d, a) in late
         .iter()
         .zip(send_all(&http, &example.base, &late, 8).await)
@@ -634,12 +629,7 @@ async fn on_redis_unsigned_posts_stop_at_half_of_maxmemory_and_signed_ones_go_on
         return;
     };
     let mut admin = server.connection();
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory")
-        .arg("16mb")
-        .query(&mut admin)
-        .expect("maxmemory");
+    config_set(&mut admin, "maxmemory", "16mb");
     // Every default bound: 1,000 stream entries of at most 64 KiB would be 64 MiB.
     let example = Example::start(&[("REDIS_URL", server.url())]);
     let http = reqwest::Client::new();
@@ -690,12 +680,7 @@ fn a_redis_that_may_evict_the_stores_keys_is_refused_at_start_up() {
         return;
     };
     let mut admin = server.connection();
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory-policy")
-        .arg("volatile-ttl")
-        .query(&mut admin)
-        .expect("policy");
+    config_set(&mut admin, "maxmemory-policy", "volatile-ttl");
     let refused = Example::try_start(&[("REDIS_URL", server.url())])
         .err()
         .expect("refused");
