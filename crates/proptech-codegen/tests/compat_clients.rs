@@ -49,25 +49,6 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// RFC 7386 JSON Merge Patch.
-fn merge(target: &mut Value, patch: &Value) {
-    let Value::Object(patch) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(Default::default());
-    }
-    let map = target.as_object_mut().expect("object");
-    for (key, value) in patch {
-        if value.is_null() {
-            map.remove(key);
-        } else {
-            merge(map.entry(key.clone()).or_insert(Value::Null), value);
-        }
-    }
-}
-
 impl Case {
     fn event_type(&self) -> String {
         self.event_type.clone()
@@ -97,7 +78,7 @@ impl Case {
         };
         schema["$id"] = Value::String(id);
         for patch in patches {
-            merge(&mut schema, patch);
+            json_patch::merge(&mut schema, patch);
         }
         Some(schema)
     }
