@@ -416,6 +416,17 @@ fn check_tokens(check: &Check) -> TokenStream {
             );
             quote!(crate::__private::bounds(v, #a, #b, #c, #d)?;)
         }
+        Check::Length {
+            min_length,
+            max_length,
+        } => {
+            let opt = |x: &Option<u64>| match x {
+                Some(x) => quote!(Some(#x)),
+                None => quote!(None),
+            };
+            let (a, b) = (opt(min_length), opt(max_length));
+            quote!(crate::__private::length(v, #a, #b)?;)
+        }
         Check::Items(inner) => {
             let inner = check_tokens(inner);
             quote!(for v in v.iter() { #inner })

@@ -10,6 +10,68 @@ use serde_json::Value;
 
 use crate::Error;
 use crate::config::{Config, ProviderConfig};
+use crate::keywords::{self, Class, push};
+
+/// Keywords every schema object may carry: they identify it or hold subschemas for `$ref`.
+const CORE: [&str; 3] = ["$schema", "$id", "$defs"];
+
+/// The error for `keyword` at `pointer` in the schema file `origin`.
+fn refuse(keyword: &str, origin: &str, pointer: &str) -> Error {
+    Error::Keyword {
+        keyword: keyword.to_owned(),
+        schema: origin.to_owned(),
+        pointer: pointer.to_owned(),
+    }
+}
+
+/// Fails on the first keyword of `schema` (the schema object at `pointer` in the file `origin`)
+/// that is neither an annotation, nor a core keyword, nor one of `allowed`: the keywords that the
+/// shape the generator chose for `schema` enforces. A `false` schema is refused: no Rust type
+/// rejects every value.
+fn audit(origin: &str, pointer: &str, schema: &Value, allowed: &[&str]) -> Result<(), Error> {
+    let object = match schema {
+        Value::Object(object) => object,
+        Value::Bool(true) => return Ok(()),
+        _ => return Err(refuse("false", origin, pointer)),
+    };
+    for key in object.keys() {
+        match keywords::classify(key) {
+            Class::Annotation => {}
+            Class::Enforced if CORE.contains(&key.as_str()) || allowed.contains(&key.as_str()) => {}
+            _ => return Err(refuse(key, origin, pointer)),
+        }
+    }
+    Ok(())
+}
+
+/// Fails unless every keyword of `keys` that `schema` has is a number (draft 4's boolean
+/// `exclusiveMinimum` is not a 2020-12 bound and would be ignored).
+fn numeric(origin: &str, pointer: &str, schema: &Value, keys: &[&str]) -> Result<(), Error> {
+    for key in keys {
+        if schema.get(*key).is_some_and(|v| !v.is_number()) {
+            return Err(refuse(key, origin, pointer));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `alt`, an alternative of an `anyOf`, accepts strings only: it says `"type": "string"`,
+/// or lists string values only.
+fn string_only(alt: &Value) -> bool {
+    let strings = |v: &Value| match v {
+        Value::Array(vs) => vs.iter().all(Value::is_string),
+        _ => false,
+    };
+    alt.get("type").is_some_and(|t| t == "string")
+        || alt.get("enum").is_some_and(strings)
+        || alt.get("const").is_some_and(Value::is_string)
+}
+
+/// The keywords of a plain string the generated `Deserialize` checks (see [`Check::Length`]).
+const LENGTH: [&str; 2] = ["minLength", "maxLength"];
+
+/// The keywords of a number the generated `Deserialize` checks (see [`Check::Bounds`]).
+const BOUNDS: [&str; 4] = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
 
 /// The Rust type of a schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +149,13 @@ pub enum Check {
         exclusive_minimum: Option<f64>,
         /// `exclusiveMaximum`.
         exclusive_maximum: Option<f64>,
+    },
+    /// `minLength`, `maxLength` of a plain string, in Unicode code points as the validator counts.
+    Length {
+        /// `minLength`.
+        min_length: Option<u64>,
+        /// `maxLength`.
+        max_length: Option<u64>,
     },
     /// Every item of an array.
     Items(Box<Check>),
@@ -292,8 +361,16 @@ impl Builder<'_> {
 
     /// The type of `schema` (found in the file `origin`) and whether it is nullable. `hint` names
     /// the struct or enum it becomes, if it becomes one.
-    fn ty(&mut self, origin: &str, schema: &Value, hint: &str) -> Result<(Ty, bool), Error> {
+    fn ty(
+        &mut self,
+        origin: &str,
+        pointer: &str,
+        schema: &Value,
+        hint: &str,
+    ) -> Result<(Ty, bool), Error> {
         if let Some(reference) = str_of(schema, "$ref") {
+            // Beside `$ref`, only annotations: the generator reads the target alone.
+            audit(origin, pointer, schema, &["$ref"])?;
             let found = self.set.follow(origin, reference)?;
             let key = (found.file, found.pointer);
             if let Some(ty) = self.named.get(&key) {
@@ -301,7 +378,7 @@ impl Builder<'_> {
             }
             let target = found.value.clone();
             let def_name = key.1.rsplit('/').next().map(pascal).unwrap_or_default();
-            let (ty, nullable) = self.ty(&key.0.clone(), &target, &def_name)?;
+            let (ty, nullable) = self.ty(&key.0.clone(), &key.1.clone(), &target, &def_name)?;
             self.named.insert(key, ty.clone());
             return Ok((ty, nullable));
         }
@@ -314,50 +391,94 @@ impl Builder<'_> {
             }
             _ => (Vec::new(), false),
         };
+        if schema.get("type").is_some() && types.is_empty() {
+            // `"type": "null"` alone, or no type the generator knows.
+            return Err(refuse("type", origin, pointer));
+        }
         if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+            audit(origin, pointer, schema, &["type", "enum"])?;
             return Ok((self.open_enum(schema, values, hint)?, nullable));
         }
         if let Some(value) = schema.get("const")
             && value.is_string()
             && !types.iter().any(|t| *t != "string")
         {
+            audit(origin, pointer, schema, &["type", "const"])?;
             return Ok((
                 self.open_enum(schema, std::slice::from_ref(value), hint)?,
                 nullable,
             ));
         }
         let ty = match types.as_slice() {
-            ["string"] if schema.get("anyOf").is_some() => self.any_of_string(schema, hint)?,
-            ["string"] => self.string(schema)?,
-            ["integer"] => {
-                // A fixed-width type only where the schema bounds the value on both sides within
-                // it; otherwise any JSON integer is valid, and so is it here.
-                let bound = |k: &str| schema.get(k).and_then(Value::as_f64);
-                let lower = bound("minimum").or(bound("exclusiveMinimum"));
-                let upper = bound("maximum").or(bound("exclusiveMaximum"));
-                match (lower, upper) {
-                    (Some(lo), Some(hi)) if lo >= 0.0 && hi <= u64::MAX as f64 => Ty::U64,
-                    (Some(lo), Some(hi)) if lo >= i64::MIN as f64 && hi <= i64::MAX as f64 => {
-                        Ty::I64
-                    }
-                    _ => Ty::Integer,
-                }
+            ["string"] if schema.get("anyOf").is_some() => {
+                audit(origin, pointer, schema, &["type", "anyOf"])?;
+                self.any_of_string(origin, pointer, schema, hint)?
             }
-            ["number"] => Ty::F64,
-            ["boolean"] => Ty::Bool,
+            ["string"] => {
+                audit(
+                    origin,
+                    pointer,
+                    schema,
+                    &["type", "pattern", "format", LENGTH[0], LENGTH[1]],
+                )?;
+                if schema.get("pattern").is_some() && schema.get("format").is_some() {
+                    // The pattern's newtype would not check the format.
+                    return Err(refuse("format", origin, pointer));
+                }
+                for key in LENGTH {
+                    // Lengths are checked on plain strings (`String`), not on checked newtypes.
+                    let plain = schema.get("pattern").is_none() && schema.get("format").is_none();
+                    if schema
+                        .get(key)
+                        .is_some_and(|v| !plain || v.as_u64().is_none())
+                    {
+                        return Err(refuse(key, origin, pointer));
+                    }
+                }
+                self.string(origin, pointer, schema)?
+            }
+            ["integer" | "number"] => {
+                let mut allowed = vec!["type"];
+                allowed.extend(BOUNDS);
+                audit(origin, pointer, schema, &allowed)?;
+                numeric(origin, pointer, schema, &BOUNDS)?;
+                self.number(schema, types[0] == "integer")
+            }
+            ["boolean"] => {
+                audit(origin, pointer, schema, &["type"])?;
+                Ty::Bool
+            }
             ["array"] => {
+                audit(origin, pointer, schema, &["type", "items"])?;
                 let items = schema.get("items").cloned().unwrap_or(Value::Bool(true));
                 let item_hint = format!("{hint}Item");
-                Ty::Vec(Box::new(self.ty(origin, &items, &item_hint)?.0))
+                let at = push(pointer, "items");
+                Ty::Vec(Box::new(self.ty(origin, &at, &items, &item_hint)?.0))
             }
-            ["object"] => self.object(origin, schema, hint, None)?,
-            [] if schema.get("properties").is_some() => self.object(origin, schema, hint, None)?,
-            [] => Ty::Value,
+            ["object"] => self.object(origin, pointer, schema, hint, None)?,
+            [] if schema.get("properties").is_some() => {
+                self.object(origin, pointer, schema, hint, None)?
+            }
+            // An `anyOf` of strings only, with the type said in each alternative.
+            [] if schema
+                .get("anyOf")
+                .and_then(Value::as_array)
+                .is_some_and(|alts| alts.iter().all(string_only)) =>
+            {
+                audit(origin, pointer, schema, &["anyOf"])?;
+                self.any_of_string(origin, pointer, schema, hint)?
+            }
+            [] => {
+                audit(origin, pointer, schema, &[])?;
+                Ty::Value
+            }
             several => {
+                audit(origin, pointer, schema, &["type"])?;
                 let mut variants = Vec::new();
                 for t in several {
                     let one = serde_json::json!({ "type": t });
-                    let (ty, _) = self.ty(origin, &one, &format!("{hint}{}", pascal(t)))?;
+                    let (ty, _) =
+                        self.ty(origin, pointer, &one, &format!("{hint}{}", pascal(t)))?;
                     variants.push((pascal(t), ty));
                 }
                 self.insert(Item::Union {
@@ -371,7 +492,26 @@ impl Builder<'_> {
         Ok((ty, nullable))
     }
 
-    fn string(&mut self, schema: &Value) -> Result<Ty, Error> {
+    /// The Rust type of an integer (`integer`) or a number.
+    fn number(&self, schema: &Value, integer: bool) -> Ty {
+        if !integer {
+            return Ty::F64;
+        }
+        {
+            // A fixed-width type only where the schema bounds the value on both sides within it;
+            // otherwise any JSON integer is valid, and so is it here.
+            let bound = |k: &str| schema.get(k).and_then(Value::as_f64);
+            let lower = bound("minimum").or(bound("exclusiveMinimum"));
+            let upper = bound("maximum").or(bound("exclusiveMaximum"));
+            match (lower, upper) {
+                (Some(lo), Some(hi)) if lo >= 0.0 && hi <= u64::MAX as f64 => Ty::U64,
+                (Some(lo), Some(hi)) if lo >= i64::MIN as f64 && hi <= i64::MAX as f64 => Ty::I64,
+                _ => Ty::Integer,
+            }
+        }
+    }
+
+    fn string(&mut self, origin: &str, pointer: &str, schema: &Value) -> Result<Ty, Error> {
         if let Some(pattern) = str_of(schema, "pattern") {
             let named = self.config.pattern.get(pattern).ok_or_else(|| {
                 Error::Schema(format!(
@@ -387,12 +527,20 @@ impl Builder<'_> {
             Some("uuid") => Ty::Uuid,
             Some("email") => Ty::Email,
             Some("uri") => Ty::Uri,
-            _ => Ty::String,
+            None => Ty::String,
+            // A format with no checked type: `String` would accept what the validator rejects.
+            Some(_) => return Err(refuse("format", origin, pointer)),
         })
     }
 
     /// A string `anyOf` whose alternatives are formats or values.
-    fn any_of_string(&mut self, schema: &Value, name: &str) -> Result<Ty, Error> {
+    fn any_of_string(
+        &mut self,
+        origin: &str,
+        pointer: &str,
+        schema: &Value,
+        name: &str,
+    ) -> Result<Ty, Error> {
         let mut alternatives = Vec::new();
         for alt in schema
             .get("anyOf")
@@ -400,18 +548,26 @@ impl Builder<'_> {
             .into_iter()
             .flatten()
         {
+            // `"type": "string"` in an alternative says what the string `anyOf` already is.
             let keys: Vec<&str> = alt
                 .as_object()
-                .map(|o| o.keys().map(String::as_str).collect())
+                .map(|o| {
+                    o.iter()
+                        .filter(|(k, v)| !(*k == "type" && *v == "string"))
+                        .map(|(k, _)| k.as_str())
+                        .collect()
+                })
                 .unwrap_or_default();
             match keys.as_slice() {
                 ["format"] | ["format", "pattern"] | ["pattern", "format"] => {
-                    match self.string(&serde_json::json!({ "format": alt["format"] }))? {
+                    let format = serde_json::json!({ "format": alt["format"] });
+                    match self.string(origin, pointer, &format)? {
                         ty @ (Ty::DateTime | Ty::Date | Ty::Email | Ty::Uri) => {
                             // A pattern beside the format narrows the text further: both must hold.
                             let pattern = match alt.get("pattern") {
                                 Some(pattern) => {
-                                    match self.string(&serde_json::json!({ "pattern": pattern }))? {
+                                    let pattern = serde_json::json!({ "pattern": pattern });
+                                    match self.string(origin, pointer, &pattern)? {
                                         Ty::Pattern(named) => Some(named),
                                         _ => None,
                                     }
@@ -484,6 +640,15 @@ impl Builder<'_> {
         if bounds != unbounded {
             return Ok(Some(bounds));
         }
+        let length = |k: &str| schema.get(k).and_then(Value::as_u64);
+        if let (min_length @ Some(_), max_length) | (min_length, max_length @ Some(_)) =
+            (length(LENGTH[0]), length(LENGTH[1]))
+        {
+            return Ok(Some(Check::Length {
+                min_length,
+                max_length,
+            }));
+        }
         if let Some(items) = schema.get("items") {
             return Ok(self
                 .check(origin, items)?
@@ -522,6 +687,7 @@ impl Builder<'_> {
     fn object(
         &mut self,
         origin: &str,
+        pointer: &str,
         schema: &Value,
         name: &str,
         event: Option<&str>,
@@ -532,21 +698,56 @@ impl Builder<'_> {
             _ => None,
         };
         let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+            // A map: only its values' schema is checked, so no `required`, and not closed.
+            audit(origin, pointer, schema, &["type", "additionalProperties"])?;
             return Ok(match schema.get("additionalProperties") {
                 Some(extra @ Value::Object(_)) => {
-                    Ty::Map(Box::new(self.ty(origin, extra, &format!("{name}Value"))?.0))
+                    let at = push(pointer, "additionalProperties");
+                    Ty::Map(Box::new(
+                        self.ty(origin, &at, extra, &format!("{name}Value"))?.0,
+                    ))
+                }
+                Some(Value::Bool(false)) => {
+                    return Err(refuse("additionalProperties", origin, pointer));
                 }
                 _ => Ty::Object,
             });
         };
+        audit(
+            origin,
+            pointer,
+            schema,
+            &[
+                "type",
+                "properties",
+                "required",
+                "additionalProperties",
+                "anyOf",
+            ],
+        )?;
+        // Beside `properties`, unknown members are kept or, with `false`, rejected; their values
+        // are not typed.
+        if schema
+            .get("additionalProperties")
+            .is_some_and(|v| !v.is_boolean())
+        {
+            return Err(refuse("additionalProperties", origin, pointer));
+        }
         let required = required_of(schema);
+        if required.iter().any(|r| !props.contains_key(*r)) {
+            // A required member with no field would not be checked.
+            return Err(refuse("required", origin, pointer));
+        }
         let mut fields = Vec::new();
         for (json, prop) in props {
+            let at = push(&push(pointer, "properties"), json);
             let is_tag = flat_type_field.as_deref() == Some(json.as_str());
             let (ty, nullable) = if is_tag {
+                // The type tag is read as the event's type: a string, the event's own.
+                audit(origin, &at, prop, &["type", "const"])?;
                 (Ty::EventTypeTag, false)
             } else {
-                self.ty(origin, prop, &format!("{name}{}", pascal(json)))?
+                self.ty(origin, &at, prop, &format!("{name}{}", pascal(json)))?
             };
             let check = self.check(origin, prop)?;
             fields.push(Field::new(
@@ -594,6 +795,63 @@ impl Builder<'_> {
     }
 }
 
+/// Checks the root of an event schema of a provider with an envelope: it must be the envelope
+/// (`$ref`) with the type member fixed to the event's type and `data` described; the generator
+/// reads nothing else there, so nothing else may narrow it.
+fn audit_event_root(
+    set: &SchemaSet,
+    path: &str,
+    schema: &Value,
+    envelope: &str,
+    type_field: &str,
+    event_type: &str,
+) -> Result<(), Error> {
+    audit(path, "", schema, &["$ref", "properties", "required"])?;
+    let is_envelope = str_of(schema, "$ref")
+        .and_then(|r| set.follow(path, r).ok())
+        .is_some_and(|t| t.file == envelope && t.pointer.is_empty());
+    if !is_envelope {
+        return Err(refuse("$ref", path, ""));
+    }
+    if let Some(required) = schema.get("required") {
+        // Only members the envelope already requires: the envelope's struct decides presence.
+        let envelope_required = set
+            .get(envelope)
+            .map(|d| {
+                required_of(&d.value)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect::<BTreeSet<_>>()
+            })
+            .unwrap_or_default();
+        let all_there = required.as_array().is_some_and(|r| {
+            r.iter()
+                .all(|m| m.as_str().is_some_and(|m| envelope_required.contains(m)))
+        });
+        if !all_there {
+            return Err(refuse("required", path, ""));
+        }
+    }
+    for (json, prop) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let at = push("/properties", json);
+        if json == type_field {
+            // Dispatch on the event type enforces it.
+            audit(path, &at, prop, &["type", "const"])?;
+            if prop.get("const").is_some_and(|c| c != event_type) {
+                return Err(refuse("const", path, &at));
+            }
+        } else if json != "data" {
+            return Err(refuse("properties", path, &at));
+        }
+    }
+    Ok(())
+}
+
 /// Builds the model of `provider` from the schema set.
 pub fn provider_model(
     set: &SchemaSet,
@@ -615,6 +873,8 @@ pub fn provider_model(
     };
     let type_field = pconfig.type_field.clone();
 
+    // Where the envelope types `data` (file, pointer): every payload must then be a struct.
+    let mut envelope_data_typed: Option<(String, String)> = None;
     // The envelope: a struct generic over the payload; its type member is the event type tag.
     let envelope = match &pconfig.envelope {
         None => None,
@@ -624,19 +884,48 @@ pub fn provider_model(
                 .get(&path)
                 .ok_or_else(|| Error::Schema(format!("no envelope {path}")))?;
             let schema = doc.value.clone();
+            audit(
+                &path,
+                "",
+                &schema,
+                &["type", "properties", "required", "additionalProperties"],
+            )?;
+            if schema.get("type").is_some_and(|t| t != "object") {
+                return Err(refuse("type", &path, ""));
+            }
+            if schema
+                .get("additionalProperties")
+                .is_some_and(|v| !v.is_boolean())
+            {
+                return Err(refuse("additionalProperties", &path, ""));
+            }
             let required = required_of(&schema);
             let mut fields = Vec::new();
             let props = schema
                 .get("properties")
                 .and_then(Value::as_object)
                 .ok_or_else(|| Error::Schema(format!("{path} has no properties")))?;
+            if required.iter().any(|r| !props.contains_key(*r)) {
+                return Err(refuse("required", &path, ""));
+            }
             for (json, prop) in props {
+                let at = push("/properties", json);
                 let (ty, nullable) = if *json == type_field {
+                    audit(&path, &at, prop, &["type"])?;
                     (Ty::EventTypeTag, false)
                 } else if json == "data" {
+                    // `type: object` is enforced by each payload's struct; an event whose payload
+                    // is undescribed (`Opaque`) is refused below if the envelope types `data`.
+                    audit(&path, &at, prop, &["type"])?;
+                    if prop.get("type").is_some_and(|t| t != "object") {
+                        return Err(refuse("type", &path, &at));
+                    }
+                    if prop.get("type").is_some() {
+                        envelope_data_typed = Some((path.clone(), at.clone()));
+                    }
                     (Ty::Payload, false)
                 } else {
-                    b.ty(&path, prop, &format!("Envelope{}", pascal(json)))?
+                    b.ty(&path, &at, prop, &format!("Envelope{}", pascal(json)))?
                 };
                 let check = b.check(&path, prop)?;
                 fields.push(Field::new(
@@ -665,13 +954,26 @@ pub fn provider_model(
         let path = e.doc.path.clone();
         let name = event_name(e.event_type);
         let schema = &e.doc.value;
-        if pconfig.envelope.is_some() {
+        if let Some(envelope) = &pconfig.envelope {
+            audit_event_root(
+                set,
+                &path,
+                schema,
+                &format!("{provider}/{envelope}"),
+                &type_field,
+                e.event_type,
+            )?;
             let data = schema
                 .pointer("/properties/data")
                 .ok_or_else(|| Error::Schema(format!("{path} has no properties.data")))?;
             if data.get("properties").is_some() {
-                b.object(&path, data, &name, Some(e.event_type))?;
+                b.object(&path, "/properties/data", data, &name, Some(e.event_type))?;
             } else {
+                // `serde_json::Value` enforces nothing: only annotations may describe it.
+                audit(&path, "/properties/data", data, &[])?;
+                if let Some((file, at)) = &envelope_data_typed {
+                    return Err(refuse("type", file, at));
+                }
                 b.insert(Item::Opaque {
                     name: name.clone(),
                     doc: doc_of(data),
@@ -679,7 +981,7 @@ pub fn provider_model(
                 })?;
             }
         } else {
-            b.object(&path, schema, &name, Some(e.event_type))?;
+            b.object(&path, "", schema, &name, Some(e.event_type))?;
         }
         events.push(Event {
             event_type: e.event_type.to_owned(),

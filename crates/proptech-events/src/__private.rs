@@ -557,6 +557,19 @@ pub fn bounds<N: Bounded + fmt::Display>(
     Ok(())
 }
 
+/// Checks the length of a string against `minLength` and `maxLength`, counted in Unicode code
+/// points as JSON Schema (and the `jsonschema` crate) counts them, not in bytes.
+pub fn length(s: &str, min_length: Option<u64>, max_length: Option<u64>) -> Result<(), String> {
+    let n = s.chars().count() as u64;
+    if let Some(m) = min_length.filter(|m| n < *m) {
+        return Err(format!("{n} characters, fewer than the minLength {m}"));
+    }
+    if let Some(m) = max_length.filter(|m| n > *m) {
+        return Err(format!("{n} characters, more than the maxLength {m}"));
+    }
+    Ok(())
+}
+
 /// The value of an open enum that its version does not list: private, so that no one can match on
 /// it and a later version can give the value a variant of its own without breaking a `match`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
