@@ -73,6 +73,10 @@ fn rust_ty(ty: &Ty, tag_of: &TokenStream) -> TokenStream {
             let inner = rust_ty(inner, tag_of);
             quote!(::std::collections::BTreeMap<String, #inner>)
         }
+        Ty::Boxed(inner) => {
+            let inner = rust_ty(inner, tag_of);
+            quote!(Box<#inner>)
+        }
         Ty::EventTypeTag => quote!(crate::EventType<#tag_of>),
         Ty::Payload => quote!(D),
     }

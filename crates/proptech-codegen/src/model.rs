@@ -55,6 +55,14 @@ fn numeric(origin: &str, pointer: &str, schema: &Value, keys: &[&str]) -> Result
     Ok(())
 }
 
+/// `ty` without its box, for a collection, whose items are on the heap already.
+fn unboxed(ty: Ty) -> Ty {
+    match ty {
+        Ty::Boxed(inner) => *inner,
+        other => other,
+    }
+}
+
 /// Whether `alt`, an alternative of an `anyOf`, accepts strings only: it says `"type": "string"`,
 /// or lists string values only.
 fn string_only(alt: &Value) -> bool {
@@ -108,6 +116,8 @@ pub enum Ty {
     Pattern(String),
     /// `Vec<T>`.
     Vec(Box<Ty>),
+    /// `Box<T>`: a reference back to a struct that is still being defined (a recursive `$ref`).
+    Boxed(Box<Ty>),
     /// `BTreeMap<String, T>`: an object whose members are all of one type.
     Map(Box<Ty>),
     /// `crate::EventType<E>`: the member that carries the event type, `E` being the event's payload
@@ -335,6 +345,8 @@ struct Builder<'a> {
     items: BTreeMap<String, Item>,
     /// Named types already built for a referenced schema, by (file, pointer).
     named: BTreeMap<(String, String), Ty>,
+    /// Referenced schemas being built, for recursive `$ref`s; `true` once one was met again.
+    building: BTreeMap<(String, String), bool>,
     patterns: BTreeSet<String>,
 }
 
@@ -378,7 +390,19 @@ impl Builder<'_> {
             }
             let target = found.value.clone();
             let def_name = key.1.rsplit('/').next().map(pascal).unwrap_or_default();
-            let (ty, nullable) = self.ty(&key.0.clone(), &key.1.clone(), &target, &def_name)?;
+            if let Some(recursed) = self.building.get_mut(&key) {
+                // A reference to the schema being built: its struct, behind a box.
+                *recursed = true;
+                return Ok((Ty::Boxed(Box::new(Ty::Named(def_name))), false));
+            }
+            self.building.insert(key.clone(), false);
+            let built = self.ty(&key.0.clone(), &key.1.clone(), &target, &def_name);
+            let recursed = self.building.remove(&key).unwrap_or(false);
+            let (ty, nullable) = built?;
+            if recursed && ty != Ty::Named(def_name) {
+                // Only an object becomes a struct that can hold itself.
+                return Err(refuse("$ref", &key.0, &key.1));
+            }
             self.named.insert(key, ty.clone());
             return Ok((ty, nullable));
         }
@@ -453,7 +477,10 @@ impl Builder<'_> {
                 let items = schema.get("items").cloned().unwrap_or(Value::Bool(true));
                 let item_hint = format!("{hint}Item");
                 let at = push(pointer, "items");
-                Ty::Vec(Box::new(self.ty(origin, &at, &items, &item_hint)?.0))
+                // A `Vec` already holds its items on the heap: no box inside it.
+                Ty::Vec(Box::new(unboxed(
+                    self.ty(origin, &at, &items, &item_hint)?.0,
+                )))
             }
             ["object"] => self.object(origin, pointer, schema, hint, None)?,
             [] if schema.get("properties").is_some() => {
@@ -703,9 +730,9 @@ impl Builder<'_> {
             return Ok(match schema.get("additionalProperties") {
                 Some(extra @ Value::Object(_)) => {
                     let at = push(pointer, "additionalProperties");
-                    Ty::Map(Box::new(
+                    Ty::Map(Box::new(unboxed(
                         self.ty(origin, &at, extra, &format!("{name}Value"))?.0,
-                    ))
+                    )))
                 }
                 Some(Value::Bool(false)) => {
                     return Err(refuse("additionalProperties", origin, pointer));
@@ -869,6 +896,7 @@ pub fn provider_model(
         provider,
         items: BTreeMap::new(),
         named: BTreeMap::new(),
+        building: BTreeMap::new(),
         patterns: BTreeSet::new(),
     };
     let type_field = pconfig.type_field.clone();
