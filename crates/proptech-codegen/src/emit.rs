@@ -411,14 +411,25 @@ fn check_tokens(check: &Check) -> TokenStream {
             maximum,
             exclusive_minimum,
             exclusive_maximum,
+            multiple_of,
         } => {
+            let multiple = multiple_of
+                .as_deref()
+                .map(|m| quote!(crate::__private::multiple_of(v, #m)?;));
+            if minimum.is_none()
+                && maximum.is_none()
+                && exclusive_minimum.is_none()
+                && exclusive_maximum.is_none()
+            {
+                return quote!(#multiple);
+            }
             let (a, b, c, d) = (
                 opt(minimum),
                 opt(maximum),
                 opt(exclusive_minimum),
                 opt(exclusive_maximum),
             );
-            quote!(crate::__private::bounds(v, #a, #b, #c, #d)?;)
+            quote!(crate::__private::bounds(v, #a, #b, #c, #d)?; #multiple)
         }
         Check::Length {
             min_length,

@@ -31,6 +31,7 @@ pub const ENFORCED: &[&str] = &[
     "maximum",
     "exclusiveMinimum",
     "exclusiveMaximum",
+    "multipleOf",
     // Arrays.
     "items",
     // Objects.
@@ -81,7 +82,6 @@ pub const REFUSED: &[&str] = &[
     "unevaluatedItems",
     "unevaluatedProperties",
     // Validation.
-    "multipleOf",
     "maxItems",
     "minItems",
     "uniqueItems",

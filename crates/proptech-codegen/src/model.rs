@@ -55,6 +55,15 @@ fn numeric(origin: &str, pointer: &str, schema: &Value, keys: &[&str]) -> Result
     Ok(())
 }
 
+/// Whether `text` is a JSON number whose digits fit the decimal check of `multipleOf`
+/// (`proptech_events::__private::multiple_of`): at most 36 significant digits, so the divisor
+/// stays below 10^37 once scaled by the value's unit in the usual cases.
+fn proptech_decimal(text: &str) -> Option<()> {
+    let mantissa = text.split(['e', 'E']).next()?;
+    let digits = mantissa.bytes().filter(u8::is_ascii_digit).count();
+    (digits <= 36).then_some(())
+}
+
 /// `ty` without its box, for a collection, whose items are on the heap already.
 fn unboxed(ty: Ty) -> Ty {
     match ty {
@@ -159,6 +168,8 @@ pub enum Check {
         exclusive_minimum: Option<f64>,
         /// `exclusiveMaximum`.
         exclusive_maximum: Option<f64>,
+        /// `multipleOf`, as written in the schema (checked in decimal, not in `f64`).
+        multiple_of: Option<String>,
     },
     /// `minLength`, `maxLength` of a plain string, in Unicode code points as the validator counts.
     Length {
@@ -462,10 +473,17 @@ impl Builder<'_> {
                 self.string(origin, pointer, schema)?
             }
             ["integer" | "number"] => {
-                let mut allowed = vec!["type"];
+                let mut allowed = vec!["type", "multipleOf"];
                 allowed.extend(BOUNDS);
                 audit(origin, pointer, schema, &allowed)?;
                 numeric(origin, pointer, schema, &BOUNDS)?;
+                // A positive number (2020-12 requires it), whose decimal form the check reads.
+                if schema.get("multipleOf").is_some_and(|m| {
+                    m.as_f64().is_none_or(|m| m <= 0.0)
+                        || proptech_decimal(&m.to_string()).is_none()
+                }) {
+                    return Err(refuse("multipleOf", origin, pointer));
+                }
                 self.number(schema, types[0] == "integer")
             }
             ["boolean"] => {
@@ -657,12 +675,14 @@ impl Builder<'_> {
             maximum: bound("maximum"),
             exclusive_minimum: bound("exclusiveMinimum"),
             exclusive_maximum: bound("exclusiveMaximum"),
+            multiple_of: schema.get("multipleOf").map(Value::to_string),
         };
         let unbounded = Check::Bounds {
             minimum: None,
             maximum: None,
             exclusive_minimum: None,
             exclusive_maximum: None,
+            multiple_of: None,
         };
         if bounds != unbounded {
             return Ok(Some(bounds));

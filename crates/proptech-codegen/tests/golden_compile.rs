@@ -40,6 +40,9 @@ mod macros;
 #[path = "golden/basic.rs"]
 mod basic;
 #[rustfmt::skip]
+#[path = "golden/checks.rs"]
+mod checks;
+#[rustfmt::skip]
 #[path = "golden/compat_v1.rs"]
 mod compat_v1;
 #[rustfmt::skip]
@@ -344,4 +347,55 @@ fn the_recursive_construct_agrees_with_the_validator_on_every_mutant() {
         "{tally:?}"
     );
     eprintln!("recursive: {tally:?}");
+}
+
+#[test]
+fn lengths_exclusive_bounds_and_multiple_of_agree_with_the_validator_on_every_mutant() {
+    let tally = constructs::run("checks", typed!(checks));
+    eprintln!("checks: {tally:?}");
+    assert!(
+        tally
+            .iter()
+            .any(|(v, n)| *v == proptech_conformance::judge::Verdict::BothReject && *n > 0),
+        "{tally:?}"
+    );
+}
+
+#[test]
+fn lengths_count_characters_and_multiple_of_is_decimal() {
+    let parse = |code: &str, ratio: &str| {
+        let body =
+            format!(r#"{{"type":"v1.spaces.building.created","code":{code},"ratio":{ratio}}}"#);
+        checks::parse(body.as_bytes()).map(|_| ())
+    };
+    assert!(
+        parse(r#""éé""#, "1").is_ok(),
+        "two characters in four bytes"
+    );
+    assert!(parse(r#""a""#, "1").is_err(), "one character, minLength 2");
+    assert!(
+        parse(r#""abcdef""#, "1").is_err(),
+        "six characters, maxLength 5"
+    );
+    assert!(parse(r#""ab""#, "0").is_err(), "exclusiveMinimum 0");
+    assert!(parse(r#""ab""#, "10").is_err(), "exclusiveMaximum 10");
+    assert!(parse(r#""ab""#, "0.75").is_err(), "not a multiple of 0.5");
+    let step = |step: &str| {
+        let body = format!(
+            r#"{{"type":"v1.spaces.building.created","code":"ab","ratio":1,"step":{step}}}"#
+        );
+        checks::parse(body.as_bytes()).map(|_| ())
+    };
+    // 0.3 / 0.1 is 2.9999999999999996 in f64; in decimal, as the schema means it, 3.
+    assert!(step("0.3").is_ok());
+    assert!(step("0.35").is_err());
+    let count = |count: &str| {
+        let body = format!(
+            r#"{{"type":"v1.spaces.building.created","code":"ab","ratio":1,"count":{count}}}"#
+        );
+        checks::parse(body.as_bytes()).map(|_| ())
+    };
+    // At the end of u64: 2^64 - 1 is a multiple of 3, 2^64 - 2 is not.
+    assert!(count("18446744073709551615").is_ok());
+    assert!(count("18446744073709551614").is_err());
 }
