@@ -21,6 +21,7 @@ pub const ENFORCED: &[&str] = &[
     "enum",
     "const",
     "anyOf",
+    "allOf",
     // Strings.
     "pattern",
     "format",
@@ -67,7 +68,6 @@ pub const REFUSED: &[&str] = &[
     "$dynamicRef",
     "$vocabulary",
     // Applicators.
-    "allOf",
     "oneOf",
     "not",
     "if",

@@ -426,6 +426,10 @@ impl Builder<'_> {
             }
             _ => (Vec::new(), false),
         };
+        if schema.get("allOf").is_some() {
+            let merged = self.merge_all_of(origin, pointer, schema)?;
+            return self.ty(origin, pointer, &merged, hint);
+        }
         if schema.get("type").is_some() && types.is_empty() {
             // `"type": "null"` alone, or no type the generator knows.
             return Err(refuse("type", origin, pointer));
@@ -535,6 +539,83 @@ impl Builder<'_> {
             }
         };
         Ok((ty, nullable))
+    }
+
+    /// `schema` with its `allOf` of objects merged into one object schema: the members and the
+    /// required members of every branch (a `$ref` branch in the same file is followed). A member
+    /// two branches describe differently is a conflict; a branch may hold only `type: object`,
+    /// `properties` and `required` (and annotations), since `additionalProperties` in a branch
+    /// would reject the other branches' members.
+    fn merge_all_of(&self, origin: &str, pointer: &str, schema: &Value) -> Result<Value, Error> {
+        let mut merged = schema.as_object().cloned().unwrap_or_default();
+        let branches = merged
+            .remove("allOf")
+            .and_then(|b| b.as_array().cloned())
+            .ok_or_else(|| refuse("allOf", origin, pointer))?;
+        let object_typed = |s: &Value| s.get("type").is_none_or(|t| t == "object");
+        if !object_typed(schema) {
+            return Err(refuse("allOf", origin, pointer));
+        }
+        let mut props = merged
+            .remove("properties")
+            .and_then(|p| p.as_object().cloned())
+            .unwrap_or_default();
+        let mut required: Vec<Value> = merged
+            .remove("required")
+            .and_then(|r| r.as_array().cloned())
+            .unwrap_or_default();
+        for (i, branch) in branches.iter().enumerate() {
+            let mut at = push(&push(pointer, "allOf"), &i.to_string());
+            let mut branch = branch.clone();
+            if let Some(reference) = str_of(&branch, "$ref") {
+                audit(origin, &at, &branch, &["$ref"])?;
+                let found = self.set.follow(origin, reference)?;
+                if found.file != origin {
+                    // Its members' own `$ref`s would resolve against the wrong file.
+                    return Err(refuse("$ref", origin, &at));
+                }
+                at = found.pointer.clone();
+                branch = found.value.clone();
+            }
+            audit(origin, &at, &branch, &["type", "properties", "required"])?;
+            if !object_typed(&branch) {
+                return Err(refuse("type", origin, &at));
+            }
+            for (name, prop) in branch
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                match props.get(name) {
+                    Some(existing) if existing != prop => {
+                        return Err(Error::Schema(format!(
+                            "{origin}#{at}: allOf describes member {name:?} twice, differently; \
+                             describe it in one branch"
+                        )));
+                    }
+                    _ => {
+                        props.insert(name.clone(), prop.clone());
+                    }
+                }
+            }
+            for r in branch
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if !required.contains(r) {
+                    required.push(r.clone());
+                }
+            }
+        }
+        merged.insert("type".into(), Value::String("object".into()));
+        merged.insert("properties".into(), Value::Object(props));
+        if !required.is_empty() {
+            merged.insert("required".into(), Value::Array(required));
+        }
+        Ok(Value::Object(merged))
     }
 
     /// The Rust type of an integer (`integer`) or a number.

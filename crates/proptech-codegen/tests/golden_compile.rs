@@ -37,6 +37,9 @@ pub mod __private {
 mod macros;
 
 #[rustfmt::skip]
+#[path = "golden/all_of.rs"]
+mod all_of;
+#[rustfmt::skip]
 #[path = "golden/basic.rs"]
 mod basic;
 #[rustfmt::skip]
@@ -398,4 +401,18 @@ fn lengths_count_characters_and_multiple_of_is_decimal() {
     // At the end of u64: 2^64 - 1 is a multiple of 3, 2^64 - 2 is not.
     assert!(count("18446744073709551615").is_ok());
     assert!(count("18446744073709551614").is_err());
+}
+
+#[test]
+fn all_of_merges_into_one_struct_that_agrees_with_the_validator() {
+    let body = br#"{"type":"v1.spaces.building.created","unit":{"name":"F","rooms":2,"x":1}}"#;
+    let all_of::Event::SpacesBuildingCreated(e) = all_of::parse(body).expect("parses") else {
+        panic!("not the event");
+    };
+    // One struct with the members of both branches, the unknown one kept.
+    let _: &all_of::SpacesBuildingCreatedUnit = &e.unit;
+    assert_eq!((e.unit.name.as_str(), e.unit.rooms), ("F", 2));
+    assert!(e.unit.unknown_member("x").is_some());
+    let tally = constructs::run("all_of", typed!(all_of));
+    eprintln!("all_of: {tally:?}");
 }

@@ -192,3 +192,25 @@ fn annotations_change_nothing_but_documentation() {
         assert_eq!(got, plain, "{keyword} changed the generated code");
     }
 }
+
+#[test]
+fn all_of_branches_that_conflict_or_close_the_object_fail() {
+    let conflict = json!({"allOf": [
+        {"properties": {"a": {"type": "string"}}},
+        {"properties": {"a": {"type": "integer"}}}
+    ]});
+    let err = render("all_of_conflict", conflict).expect_err("a conflict");
+    assert!(
+        err.to_string()
+            .contains("#/properties/note/allOf/1: allOf describes member \"a\" twice"),
+        "{err}"
+    );
+    let closed = json!({"allOf": [{"type": "object", "additionalProperties": false}]});
+    let err = render("all_of_closed", closed).expect_err("a closed branch");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "additionalProperties at {EVENT}#/properties/note/allOf/0 is not enforced by the generated types"
+        )
+    );
+}
