@@ -73,6 +73,11 @@ fn rust_ty(ty: &Ty, tag_of: &TokenStream) -> TokenStream {
             let inner = rust_ty(inner, tag_of);
             quote!(::std::collections::BTreeMap<String, #inner>)
         }
+        Ty::PatternMap(key, inner) => {
+            let key = ident(key);
+            let inner = rust_ty(inner, tag_of);
+            quote!(::std::collections::BTreeMap<crate::#key, #inner>)
+        }
         Ty::Boxed(inner) => {
             let inner = rust_ty(inner, tag_of);
             quote!(Box<#inner>)

@@ -39,6 +39,7 @@ pub const ENFORCED: &[&str] = &[
     "properties",
     "required",
     "additionalProperties",
+    "patternProperties",
 ];
 
 /// Keywords that annotate and never change what validates: documentation, examples, defaults,
@@ -76,7 +77,6 @@ pub const REFUSED: &[&str] = &[
     "dependentSchemas",
     "prefixItems",
     "contains",
-    "patternProperties",
     "propertyNames",
     // Unevaluated.
     "unevaluatedItems",

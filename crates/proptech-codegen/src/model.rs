@@ -125,6 +125,10 @@ pub enum Ty {
     Pattern(String),
     /// `Vec<T>`.
     Vec(Box<Ty>),
+    /// `BTreeMap<K, T>`: an object whose member names all match one pattern (`K`, the pattern's
+    /// checked newtype) and whose values are all of one type (`patternProperties` with
+    /// `additionalProperties: false`).
+    PatternMap(String, Box<Ty>),
     /// `Box<T>`: a reference back to a struct that is still being defined (a recursive `$ref`).
     Boxed(Box<Ty>),
     /// `BTreeMap<String, T>`: an object whose members are all of one type.
@@ -541,6 +545,32 @@ impl Builder<'_> {
         Ok((ty, nullable))
     }
 
+    /// A map whose keys match the one pattern of `patterns` (a `patternProperties`) and whose
+    /// values have its schema. Only the closed form (`additionalProperties: false`) with one
+    /// pattern maps to Rust: other names, or names matching two patterns, would need values of
+    /// another type.
+    fn pattern_map(
+        &mut self,
+        origin: &str,
+        pointer: &str,
+        schema: &Value,
+        patterns: &Value,
+        name: &str,
+    ) -> Result<Ty, Error> {
+        let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
+        let one = patterns.as_object().filter(|p| p.len() == 1 && closed);
+        let Some((pattern, values)) = one.and_then(|p| p.iter().next()) else {
+            return Err(refuse("patternProperties", origin, pointer));
+        };
+        let at = push(&push(pointer, "patternProperties"), pattern);
+        let key = match self.string(origin, &at, &serde_json::json!({ "pattern": pattern }))? {
+            Ty::Pattern(key) => key,
+            _ => return Err(refuse("patternProperties", origin, pointer)),
+        };
+        let value = unboxed(self.ty(origin, &at, values, &format!("{name}Value"))?.0);
+        Ok(Ty::PatternMap(key, Box::new(value)))
+    }
+
     /// `schema` with its `allOf` of objects merged into one object schema: the members and the
     /// required members of every branch (a `$ref` branch in the same file is followed). A member
     /// two branches describe differently is a conflict; a branch may hold only `type: object`,
@@ -783,6 +813,14 @@ impl Builder<'_> {
                 .map(|c| Check::Items(Box::new(c))));
         }
         if schema.get("properties").is_none()
+            && let Some(Value::Object(patterns)) = schema.get("patternProperties")
+            && let Some(values) = patterns.values().next()
+        {
+            return Ok(self
+                .check(origin, values)?
+                .map(|c| Check::Values(Box::new(c))));
+        }
+        if schema.get("properties").is_none()
             && let Some(extra @ Value::Object(_)) = schema.get("additionalProperties")
         {
             return Ok(self
@@ -827,7 +865,15 @@ impl Builder<'_> {
         };
         let Some(props) = schema.get("properties").and_then(Value::as_object) else {
             // A map: only its values' schema is checked, so no `required`, and not closed.
-            audit(origin, pointer, schema, &["type", "additionalProperties"])?;
+            audit(
+                origin,
+                pointer,
+                schema,
+                &["type", "additionalProperties", "patternProperties"],
+            )?;
+            if let Some(patterns) = schema.get("patternProperties") {
+                return self.pattern_map(origin, pointer, schema, patterns, name);
+            }
             return Ok(match schema.get("additionalProperties") {
                 Some(extra @ Value::Object(_)) => {
                     let at = push(pointer, "additionalProperties");

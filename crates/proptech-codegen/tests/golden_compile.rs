@@ -61,6 +61,9 @@ mod enums;
 #[path = "golden/nested.rs"]
 mod nested;
 #[rustfmt::skip]
+#[path = "golden/pattern_properties.rs"]
+mod pattern_properties;
+#[rustfmt::skip]
 #[path = "golden/patterns.rs"]
 mod patterns;
 #[rustfmt::skip]
@@ -415,4 +418,28 @@ fn all_of_merges_into_one_struct_that_agrees_with_the_validator() {
     assert!(e.unit.unknown_member("x").is_some());
     let tally = constructs::run("all_of", typed!(all_of));
     eprintln!("all_of: {tally:?}");
+}
+
+#[test]
+fn pattern_properties_become_maps_with_checked_keys_that_agree_with_the_validator() {
+    let body = br#"{"type":"v1.spaces.building.created","prices":{"USD":1},
+        "listings":{"ab12cd3":{"beds":2,"note":"kept"}}}"#;
+    let pattern_properties::Event::SpacesBuildingCreated(e) =
+        pattern_properties::parse(body).expect("parses")
+    else {
+        panic!("not the event");
+    };
+    let usd = CurrencyCode::new("USD").expect("a code");
+    assert_eq!(e.prices[&usd].to_string(), "1");
+    let listing =
+        &e.listings.as_ref().expect("listings")[&ListingNumber::new("ab12cd3").expect("a number")];
+    assert_eq!(listing.beds, 2);
+    assert!(listing.unknown_member("note").is_some());
+    let lower = br#"{"type":"v1.spaces.building.created","prices":{"usd":1}}"#;
+    assert!(
+        pattern_properties::parse(lower).is_err(),
+        "a key outside the pattern"
+    );
+    let tally = constructs::run("pattern_properties", typed!(pattern_properties));
+    eprintln!("pattern_properties: {tally:?}");
 }

@@ -165,6 +165,12 @@ fn an_enforced_keyword_in_a_form_the_types_do_not_enforce_fails() {
             json!({"type": "integer", "const": 3}),
             "const",
         ),
+        // patternProperties open to other names (their values would be untyped).
+        (
+            "open_pattern_properties",
+            json!({"type": "object", "patternProperties": {"^[A-Z]{3}$": {"type": "number"}}}),
+            "patternProperties",
+        ),
         // Bounds on a union's member types are not checked per variant.
         (
             "union_bound",
