@@ -230,6 +230,57 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
                 pub enum #n { #(#vs)* }
             }
         }
+        Item::Tagged {
+            name,
+            doc,
+            discriminator,
+            variants,
+        } => {
+            let doc = doc_attr(doc.as_deref());
+            let n = ident(name);
+            let vs = variants.iter().map(|(value, v, ty)| {
+                let v = ident(v);
+                let t = rust_ty(ty, &quote!());
+                let d = format!(" `{discriminator}` is `{value}`.");
+                quote!(#[doc = #d] #v(#t),)
+            });
+            let arms = variants.iter().map(|(value, v, ty)| {
+                let v = ident(v);
+                let t = rust_ty(ty, &quote!());
+                quote! {
+                    Some(#value) => <#t as ::serde::Deserialize>::deserialize(value)
+                        .map(Self::#v)
+                        .map_err(<D::Error as ::serde::de::Error>::custom),
+                }
+            });
+            let listed = variants
+                .iter()
+                .map(|(value, _, _)| format!("`{value}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let expected = format!("an object whose `{discriminator}` is one of {listed}");
+            quote! {
+                #doc
+                ///
+                /// One variant per shape, told apart by the member named in each variant; any
+                /// other value of that member is rejected, as the schema rejects it.
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+                #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+                #[serde(untagged)]
+                #[non_exhaustive]
+                pub enum #n { #(#vs)* }
+                impl<'de> ::serde::Deserialize<'de> for #n {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(d)?;
+                        let tag = value.get(#discriminator).and_then(::serde_json::Value::as_str).map(str::to_owned);
+                        match tag.as_deref() {
+                            #(#arms)*
+                            _ => Err(<D::Error as ::serde::de::Error>::custom(#expected)),
+                        }
+                    }
+                }
+            }
+        }
         Item::Opaque { name, doc, event } => {
             let doc = doc_attr(doc.as_deref());
             let n = ident(name);

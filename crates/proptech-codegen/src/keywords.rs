@@ -22,6 +22,7 @@ pub const ENFORCED: &[&str] = &[
     "const",
     "anyOf",
     "allOf",
+    "oneOf",
     // Strings.
     "pattern",
     "format",
@@ -69,7 +70,6 @@ pub const REFUSED: &[&str] = &[
     "$dynamicRef",
     "$vocabulary",
     // Applicators.
-    "oneOf",
     "not",
     "if",
     "then",

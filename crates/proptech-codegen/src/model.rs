@@ -262,6 +262,18 @@ pub enum Item {
         /// One variant per type: its name and Rust type.
         variants: Vec<(String, Ty)>,
     },
+    /// Objects of several shapes told apart by a member that is a different `const` in each
+    /// (`oneOf`/`anyOf` of objects with a discriminator): one variant per branch.
+    Tagged {
+        /// Its name.
+        name: String,
+        /// Its doc comment.
+        doc: Option<String>,
+        /// The discriminating member.
+        discriminator: String,
+        /// Per branch: the discriminator's value, the variant's name, its struct.
+        variants: Vec<(String, String, Ty)>,
+    },
     /// A string that matches at least one of several alternatives (`anyOf` of formats and values).
     AnyOfString {
         /// Its name.
@@ -291,6 +303,7 @@ impl Item {
             Item::Struct { name, .. }
             | Item::Opaque { name, .. }
             | Item::Union { name, .. }
+            | Item::Tagged { name, .. }
             | Item::AnyOfString { name, .. }
             | Item::Enum { name, .. } => name,
         }
@@ -434,6 +447,18 @@ impl Builder<'_> {
             let merged = self.merge_all_of(origin, pointer, schema)?;
             return self.ty(origin, pointer, &merged, hint);
         }
+        let objects_only = types.is_empty() || types == ["object"];
+        let branches = ["oneOf", "anyOf"].into_iter().find_map(|k| {
+            let alts = schema.get(k)?.as_array()?;
+            let strings = alts.iter().all(string_only);
+            (objects_only && schema.get("properties").is_none() && !strings).then_some((k, alts))
+        });
+        if let Some((keyword, alternatives)) = branches {
+            audit(origin, pointer, schema, &["type", keyword])?;
+            let alternatives = alternatives.clone();
+            let ty = self.tagged(origin, pointer, keyword, &alternatives, schema, hint)?;
+            return Ok((ty, nullable));
+        }
         if schema.get("type").is_some() && types.is_empty() {
             // `"type": "null"` alone, or no type the generator knows.
             return Err(refuse("type", origin, pointer));
@@ -543,6 +568,86 @@ impl Builder<'_> {
             }
         };
         Ok((ty, nullable))
+    }
+
+    /// An enum over the object `branches` of a `oneOf`/`anyOf` (`keyword`) that a discriminator
+    /// tells apart: a member required in every branch and a different string `const` in each.
+    /// With distinct values at most one branch matches, so `oneOf` and `anyOf` mean the same, and
+    /// a value no branch names is rejected, as the validator rejects it.
+    fn tagged(
+        &mut self,
+        origin: &str,
+        pointer: &str,
+        keyword: &str,
+        branches: &[Value],
+        schema: &Value,
+        name: &str,
+    ) -> Result<Ty, Error> {
+        let refuse_here = || refuse(keyword, origin, pointer);
+        // Each branch as the generator will read it: a `$ref` followed (to the same file only).
+        let mut resolved = Vec::new();
+        for (i, branch) in branches.iter().enumerate() {
+            let at = push(&push(pointer, keyword), &i.to_string());
+            let target = match str_of(branch, "$ref") {
+                Some(reference) => {
+                    let found = self.set.follow(origin, reference)?;
+                    if found.file != origin {
+                        return Err(refuse("$ref", origin, &at));
+                    }
+                    found.value.clone()
+                }
+                None => branch.clone(),
+            };
+            resolved.push((at, branch.clone(), target));
+        }
+        let const_of = |target: &Value, member: &str| {
+            let required = required_of(target).contains(member);
+            target
+                .pointer(&push("/properties", member))
+                .and_then(|p| p.get("const"))
+                .and_then(Value::as_str)
+                .filter(|_| required)
+                .map(str::to_owned)
+        };
+        let first = resolved.first().ok_or_else(refuse_here)?;
+        let discriminator = first
+            .2
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(member, _)| member.clone())
+            .find(|member| {
+                resolved
+                    .iter()
+                    .all(|(_, _, t)| const_of(t, member).is_some())
+            })
+            .ok_or_else(refuse_here)?;
+        let mut variants: Vec<(String, String, Ty)> = Vec::new();
+        for (at, branch, target) in &resolved {
+            let value = const_of(target, &discriminator).ok_or_else(refuse_here)?;
+            let variant = pascal(&value);
+            if variant.is_empty()
+                || variants
+                    .iter()
+                    .any(|(v, n, _)| *v == value || *n == variant)
+            {
+                // Two branches with one value (or one Rust name) cannot be told apart.
+                return Err(refuse_here());
+            }
+            let (ty, nullable) = self.ty(origin, at, branch, &format!("{name}{variant}"))?;
+            if nullable || !matches!(ty, Ty::Named(_)) {
+                return Err(refuse(keyword, origin, at));
+            }
+            variants.push((value, variant, ty));
+        }
+        self.insert(Item::Tagged {
+            name: name.to_owned(),
+            doc: doc_of(schema),
+            discriminator,
+            variants,
+        })?;
+        Ok(Ty::Named(name.to_owned()))
     }
 
     /// A map whose keys match the one pattern of `patterns` (a `patternProperties`) and whose

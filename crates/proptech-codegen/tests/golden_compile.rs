@@ -61,6 +61,9 @@ mod enums;
 #[path = "golden/nested.rs"]
 mod nested;
 #[rustfmt::skip]
+#[path = "golden/one_of.rs"]
+mod one_of;
+#[rustfmt::skip]
 #[path = "golden/pattern_properties.rs"]
 mod pattern_properties;
 #[rustfmt::skip]
@@ -442,4 +445,23 @@ fn pattern_properties_become_maps_with_checked_keys_that_agree_with_the_validato
     );
     let tally = constructs::run("pattern_properties", typed!(pattern_properties));
     eprintln!("pattern_properties: {tally:?}");
+}
+
+#[test]
+fn a_discriminated_one_of_becomes_an_enum_that_agrees_with_the_validator() {
+    let body = br#"{"type":"v1.spaces.building.created",
+        "payment":{"method":"transfer","iban":"DE89370400440532013000","note":"kept"}}"#;
+    let one_of::Event::SpacesBuildingCreated(e) = one_of::parse(body).expect("parses") else {
+        panic!("not the event");
+    };
+    match &e.payment {
+        one_of::SpacesBuildingCreatedPayment::Transfer(t) => {
+            assert!(t.unknown_member("note").is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    let unknown = br#"{"type":"v1.spaces.building.created","payment":{"method":"cash"}}"#;
+    assert!(one_of::parse(unknown).is_err(), "no branch says cash");
+    let tally = constructs::run("one_of", typed!(one_of));
+    eprintln!("one_of: {tally:?}");
 }

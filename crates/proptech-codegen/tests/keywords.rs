@@ -171,6 +171,15 @@ fn an_enforced_keyword_in_a_form_the_types_do_not_enforce_fails() {
             json!({"type": "object", "patternProperties": {"^[A-Z]{3}$": {"type": "number"}}}),
             "patternProperties",
         ),
+        // A oneOf of objects with no member that tells the branches apart.
+        (
+            "one_of_without_discriminator",
+            json!({"oneOf": [
+                {"type": "object", "properties": {"a": {"type": "string"}}},
+                {"type": "object", "properties": {"b": {"type": "string"}}}
+            ]}),
+            "oneOf",
+        ),
         // Bounds on a union's member types are not checked per variant.
         (
             "union_bound",
