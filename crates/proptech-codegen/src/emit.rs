@@ -78,6 +78,10 @@ fn rust_ty(ty: &Ty, tag_of: &TokenStream) -> TokenStream {
             let inner = rust_ty(inner, tag_of);
             quote!(::std::collections::BTreeMap<crate::#key, #inner>)
         }
+        Ty::Nullable(inner) => {
+            let inner = rust_ty(inner, tag_of);
+            quote!(Option<#inner>)
+        }
         Ty::Boxed(inner) => {
             let inner = rust_ty(inner, tag_of);
             quote!(Box<#inner>)
@@ -279,6 +283,21 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
                         }
                     }
                 }
+            }
+        }
+        Item::Tuple { name, doc, items } => {
+            let doc = doc_attr(doc.as_deref());
+            let n = ident(name);
+            let tys = items.iter().map(|ty| rust_ty(ty, &quote!()));
+            let len = items.len();
+            let what = format!(" An array of exactly {len} items, each of its own type.");
+            quote! {
+                #doc
+                ///
+                #[doc = #what]
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+                pub struct #n(#(pub #tys),*);
             }
         }
         Item::Opaque { name, doc, event } => {

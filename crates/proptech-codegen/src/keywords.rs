@@ -36,6 +36,9 @@ pub const ENFORCED: &[&str] = &[
     "multipleOf",
     // Arrays.
     "items",
+    "prefixItems",
+    "minItems",
+    "maxItems",
     // Objects.
     "properties",
     "required",
@@ -75,15 +78,12 @@ pub const REFUSED: &[&str] = &[
     "then",
     "else",
     "dependentSchemas",
-    "prefixItems",
     "contains",
     "propertyNames",
     // Unevaluated.
     "unevaluatedItems",
     "unevaluatedProperties",
     // Validation.
-    "maxItems",
-    "minItems",
     "uniqueItems",
     "maxContains",
     "minContains",

@@ -129,6 +129,8 @@ pub enum Ty {
     /// checked newtype) and whose values are all of one type (`patternProperties` with
     /// `additionalProperties: false`).
     PatternMap(String, Box<Ty>),
+    /// `Option<T>` where `null` is a value (a nullable tuple position).
+    Nullable(Box<Ty>),
     /// `Box<T>`: a reference back to a struct that is still being defined (a recursive `$ref`).
     Boxed(Box<Ty>),
     /// `BTreeMap<String, T>`: an object whose members are all of one type.
@@ -274,6 +276,15 @@ pub enum Item {
         /// Per branch: the discriminator's value, the variant's name, its struct.
         variants: Vec<(String, String, Ty)>,
     },
+    /// An array of a fixed length whose items each have their own type (`prefixItems`).
+    Tuple {
+        /// Its name.
+        name: String,
+        /// Its doc comment.
+        doc: Option<String>,
+        /// The items' types, in order.
+        items: Vec<Ty>,
+    },
     /// A string that matches at least one of several alternatives (`anyOf` of formats and values).
     AnyOfString {
         /// Its name.
@@ -304,6 +315,7 @@ impl Item {
             | Item::Opaque { name, .. }
             | Item::Union { name, .. }
             | Item::Tagged { name, .. }
+            | Item::Tuple { name, .. }
             | Item::AnyOfString { name, .. }
             | Item::Enum { name, .. } => name,
         }
@@ -523,6 +535,9 @@ impl Builder<'_> {
                 audit(origin, pointer, schema, &["type"])?;
                 Ty::Bool
             }
+            ["array"] if schema.get("prefixItems").is_some() => {
+                self.tuple(origin, pointer, schema, hint)?
+            }
             ["array"] => {
                 audit(origin, pointer, schema, &["type", "items"])?;
                 let items = schema.get("items").cloned().unwrap_or(Value::Bool(true));
@@ -646,6 +661,64 @@ impl Builder<'_> {
             doc: doc_of(schema),
             discriminator,
             variants,
+        })?;
+        Ok(Ty::Named(name.to_owned()))
+    }
+
+    /// A tuple struct for a `prefixItems` array. Only the exact form maps to Rust: `items: false`
+    /// and `minItems` equal to the number of positions (without them an array may be shorter or
+    /// longer), and no position with a check its type does not make itself (a tuple's derived
+    /// `Deserialize` runs none).
+    fn tuple(
+        &mut self,
+        origin: &str,
+        pointer: &str,
+        schema: &Value,
+        name: &str,
+    ) -> Result<Ty, Error> {
+        audit(
+            origin,
+            pointer,
+            schema,
+            &["type", "prefixItems", "items", "minItems", "maxItems"],
+        )?;
+        let positions = schema
+            .get("prefixItems")
+            .and_then(Value::as_array)
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| refuse("prefixItems", origin, pointer))?;
+        let len = positions.len() as u64;
+        if schema.get("items") != Some(&Value::Bool(false)) {
+            return Err(refuse("prefixItems", origin, pointer));
+        }
+        if schema.get("minItems").and_then(Value::as_u64) != Some(len) {
+            return Err(refuse("minItems", origin, pointer));
+        }
+        if schema
+            .get("maxItems")
+            .is_some_and(|m| m.as_u64() != Some(len))
+        {
+            return Err(refuse("maxItems", origin, pointer));
+        }
+        let mut items = Vec::new();
+        for (i, position) in positions.iter().enumerate() {
+            let at = push(&push(pointer, "prefixItems"), &i.to_string());
+            if self.check(origin, position)?.is_some() {
+                return Err(refuse("prefixItems", origin, &at));
+            }
+            let (ty, nullable) = self.ty(origin, &at, position, &format!("{name}{i}"))?;
+            let ty = unboxed(ty);
+            items.push(if nullable {
+                // `Option<T>`: `null` is the schema's, absence cannot happen (fixed length).
+                Ty::Nullable(Box::new(ty))
+            } else {
+                ty
+            });
+        }
+        self.insert(Item::Tuple {
+            name: name.to_owned(),
+            doc: doc_of(schema),
+            items,
         })?;
         Ok(Ty::Named(name.to_owned()))
     }

@@ -70,6 +70,9 @@ mod pattern_properties;
 #[path = "golden/patterns.rs"]
 mod patterns;
 #[rustfmt::skip]
+#[path = "golden/prefix_items.rs"]
+mod prefix_items;
+#[rustfmt::skip]
 #[path = "golden/recursive.rs"]
 mod recursive;
 
@@ -464,4 +467,22 @@ fn a_discriminated_one_of_becomes_an_enum_that_agrees_with_the_validator() {
     assert!(one_of::parse(unknown).is_err(), "no branch says cash");
     let tally = constructs::run("one_of", typed!(one_of));
     eprintln!("one_of: {tally:?}");
+}
+
+#[test]
+fn prefix_items_become_tuple_structs_that_agree_with_the_validator() {
+    let body = br#"{"type":"v1.spaces.building.created","point":[13.4,52.5,null],
+        "stay":["2026-05-01",{"name":"Ada","vip":true}]}"#;
+    let prefix_items::Event::SpacesBuildingCreated(e) = prefix_items::parse(body).expect("parses")
+    else {
+        panic!("not the event");
+    };
+    assert_eq!(e.point.0.to_string(), "13.4");
+    assert_eq!(e.point.2, None);
+    let stay = e.stay.as_ref().expect("stay");
+    assert!(stay.1.unknown_member("vip").is_some());
+    let short = br#"{"type":"v1.spaces.building.created","point":[1,2]}"#;
+    assert!(prefix_items::parse(short).is_err(), "two of three items");
+    let tally = constructs::run("prefix_items", typed!(prefix_items));
+    eprintln!("prefix_items: {tally:?}");
 }

@@ -180,6 +180,23 @@ fn an_enforced_keyword_in_a_form_the_types_do_not_enforce_fails() {
             ]}),
             "oneOf",
         ),
+        // prefixItems that allow a shorter or a longer array.
+        (
+            "open_prefix_items",
+            json!({"type": "array", "prefixItems": [{"type": "string"}]}),
+            "prefixItems",
+        ),
+        (
+            "short_prefix_items",
+            json!({"type": "array", "prefixItems": [{"type": "string"}], "items": false}),
+            "minItems",
+        ),
+        // minItems on a plain array.
+        (
+            "min_items",
+            json!({"type": "array", "items": {"type": "string"}, "minItems": 1}),
+            "minItems",
+        ),
         // Bounds on a union's member types are not checked per variant.
         (
             "union_bound",
