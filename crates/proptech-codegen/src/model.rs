@@ -32,7 +32,9 @@ fn audit(origin: &str, pointer: &str, schema: &Value, allowed: &[&str]) -> Resul
     let object = match schema {
         Value::Object(object) => object,
         Value::Bool(true) => return Ok(()),
-        _ => return Err(refuse("false", origin, pointer)),
+        Value::Bool(false) => return Err(refuse("false", origin, pointer)),
+        // Draft 4's array form of `items`, or anything else that is not a 2020-12 schema.
+        _ => return Err(refuse("(not a schema)", origin, pointer)),
     };
     for key in object.keys() {
         match keywords::classify(key) {

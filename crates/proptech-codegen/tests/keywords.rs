@@ -204,6 +204,17 @@ fn an_enforced_keyword_in_a_form_the_types_do_not_enforce_fails() {
             "minimum",
         ),
     ];
+    let err = render(
+        "draft4_items",
+        json!({"type": "array", "items": [{"type": "string"}]}),
+    )
+    .expect_err("items as an array");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "(not a schema) at {EVENT}#/properties/note/items is not enforced by the generated types"
+        )
+    );
     let failures: Vec<String> = cases
         .into_iter()
         .filter_map(|(case, note, keyword)| expect_refused(case, note, keyword).err())
