@@ -8,6 +8,8 @@
 
 use serde_json::Value;
 
+use proptech_catalog::Violation;
+
 use crate::{schema_set, violations};
 
 /// What the typed parse made of an instance. The judge does not depend on the typed crate: the
@@ -73,7 +75,23 @@ pub fn judge(
     instance: &Value,
     typed: &Typed,
 ) -> Result<Verdict, String> {
-    let errors = violations(schema, instance);
+    judge_violations(
+        type_pointer(provider),
+        &violations(schema, instance),
+        instance,
+        typed,
+    )
+}
+
+/// Judges one instance, given the schema's `errors` on it, the JSON pointer of its event type
+/// member, and what the typed parse made of it: the verdict, or why the two disagree. For schema
+/// sets other than the workspace's (the generator's construct corpus).
+pub fn judge_violations(
+    type_pointer: &str,
+    errors: &[Violation],
+    instance: &Value,
+    typed: &Typed,
+) -> Result<Verdict, String> {
     let listed = || {
         errors
             .iter()
@@ -98,7 +116,7 @@ pub fn judge(
         (false, Typed::Unknown { back }) => {
             let type_rejected = errors
                 .iter()
-                .any(|v| v.keyword == "const" && v.instance_path == type_pointer(provider));
+                .any(|v| v.keyword == "const" && v.instance_path == type_pointer);
             if !type_rejected {
                 return Err(format!(
                     "the schema rejects it ({}) without rejecting its event type, and the typed \

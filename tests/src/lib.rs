@@ -8,6 +8,7 @@
 pub struct ReadmeDoctests;
 
 pub mod judge;
+pub mod mutate;
 pub mod seeds;
 
 use std::fmt::Write as _;

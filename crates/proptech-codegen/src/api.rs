@@ -137,16 +137,17 @@ impl PublicApi {
                     let name = s.ident.to_string();
                     let mut fields = BTreeMap::new();
                     let mut private_fields = false;
-                    for field in &s.fields {
-                        let Some(ident) = &field.ident else {
-                            private_fields |= !is_pub(&field.vis);
-                            continue;
-                        };
+                    for (position, field) in s.fields.iter().enumerate() {
                         if !is_pub(&field.vis) {
                             private_fields = true;
                             continue;
                         }
-                        let rust = ident.to_string().trim_start_matches("r#").to_owned();
+                        // A tuple struct's position is its field (`prefixItems`): `0` in Rust,
+                        // the array index `0` in the JSON pointer.
+                        let rust = match &field.ident {
+                            Some(ident) => ident.to_string().trim_start_matches("r#").to_owned(),
+                            None => position.to_string(),
+                        };
                         let json = serde_rename(&field.attrs).unwrap_or_else(|| rust.clone());
                         fields.insert(
                             rust,

@@ -73,6 +73,19 @@ fn rust_ty(ty: &Ty, tag_of: &TokenStream) -> TokenStream {
             let inner = rust_ty(inner, tag_of);
             quote!(::std::collections::BTreeMap<String, #inner>)
         }
+        Ty::PatternMap(key, inner) => {
+            let key = ident(key);
+            let inner = rust_ty(inner, tag_of);
+            quote!(::std::collections::BTreeMap<crate::#key, #inner>)
+        }
+        Ty::Nullable(inner) => {
+            let inner = rust_ty(inner, tag_of);
+            quote!(Option<#inner>)
+        }
+        Ty::Boxed(inner) => {
+            let inner = rust_ty(inner, tag_of);
+            quote!(Box<#inner>)
+        }
         Ty::EventTypeTag => quote!(crate::EventType<#tag_of>),
         Ty::Payload => quote!(D),
     }
@@ -219,6 +232,72 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
                 #[serde(untagged)]
                 #[non_exhaustive]
                 pub enum #n { #(#vs)* }
+            }
+        }
+        Item::Tagged {
+            name,
+            doc,
+            discriminator,
+            variants,
+        } => {
+            let doc = doc_attr(doc.as_deref());
+            let n = ident(name);
+            let vs = variants.iter().map(|(value, v, ty)| {
+                let v = ident(v);
+                let t = rust_ty(ty, &quote!());
+                let d = format!(" `{discriminator}` is `{value}`.");
+                quote!(#[doc = #d] #v(#t),)
+            });
+            let arms = variants.iter().map(|(value, v, ty)| {
+                let v = ident(v);
+                let t = rust_ty(ty, &quote!());
+                quote! {
+                    Some(#value) => <#t as ::serde::Deserialize>::deserialize(value)
+                        .map(Self::#v)
+                        .map_err(<D::Error as ::serde::de::Error>::custom),
+                }
+            });
+            let listed = variants
+                .iter()
+                .map(|(value, _, _)| format!("`{value}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let expected = format!("an object whose `{discriminator}` is one of {listed}");
+            quote! {
+                #doc
+                ///
+                /// One variant per shape, told apart by the member named in each variant; any
+                /// other value of that member is rejected, as the schema rejects it.
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+                #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+                #[serde(untagged)]
+                #[non_exhaustive]
+                pub enum #n { #(#vs)* }
+                impl<'de> ::serde::Deserialize<'de> for #n {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(d)?;
+                        let tag = value.get(#discriminator).and_then(::serde_json::Value::as_str).map(str::to_owned);
+                        match tag.as_deref() {
+                            #(#arms)*
+                            _ => Err(<D::Error as ::serde::de::Error>::custom(#expected)),
+                        }
+                    }
+                }
+            }
+        }
+        Item::Tuple { name, doc, items } => {
+            let doc = doc_attr(doc.as_deref());
+            let n = ident(name);
+            let tys = items.iter().map(|ty| rust_ty(ty, &quote!()));
+            let len = items.len();
+            let what = format!(" An array of exactly {len} items, each of its own type.");
+            quote! {
+                #doc
+                ///
+                #[doc = #what]
+                #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+                pub struct #n(#(pub #tys),*);
             }
         }
         Item::Opaque { name, doc, event } => {
@@ -407,14 +486,36 @@ fn check_tokens(check: &Check) -> TokenStream {
             maximum,
             exclusive_minimum,
             exclusive_maximum,
+            multiple_of,
         } => {
+            let multiple = multiple_of
+                .as_deref()
+                .map(|m| quote!(crate::__private::multiple_of(v, #m)?;));
+            if minimum.is_none()
+                && maximum.is_none()
+                && exclusive_minimum.is_none()
+                && exclusive_maximum.is_none()
+            {
+                return quote!(#multiple);
+            }
             let (a, b, c, d) = (
                 opt(minimum),
                 opt(maximum),
                 opt(exclusive_minimum),
                 opt(exclusive_maximum),
             );
-            quote!(crate::__private::bounds(v, #a, #b, #c, #d)?;)
+            quote!(crate::__private::bounds(v, #a, #b, #c, #d)?; #multiple)
+        }
+        Check::Length {
+            min_length,
+            max_length,
+        } => {
+            let opt = |x: &Option<u64>| match x {
+                Some(x) => quote!(Some(#x)),
+                None => quote!(None),
+            };
+            let (a, b) = (opt(min_length), opt(max_length));
+            quote!(crate::__private::length(v, #a, #b)?;)
         }
         Check::Items(inner) => {
             let inner = check_tokens(inner);

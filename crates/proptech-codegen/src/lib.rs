@@ -10,6 +10,7 @@ pub use proptech_catalog::bundle;
 pub mod api;
 pub mod config;
 pub mod emit;
+pub mod keywords;
 pub mod model;
 #[doc = include_str!("../why-not-typify.md")]
 pub mod why_not_typify {}
@@ -30,6 +31,17 @@ pub enum Error {
     /// The schema set cannot be turned into Rust as it stands.
     #[error("{0}")]
     Schema(String),
+    /// A schema uses a keyword, or a keyword in a form, that the generated types would not enforce
+    /// (see [`keywords`]).
+    #[error("{keyword} at {schema}#{pointer} is not enforced by the generated types")]
+    Keyword {
+        /// The keyword.
+        keyword: String,
+        /// The schema file, relative to `schemas/`.
+        schema: String,
+        /// The JSON pointer of the schema object that holds the keyword, within that file.
+        pointer: String,
+    },
     /// The schema set did not load.
     #[error(transparent)]
     Catalog(#[from] proptech_catalog::Error),

@@ -10,6 +10,87 @@ use serde_json::Value;
 
 use crate::Error;
 use crate::config::{Config, ProviderConfig};
+use crate::keywords::{self, Class, push};
+
+/// Keywords every schema object may carry: they identify it or hold subschemas for `$ref`.
+const CORE: [&str; 3] = ["$schema", "$id", "$defs"];
+
+/// The error for `keyword` at `pointer` in the schema file `origin`.
+fn refuse(keyword: &str, origin: &str, pointer: &str) -> Error {
+    Error::Keyword {
+        keyword: keyword.to_owned(),
+        schema: origin.to_owned(),
+        pointer: pointer.to_owned(),
+    }
+}
+
+/// Fails on the first keyword of `schema` (the schema object at `pointer` in the file `origin`)
+/// that is neither an annotation, nor a core keyword, nor one of `allowed`: the keywords that the
+/// shape the generator chose for `schema` enforces. A `false` schema is refused: no Rust type
+/// rejects every value.
+fn audit(origin: &str, pointer: &str, schema: &Value, allowed: &[&str]) -> Result<(), Error> {
+    let object = match schema {
+        Value::Object(object) => object,
+        Value::Bool(true) => return Ok(()),
+        Value::Bool(false) => return Err(refuse("false", origin, pointer)),
+        // Draft 4's array form of `items`, or anything else that is not a 2020-12 schema.
+        _ => return Err(refuse("(not a schema)", origin, pointer)),
+    };
+    for key in object.keys() {
+        match keywords::classify(key) {
+            Class::Annotation => {}
+            Class::Enforced if CORE.contains(&key.as_str()) || allowed.contains(&key.as_str()) => {}
+            _ => return Err(refuse(key, origin, pointer)),
+        }
+    }
+    Ok(())
+}
+
+/// Fails unless every keyword of `keys` that `schema` has is a number (draft 4's boolean
+/// `exclusiveMinimum` is not a 2020-12 bound and would be ignored).
+fn numeric(origin: &str, pointer: &str, schema: &Value, keys: &[&str]) -> Result<(), Error> {
+    for key in keys {
+        if schema.get(*key).is_some_and(|v| !v.is_number()) {
+            return Err(refuse(key, origin, pointer));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `text` is a JSON number whose digits fit the decimal check of `multipleOf`
+/// (`proptech_events::__private::multiple_of`): at most 36 significant digits, so the divisor
+/// stays below 10^37 once scaled by the value's unit in the usual cases.
+fn proptech_decimal(text: &str) -> Option<()> {
+    let mantissa = text.split(['e', 'E']).next()?;
+    let digits = mantissa.bytes().filter(u8::is_ascii_digit).count();
+    (digits <= 36).then_some(())
+}
+
+/// `ty` without its box, for a collection, whose items are on the heap already.
+fn unboxed(ty: Ty) -> Ty {
+    match ty {
+        Ty::Boxed(inner) => *inner,
+        other => other,
+    }
+}
+
+/// Whether `alt`, an alternative of an `anyOf`, accepts strings only: it says `"type": "string"`,
+/// or lists string values only.
+fn string_only(alt: &Value) -> bool {
+    let strings = |v: &Value| match v {
+        Value::Array(vs) => vs.iter().all(Value::is_string),
+        _ => false,
+    };
+    alt.get("type").is_some_and(|t| t == "string")
+        || alt.get("enum").is_some_and(strings)
+        || alt.get("const").is_some_and(Value::is_string)
+}
+
+/// The keywords of a plain string the generated `Deserialize` checks (see [`Check::Length`]).
+const LENGTH: [&str; 2] = ["minLength", "maxLength"];
+
+/// The keywords of a number the generated `Deserialize` checks (see [`Check::Bounds`]).
+const BOUNDS: [&str; 4] = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
 
 /// The Rust type of a schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +127,14 @@ pub enum Ty {
     Pattern(String),
     /// `Vec<T>`.
     Vec(Box<Ty>),
+    /// `BTreeMap<K, T>`: an object whose member names all match one pattern (`K`, the pattern's
+    /// checked newtype) and whose values are all of one type (`patternProperties` with
+    /// `additionalProperties: false`).
+    PatternMap(String, Box<Ty>),
+    /// `Option<T>` where `null` is a value (a nullable tuple position).
+    Nullable(Box<Ty>),
+    /// `Box<T>`: a reference back to a struct that is still being defined (a recursive `$ref`).
+    Boxed(Box<Ty>),
     /// `BTreeMap<String, T>`: an object whose members are all of one type.
     Map(Box<Ty>),
     /// `crate::EventType<E>`: the member that carries the event type, `E` being the event's payload
@@ -87,6 +176,15 @@ pub enum Check {
         exclusive_minimum: Option<f64>,
         /// `exclusiveMaximum`.
         exclusive_maximum: Option<f64>,
+        /// `multipleOf`, as written in the schema (checked in decimal, not in `f64`).
+        multiple_of: Option<String>,
+    },
+    /// `minLength`, `maxLength` of a plain string, in Unicode code points as the validator counts.
+    Length {
+        /// `minLength`.
+        min_length: Option<u64>,
+        /// `maxLength`.
+        max_length: Option<u64>,
     },
     /// Every item of an array.
     Items(Box<Check>),
@@ -168,6 +266,27 @@ pub enum Item {
         /// One variant per type: its name and Rust type.
         variants: Vec<(String, Ty)>,
     },
+    /// Objects of several shapes told apart by a member that is a different `const` in each
+    /// (`oneOf`/`anyOf` of objects with a discriminator): one variant per branch.
+    Tagged {
+        /// Its name.
+        name: String,
+        /// Its doc comment.
+        doc: Option<String>,
+        /// The discriminating member.
+        discriminator: String,
+        /// Per branch: the discriminator's value, the variant's name, its struct.
+        variants: Vec<(String, String, Ty)>,
+    },
+    /// An array of a fixed length whose items each have their own type (`prefixItems`).
+    Tuple {
+        /// Its name.
+        name: String,
+        /// Its doc comment.
+        doc: Option<String>,
+        /// The items' types, in order.
+        items: Vec<Ty>,
+    },
     /// A string that matches at least one of several alternatives (`anyOf` of formats and values).
     AnyOfString {
         /// Its name.
@@ -197,6 +316,8 @@ impl Item {
             Item::Struct { name, .. }
             | Item::Opaque { name, .. }
             | Item::Union { name, .. }
+            | Item::Tagged { name, .. }
+            | Item::Tuple { name, .. }
             | Item::AnyOfString { name, .. }
             | Item::Enum { name, .. } => name,
         }
@@ -266,6 +387,8 @@ struct Builder<'a> {
     items: BTreeMap<String, Item>,
     /// Named types already built for a referenced schema, by (file, pointer).
     named: BTreeMap<(String, String), Ty>,
+    /// Referenced schemas being built, for recursive `$ref`s; `true` once one was met again.
+    building: BTreeMap<(String, String), bool>,
     patterns: BTreeSet<String>,
 }
 
@@ -292,8 +415,16 @@ impl Builder<'_> {
 
     /// The type of `schema` (found in the file `origin`) and whether it is nullable. `hint` names
     /// the struct or enum it becomes, if it becomes one.
-    fn ty(&mut self, origin: &str, schema: &Value, hint: &str) -> Result<(Ty, bool), Error> {
+    fn ty(
+        &mut self,
+        origin: &str,
+        pointer: &str,
+        schema: &Value,
+        hint: &str,
+    ) -> Result<(Ty, bool), Error> {
         if let Some(reference) = str_of(schema, "$ref") {
+            // Beside `$ref`, only annotations: the generator reads the target alone.
+            audit(origin, pointer, schema, &["$ref"])?;
             let found = self.set.follow(origin, reference)?;
             let key = (found.file, found.pointer);
             if let Some(ty) = self.named.get(&key) {
@@ -301,7 +432,19 @@ impl Builder<'_> {
             }
             let target = found.value.clone();
             let def_name = key.1.rsplit('/').next().map(pascal).unwrap_or_default();
-            let (ty, nullable) = self.ty(&key.0.clone(), &target, &def_name)?;
+            if let Some(recursed) = self.building.get_mut(&key) {
+                // A reference to the schema being built: its struct, behind a box.
+                *recursed = true;
+                return Ok((Ty::Boxed(Box::new(Ty::Named(def_name))), false));
+            }
+            self.building.insert(key.clone(), false);
+            let built = self.ty(&key.0.clone(), &key.1.clone(), &target, &def_name);
+            let recursed = self.building.remove(&key).unwrap_or(false);
+            let (ty, nullable) = built?;
+            if recursed && ty != Ty::Named(def_name) {
+                // Only an object becomes a struct that can hold itself.
+                return Err(refuse("$ref", &key.0, &key.1));
+            }
             self.named.insert(key, ty.clone());
             return Ok((ty, nullable));
         }
@@ -314,50 +457,123 @@ impl Builder<'_> {
             }
             _ => (Vec::new(), false),
         };
+        if schema.get("allOf").is_some() {
+            let merged = self.merge_all_of(origin, pointer, schema)?;
+            return self.ty(origin, pointer, &merged, hint);
+        }
+        let objects_only = types.is_empty() || types == ["object"];
+        let branches = ["oneOf", "anyOf"].into_iter().find_map(|k| {
+            let alts = schema.get(k)?.as_array()?;
+            let strings = alts.iter().all(string_only);
+            (objects_only && schema.get("properties").is_none() && !strings).then_some((k, alts))
+        });
+        if let Some((keyword, alternatives)) = branches {
+            audit(origin, pointer, schema, &["type", keyword])?;
+            let alternatives = alternatives.clone();
+            let ty = self.tagged(origin, pointer, keyword, &alternatives, schema, hint)?;
+            return Ok((ty, nullable));
+        }
+        if schema.get("type").is_some() && types.is_empty() {
+            // `"type": "null"` alone, or no type the generator knows.
+            return Err(refuse("type", origin, pointer));
+        }
         if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+            audit(origin, pointer, schema, &["type", "enum"])?;
             return Ok((self.open_enum(schema, values, hint)?, nullable));
         }
         if let Some(value) = schema.get("const")
             && value.is_string()
             && !types.iter().any(|t| *t != "string")
         {
+            audit(origin, pointer, schema, &["type", "const"])?;
             return Ok((
                 self.open_enum(schema, std::slice::from_ref(value), hint)?,
                 nullable,
             ));
         }
         let ty = match types.as_slice() {
-            ["string"] if schema.get("anyOf").is_some() => self.any_of_string(schema, hint)?,
-            ["string"] => self.string(schema)?,
-            ["integer"] => {
-                // A fixed-width type only where the schema bounds the value on both sides within
-                // it; otherwise any JSON integer is valid, and so is it here.
-                let bound = |k: &str| schema.get(k).and_then(Value::as_f64);
-                let lower = bound("minimum").or(bound("exclusiveMinimum"));
-                let upper = bound("maximum").or(bound("exclusiveMaximum"));
-                match (lower, upper) {
-                    (Some(lo), Some(hi)) if lo >= 0.0 && hi <= u64::MAX as f64 => Ty::U64,
-                    (Some(lo), Some(hi)) if lo >= i64::MIN as f64 && hi <= i64::MAX as f64 => {
-                        Ty::I64
-                    }
-                    _ => Ty::Integer,
-                }
+            ["string"] if schema.get("anyOf").is_some() => {
+                audit(origin, pointer, schema, &["type", "anyOf"])?;
+                self.any_of_string(origin, pointer, schema, hint)?
             }
-            ["number"] => Ty::F64,
-            ["boolean"] => Ty::Bool,
+            ["string"] => {
+                audit(
+                    origin,
+                    pointer,
+                    schema,
+                    &["type", "pattern", "format", LENGTH[0], LENGTH[1]],
+                )?;
+                if schema.get("pattern").is_some() && schema.get("format").is_some() {
+                    // The pattern's newtype would not check the format.
+                    return Err(refuse("format", origin, pointer));
+                }
+                for key in LENGTH {
+                    // Lengths are checked on plain strings (`String`), not on checked newtypes.
+                    let plain = schema.get("pattern").is_none() && schema.get("format").is_none();
+                    if schema
+                        .get(key)
+                        .is_some_and(|v| !plain || v.as_u64().is_none())
+                    {
+                        return Err(refuse(key, origin, pointer));
+                    }
+                }
+                self.string(origin, pointer, schema)?
+            }
+            ["integer" | "number"] => {
+                let mut allowed = vec!["type", "multipleOf"];
+                allowed.extend(BOUNDS);
+                audit(origin, pointer, schema, &allowed)?;
+                numeric(origin, pointer, schema, &BOUNDS)?;
+                // A positive number (2020-12 requires it), whose decimal form the check reads.
+                if schema.get("multipleOf").is_some_and(|m| {
+                    m.as_f64().is_none_or(|m| m <= 0.0)
+                        || proptech_decimal(&m.to_string()).is_none()
+                }) {
+                    return Err(refuse("multipleOf", origin, pointer));
+                }
+                self.number(schema, types[0] == "integer")
+            }
+            ["boolean"] => {
+                audit(origin, pointer, schema, &["type"])?;
+                Ty::Bool
+            }
+            ["array"] if schema.get("prefixItems").is_some() => {
+                self.tuple(origin, pointer, schema, hint)?
+            }
             ["array"] => {
+                audit(origin, pointer, schema, &["type", "items"])?;
                 let items = schema.get("items").cloned().unwrap_or(Value::Bool(true));
                 let item_hint = format!("{hint}Item");
-                Ty::Vec(Box::new(self.ty(origin, &items, &item_hint)?.0))
+                let at = push(pointer, "items");
+                // A `Vec` already holds its items on the heap: no box inside it.
+                Ty::Vec(Box::new(unboxed(
+                    self.ty(origin, &at, &items, &item_hint)?.0,
+                )))
             }
-            ["object"] => self.object(origin, schema, hint, None)?,
-            [] if schema.get("properties").is_some() => self.object(origin, schema, hint, None)?,
-            [] => Ty::Value,
+            ["object"] => self.object(origin, pointer, schema, hint, None)?,
+            [] if schema.get("properties").is_some() => {
+                self.object(origin, pointer, schema, hint, None)?
+            }
+            // An `anyOf` of strings only, with the type said in each alternative.
+            [] if schema
+                .get("anyOf")
+                .and_then(Value::as_array)
+                .is_some_and(|alts| alts.iter().all(string_only)) =>
+            {
+                audit(origin, pointer, schema, &["anyOf"])?;
+                self.any_of_string(origin, pointer, schema, hint)?
+            }
+            [] => {
+                audit(origin, pointer, schema, &[])?;
+                Ty::Value
+            }
             several => {
+                audit(origin, pointer, schema, &["type"])?;
                 let mut variants = Vec::new();
                 for t in several {
                     let one = serde_json::json!({ "type": t });
-                    let (ty, _) = self.ty(origin, &one, &format!("{hint}{}", pascal(t)))?;
+                    let (ty, _) =
+                        self.ty(origin, pointer, &one, &format!("{hint}{}", pascal(t)))?;
                     variants.push((pascal(t), ty));
                 }
                 self.insert(Item::Union {
@@ -371,7 +587,267 @@ impl Builder<'_> {
         Ok((ty, nullable))
     }
 
-    fn string(&mut self, schema: &Value) -> Result<Ty, Error> {
+    /// An enum over the object `branches` of a `oneOf`/`anyOf` (`keyword`) that a discriminator
+    /// tells apart: a member required in every branch and a different string `const` in each.
+    /// With distinct values at most one branch matches, so `oneOf` and `anyOf` mean the same, and
+    /// a value no branch names is rejected, as the validator rejects it.
+    fn tagged(
+        &mut self,
+        origin: &str,
+        pointer: &str,
+        keyword: &str,
+        branches: &[Value],
+        schema: &Value,
+        name: &str,
+    ) -> Result<Ty, Error> {
+        let refuse_here = || refuse(keyword, origin, pointer);
+        // Each branch as the generator will read it: a `$ref` followed (to the same file only).
+        let mut resolved = Vec::new();
+        for (i, branch) in branches.iter().enumerate() {
+            let at = push(&push(pointer, keyword), &i.to_string());
+            let target = match str_of(branch, "$ref") {
+                Some(reference) => {
+                    let found = self.set.follow(origin, reference)?;
+                    if found.file != origin {
+                        return Err(refuse("$ref", origin, &at));
+                    }
+                    found.value.clone()
+                }
+                None => branch.clone(),
+            };
+            resolved.push((at, branch.clone(), target));
+        }
+        let const_of = |target: &Value, member: &str| {
+            let required = required_of(target).contains(member);
+            target
+                .pointer(&push("/properties", member))
+                .and_then(|p| p.get("const"))
+                .and_then(Value::as_str)
+                .filter(|_| required)
+                .map(str::to_owned)
+        };
+        let first = resolved.first().ok_or_else(refuse_here)?;
+        let discriminator = first
+            .2
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(member, _)| member.clone())
+            .find(|member| {
+                resolved
+                    .iter()
+                    .all(|(_, _, t)| const_of(t, member).is_some())
+            })
+            .ok_or_else(refuse_here)?;
+        let mut variants: Vec<(String, String, Ty)> = Vec::new();
+        for (at, branch, target) in &resolved {
+            let value = const_of(target, &discriminator).ok_or_else(refuse_here)?;
+            let variant = pascal(&value);
+            if variant.is_empty()
+                || variants
+                    .iter()
+                    .any(|(v, n, _)| *v == value || *n == variant)
+            {
+                // Two branches with one value (or one Rust name) cannot be told apart.
+                return Err(refuse_here());
+            }
+            let (ty, nullable) = self.ty(origin, at, branch, &format!("{name}{variant}"))?;
+            if nullable || !matches!(ty, Ty::Named(_)) {
+                return Err(refuse(keyword, origin, at));
+            }
+            variants.push((value, variant, ty));
+        }
+        self.insert(Item::Tagged {
+            name: name.to_owned(),
+            doc: doc_of(schema),
+            discriminator,
+            variants,
+        })?;
+        Ok(Ty::Named(name.to_owned()))
+    }
+
+    /// A tuple struct for a `prefixItems` array. Only the exact form maps to Rust: `items: false`
+    /// and `minItems` equal to the number of positions (without them an array may be shorter or
+    /// longer), and no position with a check its type does not make itself (a tuple's derived
+    /// `Deserialize` runs none).
+    fn tuple(
+        &mut self,
+        origin: &str,
+        pointer: &str,
+        schema: &Value,
+        name: &str,
+    ) -> Result<Ty, Error> {
+        audit(
+            origin,
+            pointer,
+            schema,
+            &["type", "prefixItems", "items", "minItems", "maxItems"],
+        )?;
+        let positions = schema
+            .get("prefixItems")
+            .and_then(Value::as_array)
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| refuse("prefixItems", origin, pointer))?;
+        let len = positions.len() as u64;
+        if schema.get("items") != Some(&Value::Bool(false)) {
+            return Err(refuse("prefixItems", origin, pointer));
+        }
+        if schema.get("minItems").and_then(Value::as_u64) != Some(len) {
+            return Err(refuse("minItems", origin, pointer));
+        }
+        if schema
+            .get("maxItems")
+            .is_some_and(|m| m.as_u64() != Some(len))
+        {
+            return Err(refuse("maxItems", origin, pointer));
+        }
+        let mut items = Vec::new();
+        for (i, position) in positions.iter().enumerate() {
+            let at = push(&push(pointer, "prefixItems"), &i.to_string());
+            if self.check(origin, position)?.is_some() {
+                return Err(refuse("prefixItems", origin, &at));
+            }
+            let (ty, nullable) = self.ty(origin, &at, position, &format!("{name}{i}"))?;
+            let ty = unboxed(ty);
+            items.push(if nullable {
+                // `Option<T>`: `null` is the schema's, absence cannot happen (fixed length).
+                Ty::Nullable(Box::new(ty))
+            } else {
+                ty
+            });
+        }
+        self.insert(Item::Tuple {
+            name: name.to_owned(),
+            doc: doc_of(schema),
+            items,
+        })?;
+        Ok(Ty::Named(name.to_owned()))
+    }
+
+    /// A map whose keys match the one pattern of `patterns` (a `patternProperties`) and whose
+    /// values have its schema. Only the closed form (`additionalProperties: false`) with one
+    /// pattern maps to Rust: other names, or names matching two patterns, would need values of
+    /// another type.
+    fn pattern_map(
+        &mut self,
+        origin: &str,
+        pointer: &str,
+        schema: &Value,
+        patterns: &Value,
+        name: &str,
+    ) -> Result<Ty, Error> {
+        let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
+        let one = patterns.as_object().filter(|p| p.len() == 1 && closed);
+        let Some((pattern, values)) = one.and_then(|p| p.iter().next()) else {
+            return Err(refuse("patternProperties", origin, pointer));
+        };
+        let at = push(&push(pointer, "patternProperties"), pattern);
+        let key = match self.string(origin, &at, &serde_json::json!({ "pattern": pattern }))? {
+            Ty::Pattern(key) => key,
+            _ => return Err(refuse("patternProperties", origin, pointer)),
+        };
+        let value = unboxed(self.ty(origin, &at, values, &format!("{name}Value"))?.0);
+        Ok(Ty::PatternMap(key, Box::new(value)))
+    }
+
+    /// `schema` with its `allOf` of objects merged into one object schema: the members and the
+    /// required members of every branch (a `$ref` branch in the same file is followed). A member
+    /// two branches describe differently is a conflict; a branch may hold only `type: object`,
+    /// `properties` and `required` (and annotations), since `additionalProperties` in a branch
+    /// would reject the other branches' members.
+    fn merge_all_of(&self, origin: &str, pointer: &str, schema: &Value) -> Result<Value, Error> {
+        let mut merged = schema.as_object().cloned().unwrap_or_default();
+        let branches = merged
+            .remove("allOf")
+            .and_then(|b| b.as_array().cloned())
+            .ok_or_else(|| refuse("allOf", origin, pointer))?;
+        let object_typed = |s: &Value| s.get("type").is_none_or(|t| t == "object");
+        if !object_typed(schema) {
+            return Err(refuse("allOf", origin, pointer));
+        }
+        let mut props = merged
+            .remove("properties")
+            .and_then(|p| p.as_object().cloned())
+            .unwrap_or_default();
+        let mut required: Vec<Value> = merged
+            .remove("required")
+            .and_then(|r| r.as_array().cloned())
+            .unwrap_or_default();
+        for (i, branch) in branches.iter().enumerate() {
+            let mut at = push(&push(pointer, "allOf"), &i.to_string());
+            let mut branch = branch.clone();
+            if let Some(reference) = str_of(&branch, "$ref") {
+                audit(origin, &at, &branch, &["$ref"])?;
+                let found = self.set.follow(origin, reference)?;
+                if found.file != origin {
+                    // Its members' own `$ref`s would resolve against the wrong file.
+                    return Err(refuse("$ref", origin, &at));
+                }
+                at = found.pointer.clone();
+                branch = found.value.clone();
+            }
+            audit(origin, &at, &branch, &["type", "properties", "required"])?;
+            if !object_typed(&branch) {
+                return Err(refuse("type", origin, &at));
+            }
+            for (name, prop) in branch
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                match props.get(name) {
+                    Some(existing) if existing != prop => {
+                        return Err(Error::Schema(format!(
+                            "{origin}#{at}: allOf describes member {name:?} twice, differently; \
+                             describe it in one branch"
+                        )));
+                    }
+                    _ => {
+                        props.insert(name.clone(), prop.clone());
+                    }
+                }
+            }
+            for r in branch
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if !required.contains(r) {
+                    required.push(r.clone());
+                }
+            }
+        }
+        merged.insert("type".into(), Value::String("object".into()));
+        merged.insert("properties".into(), Value::Object(props));
+        if !required.is_empty() {
+            merged.insert("required".into(), Value::Array(required));
+        }
+        Ok(Value::Object(merged))
+    }
+
+    /// The Rust type of an integer (`integer`) or a number.
+    fn number(&self, schema: &Value, integer: bool) -> Ty {
+        if !integer {
+            return Ty::F64;
+        }
+        {
+            // A fixed-width type only where the schema bounds the value on both sides within it;
+            // otherwise any JSON integer is valid, and so is it here.
+            let bound = |k: &str| schema.get(k).and_then(Value::as_f64);
+            let lower = bound("minimum").or(bound("exclusiveMinimum"));
+            let upper = bound("maximum").or(bound("exclusiveMaximum"));
+            match (lower, upper) {
+                (Some(lo), Some(hi)) if lo >= 0.0 && hi <= u64::MAX as f64 => Ty::U64,
+                (Some(lo), Some(hi)) if lo >= i64::MIN as f64 && hi <= i64::MAX as f64 => Ty::I64,
+                _ => Ty::Integer,
+            }
+        }
+    }
+
+    fn string(&mut self, origin: &str, pointer: &str, schema: &Value) -> Result<Ty, Error> {
         if let Some(pattern) = str_of(schema, "pattern") {
             let named = self.config.pattern.get(pattern).ok_or_else(|| {
                 Error::Schema(format!(
@@ -387,12 +863,20 @@ impl Builder<'_> {
             Some("uuid") => Ty::Uuid,
             Some("email") => Ty::Email,
             Some("uri") => Ty::Uri,
-            _ => Ty::String,
+            None => Ty::String,
+            // A format with no checked type: `String` would accept what the validator rejects.
+            Some(_) => return Err(refuse("format", origin, pointer)),
         })
     }
 
     /// A string `anyOf` whose alternatives are formats or values.
-    fn any_of_string(&mut self, schema: &Value, name: &str) -> Result<Ty, Error> {
+    fn any_of_string(
+        &mut self,
+        origin: &str,
+        pointer: &str,
+        schema: &Value,
+        name: &str,
+    ) -> Result<Ty, Error> {
         let mut alternatives = Vec::new();
         for alt in schema
             .get("anyOf")
@@ -400,18 +884,26 @@ impl Builder<'_> {
             .into_iter()
             .flatten()
         {
+            // `"type": "string"` in an alternative says what the string `anyOf` already is.
             let keys: Vec<&str> = alt
                 .as_object()
-                .map(|o| o.keys().map(String::as_str).collect())
+                .map(|o| {
+                    o.iter()
+                        .filter(|(k, v)| !(*k == "type" && *v == "string"))
+                        .map(|(k, _)| k.as_str())
+                        .collect()
+                })
                 .unwrap_or_default();
             match keys.as_slice() {
                 ["format"] | ["format", "pattern"] | ["pattern", "format"] => {
-                    match self.string(&serde_json::json!({ "format": alt["format"] }))? {
+                    let format = serde_json::json!({ "format": alt["format"] });
+                    match self.string(origin, pointer, &format)? {
                         ty @ (Ty::DateTime | Ty::Date | Ty::Email | Ty::Uri) => {
                             // A pattern beside the format narrows the text further: both must hold.
                             let pattern = match alt.get("pattern") {
                                 Some(pattern) => {
-                                    match self.string(&serde_json::json!({ "pattern": pattern }))? {
+                                    let pattern = serde_json::json!({ "pattern": pattern });
+                                    match self.string(origin, pointer, &pattern)? {
                                         Ty::Pattern(named) => Some(named),
                                         _ => None,
                                     }
@@ -474,20 +966,39 @@ impl Builder<'_> {
             maximum: bound("maximum"),
             exclusive_minimum: bound("exclusiveMinimum"),
             exclusive_maximum: bound("exclusiveMaximum"),
+            multiple_of: schema.get("multipleOf").map(Value::to_string),
         };
         let unbounded = Check::Bounds {
             minimum: None,
             maximum: None,
             exclusive_minimum: None,
             exclusive_maximum: None,
+            multiple_of: None,
         };
         if bounds != unbounded {
             return Ok(Some(bounds));
+        }
+        let length = |k: &str| schema.get(k).and_then(Value::as_u64);
+        if let (min_length @ Some(_), max_length) | (min_length, max_length @ Some(_)) =
+            (length(LENGTH[0]), length(LENGTH[1]))
+        {
+            return Ok(Some(Check::Length {
+                min_length,
+                max_length,
+            }));
         }
         if let Some(items) = schema.get("items") {
             return Ok(self
                 .check(origin, items)?
                 .map(|c| Check::Items(Box::new(c))));
+        }
+        if schema.get("properties").is_none()
+            && let Some(Value::Object(patterns)) = schema.get("patternProperties")
+            && let Some(values) = patterns.values().next()
+        {
+            return Ok(self
+                .check(origin, values)?
+                .map(|c| Check::Values(Box::new(c))));
         }
         if schema.get("properties").is_none()
             && let Some(extra @ Value::Object(_)) = schema.get("additionalProperties")
@@ -522,6 +1033,7 @@ impl Builder<'_> {
     fn object(
         &mut self,
         origin: &str,
+        pointer: &str,
         schema: &Value,
         name: &str,
         event: Option<&str>,
@@ -532,21 +1044,64 @@ impl Builder<'_> {
             _ => None,
         };
         let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+            // A map: only its values' schema is checked, so no `required`, and not closed.
+            audit(
+                origin,
+                pointer,
+                schema,
+                &["type", "additionalProperties", "patternProperties"],
+            )?;
+            if let Some(patterns) = schema.get("patternProperties") {
+                return self.pattern_map(origin, pointer, schema, patterns, name);
+            }
             return Ok(match schema.get("additionalProperties") {
                 Some(extra @ Value::Object(_)) => {
-                    Ty::Map(Box::new(self.ty(origin, extra, &format!("{name}Value"))?.0))
+                    let at = push(pointer, "additionalProperties");
+                    Ty::Map(Box::new(unboxed(
+                        self.ty(origin, &at, extra, &format!("{name}Value"))?.0,
+                    )))
+                }
+                Some(Value::Bool(false)) => {
+                    return Err(refuse("additionalProperties", origin, pointer));
                 }
                 _ => Ty::Object,
             });
         };
+        audit(
+            origin,
+            pointer,
+            schema,
+            &[
+                "type",
+                "properties",
+                "required",
+                "additionalProperties",
+                "anyOf",
+            ],
+        )?;
+        // Beside `properties`, unknown members are kept or, with `false`, rejected; their values
+        // are not typed.
+        if schema
+            .get("additionalProperties")
+            .is_some_and(|v| !v.is_boolean())
+        {
+            return Err(refuse("additionalProperties", origin, pointer));
+        }
         let required = required_of(schema);
+        if required.iter().any(|r| !props.contains_key(*r)) {
+            // A required member with no field would not be checked.
+            return Err(refuse("required", origin, pointer));
+        }
         let mut fields = Vec::new();
         for (json, prop) in props {
+            let at = push(&push(pointer, "properties"), json);
             let is_tag = flat_type_field.as_deref() == Some(json.as_str());
             let (ty, nullable) = if is_tag {
+                // The type tag is read as the event's type: a string, the event's own.
+                audit(origin, &at, prop, &["type", "const"])?;
                 (Ty::EventTypeTag, false)
             } else {
-                self.ty(origin, prop, &format!("{name}{}", pascal(json)))?
+                self.ty(origin, &at, prop, &format!("{name}{}", pascal(json)))?
             };
             let check = self.check(origin, prop)?;
             fields.push(Field::new(
@@ -594,6 +1149,63 @@ impl Builder<'_> {
     }
 }
 
+/// Checks the root of an event schema of a provider with an envelope: it must be the envelope
+/// (`$ref`) with the type member fixed to the event's type and `data` described; the generator
+/// reads nothing else there, so nothing else may narrow it.
+fn audit_event_root(
+    set: &SchemaSet,
+    path: &str,
+    schema: &Value,
+    envelope: &str,
+    type_field: &str,
+    event_type: &str,
+) -> Result<(), Error> {
+    audit(path, "", schema, &["$ref", "properties", "required"])?;
+    let is_envelope = str_of(schema, "$ref")
+        .and_then(|r| set.follow(path, r).ok())
+        .is_some_and(|t| t.file == envelope && t.pointer.is_empty());
+    if !is_envelope {
+        return Err(refuse("$ref", path, ""));
+    }
+    if let Some(required) = schema.get("required") {
+        // Only members the envelope already requires: the envelope's struct decides presence.
+        let envelope_required = set
+            .get(envelope)
+            .map(|d| {
+                required_of(&d.value)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect::<BTreeSet<_>>()
+            })
+            .unwrap_or_default();
+        let all_there = required.as_array().is_some_and(|r| {
+            r.iter()
+                .all(|m| m.as_str().is_some_and(|m| envelope_required.contains(m)))
+        });
+        if !all_there {
+            return Err(refuse("required", path, ""));
+        }
+    }
+    for (json, prop) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let at = push("/properties", json);
+        if json == type_field {
+            // Dispatch on the event type enforces it.
+            audit(path, &at, prop, &["type", "const"])?;
+            if prop.get("const").is_some_and(|c| c != event_type) {
+                return Err(refuse("const", path, &at));
+            }
+        } else if json != "data" {
+            return Err(refuse("properties", path, &at));
+        }
+    }
+    Ok(())
+}
+
 /// Builds the model of `provider` from the schema set.
 pub fn provider_model(
     set: &SchemaSet,
@@ -611,10 +1223,13 @@ pub fn provider_model(
         provider,
         items: BTreeMap::new(),
         named: BTreeMap::new(),
+        building: BTreeMap::new(),
         patterns: BTreeSet::new(),
     };
     let type_field = pconfig.type_field.clone();
 
+    // Where the envelope types `data` (file, pointer): every payload must then be a struct.
+    let mut envelope_data_typed: Option<(String, String)> = None;
     // The envelope: a struct generic over the payload; its type member is the event type tag.
     let envelope = match &pconfig.envelope {
         None => None,
@@ -624,19 +1239,48 @@ pub fn provider_model(
                 .get(&path)
                 .ok_or_else(|| Error::Schema(format!("no envelope {path}")))?;
             let schema = doc.value.clone();
+            audit(
+                &path,
+                "",
+                &schema,
+                &["type", "properties", "required", "additionalProperties"],
+            )?;
+            if schema.get("type").is_some_and(|t| t != "object") {
+                return Err(refuse("type", &path, ""));
+            }
+            if schema
+                .get("additionalProperties")
+                .is_some_and(|v| !v.is_boolean())
+            {
+                return Err(refuse("additionalProperties", &path, ""));
+            }
             let required = required_of(&schema);
             let mut fields = Vec::new();
             let props = schema
                 .get("properties")
                 .and_then(Value::as_object)
                 .ok_or_else(|| Error::Schema(format!("{path} has no properties")))?;
+            if required.iter().any(|r| !props.contains_key(*r)) {
+                return Err(refuse("required", &path, ""));
+            }
             for (json, prop) in props {
+                let at = push("/properties", json);
                 let (ty, nullable) = if *json == type_field {
+                    audit(&path, &at, prop, &["type"])?;
                     (Ty::EventTypeTag, false)
                 } else if json == "data" {
+                    // `type: object` is enforced by each payload's struct; an event whose payload
+                    // is undescribed (`Opaque`) is refused below if the envelope types `data`.
+                    audit(&path, &at, prop, &["type"])?;
+                    if prop.get("type").is_some_and(|t| t != "object") {
+                        return Err(refuse("type", &path, &at));
+                    }
+                    if prop.get("type").is_some() {
+                        envelope_data_typed = Some((path.clone(), at.clone()));
+                    }
                     (Ty::Payload, false)
                 } else {
-                    b.ty(&path, prop, &format!("Envelope{}", pascal(json)))?
+                    b.ty(&path, &at, prop, &format!("Envelope{}", pascal(json)))?
                 };
                 let check = b.check(&path, prop)?;
                 fields.push(Field::new(
@@ -665,13 +1309,26 @@ pub fn provider_model(
         let path = e.doc.path.clone();
         let name = event_name(e.event_type);
         let schema = &e.doc.value;
-        if pconfig.envelope.is_some() {
+        if let Some(envelope) = &pconfig.envelope {
+            audit_event_root(
+                set,
+                &path,
+                schema,
+                &format!("{provider}/{envelope}"),
+                &type_field,
+                e.event_type,
+            )?;
             let data = schema
                 .pointer("/properties/data")
                 .ok_or_else(|| Error::Schema(format!("{path} has no properties.data")))?;
             if data.get("properties").is_some() {
-                b.object(&path, data, &name, Some(e.event_type))?;
+                b.object(&path, "/properties/data", data, &name, Some(e.event_type))?;
             } else {
+                // `serde_json::Value` enforces nothing: only annotations may describe it.
+                audit(&path, "/properties/data", data, &[])?;
+                if let Some((file, at)) = &envelope_data_typed {
+                    return Err(refuse("type", file, at));
+                }
                 b.insert(Item::Opaque {
                     name: name.clone(),
                     doc: doc_of(data),
@@ -679,7 +1336,7 @@ pub fn provider_model(
                 })?;
             }
         } else {
-            b.object(&path, schema, &name, Some(e.event_type))?;
+            b.object(&path, "", schema, &name, Some(e.event_type))?;
         }
         events.push(Event {
             event_type: e.event_type.to_owned(),

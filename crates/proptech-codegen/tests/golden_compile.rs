@@ -37,8 +37,14 @@ pub mod __private {
 mod macros;
 
 #[rustfmt::skip]
+#[path = "golden/all_of.rs"]
+mod all_of;
+#[rustfmt::skip]
 #[path = "golden/basic.rs"]
 mod basic;
+#[rustfmt::skip]
+#[path = "golden/checks.rs"]
+mod checks;
 #[rustfmt::skip]
 #[path = "golden/compat_v1.rs"]
 mod compat_v1;
@@ -55,8 +61,20 @@ mod enums;
 #[path = "golden/nested.rs"]
 mod nested;
 #[rustfmt::skip]
+#[path = "golden/one_of.rs"]
+mod one_of;
+#[rustfmt::skip]
+#[path = "golden/pattern_properties.rs"]
+mod pattern_properties;
+#[rustfmt::skip]
 #[path = "golden/patterns.rs"]
 mod patterns;
+#[rustfmt::skip]
+#[path = "golden/prefix_items.rs"]
+mod prefix_items;
+#[rustfmt::skip]
+#[path = "golden/recursive.rs"]
+mod recursive;
 
 /// A client of the `compat_v*` types as a user writes it: builds an event with `new`, sets an
 /// optional member, matches the enum with a wildcard, reads `as_str()`, and parses deliveries.
@@ -206,4 +224,265 @@ fn the_generic_envelope_reads_every_member() {
     assert!(e.message.contains("missing field `uuid`"), "{e}");
     let e = error(br#"{"uuid":"u1","operation":"UNIT_CREATED"}"#);
     assert!(e.message.contains("missing field `data`"), "{e}");
+}
+
+/// The construct corpus: each construct's golden set (`tests/schemas/<set>`) with its valid
+/// instances (`tests/constructs/<set>.json`), mutated as the differential test mutates the
+/// provider samples (`proptech_conformance::mutate`), plus values aimed at the constructs'
+/// checks, and judged by the same rule against the `jsonschema` crate: the typed parse accepts
+/// exactly what the schema accepts, and every accepted mutant round-trips.
+mod constructs {
+    use std::path::PathBuf;
+
+    use proptech_catalog::SchemaSet;
+    use proptech_conformance::judge::{Typed, Verdict, judge_violations};
+    use proptech_conformance::mutate::{mutants_with, replacements};
+    use serde_json::{Value, json};
+
+    fn here() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests")
+    }
+
+    /// Replacements besides the differential test's: at and across the constructs' bounds.
+    fn extra() -> Vec<Value> {
+        let mut all = replacements();
+        all.extend([
+            json!("a"),
+            // Two characters in four bytes: lengths count characters.
+            json!("éé"),
+            json!("abcdefghijk"),
+            json!(7),
+            json!(10),
+            json!(0.3),
+            json!(2.5),
+            json!(100),
+            json!(1e300),
+        ]);
+        all
+    }
+
+    /// Runs the corpus of `set` through `typed` (the set's generated `parse`, as the judge reads
+    /// it); returns the tally per verdict.
+    pub fn run(set: &str, typed: impl Fn(&[u8]) -> Typed) -> Vec<(Verdict, usize)> {
+        let schemas = SchemaSet::load(here().join("schemas").join(set)).expect("set loads");
+        let event = schemas.events().next().expect("one event");
+        let id = format!("{}{}", proptech_catalog::ID_BASE, event.doc.path);
+        let mut validators = schemas.validators();
+        let text = std::fs::read_to_string(here().join(format!("constructs/{set}.json")))
+            .expect("the corpus");
+        let seeds: Vec<Value> = serde_json::from_str(&text).expect("a JSON array");
+        assert!(!seeds.is_empty(), "{set}: no instances");
+        let mut tally = std::collections::BTreeMap::new();
+        let mut problems = Vec::new();
+        for seed in &seeds {
+            let mut cases = vec![("the seed".to_owned(), seed.clone())];
+            cases.extend(mutants_with(seed, &extra()));
+            for (what, instance) in cases {
+                let errors = validators.errors(&id, &instance).expect("validates");
+                if what == "the seed" {
+                    assert!(
+                        errors.is_empty(),
+                        "{set}: seed {seed} is invalid: {errors:?}"
+                    );
+                }
+                let body = serde_json::to_vec(&instance).expect("serialises");
+                match judge_violations("/type", &errors, &instance, &typed(&body)) {
+                    Ok(verdict) => *tally.entry(verdict).or_insert(0) += 1,
+                    Err(problem) => problems.push(format!("{what} of {seed}: {problem}")),
+                }
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "{set}: {} disagreements:\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
+        tally.into_iter().collect()
+    }
+}
+
+/// What a generated module's `parse` made of `body`, as the judge reads it.
+macro_rules! typed {
+    ($m:ident) => {
+        |body: &[u8]| match $m::parse(body) {
+            Ok(event) => {
+                let back = serde_json::to_value(&event).expect("serialises");
+                if event.unknown().is_some() {
+                    proptech_conformance::judge::Typed::Unknown { back }
+                } else {
+                    proptech_conformance::judge::Typed::Known { back }
+                }
+            }
+            Err(e) => proptech_conformance::judge::Typed::Rejected(e.to_string()),
+        }
+    };
+}
+
+#[test]
+fn a_recursive_ref_parses_a_three_level_tree() {
+    let body = br#"{"type":"v1.spaces.building.created","tree":{"name":"root",
+        "first":{"name":"a","first":{"name":"a1","kept":true}},
+        "children":[{"name":"b","children":[{"name":"b1"}]}]}}"#;
+    let recursive::Event::SpacesBuildingCreated(e) = recursive::parse(body).expect("parses") else {
+        panic!("not the event");
+    };
+    let first = e.tree.first.as_deref().expect("level 2");
+    let leaf = first.first.as_deref().expect("level 3");
+    assert_eq!(leaf.name, "a1");
+    assert!(
+        leaf.unknown_member("kept").is_some(),
+        "unknown members kept"
+    );
+    let children = e.tree.children.as_deref().expect("children");
+    assert_eq!(
+        children[0].children.as_deref().expect("level 3")[0].name,
+        "b1"
+    );
+    // The length bound of `name` holds at every level.
+    let short = br#"{"type":"v1.spaces.building.created","tree":{"name":"root",
+        "children":[{"name":"b","children":[{"name":""}]}]}}"#;
+    let err = recursive::parse(short).expect_err("an empty name three levels down");
+    assert!(
+        err.to_string().contains("/tree/children/0/children/0/name"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_recursive_construct_agrees_with_the_validator_on_every_mutant() {
+    let tally = constructs::run("recursive", typed!(recursive));
+    assert!(
+        tally
+            .iter()
+            .any(|(v, n)| *v == proptech_conformance::judge::Verdict::BothReject && *n > 0),
+        "{tally:?}"
+    );
+    eprintln!("recursive: {tally:?}");
+}
+
+#[test]
+fn lengths_exclusive_bounds_and_multiple_of_agree_with_the_validator_on_every_mutant() {
+    let tally = constructs::run("checks", typed!(checks));
+    eprintln!("checks: {tally:?}");
+    assert!(
+        tally
+            .iter()
+            .any(|(v, n)| *v == proptech_conformance::judge::Verdict::BothReject && *n > 0),
+        "{tally:?}"
+    );
+}
+
+#[test]
+fn lengths_count_characters_and_multiple_of_is_decimal() {
+    let parse = |code: &str, ratio: &str| {
+        let body =
+            format!(r#"{{"type":"v1.spaces.building.created","code":{code},"ratio":{ratio}}}"#);
+        checks::parse(body.as_bytes()).map(|_| ())
+    };
+    assert!(
+        parse(r#""éé""#, "1").is_ok(),
+        "two characters in four bytes"
+    );
+    assert!(parse(r#""a""#, "1").is_err(), "one character, minLength 2");
+    assert!(
+        parse(r#""abcdef""#, "1").is_err(),
+        "six characters, maxLength 5"
+    );
+    assert!(parse(r#""ab""#, "0").is_err(), "exclusiveMinimum 0");
+    assert!(parse(r#""ab""#, "10").is_err(), "exclusiveMaximum 10");
+    assert!(parse(r#""ab""#, "0.75").is_err(), "not a multiple of 0.5");
+    let step = |step: &str| {
+        let body = format!(
+            r#"{{"type":"v1.spaces.building.created","code":"ab","ratio":1,"step":{step}}}"#
+        );
+        checks::parse(body.as_bytes()).map(|_| ())
+    };
+    // 0.3 / 0.1 is 2.9999999999999996 in f64; in decimal, as the schema means it, 3.
+    assert!(step("0.3").is_ok());
+    assert!(step("0.35").is_err());
+    let count = |count: &str| {
+        let body = format!(
+            r#"{{"type":"v1.spaces.building.created","code":"ab","ratio":1,"count":{count}}}"#
+        );
+        checks::parse(body.as_bytes()).map(|_| ())
+    };
+    // At the end of u64: 2^64 - 1 is a multiple of 3, 2^64 - 2 is not.
+    assert!(count("18446744073709551615").is_ok());
+    assert!(count("18446744073709551614").is_err());
+}
+
+#[test]
+fn all_of_merges_into_one_struct_that_agrees_with_the_validator() {
+    let body = br#"{"type":"v1.spaces.building.created","unit":{"name":"F","rooms":2,"x":1}}"#;
+    let all_of::Event::SpacesBuildingCreated(e) = all_of::parse(body).expect("parses") else {
+        panic!("not the event");
+    };
+    // One struct with the members of both branches, the unknown one kept.
+    let _: &all_of::SpacesBuildingCreatedUnit = &e.unit;
+    assert_eq!((e.unit.name.as_str(), e.unit.rooms), ("F", 2));
+    assert!(e.unit.unknown_member("x").is_some());
+    let tally = constructs::run("all_of", typed!(all_of));
+    eprintln!("all_of: {tally:?}");
+}
+
+#[test]
+fn pattern_properties_become_maps_with_checked_keys_that_agree_with_the_validator() {
+    let body = br#"{"type":"v1.spaces.building.created","prices":{"USD":1},
+        "listings":{"ab12cd3":{"beds":2,"note":"kept"}}}"#;
+    let pattern_properties::Event::SpacesBuildingCreated(e) =
+        pattern_properties::parse(body).expect("parses")
+    else {
+        panic!("not the event");
+    };
+    let usd = CurrencyCode::new("USD").expect("a code");
+    assert_eq!(e.prices[&usd].to_string(), "1");
+    let listing =
+        &e.listings.as_ref().expect("listings")[&ListingNumber::new("ab12cd3").expect("a number")];
+    assert_eq!(listing.beds, 2);
+    assert!(listing.unknown_member("note").is_some());
+    let lower = br#"{"type":"v1.spaces.building.created","prices":{"usd":1}}"#;
+    assert!(
+        pattern_properties::parse(lower).is_err(),
+        "a key outside the pattern"
+    );
+    let tally = constructs::run("pattern_properties", typed!(pattern_properties));
+    eprintln!("pattern_properties: {tally:?}");
+}
+
+#[test]
+fn a_discriminated_one_of_becomes_an_enum_that_agrees_with_the_validator() {
+    let body = br#"{"type":"v1.spaces.building.created",
+        "payment":{"method":"transfer","iban":"DE89370400440532013000","note":"kept"}}"#;
+    let one_of::Event::SpacesBuildingCreated(e) = one_of::parse(body).expect("parses") else {
+        panic!("not the event");
+    };
+    match &e.payment {
+        one_of::SpacesBuildingCreatedPayment::Transfer(t) => {
+            assert!(t.unknown_member("note").is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    let unknown = br#"{"type":"v1.spaces.building.created","payment":{"method":"cash"}}"#;
+    assert!(one_of::parse(unknown).is_err(), "no branch says cash");
+    let tally = constructs::run("one_of", typed!(one_of));
+    eprintln!("one_of: {tally:?}");
+}
+
+#[test]
+fn prefix_items_become_tuple_structs_that_agree_with_the_validator() {
+    let body = br#"{"type":"v1.spaces.building.created","point":[13.4,52.5,null],
+        "stay":["2026-05-01",{"name":"Ada","vip":true}]}"#;
+    let prefix_items::Event::SpacesBuildingCreated(e) = prefix_items::parse(body).expect("parses")
+    else {
+        panic!("not the event");
+    };
+    assert_eq!(e.point.0.to_string(), "13.4");
+    assert_eq!(e.point.2, None);
+    let stay = e.stay.as_ref().expect("stay");
+    assert!(stay.1.unknown_member("vip").is_some());
+    let short = br#"{"type":"v1.spaces.building.created","point":[1,2]}"#;
+    assert!(prefix_items::parse(short).is_err(), "two of three items");
+    let tally = constructs::run("prefix_items", typed!(prefix_items));
+    eprintln!("prefix_items: {tally:?}");
 }

@@ -557,6 +557,95 @@ pub fn bounds<N: Bounded + fmt::Display>(
     Ok(())
 }
 
+/// A JSON number's text as a decimal: its digits (sign and point dropped), whether it is
+/// negative, and the power of ten they are scaled by (`-1.25e3` is `("125", true, 1)`).
+fn decimal(text: &str) -> Option<(String, i64)> {
+    let text = text.strip_prefix('-').unwrap_or(text);
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.trim_start_matches('+').parse::<i64>().ok()?),
+        None => (text, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{fraction}");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let places = i64::try_from(fraction.len()).ok()?;
+    Some((digits, exponent.checked_sub(places)?))
+}
+
+/// Checks `multipleOf` exactly, in decimal, on the number as sent: `0.3` is a multiple of `0.1`
+/// (in `f64` it is not), and an integer of any width is divided digit by digit. `multiple` is
+/// the schema's literal, positive, with at most 36 significant digits (the generator checks).
+///
+/// A whole `multiple` and a number sent with a fraction or an exponent are divided as the
+/// validator divides them, in `f64`: serde_json keeps such a number as its `f64` (so `1e300` is
+/// the binary integer nearest 10^300, which 3 may divide though 10^300 is not a multiple of 3),
+/// and below 2^53 the `f64` is exact anyway.
+pub fn multiple_of<N: Bounded + fmt::Display>(n: &N, multiple: &str) -> Result<(), String> {
+    let text = n.to_string();
+    let fail = || Err(format!("{text} is not a multiple of {multiple}"));
+    let whole = multiple
+        .parse::<f64>()
+        .ok()
+        .filter(|m| m.fract() == 0.0 && *m > 0.0 && *m <= (1_u64 << 53) as f64);
+    if let Some(m) = whole
+        && text.contains(['.', 'e', 'E'])
+    {
+        let x = n.as_f64();
+        return if x.fract() == 0.0 && x % m == 0.0 {
+            Ok(())
+        } else {
+            fail()
+        };
+    }
+    let (Some((value, value_exp)), Some((divisor, divisor_exp))) =
+        (decimal(&text), decimal(multiple))
+    else {
+        return fail();
+    };
+    // value * 10^value_exp / (divisor * 10^divisor_exp) is an integer iff, with both scaled to
+    // the smaller exponent, the divisor divides the value: long division over the value's digits
+    // and its trailing zeros, so the value may be of any width. The remainder stays below the
+    // divisor, below 10^37, so `* 10` cannot overflow.
+    let shared = value_exp.min(divisor_exp);
+    let scaled = u32::try_from(divisor_exp - shared)
+        .ok()
+        .and_then(|p| 10_u128.checked_pow(p))
+        .and_then(|scale| divisor.parse::<u128>().ok()?.checked_mul(scale))
+        .filter(|d| *d != 0 && *d < 10_u128.pow(37));
+    let Some(divisor) = scaled else {
+        // A divisor of 10^37 value units or more: read as dividing only 0 (values that large in
+        // such fine units do not occur in JSON numbers serde_json reads).
+        return if value.bytes().all(|b| b == b'0') {
+            Ok(())
+        } else {
+            fail()
+        };
+    };
+    let mut rest = 0_u128;
+    for digit in value.bytes() {
+        rest = (rest * 10 + u128::from(digit - b'0')) % divisor;
+    }
+    for _ in 0..(value_exp - shared).min(1_000) {
+        rest = (rest * 10) % divisor;
+    }
+    if rest == 0 { Ok(()) } else { fail() }
+}
+
+/// Checks the length of a string against `minLength` and `maxLength`, counted in Unicode code
+/// points as JSON Schema (and the `jsonschema` crate) counts them, not in bytes.
+pub fn length(s: &str, min_length: Option<u64>, max_length: Option<u64>) -> Result<(), String> {
+    let n = s.chars().count() as u64;
+    if let Some(m) = min_length.filter(|m| n < *m) {
+        return Err(format!("{n} characters, fewer than the minLength {m}"));
+    }
+    if let Some(m) = max_length.filter(|m| n > *m) {
+        return Err(format!("{n} characters, more than the maxLength {m}"));
+    }
+    Ok(())
+}
+
 /// The value of an open enum that its version does not list: private, so that no one can match on
 /// it and a later version can give the value a variant of its own without breaking a `match`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

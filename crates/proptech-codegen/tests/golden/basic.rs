@@ -148,7 +148,16 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingCreated {
                                 );
                             }
                             f2 = Some(
-                                match map.next_value::<String>() {
+                                match map
+                                    .next_value_seed(
+                                        crate::__private::Checked::new(|
+                                            v: &String,
+                                        | -> Result<(), String> {
+                                            crate::__private::length(v, Some(1u64), None)?;
+                                            Ok(())
+                                        }),
+                                    )
+                                {
                                     Ok(value) => value,
                                     Err(e) => return Err(crate::__private::at_key(e, "name")),
                                 },

@@ -16,12 +16,8 @@ pub struct SpacesBuildingUpdated {
     #[serde(rename = "type")]
     pub event_type: crate::EventType<SpacesBuildingUpdated>,
     pub status: SpacesBuildingUpdatedStatus,
-    #[serde(
-        default,
-        deserialize_with = "crate::__private::present",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub when: Option<::serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<SpacesBuildingUpdatedWhen>,
     #[serde(flatten)]
     #[cfg_attr(feature = "schemars", schemars(skip))]
     unknown_members: crate::__private::Extra,
@@ -70,7 +66,7 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
             ) -> Result<Self::Value, A::Error> {
                 let mut f0: Option<crate::EventType<SpacesBuildingUpdated>> = None;
                 let mut f1: Option<SpacesBuildingUpdatedStatus> = None;
-                let mut f2: Option<::serde_json::Value> = None;
+                let mut f2: Option<SpacesBuildingUpdatedWhen> = None;
                 let mut unknown_members = crate::__private::Extra::new();
                 let lookup = crate::__private::Key(|name| match name {
                     "type" => Some(0),
@@ -115,7 +111,7 @@ impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdated {
                                 );
                             }
                             f2 = Some(
-                                match map.next_value::<::serde_json::Value>() {
+                                match map.next_value::<SpacesBuildingUpdatedWhen>() {
                                     Ok(value) => value,
                                     Err(e) => return Err(crate::__private::at_key(e, "when")),
                                 },
@@ -174,6 +170,64 @@ impl ::std::fmt::Debug for SpacesBuildingUpdated {
 }
 open_enum! {
     pub enum SpacesBuildingUpdatedStatus { Active = "active", Archived = "archived", }
+}
+///
+/// A string matching at least one of the alternatives; anything else is rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SpacesBuildingUpdatedWhen {
+    /// A `Date`.
+    Date(crate::Date),
+    /// `asap`
+    Asap,
+    /// `never`
+    Never,
+}
+impl SpacesBuildingUpdatedWhen {
+    /// The value as sent.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Date(v) => v.as_str(),
+            Self::Asap => "asap",
+            Self::Never => "never",
+        }
+    }
+}
+impl ::serde::Serialize for SpacesBuildingUpdatedWhen {
+    fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SpacesBuildingUpdatedWhen {
+    fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <::std::borrow::Cow<'de, str>>::deserialize(d)?;
+        if let Ok(v) = crate::Date::parse(&text) && true {
+            return Ok(Self::Date(v));
+        }
+        if text == "asap" {
+            return Ok(Self::Asap);
+        }
+        if text == "never" {
+            return Ok(Self::Never);
+        }
+        Err(
+            <D::Error as ::serde::de::Error>::custom(
+                format_args!("{:?} is none of: Date, \"asap\", \"never\"", text),
+            ),
+        )
+    }
+}
+#[cfg(feature = "schemars")]
+impl ::schemars::JsonSchema for SpacesBuildingUpdatedWhen {
+    fn schema_name() -> ::std::borrow::Cow<'static, str> {
+        stringify!(SpacesBuildingUpdatedWhen).into()
+    }
+    fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+        ::schemars::json_schema!(
+            { "anyOf" : [{ "type" : "string", "format" : "date" }, { "enum" : ["asap",
+            "never"] }] }
+        )
+    }
 }
 /// Every Lavanda event, by its event type (`type`).
 #[derive(Debug, Clone, PartialEq)]
