@@ -74,7 +74,11 @@ fuzz_target!(|data: &[u8]| {
                 // ahead than the tolerance.
                 let created = serde_json::from_slice::<serde_json::Value>(body)
                     .ok()
-                    .and_then(|b| b.get("createdAt").and_then(|c| c.as_str()).map(str::to_owned))
+                    .and_then(|b| {
+                        b.get("createdAt")
+                            .and_then(|c| c.as_str())
+                            .map(str::to_owned)
+                    })
                     .and_then(|c| chrono::DateTime::parse_from_rfc3339(&c).ok());
                 if let Some(created) = created {
                     assert!(

@@ -111,7 +111,11 @@ fn store_is_exercised(keys: &[StoreKey], partition: Partition, replayed: bool) {
     }
     // A delivery's keys are one unit: claimed, completed and found done together.
     let (mine, other) = (ClaimToken::random(), ClaimToken::random());
-    assert_eq!(store.claim_now(keys, mine, 30, NOW), Claim::Claimed, "{keys:?}");
+    assert_eq!(
+        store.claim_now(keys, mine, 30, NOW),
+        Claim::Claimed,
+        "{keys:?}"
+    );
     assert_eq!(
         store.claim_now(keys, other, 30, NOW),
         Claim::InFlight { key: 0 },
@@ -121,7 +125,10 @@ fn store_is_exercised(keys: &[StoreKey], partition: Partition, replayed: bool) {
         !store.complete_now(keys, other, NOW),
         "{keys:?}: completed by another"
     );
-    assert!(store.complete_now(keys, mine, NOW), "{keys:?}: not completed");
+    assert!(
+        store.complete_now(keys, mine, NOW),
+        "{keys:?}: not completed"
+    );
     assert_eq!(
         store.claim_now(keys, other, 30, NOW + 1),
         Claim::Done { key: 0 },
@@ -173,9 +180,8 @@ fuzz_target!(|input: Input| {
     };
     let horizon = (RepullReceiver::REPLAY_HORIZON + TOLERANCE as u64) as i64;
     let in_window = match provider {
-        Provider::Repull => created.is_none_or(|c| {
-            now.saturating_sub(c) <= horizon && c.saturating_sub(now) <= TOLERANCE
-        }),
+        Provider::Repull => created
+            .is_none_or(|c| now.saturating_sub(c) <= horizon && c.saturating_sub(now) <= TOLERANCE),
         Provider::Everreal => true,
         _ => now.abs_diff(timestamp) <= TOLERANCE as u64,
     };

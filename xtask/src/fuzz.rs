@@ -24,12 +24,24 @@ use proptech_conformance::seeds::{PROVIDERS, Seed, negative_seeds, valid_seeds};
 use crate::workspace_root;
 
 /// The fuzz targets, in the order they run.
-pub const TARGETS: [&str; 5] = [
+pub const TARGETS: [&str; 6] = [
     "receive",
     "receive_signed",
     "parse",
     "differential",
+    "constructs",
     "compat",
+];
+
+/// The generator's construct sets the `constructs` target judges, in the order of its set byte
+/// (`fuzz_targets/constructs.rs`, `SETS`).
+const CONSTRUCT_SETS: [&str; 6] = [
+    "all_of",
+    "checks",
+    "one_of",
+    "pattern_properties",
+    "prefix_items",
+    "recursive",
 ];
 
 /// The receivers' clock in the fuzz targets (`proptech_events_fuzz::NOW`): seeds carry it as their
@@ -308,6 +320,7 @@ fn write_seeds(root: &Path, targets: &[&str]) -> Result<()> {
         fs::create_dir_all(&out)?;
         let inputs: Vec<Vec<u8>> = match *target {
             "compat" => compat_seeds()?,
+            "constructs" => construct_seeds(root)?,
             _ => bodies
                 .iter()
                 .map(|(provider, body)| seed_for(target, *provider, body))
@@ -381,6 +394,26 @@ fn seed_for(target: &str, provider: usize, body: &[u8]) -> Vec<u8> {
 }
 
 /// Every bundled schema, as `path\nschema`.
+/// Every instance of the construct corpus (`crates/proptech-codegen/tests/constructs/<set>.json`),
+/// after its set's number as an ASCII digit (the target reads it modulo the number of sets).
+fn construct_seeds(root: &Path) -> Result<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    for (i, set) in CONSTRUCT_SETS.iter().enumerate() {
+        let path = root.join(format!(
+            "crates/proptech-codegen/tests/constructs/{set}.json"
+        ));
+        let text = fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+        let instances: Vec<serde_json::Value> =
+            serde_json::from_str(&text).with_context(|| path.display().to_string())?;
+        for instance in instances {
+            let mut seed = vec![b'0' + u8::try_from(i).expect("six sets")];
+            seed.extend(serde_json::to_vec(&instance)?);
+            out.push(seed);
+        }
+    }
+    Ok(out)
+}
+
 fn compat_seeds() -> Result<Vec<Vec<u8>>> {
     let set = proptech_conformance::schema_set();
     let snapshot = proptech_publish::snapshot_of_set(set, "0.0.0")?;
@@ -418,6 +451,17 @@ mod tests {
         assert_eq!(stats.peak_rss_mb, Some(453));
         assert_eq!(stats.slowest_unit_s, Some(0));
         assert!(Stats::read("").line().starts_with("? executions"));
+    }
+
+    #[test]
+    fn construct_seeds_name_their_set_and_parse() {
+        let seeds = construct_seeds(&workspace_root()).expect("the corpus reads");
+        assert!(seeds.len() >= CONSTRUCT_SETS.len(), "{}", seeds.len());
+        for seed in &seeds {
+            let (set, json) = seed.split_first().expect("a set byte");
+            assert!(usize::from(set - b'0') < CONSTRUCT_SETS.len());
+            serde_json::from_slice::<serde_json::Value>(json).expect("JSON");
+        }
     }
 
     #[test]
