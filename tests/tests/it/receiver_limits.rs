@@ -118,8 +118,24 @@ impl Example {
         Self::try_start(env).unwrap_or_else(|why| panic!("the example did not start: {why}"))
     }
 
+    /// Every line the example wrote so far.
     fn log(&self) -> Vec<String> {
         self.log.lock().expect("log").clone()
+    }
+
+    /// The log once `count` of its lines contain `text` (or after 10 s, as it is then): the
+    /// example writes a line before it answers, but this side reads its stderr on a thread of
+    /// its own, which may not have read it yet.
+    fn log_once(&self, text: &str, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if log.iter().filter(|l| l.contains(text)).count() >= count || Instant::now() > deadline
+            {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     async fn processed(&self, http: &reqwest::Client) -> u64 {
@@ -412,7 +428,7 @@ async fn a_full_store_refuses_and_processes_nothing_twice() {
     assert_eq!(full.body["error"], "store_full", "{}", full.body);
     assert_eq!(full.retry_after.as_deref(), Some("60"));
     let warnings = example
-        .log()
+        .log_once("the idempotency store is full", 1)
         .iter()
         .filter(|l| l.contains("the idempotency store is full"))
         .count();
@@ -833,7 +849,7 @@ async fn a_delivery_cannot_add_a_line_to_the_log() {
         assert_eq!(a.status, 200, "{}", a.body);
     }
     assert_eq!(example.processed(&http).await, 2);
-    let log = example.log();
+    let log = example.log_once("processed #", 2);
     let processed: Vec<&String> = log.iter().filter(|l| l.contains("processed #")).collect();
     assert_eq!(processed.len(), 2, "{log:#?}");
     assert!(
