@@ -330,7 +330,17 @@ fuzz_target!(|input: Input| {
                 && head.as_ref().and_then(|h| h.i64("timestamp")) == Some(timestamp)
                 && timestamp >= 0
         }
-        Provider::Repull => head_str("type").is_some() && head_str("deliveryId").is_some(),
+        // Repull's createdAt, read for the replay horizon: absent, or once as a string or null
+        // (a repeated or mistyped one is refused before the typed parse).
+        Provider::Repull => {
+            head_str("type").is_some()
+                && head_str("deliveryId").is_some()
+                && head.as_ref().is_some_and(|h| match h.count("createdAt") {
+                    0 => true,
+                    1 => h.str("createdAt").is_some() || h.raw("createdAt") == Some("null"),
+                    _ => false,
+                })
+        }
         Provider::Lavanda => head_str("type").is_some(),
         _ => head_str("operation").is_some() && head_str("uuid").is_some(),
     };

@@ -302,6 +302,16 @@ impl Members {
         found.next().is_none().then_some(&*first.1)
     }
 
+    /// How often the member `name` occurs.
+    pub fn count(&self, name: &str) -> usize {
+        self.0.iter().filter(|(k, _)| k == name).count()
+    }
+
+    /// The member `name` if it occurs exactly once, as its JSON text.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.once(name).map(RawValue::get)
+    }
+
     /// The member `name` if it occurs exactly once and is a string.
     pub fn str(&self, name: &str) -> Option<String> {
         serde_json::from_str(self.once(name)?.get()).ok()
