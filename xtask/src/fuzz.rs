@@ -33,16 +33,24 @@ pub const TARGETS: [&str; 6] = [
     "compat",
 ];
 
-/// The generator's construct sets the `constructs` target judges, in the order of its set byte
-/// (`fuzz_targets/constructs.rs`, `SETS`).
-const CONSTRUCT_SETS: [&str; 6] = [
-    "all_of",
-    "checks",
-    "one_of",
-    "pattern_properties",
-    "prefix_items",
-    "recursive",
-];
+/// Where the construct corpus lives: one `<set>.json` per construct set the `constructs` target
+/// compiles. Its sets, sorted by name, are the target's set bytes (`SETS` in
+/// `fuzz/fuzz_targets/constructs.rs`, checked by a test).
+const CONSTRUCTS: &str = "crates/proptech-codegen/tests/constructs";
+
+/// The construct sets of the corpus, sorted by name.
+fn construct_sets(root: &Path) -> Result<Vec<String>> {
+    let dir = root.join(CONSTRUCTS);
+    let mut sets = Vec::new();
+    for entry in fs::read_dir(&dir).with_context(|| dir.display().to_string())? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if let Some(set) = name.strip_suffix(".json") {
+            sets.push(set.to_owned());
+        }
+    }
+    sets.sort();
+    Ok(sets)
+}
 
 /// The receivers' clock in the fuzz targets (`proptech_events_fuzz::NOW`): seeds carry it as their
 /// timestamp header, so they start inside the window.
@@ -398,15 +406,17 @@ fn seed_for(target: &str, provider: usize, body: &[u8]) -> Vec<u8> {
 /// after its set's number as an ASCII digit (the target reads it modulo the number of sets).
 fn construct_seeds(root: &Path) -> Result<Vec<Vec<u8>>> {
     let mut out = Vec::new();
-    for (i, set) in CONSTRUCT_SETS.iter().enumerate() {
-        let path = root.join(format!(
-            "crates/proptech-codegen/tests/constructs/{set}.json"
-        ));
+    for (i, set) in construct_sets(root)?.iter().enumerate() {
+        let path = root.join(CONSTRUCTS).join(format!("{set}.json"));
         let text = fs::read_to_string(&path).with_context(|| path.display().to_string())?;
         let instances: Vec<serde_json::Value> =
             serde_json::from_str(&text).with_context(|| path.display().to_string())?;
         for instance in instances {
-            let mut seed = vec![b'0' + u8::try_from(i).expect("six sets")];
+            let digit = u8::try_from(i)
+                .ok()
+                .filter(|i| *i < 10)
+                .context("at most ten sets")?;
+            let mut seed = vec![b'0' + digit];
             seed.extend(serde_json::to_vec(&instance)?);
             out.push(seed);
         }
@@ -455,11 +465,31 @@ mod tests {
 
     #[test]
     fn construct_seeds_name_their_set_and_parse() {
-        let seeds = construct_seeds(&workspace_root()).expect("the corpus reads");
-        assert!(seeds.len() >= CONSTRUCT_SETS.len(), "{}", seeds.len());
+        let root = workspace_root();
+        let sets = construct_sets(&root).expect("the corpus lists");
+        // The target compiles a module per set and reads the set byte in the same order.
+        let target =
+            fs::read_to_string(root.join("fuzz/fuzz_targets/constructs.rs")).expect("the target");
+        let declared = target
+            .split_once("const SETS")
+            .and_then(|(_, rest)| rest.split_once("];"))
+            .map(|(list, _)| list)
+            .expect("a SETS list");
+        let named: Vec<String> = declared
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            named, sets,
+            "fuzz_targets/constructs.rs SETS and {CONSTRUCTS}"
+        );
+        let seeds = construct_seeds(&root).expect("the corpus reads");
+        assert!(seeds.len() >= sets.len(), "{}", seeds.len());
         for seed in &seeds {
             let (set, json) = seed.split_first().expect("a set byte");
-            assert!(usize::from(set - b'0') < CONSTRUCT_SETS.len());
+            assert!(usize::from(set - b'0') < sets.len());
             serde_json::from_slice::<serde_json::Value>(json).expect("JSON");
         }
     }

@@ -53,7 +53,7 @@ pub use memory::{ENTRY_BYTES, InMemoryStore};
 #[cfg(feature = "process")]
 pub use process::{ProcessError, Processed, RetryLater};
 #[cfg(feature = "redis")]
-pub use redis::{RedisSettingsError, RedisStore};
+pub use redis::RedisStore;
 pub use store::{
     Claim, ClaimToken, IdempotencyStore, Partition, StoreError, StoreFuture, StoreKey,
 };

@@ -17,7 +17,7 @@
 //!
 //! Redis must never evict these keys: an evicted claim or done key lets a delivery be processed
 //! twice. So the Redis that holds them runs with **`maxmemory-policy noeviction`** (Redis's
-//! default), and [`RedisStore::connect`] refuses any other policy ([`RedisSettingsError`]):
+//! default), and [`RedisStore::connect`] refuses any other policy, naming the setting and what it risks:
 //! `volatile-ttl`, for one, evicts the keys closest to expiry first, which are the claims in
 //! flight. Give the store a Redis (or a Redis instance) of its own when other data needs
 //! eviction.
@@ -112,18 +112,15 @@ end
 return released
 ";
 
-/// The Redis settings a [`RedisStore`] needs, found wrong at start-up.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A Redis setting found wrong at start-up: the text of the [`StoreError`] that
+/// [`RedisStore::check_settings`] returns.
+#[derive(Debug, thiserror::Error)]
 #[error("Redis setting {setting} is {found:?}; the idempotency store needs {needed}: {why}")]
-pub struct RedisSettingsError {
-    /// The setting (`maxmemory-policy`).
-    pub setting: &'static str,
-    /// What Redis has.
-    pub found: String,
-    /// What the store needs.
-    pub needed: &'static str,
-    /// What goes wrong otherwise.
-    pub why: &'static str,
+struct SettingsError {
+    setting: &'static str,
+    found: String,
+    needed: &'static str,
+    why: &'static str,
 }
 
 /// An [`IdempotencyStore`] on Redis, through `redis`'s reconnecting [`ConnectionManager`]. Cheap
@@ -221,7 +218,7 @@ impl RedisStore {
         let policy = reply.get(1).cloned().unwrap_or_default();
         if policy != "noeviction" {
             return Err(StoreError(
-                RedisSettingsError {
+                SettingsError {
                     setting: "maxmemory-policy",
                     found: policy,
                     needed: "noeviction",
