@@ -77,14 +77,22 @@ pub fn valid_seeds() -> Vec<Seed> {
     out
 }
 
-/// The providers, in the order the fuzz targets number them (`Provider::ALL`'s order).
-pub use proptech_catalog::PROVIDERS;
+/// The providers, in the order the fuzz targets number them (`Provider::ALL`'s order): their
+/// descriptors' `listed`.
+pub fn providers() -> Vec<String> {
+    crate::schema_set()
+        .provider_names()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
 
 /// Every case of the negative corpus (`tests/negative/<provider>.toml`) as the invalid instance it
 /// describes.
 pub fn negative_seeds() -> Vec<Seed> {
     let mut out = Vec::new();
-    for provider in PROVIDERS {
+    for provider in providers() {
+        let provider = provider.as_str();
         for (i, case) in NegativeCorpus::of(provider).case.iter().enumerate() {
             let value = case
                 .payload(provider)

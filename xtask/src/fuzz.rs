@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, anyhow, bail};
-use proptech_conformance::seeds::{PROVIDERS, Seed, negative_seeds, valid_seeds};
+use proptech_conformance::seeds::{Seed, negative_seeds, providers, valid_seeds};
 
 use crate::workspace_root;
 
@@ -345,7 +345,8 @@ fn write_seeds(root: &Path, targets: &[&str]) -> Result<()> {
 /// Every body the project ships, with its provider's number: the fixtures as printed, then the
 /// valid instances (samples after errata, examples, `tests/valid`) and the negative corpus.
 fn bodies() -> Result<Vec<(usize, Vec<u8>)>> {
-    let number = |provider: &str| PROVIDERS.iter().position(|p| *p == provider);
+    let providers = providers();
+    let number = |provider: &str| providers.iter().position(|p| p == provider);
     let mut out = Vec::new();
     let set = proptech_conformance::schema_set();
     for fixture in set.fixtures()? {
@@ -378,7 +379,7 @@ fn seed_for(target: &str, provider: usize, body: &[u8]) -> Vec<u8> {
                     .to_owned()
             };
             // Well-formed headers whose signatures do not match (the fuzzer cannot forge one).
-            let headers = match PROVIDERS[provider] {
+            let headers = match providers()[provider].as_str() {
                 "valara" => format!(
                     "X-Webhook-Signature: sha256={}\nX-Webhook-Timestamp: {NOW}\nX-Webhook-Event-Id: {}\n",
                     "0f".repeat(32),

@@ -48,7 +48,7 @@ pub fn samples(out: &Path) -> Result<()> {
     let set = SchemaSet::load(root.join("schemas"))?;
     let samples = proptech_publish::samples::samples(&set, &root.join("tests/valid"))?;
     std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
-    for provider in proptech_catalog::PROVIDERS {
+    for provider in set.provider_names() {
         let path = out.join(format!("{provider}.json"));
         let json = proptech_publish::samples::to_json(&samples, provider);
         let text = serde_json::to_string_pretty(&json)?;

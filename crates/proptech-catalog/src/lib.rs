@@ -14,11 +14,16 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 pub mod bundle;
+mod descriptor;
 mod errata;
 mod evidence;
 mod fixtures;
 pub mod names;
 
+pub use descriptor::{
+    Delivery, Descriptor, Envelope, Header, Hmac, Horizon, Nonce, Origin, Part, Quote, Replay,
+    Signature, StandardWebhooks, Unsigned, content_parts,
+};
 pub use errata::{Errata, Erratum, ExpectedError, Fix, path_matches};
 pub use evidence::{
     Audit, CONSTRAINT_KEYWORDS, Constraint, Evidence, EvidenceIndex, EvidenceTable, constraints,
@@ -28,9 +33,6 @@ pub use fixtures::{Fixture, SignatureVector};
 
 /// The prefix of every schema's `$id`; the rest is the file's path under `schemas/`.
 pub const ID_BASE: &str = "https://schemas.proptech-events.dev/";
-
-/// The providers, in the order the project lists them.
-pub const PROVIDERS: [&str; 4] = ["valara", "repull", "lavanda", "everreal"];
 
 /// The values `x-documentation-status` may take.
 pub const DOCUMENTATION_STATUSES: [&str; 3] = ["complete", "partial", "undocumented"];
@@ -80,6 +82,14 @@ pub enum Error {
     /// object).
     #[error("{0}")]
     Bundle(String),
+    /// A provider's descriptor (`<provider>/provider.toml`) says something it cannot.
+    #[error("{provider}/provider.toml: {reason}")]
+    Descriptor {
+        /// The provider (its folder).
+        provider: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// One schema file of the set.
@@ -165,6 +175,7 @@ impl ProviderCatalog {
 pub struct SchemaSet {
     root: PathBuf,
     docs: BTreeMap<String, SchemaDoc>,
+    providers: Vec<Descriptor>,
 }
 
 impl SchemaSet {
@@ -190,19 +201,64 @@ impl SchemaSet {
             let value = read_json(&path)?;
             docs.insert(rel.clone(), SchemaDoc { path: rel, value });
         }
-        Ok(Self { root, docs })
+        let mut providers = Vec::new();
+        for entry in std::fs::read_dir(&root).map_err(|source| Error::Io {
+            path: root.clone(),
+            source,
+        })? {
+            let dir = entry
+                .map_err(|source| Error::Io {
+                    path: root.clone(),
+                    source,
+                })?
+                .path();
+            if dir.join("provider.toml").is_file() {
+                let descriptor = Descriptor::load(&dir)?;
+                let folder = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                if descriptor.name != folder {
+                    return Err(Error::Descriptor {
+                        provider: folder.to_owned(),
+                        reason: format!("name {:?} is not its folder's name", descriptor.name),
+                    });
+                }
+                providers.push(descriptor);
+            }
+        }
+        providers.sort_by(|a, b| a.listed.cmp(&b.listed).then(a.name.cmp(&b.name)));
+        if let Some(pair) = providers.windows(2).find(|w| w[0].listed == w[1].listed) {
+            return Err(Error::Descriptor {
+                provider: pair[1].name.clone(),
+                reason: format!(
+                    "listed = {} is also {}'s place",
+                    pair[1].listed, pair[0].name
+                ),
+            });
+        }
+        Ok(Self {
+            root,
+            docs,
+            providers,
+        })
+    }
+
+    /// The providers, in the order the project lists them (their descriptors' `listed`).
+    pub fn providers(&self) -> &[Descriptor] {
+        &self.providers
+    }
+
+    /// The providers' names, in the order the project lists them.
+    pub fn provider_names(&self) -> Vec<&str> {
+        self.providers.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    /// The descriptor of `provider`.
+    pub fn descriptor(&self, provider: &str) -> Option<&Descriptor> {
+        self.providers.iter().find(|p| p.name == provider)
     }
 
     /// The directory the set was loaded from.
     pub fn root(&self) -> &Path {
         &self.root
-    }
-
-    /// The text of `delivery.toml`: the providers' delivery contracts (headers, verification,
-    /// retries).
-    pub fn delivery_toml(&self) -> Result<String, Error> {
-        let path = self.root.join("delivery.toml");
-        std::fs::read_to_string(&path).map_err(|source| Error::Io { path, source })
     }
 
     /// The text of the set's change log, `CHANGELOG.md`; `None` where the set has none.
@@ -275,7 +331,7 @@ impl SchemaSet {
     /// Every fixture of every provider, as listed in its `fixtures/SOURCES.toml`.
     pub fn fixtures(&self) -> Result<Vec<Fixture>, Error> {
         let mut all = Vec::new();
-        for provider in PROVIDERS {
+        for provider in self.provider_names() {
             all.extend(fixtures::load(&self.root, provider)?);
         }
         Ok(all)

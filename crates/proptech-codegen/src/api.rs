@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use proptech_catalog::{PROVIDERS, SchemaSet};
+use proptech_catalog::SchemaSet;
 use quote::ToTokens;
 
 use crate::{Config, Error, emit, model};
@@ -97,17 +97,17 @@ pub struct Location {
 /// built-in configuration (`codegen.toml`): per provider that has files in `set`, its API or why
 /// the generator cannot render it.
 pub fn public_api(set: &SchemaSet) -> BTreeMap<String, Result<PublicApi, Error>> {
-    PROVIDERS
-        .iter()
+    set.provider_names()
+        .into_iter()
         // A schema set without any of a provider's files (a test set) has no module for it.
-        .filter(|p| set.docs().any(|d| d.provider() == **p))
+        .filter(|p| set.docs().any(|d| d.provider() == *p))
         .map(|p| (p.to_string(), provider_api(set, p)))
         .collect()
 }
 
 /// The public API of `provider`'s module, rendered from `set` as [`crate::generate`] renders it.
 pub fn provider_api(set: &SchemaSet, provider: &str) -> Result<PublicApi, Error> {
-    let config = Config::builtin()?;
+    let config = Config::for_set(set)?;
     let model = model::provider_model(set, &config, provider)?;
     let tokens = emit::provider_module(&model)?;
     let file = syn::parse2::<syn::File>(tokens).map_err(|source| Error::Syntax {

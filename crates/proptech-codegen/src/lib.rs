@@ -18,7 +18,7 @@ pub mod why_not_typify {}
 use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
-use proptech_catalog::{PROVIDERS, SchemaSet};
+use proptech_catalog::SchemaSet;
 
 pub use config::Config;
 
@@ -87,11 +87,11 @@ fn render(path: &str, tokens: TokenStream) -> Result<GeneratedFile, Error> {
 
 /// Every generated file, in path order.
 pub fn generate(set: &SchemaSet) -> Result<Vec<GeneratedFile>, Error> {
-    let config = Config::builtin()?;
+    let config = Config::for_set(set)?;
     let mut files = Vec::new();
     let mut patterns = BTreeSet::new();
     let mut rows = Vec::new();
-    for provider in PROVIDERS {
+    for provider in set.provider_names() {
         let model = model::provider_model(set, &config, provider)?;
         patterns.extend(model.patterns.iter().cloned());
         files.push(render(
@@ -132,7 +132,7 @@ pub fn generate(set: &SchemaSet) -> Result<Vec<GeneratedFile>, Error> {
 /// tests drive it with small schema sets; `provider` must be one of the `codegen.toml` providers, and
 /// every pattern the set uses must be named there.
 pub fn render_provider(set: &SchemaSet, provider: &str) -> Result<GeneratedFile, Error> {
-    let config = Config::builtin()?;
+    let config = Config::for_set(set)?;
     let model = model::provider_model(set, &config, provider)?;
     render(
         &format!("crates/proptech-events/src/generated/{provider}.rs"),

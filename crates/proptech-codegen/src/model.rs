@@ -1215,7 +1215,7 @@ pub fn provider_model(
     let pconfig = config
         .provider
         .get(provider)
-        .ok_or_else(|| Error::Schema(format!("no [provider.{provider}] in codegen.toml")))?
+        .ok_or_else(|| Error::Schema(format!("no {provider}/provider.toml in the schema set")))?
         .clone();
     let mut b = Builder {
         set,

@@ -96,6 +96,12 @@ fn schema_set(cases: &Cases, dir: &Path, head: bool) -> SchemaSet {
         std::fs::write(&path, serde_json::to_string_pretty(&schema).expect("JSON"))
             .expect("writes");
     }
+    // The cases pose as Lavanda's events: its descriptor says how its events are shaped.
+    std::fs::copy(
+        workspace().join("schemas/lavanda/provider.toml"),
+        dir.join("lavanda/provider.toml"),
+    )
+    .expect("the descriptor copies");
     SchemaSet::load(dir).expect("the case schemas load")
 }
 

@@ -98,6 +98,9 @@ fn every_schema_set_has_a_readable_public_api() {
     sets.sort();
     for dir in &sets {
         let set = SchemaSet::load(dir).expect("schema set loads");
+        if set.descriptor("lavanda").is_none() {
+            continue; // a set of another provider's envelope
+        }
         let api = proptech_codegen::api::provider_api(&set, "lavanda")
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         if dir.ends_with("prefix_items") {

@@ -72,6 +72,12 @@ fn with_note(dir: &Path, note: Value) -> SchemaSet {
     let path = dir.join(EVENT);
     std::fs::create_dir_all(path.parent().expect("parent")).expect("directory");
     std::fs::write(&path, serde_json::to_string_pretty(&schema).expect("JSON")).expect("write");
+    // The set poses as Lavanda's: its descriptor says how its events are shaped.
+    std::fs::copy(
+        SchemaSet::workspace_root().join("lavanda/provider.toml"),
+        dir.join("lavanda/provider.toml"),
+    )
+    .expect("the descriptor copies");
     SchemaSet::load(dir).expect("schema set loads")
 }
 

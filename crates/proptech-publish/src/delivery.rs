@@ -1,15 +1,16 @@
-//! The providers' delivery contracts (`schemas/delivery.toml`): headers, verification and retries.
+//! The providers' delivery contracts, as their descriptors (`schemas/<provider>/provider.toml`)
+//! state them: headers, verification and retries.
 
 use std::collections::BTreeMap;
 
 use proptech_catalog::SchemaSet;
-use serde::Deserialize;
 
 use crate::Error;
 
+pub use proptech_catalog::Header;
+
 /// How one provider delivers its events, as its docs state it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct Delivery {
     /// The provider's display name.
     pub name: String,
@@ -17,7 +18,7 @@ pub struct Delivery {
     pub method: String,
     /// The content type of a delivery's body.
     pub content_type: String,
-    /// The body field (or header) naming the event type.
+    /// The body field naming the event type.
     pub type_field: String,
     /// The body field (or header) receivers dedupe on.
     pub id_field: String,
@@ -30,39 +31,31 @@ pub struct Delivery {
     /// The page the retry behaviour comes from.
     pub retries_source: String,
     /// The HTTP headers every delivery carries (none where the docs name none).
-    #[serde(default)]
     pub header: Vec<Header>,
 }
 
-/// An HTTP header a provider sets on every delivery.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Header {
-    /// The header's name, as the docs spell it.
-    pub name: String,
-    /// What it carries.
-    pub description: String,
-    /// A pattern its value matches, where the docs state its form.
-    #[serde(default)]
-    pub pattern: Option<String>,
-    /// Whether every delivery carries it.
-    #[serde(default = "yes")]
-    pub required: bool,
-    /// Which part of a signature test vector it holds: `signature`, `timestamp` or `id`.
-    #[serde(default)]
-    pub carries: Option<String>,
-    /// The page that documents it.
-    pub source: String,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// Loads `delivery.toml` through the catalog, keyed by provider.
+/// Every provider's delivery contract, read from its descriptor, keyed by provider.
 pub fn load(set: &SchemaSet) -> Result<BTreeMap<String, Delivery>, Error> {
-    let text = set
-        .delivery_toml()
-        .map_err(|e| Error::Delivery(e.to_string()))?;
-    toml::from_str(&text).map_err(|e| Error::Delivery(e.to_string()))
+    let mut all = BTreeMap::new();
+    for p in set.providers() {
+        let id_field = p
+            .id_field()
+            .ok_or_else(|| Error::Delivery(format!("{}: no delivery id", p.name)))?;
+        all.insert(
+            p.name.clone(),
+            Delivery {
+                name: p.display_name.clone(),
+                method: p.delivery.method.clone(),
+                content_type: p.delivery.content_type.clone(),
+                type_field: p.envelope.type_member.clone(),
+                id_field,
+                verification: p.delivery.verification.clone(),
+                verification_source: p.delivery.verification_source.clone(),
+                retries: p.delivery.retries.clone(),
+                retries_source: p.delivery.retries_source.clone(),
+                header: p.headers.clone(),
+            },
+        );
+    }
+    Ok(all)
 }

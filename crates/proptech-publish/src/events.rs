@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use proptech_catalog::{PROVIDERS, SchemaSet, SignatureVector, merge_local_ref, required_of};
+use proptech_catalog::{SchemaSet, SignatureVector, merge_local_ref, required_of};
 use serde_json::Value;
 
 use crate::Error;
@@ -109,7 +109,7 @@ impl Events {
         let fixtures = set.fixtures()?;
         let errata = set.errata()?;
         let mut events = Vec::new();
-        for provider in PROVIDERS {
+        for provider in set.provider_names() {
             let catalog = catalogs.get(provider).ok_or_else(|| Error::Schema {
                 path: "catalog.toml".to_owned(),
                 message: format!("no catalog for {provider}"),

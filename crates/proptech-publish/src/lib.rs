@@ -35,7 +35,7 @@ pub mod titles;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use proptech_catalog::{PROVIDERS, SchemaSet};
+use proptech_catalog::SchemaSet;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -51,8 +51,8 @@ pub enum Error {
     /// A schema could not be bundled.
     #[error(transparent)]
     Bundle(proptech_catalog::Error),
-    /// `schemas/delivery.toml` is missing or not valid.
-    #[error("schemas/delivery.toml: {0}")]
+    /// A provider's delivery contract (its descriptor) cannot be rendered.
+    #[error("delivery contract: {0}")]
     Delivery(String),
     /// The schema set does not have the shape publishing relies on.
     #[error("{path}: {message}")]
@@ -144,7 +144,7 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
     for (path, twin) in draft07_twins(&bundled) {
         files.push(OutputFile::json(format!("{}/{path}", draft07::DIR), &twin));
     }
-    for provider in PROVIDERS {
+    for provider in set.provider_names() {
         let delivery = deliveries.get(provider).ok_or_else(|| {
             Error::Delivery(format!("no [{provider}] table: every provider needs one"))
         })?;
@@ -165,7 +165,12 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
             )?,
         ));
     }
-    files.extend(reference::pages(version, &deliveries, &events)?);
+    files.extend(reference::pages(
+        version,
+        &set.provider_names(),
+        &deliveries,
+        &events,
+    )?);
     for doc in set.docs() {
         files.push(OutputFile::json(
             format!("{SOURCE_DIR}/{}", doc.path),
@@ -183,7 +188,7 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let manifest = manifest(version, &events, &files);
+    let manifest = manifest(version, &set.provider_names(), &events, &files);
     files.push(OutputFile::json("bundle.json", &manifest));
     Ok(files)
 }
@@ -273,8 +278,8 @@ pub fn insert_changelog_entry(changelog: &str, report: &compat::Report) -> Strin
 }
 
 /// `bundle.json`: the bundle's version, what it holds per provider, and the SHA-256 of every file.
-fn manifest(version: &str, events: &Events, files: &[OutputFile]) -> Value {
-    let providers: serde_json::Map<String, Value> = PROVIDERS
+fn manifest(version: &str, providers: &[&str], events: &Events, files: &[OutputFile]) -> Value {
+    let providers: serde_json::Map<String, Value> = providers
         .iter()
         .map(|p| {
             let provider_events = events.provider(p);

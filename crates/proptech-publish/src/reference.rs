@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use proptech_catalog::PROVIDERS;
 use pulldown_cmark::{CowStr, Event as MdEvent, Options, Parser, Tag};
 
 use crate::delivery::Delivery;
@@ -27,6 +26,7 @@ footer{margin-top:3rem;font-size:.8rem;color:#5b6472}
 /// Every reference page, Markdown and HTML, plus the stylesheet.
 pub fn pages(
     version: &str,
+    providers: &[&str],
     deliveries: &BTreeMap<String, Delivery>,
     events: &Events,
 ) -> Result<Vec<OutputFile>, Error> {
@@ -48,9 +48,9 @@ pub fn pages(
         "index",
         "Webhook event reference",
         0,
-        index(version, deliveries, events),
+        index(version, providers, deliveries, events),
     );
-    for provider in PROVIDERS {
+    for &provider in providers {
         let delivery = deliveries
             .get(provider)
             .ok_or_else(|| Error::Delivery(format!("no [{provider}] table")))?;
@@ -80,7 +80,12 @@ const FORMAT_ASSERTION: &str = "The schemas are JSON Schema Draft 2020-12, which
     on: enable it (for example `should_validate_formats(true)` in Rust's `jsonschema`, \
     `ajv-formats` with Ajv).";
 
-fn index(version: &str, deliveries: &BTreeMap<String, Delivery>, events: &Events) -> String {
+fn index(
+    version: &str,
+    providers: &[&str],
+    deliveries: &BTreeMap<String, Delivery>,
+    events: &Events,
+) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Webhook event reference\n");
     let _ = writeln!(
@@ -89,12 +94,12 @@ fn index(version: &str, deliveries: &BTreeMap<String, Delivery>, events: &Events
          envelope, data schema, sample payload, retry behaviour and verification contract, taken \
          from the provider's docs.\n",
         events.all().len(),
-        PROVIDERS.len()
+        providers.len()
     );
     let _ = writeln!(md, "{FORMAT_ASSERTION}\n");
     let _ = writeln!(md, "| Provider | Event types | Catalog | AsyncAPI |");
     let _ = writeln!(md, "|---|---|---|---|");
-    for provider in PROVIDERS {
+    for &provider in providers {
         let name = deliveries
             .get(provider)
             .map_or(provider, |d| d.name.as_str());

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use proptech_catalog::{PROVIDERS, SchemaSet};
+use proptech_catalog::SchemaSet;
 use serde_json::{Value, json};
 
 use crate::Error;
@@ -37,7 +37,7 @@ pub fn samples(set: &SchemaSet, valid_dir: &Path) -> Result<Vec<Sample>, Error> 
     let fixtures = set.fixtures()?;
     let errata = set.errata()?;
     let mut out = Vec::new();
-    for provider in PROVIDERS {
+    for provider in set.provider_names() {
         let Some(catalog) = catalogs.get(provider) else {
             continue;
         };

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use proptech_catalog::{DOCUMENTATION_STATUSES, ID_BASE, PROVIDERS};
+use proptech_catalog::{DOCUMENTATION_STATUSES, ID_BASE};
 use proptech_conformance::{schema_set, validators};
 use serde_json::Value;
 
@@ -184,7 +184,7 @@ fn the_schema_set_matches_the_providers_catalogs() {
     assert_eq!(
         catalogs.keys().map(String::as_str).collect::<Vec<_>>(),
         {
-            let mut p = PROVIDERS.to_vec();
+            let mut p = set.provider_names();
             p.sort_unstable();
             p
         },
@@ -441,5 +441,45 @@ fn every_fixture_is_the_printed_text_of_its_document() {
         }
     }
     assert!(fixtures.len() >= 50, "only {} fixtures", fixtures.len());
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Every fact a provider descriptor (`schemas/<provider>/provider.toml`) states quotes words that
+/// stand in the document it names, and every document it lists exists.
+#[test]
+fn every_descriptor_quote_is_in_its_document() {
+    let Some(dir) = provider_docs() else {
+        assert!(
+            !docs_required(),
+            "the provider docs are required here but not found (set PROVIDER_DOCS)"
+        );
+        eprintln!("provider docs not found: descriptor quotes not checked");
+        return;
+    };
+    let set = schema_set();
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for provider in set.providers() {
+        for document in &provider.documents {
+            if !dir.join(document).is_file() {
+                wrong.push(format!(
+                    "{}: lists {document}, which is not stored",
+                    provider.name
+                ));
+            }
+        }
+        for (fact, q) in provider.quotes() {
+            checked += 1;
+            match std::fs::read_to_string(dir.join(&q.document)) {
+                Ok(text) if proptech_catalog::quoted_in(&text, &q.quote) => {}
+                Ok(_) => wrong.push(format!(
+                    "{} {fact}: not in {}: {:?}",
+                    provider.name, q.document, q.quote
+                )),
+                Err(err) => wrong.push(format!("{} {fact}: {}: {err}", provider.name, q.document)),
+            }
+        }
+    }
+    assert!(checked >= 4 * 2, "only {checked} quotes");
     assert!(wrong.is_empty(), "{wrong:#?}");
 }

@@ -2,7 +2,7 @@
 //! gives the same typed event with or without validation, and every negative case is refused as
 //! a schema violation at the path the corpus names.
 
-use proptech_catalog::PROVIDERS;
+use proptech_conformance::seeds::providers;
 use proptech_conformance::{NegativeCorpus, schema_set, valid_instance};
 use proptech_events::receive::{
     EverrealReceiver, LavandaReceiver, Options, ReceiveError, RepullReceiver, ValaraReceiver,
@@ -117,7 +117,8 @@ fn read_before_the_schema(provider: &str) -> &'static [&'static str] {
 #[test]
 fn every_negative_case_is_refused_and_where_the_schema_applies_at_its_path() {
     let (mut at_path, mut earlier, mut unknown) = (0, 0, 0);
-    for provider in PROVIDERS {
+    for provider in providers() {
+        let provider = provider.as_str();
         let corpus = NegativeCorpus::of(provider);
         for case in corpus
             .case
