@@ -83,7 +83,7 @@ fuzz_target!(|data: &[u8]| {
                 if let Some(created) = created {
                     assert!(
                         NOW - created.timestamp()
-                            <= (RepullReceiver::REPLAY_HORIZON as i64) + TOLERANCE,
+                            <= (REPLAY_HORIZON as i64) + TOLERANCE,
                         "Repull: stale {created} verified"
                     );
                     assert!(

@@ -178,7 +178,7 @@ fuzz_target!(|input: Input| {
         Provider::Repull => timestamp.saturating_add(i64::from(input.skew) * 5_000),
         _ => timestamp.saturating_add(i64::from(input.skew) * 5),
     };
-    let horizon = (RepullReceiver::REPLAY_HORIZON + TOLERANCE as u64) as i64;
+    let horizon = (REPLAY_HORIZON + TOLERANCE as u64) as i64;
     let in_window = match provider {
         Provider::Repull => created
             .is_none_or(|c| now.saturating_sub(c) <= horizon && c.saturating_sub(now) <= TOLERANCE),

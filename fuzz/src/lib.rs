@@ -28,6 +28,11 @@ pub const TOLERANCE: i64 = 300;
 /// Valara's secrets: the current one and the one being rotated out. Each is used as given.
 pub const VALARA_SECRETS: [&str; 2] = ["whsec_fuzz_valara_current", "whsec_fuzz_valara_previous"];
 
+/// How old a Repull delivery may still be sent, in seconds, stated here apart from the crate's
+/// contract so the oracle does not read the answer from the code under test: "You can also
+/// manually replay any delivery from the last 7 days".
+pub const REPLAY_HORIZON: u64 = 7 * 86_400;
+
 /// Repull's secrets, used as given (the `whsec_` prefix is part of the key).
 pub const REPULL_SECRETS: [&str; 2] = ["whsec_fuzz_repull_current", "whsec_fuzz_repull_previous"];
 

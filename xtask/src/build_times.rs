@@ -14,28 +14,24 @@ pub fn run(runs: usize) -> Result<()> {
     use std::time::Instant;
     let root = workspace_root();
     let lib = root.join("crates/proptech-events/src/lib.rs");
-    let sets: [(&str, &[&str]); 6] = [
-        ("all providers (default)", &[]),
+    let set = proptech_catalog::SchemaSet::load(root.join("schemas"))?;
+    let mut sets: Vec<(String, Vec<String>)> = vec![
+        ("all providers (default)".to_owned(), Vec::new()),
         // What every feature set builds: the runtime (formats, errors, parse helpers), no provider.
-        ("no provider (runtime only)", &["--no-default-features"]),
         (
-            "valara only",
-            &["--no-default-features", "--features", "valara"],
-        ),
-        (
-            "repull only",
-            &["--no-default-features", "--features", "repull"],
-        ),
-        (
-            "lavanda only",
-            &["--no-default-features", "--features", "lavanda"],
-        ),
-        (
-            "everreal only",
-            &["--no-default-features", "--features", "everreal"],
+            "no provider (runtime only)".to_owned(),
+            vec!["--no-default-features".to_owned()],
         ),
     ];
-    let build = |args: &[&str]| -> Result<()> {
+    for provider in set.provider_names() {
+        sets.push((
+            format!("{provider} only"),
+            ["--no-default-features", "--features", provider]
+                .map(str::to_owned)
+                .to_vec(),
+        ));
+    }
+    let build = |args: &[String]| -> Result<()> {
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .current_dir(&root)
             .args(["build", "--release", "--quiet", "-p", "proptech-events"])
@@ -47,7 +43,7 @@ pub fn run(runs: usize) -> Result<()> {
             .ok_or_else(|| anyhow::anyhow!("build failed: {args:?}"))
     };
     let mut rows = Vec::new();
-    for (name, args) in sets {
+    for (name, args) in &sets {
         build(args)?; // dependencies and this feature set's dependency graph, not timed
         let (mut times, mut cpu) = (Vec::new(), Vec::new());
         for _ in 0..runs.max(1) {

@@ -71,28 +71,11 @@ fn snapshot_of_git_ref(root: &Path, reference: &str) -> Result<proptech_publish:
     }
     let result = (|| -> Result<_> {
         let version = workspace_version(&dir)?;
-        adopt_descriptors(&dir.join("schemas"))?;
-        let set = SchemaSet::load(dir.join("schemas"))?;
+        let mut set = SchemaSet::load(dir.join("schemas"))?;
+        // A ref from before descriptors is read with this workspace's.
+        set.lend_descriptors(&SchemaSet::load(workspace_root().join("schemas"))?);
         Ok(proptech_publish::snapshot_of_set(&set, &version)?)
     })();
     let _ = std::fs::remove_dir_all(&dir);
     result
-}
-
-/// Gives a schema set from before providers had descriptors (`<provider>/provider.toml`) this
-/// workspace's descriptors, so its Rust layer is rendered as it was: each provider folder that
-/// has none gets the current one.
-fn adopt_descriptors(old: &Path) -> Result<()> {
-    let current = workspace_root().join("schemas");
-    for entry in std::fs::read_dir(&current).context("schemas/")? {
-        let from = entry?.path().join("provider.toml");
-        let Some(provider) = from.parent().and_then(|p| p.file_name()) else {
-            continue;
-        };
-        let to = old.join(provider).join("provider.toml");
-        if from.is_file() && old.join(provider).is_dir() && !to.exists() {
-            std::fs::copy(&from, &to).with_context(|| to.display().to_string())?;
-        }
-    }
-    Ok(())
 }

@@ -124,7 +124,7 @@ fn yes() -> bool {
 #[serde(tag = "scheme", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Signature {
     /// An HMAC described by its parts.
-    Hmac(Hmac),
+    Hmac(Box<Hmac>),
     /// Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`: `v1,<base64>`
     /// entries of HMAC-SHA256 over `{id}.{timestamp}.{body}`, keyed with the base64 of
     /// `whsec_<base64>`).
@@ -274,7 +274,7 @@ impl Descriptor {
     /// The HMAC recipe the signature scheme comes to (Standard Webhooks spelled out), if signed.
     pub fn hmac(&self) -> Option<Hmac> {
         match &self.signature {
-            Signature::Hmac(h) => Some(h.clone()),
+            Signature::Hmac(h) => Some((**h).clone()),
             Signature::StandardWebhooks(s) => Some(Hmac {
                 algorithm: "sha256".into(),
                 encoding: "base64".into(),

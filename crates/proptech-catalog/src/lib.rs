@@ -251,6 +251,23 @@ impl SchemaSet {
         self.providers.iter().map(|p| p.name.as_str()).collect()
     }
 
+    /// Gives each provider folder of this set that has no descriptor (a set written before
+    /// providers had descriptors) the descriptor `from` has for it, so its Rust layer renders as
+    /// it did.
+    pub fn lend_descriptors(&mut self, from: &SchemaSet) {
+        for d in from.providers() {
+            let has_files = self
+                .docs
+                .keys()
+                .any(|p| p.starts_with(&format!("{}/", d.name)));
+            if has_files && self.descriptor(&d.name).is_none() {
+                self.providers.push(d.clone());
+            }
+        }
+        self.providers
+            .sort_by(|a, b| a.listed.cmp(&b.listed).then(a.name.cmp(&b.name)));
+    }
+
     /// The descriptor of `provider`.
     pub fn descriptor(&self, provider: &str) -> Option<&Descriptor> {
         self.providers.iter().find(|p| p.name == provider)

@@ -1181,8 +1181,12 @@ pub fn schema_table(rows: &[SchemaRow]) -> TokenStream {
             &r.schema,
             &r.resolved,
         );
+        // The enum variants the derive names, spelled here so the derive needs no table of its
+        // own: `Provider::<variant>`, `DocumentationStatus::<status>`.
+        let variant = pascal(p);
+        let status = pascal(s);
         quote! {
-            EventSchema { provider: #p, event_type: #t, category: #c, documentation_status: #s, schema: #j, resolved: #r },
+            EventSchema { provider: #p, variant: #variant, event_type: #t, category: #c, status: #status, schema: #j, resolved: #r },
         }
     });
     quote! {

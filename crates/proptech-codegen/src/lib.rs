@@ -12,6 +12,7 @@ pub mod config;
 pub mod emit;
 pub mod keywords;
 pub mod model;
+pub mod providers;
 #[doc = include_str!("../why-not-typify.md")]
 pub mod why_not_typify {}
 
@@ -116,6 +117,14 @@ pub fn generate(set: &SchemaSet) -> Result<Vec<GeneratedFile>, Error> {
         }
     }
     files.push(render(
+        "crates/proptech-events/src/generated/providers.rs",
+        providers::providers_module(set.providers())?,
+    )?);
+    files.push(render(
+        "crates/proptech-events/src/generated/receivers.rs",
+        providers::receivers_module(set.providers()),
+    )?);
+    files.push(render(
         "crates/proptech-events/src/generated/patterns.rs",
         emit::patterns_module(&config, &patterns),
     )?);
@@ -123,6 +132,14 @@ pub fn generate(set: &SchemaSet) -> Result<Vec<GeneratedFile>, Error> {
         "crates/proptech-events-derive/src/generated/schemas.rs",
         emit::schema_table(&rows),
     )?);
+    let manifest = "crates/proptech-events/Cargo.toml";
+    let path = set.root().join("..").join(manifest);
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        files.push(GeneratedFile {
+            path: manifest.to_owned(),
+            contents: providers::cargo_features(&text, set.providers())?,
+        });
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

@@ -14,21 +14,12 @@ use crate::{Failure, Outcome};
 
 /// The catalog of `provider`, as the crate embeds it.
 pub fn events(provider: Provider) -> &'static [EventInfo] {
-    match provider {
-        Provider::Valara => proptech_events::valara::EVENTS,
-        Provider::Repull => proptech_events::repull::EVENTS,
-        Provider::Lavanda => proptech_events::lavanda::EVENTS,
-        Provider::Everreal => proptech_events::everreal::EVENTS,
-    }
+    provider.events()
 }
 
 /// The member of a delivery that names its event type.
 pub fn type_member(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Valara => "event_type",
-        Provider::Repull | Provider::Lavanda => "type",
-        Provider::Everreal => "operation",
-    }
+    provider.contract().type_member
 }
 
 /// The catalog entry of `event_type`, or an error listing where to look.
@@ -54,15 +45,14 @@ pub fn sample(provider: Provider, event_type: &str) -> Option<(&'static str, &'s
 /// The ids and timestamp a fresh delivery carries.
 #[derive(Debug, Clone)]
 pub struct Fresh {
-    /// The delivery id (Valara `event_id`, Repull `deliveryId`, Lavanda `webhook-id`, EverReal
-    /// `uuid`).
+    /// The delivery id (the contract's id member or id header).
     pub id: String,
     /// Unix seconds.
     pub timestamp: i64,
 }
 
-/// A ULID-shaped random id (26 Crockford base32 characters, the first 0-7), as Valara's
-/// `event_id` and `nonce` patterns require.
+/// A ULID-shaped random id (26 Crockford base32 characters, the first 0-7): it fits an id or
+/// nonce member that must be a ULID, optionally prefixed.
 fn ulid() -> String {
     const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let mut n = u128::from_be_bytes(*uuid::Uuid::new_v4().as_bytes());
@@ -85,29 +75,30 @@ pub fn fresh_sample(provider: Provider, event_type: &str) -> Result<(Vec<u8>, Fr
     let now = chrono::Utc::now();
     let timestamp = now.timestamp();
     let stamp = now.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-    let id = match provider {
-        Provider::Valara => {
-            let id = format!("evt_{}", ulid());
-            body["event_id"] = Value::from(id.clone());
-            body["nonce"] = Value::from(ulid());
-            body["timestamp"] = Value::from(timestamp);
-            id
+    let contract = provider.contract();
+    let info = event(provider, event_type)?;
+    let schema: Value = serde_json::from_str(info.json_schema).unwrap_or_default();
+    // An id member whose schema says `format: uuid` gets a UUID; any other id a prefixed ULID
+    // (the form the providers' samples show); an id that travels in a header, Svix's `msg_` form.
+    let id = match contract.id_member {
+        Some(member) if schema["properties"][member]["format"] == "uuid" => {
+            uuid::Uuid::new_v4().to_string()
         }
-        Provider::Repull => {
-            let id = format!("evt_{}", ulid());
-            body["deliveryId"] = Value::from(id.clone());
-            body["createdAt"] = Value::from(stamp);
-            id
-        }
-        // Svix's message id travels in the headers; the body is the documented example.
-        Provider::Lavanda => format!("msg_{}", ulid()),
-        Provider::Everreal => {
-            let id = uuid::Uuid::new_v4().to_string();
-            body["uuid"] = Value::from(id.clone());
-            body["createdAt"] = Value::from(stamp);
-            id
-        }
+        Some(_) => format!("evt_{}", ulid()),
+        None => format!("msg_{}", ulid()),
     };
+    if let Some(member) = contract.id_member {
+        body[member] = Value::from(id.clone());
+    }
+    if let Some(nonce) = &contract.nonce {
+        body[nonce.member] = Value::from(ulid());
+    }
+    if let Some(member) = contract.timestamp_member {
+        body[member] = Value::from(timestamp);
+    }
+    if let Some(horizon) = &contract.horizon {
+        body[horizon.member] = Value::from(stamp);
+    }
     let bytes = serde_json::to_vec(&body)
         .map_err(|e| Failure::usage(format!("cannot serialise the sample: {e}")))?;
     Ok((bytes, Fresh { id, timestamp }))

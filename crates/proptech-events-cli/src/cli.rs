@@ -33,27 +33,28 @@ pub enum Command {
     Listen(ListenArgs),
 }
 
-/// A provider, as named on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ProviderArg {
-    /// Valara.
-    Valara,
-    /// Repull.
-    Repull,
-    /// Lavanda (Svix, Standard Webhooks).
-    Lavanda,
-    /// EverReal (no signature documented).
-    Everreal,
+/// A provider, as named on the command line: any of `Provider::ALL`, by its schema name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderArg(pub Provider);
+
+impl ValueEnum for ProviderArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: std::sync::OnceLock<Vec<ProviderArg>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| Provider::ALL.iter().map(|p| ProviderArg(*p)).collect())
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self.0.contract().signature {
+            Some(_) => self.0.display_name().to_owned(),
+            None => format!("{} (no signature documented)", self.0.display_name()),
+        };
+        Some(clap::builder::PossibleValue::new(self.0.as_str()).help(help))
+    }
 }
 
 impl From<ProviderArg> for Provider {
     fn from(p: ProviderArg) -> Self {
-        match p {
-            ProviderArg::Valara => Provider::Valara,
-            ProviderArg::Repull => Provider::Repull,
-            ProviderArg::Lavanda => Provider::Lavanda,
-            ProviderArg::Everreal => Provider::Everreal,
-        }
+        p.0
     }
 }
 

@@ -14,11 +14,9 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use proptech_events::Provider;
-use proptech_events::receive::axum as routes;
 use proptech_events::receive::server::Limits;
 use proptech_events::receive::{
-    Escaped, EverrealReceiver, IdempotencyStore, InMemoryStore, LavandaReceiver, RepullReceiver,
-    SecretError, ValaraReceiver,
+    Delivery, Escaped, IdempotencyStore, InMemoryStore, Receiver, SecretError, Visit, dispatch,
 };
 use serde_json::Value;
 
@@ -26,12 +24,11 @@ use crate::cli::ListenArgs;
 use crate::style::{self, BAD, BOLD, DIM, GOOD, WARN};
 use crate::{Failure, Outcome};
 
-/// The test secrets printed in the providers' docs and the Standard Webhooks specification.
-pub const TEST_SECRETS: [(Provider, &str); 3] = [
-    (Provider::Valara, "test_secret_001"),
-    (Provider::Repull, "whsec_k7d9f2example"),
-    (Provider::Lavanda, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
-];
+/// The test secret of `provider`'s contract: the one its docs (or the Standard Webhooks
+/// specification) sign their test vector with, or one of the documented form.
+pub fn test_secret(provider: Provider) -> Option<&'static str> {
+    provider.contract().test_secret
+}
 
 /// The environment variable holding a provider's secrets.
 fn env_name(provider: Provider) -> String {
@@ -64,9 +61,9 @@ fn secrets(args: &ListenArgs, provider: Provider) -> Result<Vec<String>, Failure
         return Ok(value.split(',').map(str::to_owned).collect());
     }
     if args.test_secrets
-        && let Some((_, secret)) = TEST_SECRETS.iter().find(|(p, _)| *p == provider)
+        && let Some(secret) = test_secret(provider)
     {
-        return Ok(vec![(*secret).to_owned()]);
+        return Ok(vec![secret.to_owned()]);
     }
     Err(Failure::usage(format!(
         "no secret for {provider}: pass --secret {provider}=<secret>, set {}, or pass --test-secrets for the documented test secrets (or --provider to serve fewer providers)",
@@ -153,84 +150,67 @@ async fn log_answers(request: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-/// The route of a provider whose deliveries are verified: the receiver built from its secrets,
-/// each delivery printed and acknowledged.
-macro_rules! verified_route {
-    ($args:expr, $store:expr, $provider:expr, $receiver:ty, $route:path, $path:literal) => {{
-        let receiver = <$receiver>::new(secrets($args, $provider)?)
-            .map_err(secret_failure($provider))?
-            .with_store(Arc::clone($store));
-        Router::new()
-            .route(
-                $path,
-                $route(|_: Arc<$receiver>, d, body: Bytes| async move {
-                    print_delivery(
-                        $provider,
-                        d.event().event_type(),
-                        d.id(),
-                        &body,
-                        "(verified)",
-                    );
-                    processed(d.id(), d.event().event_type())
-                }),
-            )
-            .with_state(Arc::new(receiver))
-    }};
+/// The route of one provider, `/webhooks/<provider>`: its receiver (built from its secrets, or
+/// unverified for a provider that signs nothing), each delivery printed and acknowledged.
+struct Route<'a> {
+    args: &'a ListenArgs,
+    store: &'a Arc<dyn IdempotencyStore>,
+}
+
+impl Visit for Route<'_> {
+    type Output = Result<Router, Failure>;
+
+    fn visit<R: Receiver>(self) -> Self::Output {
+        let provider = R::CONTRACT.provider;
+        let (receiver, note) = match R::unverified() {
+            Some(receiver) => (
+                receiver,
+                format!(
+                    "(unverified: {} documents no signature)",
+                    provider.display_name()
+                ),
+            ),
+            None => (
+                R::with_secrets(secrets(self.args, provider)?).map_err(secret_failure(provider))?,
+                "(verified)".to_owned(),
+            ),
+        };
+        let receiver = receiver.with_store(Arc::clone(self.store));
+        let route = proptech_events::receive::axum::route::<R, _, _, _, _, _>(
+            move |_: Arc<R>, d: R::Delivery, body: Bytes| {
+                let note = note.clone();
+                async move {
+                    let event_type = d.event_type();
+                    print_delivery(provider, event_type, d.id(), &body, &note);
+                    processed(d.id(), event_type)
+                }
+            },
+        );
+        Ok(Router::new()
+            .route(&format!("/webhooks/{provider}"), route)
+            .with_state(Arc::new(receiver)))
+    }
+
+    fn disabled(self, provider: Provider) -> Self::Output {
+        Err(Failure::usage(format!(
+            "this build does not know {provider}"
+        )))
+    }
 }
 
 /// The routes of the chosen providers.
 fn router(args: &ListenArgs, providers: &[Provider]) -> Result<Router, Failure> {
     let store: Arc<dyn IdempotencyStore> =
         Arc::new(InMemoryStore::new(args.store_bytes, args.store_bytes / 4));
-    let store = &store;
     let mut app = Router::new();
     for &provider in providers {
-        let route = match provider {
-            Provider::Valara => verified_route!(
+        app = app.merge(dispatch(
+            provider,
+            Route {
                 args,
-                store,
-                Provider::Valara,
-                ValaraReceiver,
-                routes::valara,
-                "/webhooks/valara"
-            ),
-            Provider::Repull => verified_route!(
-                args,
-                store,
-                Provider::Repull,
-                RepullReceiver,
-                routes::repull,
-                "/webhooks/repull"
-            ),
-            Provider::Lavanda => verified_route!(
-                args,
-                store,
-                Provider::Lavanda,
-                LavandaReceiver,
-                routes::lavanda,
-                "/webhooks/lavanda"
-            ),
-            Provider::Everreal => Router::new()
-                .route(
-                    "/webhooks/everreal",
-                    routes::everreal_unverified(
-                        |_: Arc<EverrealReceiver>, d, body: Bytes| async move {
-                            print_delivery(
-                                Provider::Everreal,
-                                d.event().event_type(),
-                                d.id(),
-                                &body,
-                                "(unverified: EverReal documents no signature)",
-                            );
-                            processed(d.id(), d.event().event_type())
-                        },
-                    ),
-                )
-                .with_state(Arc::new(
-                    EverrealReceiver::unverified().with_store(Arc::clone(store)),
-                )),
-        };
-        app = app.merge(route);
+                store: &store,
+            },
+        )?);
     }
     Ok(app.layer(axum::middleware::from_fn(log_answers)))
 }

@@ -47,7 +47,7 @@ pub fn run(args: &SendArgs) -> Outcome {
             args.url
         )));
     }
-    if provider != Provider::Everreal && args.secret.is_none() {
+    if provider.contract().signature.is_some() && args.secret.is_none() {
         return Err(Failure::usage(format!(
             "{provider} signs its deliveries: pass --secret with the endpoint's signing secret"
         )));

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use proptech_events::Provider;
-use proptech_events::receive::{sign_lavanda, sign_repull, sign_valara};
+use proptech_events::receive::contract::SecretForm;
+use proptech_events::receive::{Receiver, Visit, dispatch};
 use serde_json::Value;
 
 use crate::cli::SignArgs;
@@ -11,8 +12,8 @@ use crate::{Failure, Outcome};
 
 /// The headers `provider` sends with `body`: the content type, then the contract's headers.
 ///
-/// Valara's id and timestamp default to the body's `event_id` and `timestamp` (its receiver
-/// requires them equal); Lavanda's to a fresh `msg_` id and `now`.
+/// An id or timestamp the body also carries (a contract's id or timestamp member) defaults to the
+/// body's, since the receiver requires them equal; otherwise a fresh `msg_` id and `now`.
 pub fn headers(
     provider: Provider,
     secret: Option<&str>,
@@ -20,70 +21,83 @@ pub fn headers(
     timestamp: Option<i64>,
     body: &[u8],
 ) -> Result<Vec<(String, String)>, Failure> {
-    let mut out = vec![("Content-Type".to_owned(), "application/json".to_owned())];
-    let need_secret = || {
-        secret.ok_or_else(|| {
+    dispatch(
+        provider,
+        Sign {
+            secret,
+            id,
+            timestamp,
+            body,
+        },
+    )
+}
+
+/// Signing a body as one provider's contract says.
+struct Sign<'a> {
+    secret: Option<&'a str>,
+    id: Option<&'a str>,
+    timestamp: Option<i64>,
+    body: &'a [u8],
+}
+
+impl Visit for Sign<'_> {
+    type Output = Result<Vec<(String, String)>, Failure>;
+
+    fn visit<R: Receiver>(self) -> Self::Output {
+        let contract = R::CONTRACT;
+        let provider = contract.provider;
+        let mut out = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+        let Some(recipe) = &contract.signature else {
+            return Ok(out);
+        };
+        let secret = self.secret.ok_or_else(|| {
             Failure::usage(format!(
                 "{provider} signs its deliveries: pass --secret with the endpoint's signing secret"
             ))
-        })
-    };
-    match provider {
-        Provider::Valara => {
-            let secret = need_secret()?;
-            let head: Option<Value> = serde_json::from_slice(body).ok();
-            let member = |name: &str| head.as_ref().and_then(|h| h.get(name)).cloned();
-            let timestamp = match timestamp.or_else(|| member("timestamp")?.as_i64()) {
-                Some(t) => t,
-                None => {
-                    return Err(Failure::usage(
-                        "the body has no integer `timestamp`: pass --timestamp (Valara signs \"{timestamp}.{body}\" and mirrors it in the body)",
-                    ));
-                }
-            };
-            let id = match id
-                .map(str::to_owned)
-                .or_else(|| member("event_id")?.as_str().map(str::to_owned))
-            {
-                Some(id) => id,
-                None => {
-                    return Err(Failure::usage(
-                        "the body has no `event_id`: pass --id (Valara mirrors it in X-Webhook-Event-Id)",
-                    ));
-                }
-            };
-            out.push((
-                "X-Webhook-Signature".into(),
-                sign_valara(secret, timestamp, body),
-            ));
-            out.push(("X-Webhook-Timestamp".into(), timestamp.to_string()));
-            out.push(("X-Webhook-Event-Id".into(), id));
-        }
-        Provider::Repull => {
-            out.push((
-                "X-Repull-Signature".into(),
-                sign_repull(need_secret()?, body),
-            ));
-        }
-        Provider::Lavanda => {
-            let secret = need_secret()?;
-            let id = id.map_or_else(
-                || format!("msg_{}", uuid::Uuid::new_v4().simple()),
-                str::to_owned,
-            );
-            let timestamp = timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp());
-            let signature = sign_lavanda(&[secret], &id, timestamp, body).map_err(|e| {
+        })?;
+        let head: Option<Value> = serde_json::from_slice(self.body).ok();
+        let member = |name: &str| head.as_ref().and_then(|h| h.get(name)).cloned();
+        let names = &recipe.headers[0];
+        let timestamp = match (self.timestamp, contract.timestamp_member) {
+            (Some(t), _) => t,
+            (None, Some(field)) => member(field).and_then(|v| v.as_i64()).ok_or_else(|| {
                 Failure::usage(format!(
-                    "{e}; a Lavanda (Svix) secret looks like whsec_<base64>"
+                    "the body has no integer `{field}`: pass --timestamp ({provider} signs it and mirrors it in the body)"
                 ))
-            })?;
-            out.push(("webhook-id".into(), id));
-            out.push(("webhook-timestamp".into(), timestamp.to_string()));
-            out.push(("webhook-signature".into(), signature));
-        }
-        Provider::Everreal => {}
+            })?,
+            (None, None) => chrono::Utc::now().timestamp(),
+        };
+        let id = match (self.id, contract.id_member) {
+            (Some(id), _) => id.to_owned(),
+            (None, Some(field)) if names.id.is_some() => member(field)
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .ok_or_else(|| {
+                    Failure::usage(format!(
+                        "the body has no `{field}`: pass --id ({provider} mirrors it in {})",
+                        names.id.unwrap_or_default()
+                    ))
+                })?,
+            (None, _) => format!("msg_{}", uuid::Uuid::new_v4().simple()),
+        };
+        let signed = R::sign(&[secret], &id, timestamp, self.body).map_err(|e| {
+            let form = match recipe.secret {
+                SecretForm::WhsecBase64 => "whsec_<base64>",
+                _ => "the string the provider gave",
+            };
+            Failure::usage(format!(
+                "{e}; a {} secret looks like {form}",
+                provider.display_name()
+            ))
+        })?;
+        out.extend(signed.into_iter().map(|(n, v)| (n.to_owned(), v)));
+        Ok(out)
     }
-    Ok(out)
+
+    fn disabled(self, provider: Provider) -> Self::Output {
+        Err(Failure::usage(format!(
+            "this build does not know {provider}"
+        )))
+    }
 }
 
 /// Runs `sign`.
@@ -99,9 +113,10 @@ pub fn run(args: &SignArgs) -> Outcome {
     )? {
         println!("{name}: {value}");
     }
-    if provider == Provider::Everreal {
+    if provider.contract().signature.is_none() {
         anstream::eprintln!(
-            "note: EverReal documents no signature; its deliveries carry none to verify"
+            "note: {} documents no signature; its deliveries carry none to verify",
+            provider.display_name()
         );
     }
     Ok(ExitCode::SUCCESS)

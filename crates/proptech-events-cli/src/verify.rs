@@ -5,94 +5,56 @@
 use std::process::ExitCode;
 
 use proptech_events::Provider;
-use proptech_events::receive::{
-    LavandaReceiver, Options, ReceiveError, RepullReceiver, SignatureCheck, ValaraReceiver,
-};
+use proptech_events::receive::contract::{Encoding, HeaderNames, SecretForm};
+use proptech_events::receive::{Delivery, Options, ReceiveError, Receiver, Visit, dispatch};
 use serde_json::Value;
 
 use crate::cli::VerifyArgs;
 use crate::style::{self, BAD, BOLD, GOOD, WARN};
 use crate::{Failure, Outcome};
 
-/// A signing provider's receiver.
-enum Receiver {
-    Valara(ValaraReceiver),
-    Repull(RepullReceiver),
-    Lavanda(LavandaReceiver),
-}
-
 type Headers = Vec<(String, String)>;
 
-impl Receiver {
-    fn new(provider: Provider, secrets: &[String], options: Options) -> Result<Self, Failure> {
-        let hint = |e: proptech_events::receive::SecretError| {
-            Failure::usage(format!(
-                "{e}; pass the endpoint's signing secret with --secret"
-            ))
-        };
-        Ok(match provider {
-            Provider::Valara => Receiver::Valara(
-                ValaraReceiver::new(secrets)
-                    .map_err(hint)?
-                    .with_options(options),
-            ),
-            Provider::Repull => Receiver::Repull(
-                RepullReceiver::new(secrets)
-                    .map_err(hint)?
-                    .with_options(options),
-            ),
-            Provider::Lavanda => Receiver::Lavanda(
-                LavandaReceiver::new(secrets)
-                    .map_err(hint)?
-                    .with_options(options),
-            ),
-            Provider::Everreal => {
-                return Err(Failure::usage("EverReal documents no signature"));
-            }
-        })
-    }
-
-    /// The event type and id of a verified delivery.
-    fn receive(
-        &self,
-        h: &Headers,
-        body: &[u8],
-        now: i64,
-    ) -> Result<(String, String), ReceiveError> {
-        match self {
-            Receiver::Valara(r) => r
-                .receive_at(h, body, now)
-                .map(|d| (d.event().event_type().to_owned(), d.id().to_owned())),
-            Receiver::Repull(r) => r
-                .receive_at(h, body, now)
-                .map(|d| (d.event().event_type().to_owned(), d.id().to_owned())),
-            Receiver::Lavanda(r) => r
-                .receive_at(h, body, now)
-                .map(|d| (d.event().event_type().to_owned(), d.id().to_owned())),
-        }
-    }
-
-    fn check(&self, h: &Headers, body: &[u8]) -> Result<SignatureCheck, ReceiveError> {
-        match self {
-            Receiver::Valara(r) => r.check_signature(h, body),
-            Receiver::Repull(r) => r.check_signature(h, body),
-            Receiver::Lavanda(r) => r.check_signature(h, body),
-        }
-    }
-}
-
 /// The headers a provider's contract needs, for the "missing header" explanation.
-fn contract(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Valara => {
-            "X-Webhook-Signature (sha256=<64 hex>), X-Webhook-Timestamp (Unix seconds) and X-Webhook-Event-Id"
+fn contract(provider: Provider) -> String {
+    let Some(recipe) = &provider.contract().signature else {
+        return "no signature headers".to_owned();
+    };
+    let spell = |names: &HeaderNames, detail: bool| {
+        let encoding = match recipe.encoding {
+            Encoding::Hex => "hex",
+            _ => "base64",
+        };
+        let mut parts = Vec::new();
+        if let Some(id) = names.id {
+            parts.push(id.to_owned());
         }
-        Provider::Repull => "X-Repull-Signature (64 hex digits)",
-        Provider::Lavanda => {
-            "webhook-id, webhook-timestamp (Unix seconds) and webhook-signature (v1,<base64> entries), or their svix- twins"
+        if let Some(timestamp) = names.timestamp {
+            parts.push(if detail {
+                format!("{timestamp} (Unix seconds)")
+            } else {
+                timestamp.to_owned()
+            });
         }
-        Provider::Everreal => "no signature headers",
+        parts.push(match (detail, recipe.separator) {
+            (false, _) => names.signature.to_owned(),
+            (true, None) => format!("{} ({}<{encoding}>)", names.signature, recipe.prefix),
+            (true, Some(_)) => format!(
+                "{} ({}<{encoding}> entries)",
+                names.signature, recipe.prefix
+            ),
+        });
+        match parts.as_slice() {
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+            [] => String::new(),
+        }
+    };
+    let mut text = spell(&recipe.headers[0], true);
+    for other in &recipe.headers[1..] {
+        text.push_str(&format!(", or {}", spell(other, false)));
     }
+    text
 }
 
 /// `Name: value` → (name, value).
@@ -185,10 +147,50 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         .map(|h| parse_header(h))
         .collect::<Result<Headers, _>>()?;
     let body = crate::read_input(&args.file)?;
-    if provider == Provider::Everreal {
+    dispatch(
+        provider,
+        Verify {
+            args,
+            headers,
+            body,
+        },
+    )
+}
+
+/// Verifying a captured delivery with one provider's receiver, and explaining a rejection.
+struct Verify<'a> {
+    args: &'a VerifyArgs,
+    headers: Headers,
+    body: Vec<u8>,
+}
+
+impl Visit for Verify<'_> {
+    type Output = Outcome;
+
+    fn disabled(self, provider: Provider) -> Outcome {
+        Err(Failure::usage(format!(
+            "this build does not know {provider}"
+        )))
+    }
+
+    fn visit<R: Receiver>(self) -> Outcome {
+        let Verify {
+            args,
+            headers,
+            body,
+        } = self;
+        explain::<R>(args, headers, body)
+    }
+}
+
+/// Verifies the delivery with `R` and, when it is rejected, explains why.
+fn explain<R: Receiver>(args: &VerifyArgs, headers: Headers, body: Vec<u8>) -> Outcome {
+    let provider = R::CONTRACT.provider;
+    if R::CONTRACT.signature.is_none() {
         anstream::println!(
-            "{} EverReal documents no signature: there is nothing to verify.",
-            style::paint(WARN, "unverifiable:")
+            "{} {} documents no signature: there is nothing to verify.",
+            style::paint(WARN, "unverifiable:"),
+            provider.display_name()
         );
         return match proptech_events::parse(provider, &body) {
             Ok(event) => {
@@ -212,10 +214,19 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         ..Options::default()
     };
     let tolerance = options.tolerance;
-    let receiver = Receiver::new(provider, &args.secret, options)?;
+    let receiver = R::with_secrets(&args.secret)
+        .map_err(|e| {
+            Failure::usage(format!(
+                "{e}; pass the endpoint's signing secret with --secret"
+            ))
+        })?
+        .with_options(options);
     let now = args.now.unwrap_or_else(|| chrono::Utc::now().timestamp());
 
-    let error = match receiver.receive(&headers, &body, now) {
+    let error = match receiver
+        .receive_at(&headers, &body, now)
+        .map(|d| (d.event_type().to_owned(), d.id().to_owned()))
+    {
         Ok((event_type, id)) => {
             anstream::println!(
                 "{} {provider} {} (id {id}): the signature matches and the body parses",
@@ -265,7 +276,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         _ => {}
     }
     // The headers are readable: explain the signature, then the window.
-    let check = match receiver.check(&headers, &body) {
+    let check = match receiver.check_signature(&headers, &body) {
         Ok(check) => check,
         Err(e) => {
             anstream::println!("  {e}");
@@ -299,7 +310,10 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         );
         let mut explained = false;
         for (variant, meaning) in variants(&body) {
-            if receiver.check(&headers, &variant).is_ok_and(|c| c.matches) {
+            if receiver
+                .check_signature(&headers, &variant)
+                .is_ok_and(|c| c.matches)
+            {
                 anstream::println!(
                     "  {} the body's bytes differ from what was signed: {meaning}.",
                     style::paint(WARN, "cause:")
@@ -318,18 +332,23 @@ pub fn run(args: &VerifyArgs) -> Outcome {
                 break;
             }
         }
-        if !explained && provider == Provider::Repull {
+        let literal = R::CONTRACT
+            .signature
+            .as_ref()
+            .is_some_and(|r| r.secret == SecretForm::Literal);
+        if !explained && literal {
             let other = match args.secret[0].strip_prefix("whsec_") {
                 Some(bare) => bare.to_owned(),
                 None => format!("whsec_{}", args.secret[0]),
             };
-            if let Ok(r) = RepullReceiver::new([&other])
+            if let Ok(r) = R::with_secrets([&other])
                 && r.check_signature(&headers, &body).is_ok_and(|c| c.matches)
             {
                 anstream::println!(
-                    "  {} Repull keys the HMAC with the secret string exactly as it returned it, \
+                    "  {} {} keys the HMAC with the secret string exactly as it returned it, \
                      whsec_ prefix included: the signature matches with the prefix {}.",
                     style::paint(WARN, "cause:"),
+                    provider.display_name(),
                     if other.starts_with("whsec_") {
                         "added"
                     } else {

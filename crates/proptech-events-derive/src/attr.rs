@@ -90,9 +90,16 @@ pub fn parse(cx: &Ctxt, attrs: &[Attribute], item: &syn::Ident) -> Option<Webhoo
         return None;
     };
     if provider.is_none() && !parse_failed {
+        let known: Vec<String> = crate::schemas::providers()
+            .iter()
+            .map(|p| format!("{p:?}"))
+            .collect();
         push(syn::Error::new_spanned(
             &attr.meta,
-            "missing `provider` in #[webhook]; add provider = \"valara\" | \"repull\" | \"lavanda\" | \"everreal\"",
+            format!(
+                "missing `provider` in #[webhook]; add provider = {}",
+                known.join(" | ")
+            ),
         ));
     }
     if event.is_none() && !parse_failed {

@@ -102,25 +102,9 @@ fn expand(cx: &Ctxt, input: &DeriveInput) -> (Option<TokenStream>, Vec<TokenStre
 fn impl_tokens(input: &DeriveInput, entry: &schemas::EventSchema, path: &str) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let provider_variant = syn::Ident::new(
-        match entry.provider {
-            "valara" => "Valara",
-            "repull" => "Repull",
-            "lavanda" => "Lavanda",
-            _ => "Everreal",
-        },
-        proc_macro2::Span::call_site(),
-    );
+    let provider_variant = syn::Ident::new(entry.variant, proc_macro2::Span::call_site());
     let (event_type, category, schema) = (entry.event_type, entry.category, entry.schema);
-    // The catalogs' words, checked by the schema lint; the table is generated from them.
-    let status = syn::Ident::new(
-        match entry.documentation_status {
-            "complete" => "Complete",
-            "partial" => "Partial",
-            _ => "Undocumented",
-        },
-        proc_macro2::Span::call_site(),
-    );
+    let status = syn::Ident::new(entry.status, proc_macro2::Span::call_site());
     quote! {
         const _: () = {
             #[automatically_derived]

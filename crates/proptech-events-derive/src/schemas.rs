@@ -6,9 +6,12 @@ mod table;
 /// One event's entry in the table.
 pub struct EventSchema {
     pub provider: &'static str,
+    /// The provider's variant of `proptech_events::Provider`.
+    pub variant: &'static str,
     pub event_type: &'static str,
     pub category: &'static str,
-    pub documentation_status: &'static str,
+    /// The status's variant of `proptech_events::DocumentationStatus`.
+    pub status: &'static str,
     pub schema: &'static str,
     /// The same schema with every `$ref` inlined, for the checks to walk.
     pub resolved: &'static str,

@@ -1,7 +1,18 @@
 //! Peak heap of receiving a 10 MiB delivery, as a ratio to the body's size, measured with dhat's
 //! heap profiler (in its own binary, so its bookkeeping does not slow the timing benchmark).
 
-use proptech_events::receive::{Options, RepullReceiver, sign_repull};
+use proptech_events::receive::{Options, RepullReceiver};
+
+/// The `X-Repull-Signature` value Repull sends for `body`.
+fn sign_repull(secret: &str, body: &[u8]) -> String {
+    <proptech_events::receive::RepullReceiver as proptech_events::receive::Receiver>::signature(
+        &[secret],
+        "",
+        0,
+        body,
+    )
+    .expect("any secret signs")
+}
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;

@@ -48,7 +48,6 @@ use axum::body::Bytes;
 use axum::extract::{FromRef, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use proptech_events::receive::axum as routes;
 use proptech_events::receive::server::Limits;
 use proptech_events::receive::{
     Escaped, EverrealReceiver, IdempotencyStore, InMemoryStore, LavandaReceiver, Options,
@@ -323,25 +322,25 @@ pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
     Ok(Router::new()
         .route(
             "/webhooks/valara",
-            routes::valara(|s: AppState, d, body: Bytes| async move {
+            ValaraReceiver::route(|s: AppState, d, body: Bytes| async move {
                 hand_off(&s, "valara", d.id(), d.event().event_type(), &body).await
             }),
         )
         .route(
             "/webhooks/repull",
-            routes::repull(|s: AppState, d, body: Bytes| async move {
+            RepullReceiver::route(|s: AppState, d, body: Bytes| async move {
                 hand_off(&s, "repull", d.id(), d.event().event_type(), &body).await
             }),
         )
         .route(
             "/webhooks/lavanda",
-            routes::lavanda(|s: AppState, d, body: Bytes| async move {
+            LavandaReceiver::route(|s: AppState, d, body: Bytes| async move {
                 hand_off(&s, "lavanda", d.id(), d.event().event_type(), &body).await
             }),
         )
         .route(
             "/webhooks/everreal",
-            routes::everreal_unverified(|s: AppState, d, body: Bytes| async move {
+            EverrealReceiver::route(|s: AppState, d, body: Bytes| async move {
                 hand_off(&s, "everreal", d.id(), d.event().event_type(), &body).await
             }),
         )

@@ -137,53 +137,6 @@ fn kind_of(e: &serde_json::Error) -> ParseErrorKind {
     }
 }
 
-/// Parses `bytes` as `T`, a type with serde's own derive, naming the JSON pointer of the value that
-/// does not fit by parsing a failure again with [`serde_path_to_error`]. For the receivers' small
-/// envelope heads; the generated types note their path themselves ([`parse_as`]).
-#[cfg(any(
-    feature = "valara",
-    feature = "repull",
-    feature = "lavanda",
-    feature = "everreal"
-))]
-pub(crate) fn parse_tracked<'de, T: Deserialize<'de>>(
-    provider: Provider,
-    bytes: &'de [u8],
-) -> Result<T, ParseError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        let kind = kind_of(&e);
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-            Err(tracked) => serde_pointer(tracked.path()),
-            // The value itself parsed: what failed is what follows it.
-            Ok(_) => String::new(),
-        };
-        error(provider, None, kind, path, e)
-    })
-}
-
-/// A serde path as a JSON pointer.
-#[cfg(any(
-    feature = "valara",
-    feature = "repull",
-    feature = "lavanda",
-    feature = "everreal"
-))]
-fn serde_pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for segment in path.iter() {
-        out.push('/');
-        match segment {
-            Segment::Seq { index } => out.push_str(&index.to_string()),
-            Segment::Map { key } => out.push_str(&escape(key)),
-            Segment::Enum { variant } => out.push_str(variant),
-            Segment::Unknown => out.push('?'),
-        }
-    }
-    out
-}
-
 /// A member name as a JSON pointer token.
 fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
@@ -741,4 +694,36 @@ impl<'de> DeserializeSeed<'de> for EventTypeSeed {
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         crate::types::expect_event_type(d, self.0)
     }
+}
+
+/// A provider's `Event` enum, as the receivers parse it (implemented by the generated provider
+/// layer).
+pub trait ProviderEvent: Sized {
+    /// The provider.
+    const PROVIDER: Provider;
+
+    /// The event type, exactly as the provider sent it.
+    fn event_type(&self) -> &str;
+
+    /// Parses `body`, whose event type is `event_type`.
+    fn parse_typed(event_type: String, body: &[u8]) -> Result<Self, ParseError>;
+
+    /// Moves an already parsed (and validated) `value` of `body` into the typed event.
+    #[cfg(feature = "validate")]
+    fn parse_value_typed(
+        event_type: String,
+        value: serde_json::Value,
+        body: &[u8],
+    ) -> Result<Self, ParseError>;
+}
+
+/// The error of parsing for a provider whose Cargo feature is off.
+pub fn feature_off(provider: Provider) -> ParseError {
+    error(
+        provider,
+        None,
+        ParseErrorKind::Syntax,
+        String::new(),
+        format_args!("the `{provider}` feature of proptech-events is off"),
+    )
 }

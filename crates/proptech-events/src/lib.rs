@@ -41,12 +41,6 @@ mod macros;
 #[doc(hidden)]
 pub mod __private;
 mod error;
-#[cfg(any(
-    feature = "valara",
-    feature = "repull",
-    feature = "lavanda",
-    feature = "everreal"
-))]
 pub mod receive;
 mod types;
 
@@ -64,58 +58,9 @@ pub use types::{Date, DateTime, Email, EventType, FormatError, Integer, Uri, Uui
 mod patterns;
 pub use patterns::*;
 
-#[cfg(feature = "valara")]
-#[rustfmt::skip]
-#[path = "generated/valara.rs"]
-pub mod valara;
-
-#[cfg(feature = "repull")]
-#[rustfmt::skip]
-#[path = "generated/repull.rs"]
-pub mod repull;
-
-#[cfg(feature = "lavanda")]
-#[rustfmt::skip]
-#[path = "generated/lavanda.rs"]
-pub mod lavanda;
-
-#[cfg(feature = "everreal")]
-#[rustfmt::skip]
-#[path = "generated/everreal.rs"]
-pub mod everreal;
-
-/// A provider whose webhooks this crate understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Provider {
-    /// Valara (listing, appointment, billing, media and user events).
-    Valara,
-    /// Repull (reservations, listings, calendar, connections, AI, payments).
-    Repull,
-    /// Lavanda, delivered through Svix (Standard Webhooks).
-    Lavanda,
-    /// EverReal (listing, candidate, scheduling, contracting, owner, property and unit events).
-    Everreal,
-}
-
-impl Provider {
-    /// Every provider.
-    pub const ALL: [Provider; 4] = [
-        Provider::Valara,
-        Provider::Repull,
-        Provider::Lavanda,
-        Provider::Everreal,
-    ];
-
-    /// The provider's name as the schemas spell it (`valara`, `repull`, `lavanda`, `everreal`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Provider::Valara => "valara",
-            Provider::Repull => "repull",
-            Provider::Lavanda => "lavanda",
-            Provider::Everreal => "everreal",
-        }
-    }
-}
+// The provider modules (one per descriptor, each behind its Cargo feature), `Provider`, `AnyEvent`
+// and `parse`, written by `cargo xtask gen` from `schemas/<provider>/provider.toml`.
+include!("generated/providers.rs");
 
 impl fmt::Display for Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -147,7 +92,7 @@ impl std::str::FromStr for Provider {
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown provider {name:?}: expected valara, repull, lavanda or everreal")]
+#[error("unknown provider {name:?}: expected {EXPECTED}")]
 #[non_exhaustive]
 pub struct UnknownProvider {
     /// The name as given.
@@ -252,109 +197,5 @@ impl PartialEq for UnknownEvent {
 impl Serialize for UnknownEvent {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.raw.serialize(s)
-    }
-}
-
-/// An event of any provider.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-#[non_exhaustive]
-// Parsed once and handed over; see the provider `Event` enums.
-#[allow(clippy::large_enum_variant)]
-pub enum AnyEvent {
-    /// A Valara event.
-    #[cfg(feature = "valara")]
-    Valara(valara::Event),
-    /// A Repull event.
-    #[cfg(feature = "repull")]
-    Repull(repull::Event),
-    /// A Lavanda event.
-    #[cfg(feature = "lavanda")]
-    Lavanda(lavanda::Event),
-    /// An EverReal event.
-    #[cfg(feature = "everreal")]
-    Everreal(everreal::Event),
-}
-
-/// Calls `$method()` on the provider event `$event` holds (an `&AnyEvent`).
-macro_rules! on_each_provider {
-    ($event:expr, $method:ident) => {
-        match $event {
-            #[cfg(feature = "valara")]
-            AnyEvent::Valara(e) => e.$method(),
-            #[cfg(feature = "repull")]
-            AnyEvent::Repull(e) => e.$method(),
-            #[cfg(feature = "lavanda")]
-            AnyEvent::Lavanda(e) => e.$method(),
-            #[cfg(feature = "everreal")]
-            AnyEvent::Everreal(e) => e.$method(),
-            #[cfg(not(any(
-                feature = "valara",
-                feature = "repull",
-                feature = "lavanda",
-                feature = "everreal"
-            )))]
-            _ => match *$event {},
-        }
-    };
-}
-
-impl AnyEvent {
-    /// The provider that sent it.
-    pub fn provider(&self) -> Provider {
-        match self {
-            #[cfg(feature = "valara")]
-            AnyEvent::Valara(_) => Provider::Valara,
-            #[cfg(feature = "repull")]
-            AnyEvent::Repull(_) => Provider::Repull,
-            #[cfg(feature = "lavanda")]
-            AnyEvent::Lavanda(_) => Provider::Lavanda,
-            #[cfg(feature = "everreal")]
-            AnyEvent::Everreal(_) => Provider::Everreal,
-            #[cfg(not(any(
-                feature = "valara",
-                feature = "repull",
-                feature = "lavanda",
-                feature = "everreal"
-            )))]
-            _ => match *self {},
-        }
-    }
-
-    /// The event type, exactly as the provider sent it.
-    pub fn event_type(&self) -> &str {
-        on_each_provider!(self, event_type)
-    }
-
-    /// The delivery kept whole because this version does not know its event type (the
-    /// provider's `Unknown` variant), if it is one.
-    pub fn unknown(&self) -> Option<&UnknownEvent> {
-        on_each_provider!(self, unknown)
-    }
-}
-
-/// Parses a delivery body of `provider` into its typed event.
-///
-/// An event type the crate does not know parses as that provider's `Unknown` variant. A provider
-/// whose Cargo feature is off is an error of kind [`ParseErrorKind::Syntax`] naming the feature.
-pub fn parse(provider: Provider, body: &[u8]) -> Result<AnyEvent, ParseError> {
-    let _ = body; // unused when every provider feature is off
-    match provider {
-        #[cfg(feature = "valara")]
-        Provider::Valara => valara::parse(body).map(AnyEvent::Valara),
-        #[cfg(feature = "repull")]
-        Provider::Repull => repull::parse(body).map(AnyEvent::Repull),
-        #[cfg(feature = "lavanda")]
-        Provider::Lavanda => lavanda::parse(body).map(AnyEvent::Lavanda),
-        #[cfg(feature = "everreal")]
-        Provider::Everreal => everreal::parse(body).map(AnyEvent::Everreal),
-        #[allow(unreachable_patterns)]
-        disabled => Err(ParseError {
-            provider: disabled,
-            event_type: None,
-            path: String::new(),
-            kind: ParseErrorKind::Syntax,
-            message: format!("the `{disabled}` feature of proptech-events is off"),
-        }),
     }
 }

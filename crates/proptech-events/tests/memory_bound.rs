@@ -7,8 +7,19 @@ use std::sync::Arc;
 
 use proptech_events::receive::{
     EverrealReceiver, IdempotencyStore, InMemoryStore, Partition, ProcessError, Processed,
-    RepullReceiver, sign_repull,
+    RepullReceiver,
 };
+
+/// The `X-Repull-Signature` value Repull sends for `body`.
+fn sign_repull(secret: &str, body: &[u8]) -> String {
+    <proptech_events::receive::RepullReceiver as proptech_events::receive::Receiver>::signature(
+        &[secret],
+        "",
+        0,
+        body,
+    )
+    .expect("any secret signs")
+}
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;

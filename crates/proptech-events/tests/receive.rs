@@ -3,10 +3,44 @@
 
 use hmac::Mac;
 use proptech_events::receive::{
-    EverrealReceiver, LavandaReceiver, Options, ReceiveError, RepullReceiver, SecretError,
-    Unverified, ValaraReceiver, Verified, sign_lavanda, sign_repull, sign_valara,
+    EverrealReceiver, LavandaReceiver, Options, ReceiveError, Receiver, RepullReceiver,
+    SecretError, Unverified, ValaraReceiver, Verified,
 };
 use proptech_events::{everreal, repull, valara};
+
+/// The `webhook-signature` value for `body`: one `v1,<base64>` entry per secret.
+fn sign_lavanda<S: AsRef<str>>(
+    secrets: &[S],
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Result<String, proptech_events::receive::SecretError> {
+    <proptech_events::receive::LavandaReceiver as proptech_events::receive::Receiver>::signature(
+        secrets, id, timestamp, body,
+    )
+}
+
+/// The `X-Repull-Signature` value Repull sends for `body`.
+fn sign_repull(secret: &str, body: &[u8]) -> String {
+    <proptech_events::receive::RepullReceiver as proptech_events::receive::Receiver>::signature(
+        &[secret],
+        "",
+        0,
+        body,
+    )
+    .expect("any secret signs")
+}
+
+/// The `X-Webhook-Signature` value Valara sends for `body` at `timestamp`.
+fn sign_valara(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    <proptech_events::receive::ValaraReceiver as proptech_events::receive::Receiver>::signature(
+        &[secret],
+        "",
+        timestamp,
+        body,
+    )
+    .expect("any secret signs")
+}
 
 const LAVANDA_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const ROTATED_SECRET: &str = "whsec_c2VjcmV0LW9mLWEtcm90YXRlZC1lbmRwb2ludA==";
@@ -703,8 +737,17 @@ fn repull_rejects_a_delivery_older_than_its_replay_horizon() {
     let headers = [("X-Repull-Signature", sign_repull(REPULL_SECRET, &body))];
     let r = RepullReceiver::new([REPULL_SECRET]).expect("secret");
     let created = 1_777_638_896; // the sample's createdAt, 2026-05-01T12:34:56Z
-    let horizon = RepullReceiver::REPLAY_HORIZON + Options::default().tolerance;
-    assert_eq!(r.horizon(), horizon);
+    let documented = proptech_events::Provider::Repull
+        .contract()
+        .horizon
+        .as_ref();
+    assert_eq!(
+        documented.map(|h| h.seconds),
+        Some(7 * 86_400),
+        "the 7 days Repull replays"
+    );
+    let horizon = 7 * 86_400 + Options::default().tolerance;
+    assert_eq!(r.horizon(), Some(horizon));
     let edge = created + i64::try_from(horizon).expect("fits");
     assert!(
         r.receive_at(&headers, &body, edge).is_ok(),
@@ -745,14 +788,14 @@ fn repull_rejects_a_delivery_older_than_its_replay_horizon() {
 #[test]
 fn valaras_nonce_window_covers_the_tolerance() {
     let v = ValaraReceiver::new([VALARA_SECRET]).expect("secret");
-    assert_eq!(v.nonce_window(), 600, "the documented 10 minutes");
+    assert_eq!(v.nonce_window(), Some(600), "the documented 10 minutes");
     let wide = v.with_options(Options {
         tolerance: 900,
         ..Options::default()
     });
     assert_eq!(
         wide.nonce_window(),
-        1_800,
+        Some(1_800),
         "a timestamp is accepted for twice the tolerance, so its nonce is kept as long"
     );
 }

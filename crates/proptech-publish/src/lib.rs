@@ -177,6 +177,15 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
             &doc.value,
         ));
     }
+    for provider in set.provider_names() {
+        let path = set.root().join(provider).join("provider.toml");
+        let contents = std::fs::read_to_string(&path)
+            .map_err(|e| Error::Delivery(format!("{}: {e}", path.display())))?;
+        files.push(OutputFile {
+            path: format!("{SOURCE_DIR}/{provider}/provider.toml"),
+            contents,
+        });
+    }
     files.push(OutputFile {
         path: "README.md".to_owned(),
         contents: PARTNER_README.replace("{version}", version),
@@ -239,7 +248,13 @@ pub fn snapshot_of_bundle(dir: &Path) -> Result<compat::Snapshot, Error> {
     let source = dir.join(SOURCE_DIR);
     let rust = if source.is_dir() {
         match SchemaSet::load(&source) {
-            Ok(set) => compat::RustApi::of_set(&set),
+            Ok(mut set) => {
+                // A bundle from before descriptors is read with this version's.
+                if let Ok(current) = SchemaSet::load_workspace() {
+                    set.lend_descriptors(&current);
+                }
+                compat::RustApi::of_set(&set)
+            }
             Err(e) => compat::RustApi::Unavailable(format!("{}: {e}", source.display())),
         }
     } else {

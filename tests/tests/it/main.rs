@@ -4,6 +4,7 @@
 mod support {
     pub mod clock;
     pub mod redis_server;
+    pub mod signing;
 }
 
 /// The example receiver, as the receiver tests start it.

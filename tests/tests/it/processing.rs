@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::support::redis_server::RedisServer;
+use crate::support::signing::{sign_repull, sign_valara};
 use proptech_events::receive::{
-    IdempotencyStore, InMemoryStore, Options, Processed, RedisStore, RepullReceiver,
-    ValaraReceiver, sign_repull, sign_valara,
+    IdempotencyStore, InMemoryStore, Options, Processed, RedisStore, RepullReceiver, ValaraReceiver,
 };
 
 const REPULL_SECRET: &str = "whsec_k7d9f2example";
@@ -262,7 +262,6 @@ async fn http_load_run_loses_nothing_and_processes_nothing_twice() {
     use axum::body::Bytes;
     use axum::extract::FromRef;
     use proptech_events::receive::Verified;
-    use proptech_events::receive::axum::repull as route;
 
     #[derive(Clone)]
     struct St {
@@ -305,7 +304,7 @@ async fn http_load_run_loses_nothing_and_processes_nothing_twice() {
         failures: Arc::default(),
     };
     let app: Router = Router::new()
-        .route("/webhooks/repull", route(handle))
+        .route("/webhooks/repull", RepullReceiver::route(handle))
         .with_state(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

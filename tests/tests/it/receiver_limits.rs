@@ -18,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use proptech_events::receive::{sign_lavanda, sign_repull, sign_valara};
+use crate::support::signing::{sign_lavanda, sign_repull, sign_valara};
 use serde_json::Value;
 
 use crate::support::clock::created_at_now;
@@ -867,20 +867,19 @@ async fn a_delivery_cannot_add_a_line_to_the_log() {
 async fn no_handler_error_or_panic_text_reaches_an_answer() {
     use axum::body::Bytes;
     use proptech_events::receive::RepullReceiver;
-    use proptech_events::receive::axum::repull as route;
 
     const SECRET_TEXT: &str = "postgres://admin:hunter2@db.internal";
     let receiver = Arc::new(RepullReceiver::new([REPULL_SECRET]).expect("secret"));
     let app = axum::Router::new()
         .route(
             "/fails",
-            route(|_: Arc<RepullReceiver>, _, _: Bytes| async move {
+            RepullReceiver::route(|_: Arc<RepullReceiver>, _, _: Bytes| async move {
                 Err::<&'static str, _>(format!("cannot connect to {SECRET_TEXT}"))
             }),
         )
         .route(
             "/panics",
-            route(|_: Arc<RepullReceiver>, _, _: Bytes| async move {
+            RepullReceiver::route(|_: Arc<RepullReceiver>, _, _: Bytes| async move {
                 if SECRET_TEXT.is_empty() {
                     return Ok::<&'static str, String>("never");
                 }

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::redis_server::RedisServer;
-use proptech_events::receive::{sign_lavanda, sign_repull};
+use crate::support::signing::{sign_lavanda, sign_repull};
 
 const REPULL_SECRET: &str = "whsec_k7d9f2example";
 const LAVANDA_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

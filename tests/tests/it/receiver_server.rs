@@ -4,7 +4,7 @@
 
 use crate::receiver;
 
-use proptech_events::receive::{sign_lavanda, sign_repull, sign_valara};
+use crate::support::signing::{sign_lavanda, sign_repull, sign_valara};
 use serde_json::Value;
 
 const VALARA_SECRET: &str = "test_secret_001";

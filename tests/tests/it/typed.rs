@@ -131,14 +131,11 @@ fn every_event_type_has_a_variant() {
     let set = schema_set();
     for provider_name in providers() {
         let provider_name = provider_name.as_str();
-        let known: Vec<&str> = match provider(provider_name) {
-            Provider::Valara => proptech_events::valara::EVENTS.iter(),
-            Provider::Repull => proptech_events::repull::EVENTS.iter(),
-            Provider::Lavanda => proptech_events::lavanda::EVENTS.iter(),
-            Provider::Everreal => proptech_events::everreal::EVENTS.iter(),
-        }
-        .map(|e| e.event_type)
-        .collect();
+        let known: Vec<&str> = provider(provider_name)
+            .events()
+            .iter()
+            .map(|e| e.event_type)
+            .collect();
         let mut schemas: Vec<&str> = set
             .events()
             .filter(|e| e.provider == provider_name)

@@ -2,11 +2,11 @@
 //! gives the same typed event with or without validation, and every negative case is refused as
 //! a schema violation at the path the corpus names.
 
+use crate::support::signing::{sign_lavanda, sign_repull, sign_valara};
 use proptech_conformance::seeds::providers;
 use proptech_conformance::{NegativeCorpus, schema_set, valid_instance};
 use proptech_events::receive::{
     EverrealReceiver, LavandaReceiver, Options, ReceiveError, RepullReceiver, ValaraReceiver,
-    sign_lavanda, sign_repull, sign_valara,
 };
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 //! axum integration: routes that process each delivery inside a claim, and extractors that only
 //! verify and parse.
 //!
-//! **Routes** ([`valara`], [`repull`], [`lavanda`], [`everreal_unverified`]) verify the delivery,
+//! **Routes** ([`route`], or each receiver's own `route`, e.g. `RepullReceiver::route`) verify the delivery,
 //! claim it in the receiver's [`IdempotencyStore`](super::IdempotencyStore), run your handler, and
 //! record the delivery as done only when the handler returned `Ok`. The handler receives the
 //! router state, the verified delivery and the raw body (to hand it to a queue unchanged). An `Err`, a panic or a
@@ -31,7 +31,7 @@
 //! ```no_run
 //! use std::sync::Arc;
 //! use axum::{Router, body::Bytes, extract::FromRef};
-//! use proptech_events::receive::{RepullReceiver, Verified, axum::repull};
+//! use proptech_events::receive::{RepullReceiver, Verified};
 //! use proptech_events::repull::Event;
 //!
 //! #[derive(Clone, FromRef)]
@@ -44,12 +44,12 @@
 //!
 //! let receiver = Arc::new(RepullReceiver::new(["whsec_..."]).unwrap());
 //! let app: Router = Router::new()
-//!     .route("/webhooks/repull", repull(handle))
+//!     .route("/webhooks/repull", RepullReceiver::route(handle))
 //!     .with_state(State { repull: receiver });
 //! ```
 //!
-//! **Extractors** ([`ValaraDelivery`], …) verify and parse before a handler runs, and answer a
-//! rejected delivery themselves. They do **not** deduplicate: use them when the handler records
+//! **The extractor** [`Verify<R>`](Verify) verifies and parses before a handler runs, and answers a
+//! rejected delivery itself. It does **not** deduplicate: use it when the handler records
 //! [`Verified::dedupe_keys`](super::Verified::dedupe_keys) in its own database transaction.
 
 use std::sync::Arc;
@@ -63,7 +63,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 
-use super::{ProcessError, Processed, ReceiveError};
+use super::{ProcessError, Processed, ReceiveError, Receiver};
 
 /// A rejected delivery, answered with its status and `{"error": code, "message": text}`.
 #[derive(Debug)]
@@ -119,49 +119,29 @@ async fn body(
     Ok((parts, bytes.to_vec()))
 }
 
-macro_rules! extractor {
-    ($(#[$doc:meta])* $name:ident, $receiver:ty, $out:ty, $call:ident) => {
-        $(#[$doc])*
-        #[derive(Debug)]
-        pub struct $name(pub $out);
+/// A delivery verified and parsed by the receiver `R` before the handler runs (`Verified` or
+/// `Unverified`, as `R`'s provider signs or not); a rejected delivery is answered with its status.
+/// The router state must provide an `Arc<R>`. It does not deduplicate.
+#[derive(Debug)]
+pub struct Verify<R: Receiver>(pub R::Delivery);
 
-        impl<S> FromRequest<S> for $name
-        where
-            Arc<$receiver>: FromRef<S>,
-            S: Send + Sync,
-        {
-            type Rejection = Rejected;
+impl<R, S> FromRequest<S> for Verify<R>
+where
+    R: Receiver,
+    Arc<R>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Rejected;
 
-            async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-                let receiver = Arc::<$receiver>::from_ref(state);
-                let (parts, bytes) = body(req, receiver.options().max_body).await?;
-                receiver.$call(&parts.headers, &bytes).map(Self).map_err(Rejected)
-            }
-        }
-    };
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let receiver = Arc::<R>::from_ref(state);
+        let (parts, bytes) = body(req, receiver.options().max_body).await?;
+        receiver
+            .receive(&parts.headers, &bytes)
+            .map(Self)
+            .map_err(Rejected)
+    }
 }
-
-#[cfg(feature = "valara")]
-extractor!(
-    /// A verified Valara delivery; the state must provide an `Arc<ValaraReceiver>`.
-    ValaraDelivery, super::ValaraReceiver, super::Verified<crate::valara::Event>, receive
-);
-#[cfg(feature = "repull")]
-extractor!(
-    /// A verified Repull delivery; the state must provide an `Arc<RepullReceiver>`.
-    RepullDelivery, super::RepullReceiver, super::Verified<crate::repull::Event>, receive
-);
-#[cfg(feature = "lavanda")]
-extractor!(
-    /// A verified Lavanda delivery; the state must provide an `Arc<LavandaReceiver>`.
-    LavandaDelivery, super::LavandaReceiver, super::Verified<crate::lavanda::Event>, receive
-);
-#[cfg(feature = "everreal")]
-extractor!(
-    /// An EverReal delivery, which carries no signature: [`super::Unverified`]. The state must provide an
-    /// `Arc<EverrealReceiver>`, built with `EverrealReceiver::unverified()`.
-    UnverifiedEverrealDelivery, super::EverrealReceiver, super::Unverified<crate::everreal::Event>, receive_unverified
-);
 
 fn json(status: StatusCode, body: serde_json::Value) -> Response {
     (
@@ -253,60 +233,30 @@ fn answer<T: IntoResponse, E: Display + 'static>(
     }
 }
 
-macro_rules! route {
-    ($(#[$doc:meta])* $name:ident, $receiver:ty, $delivery:ty, $call:ident) => {
-        route!($(#[$doc])* $name, $receiver, $delivery, $call, stringify!($name));
-    };
-    ($(#[$doc:meta])* $name:ident, $receiver:ty, $delivery:ty, $call:ident, $provider:expr) => {
-        $(#[$doc])*
-        pub fn $name<S, F, Fut, T, E>(handler: F) -> MethodRouter<S>
-        where
-            S: Clone + Send + Sync + 'static,
-            Arc<$receiver>: FromRef<S>,
-            F: Fn(S, $delivery, Bytes) -> Fut + Clone + Send + Sync + 'static,
-            Fut: Future<Output = Result<T, E>> + Send + 'static,
-            T: IntoResponse + Send + 'static,
-            E: Display + Send + 'static,
-        {
-            axum::routing::post(move |State(state): State<S>, req: Request| async move {
-                let receiver = Arc::<$receiver>::from_ref(&state);
-                let (parts, bytes) = match body(req, receiver.options().max_body).await {
-                    Ok(read) => read,
-                    Err(rejected) => return rejected.into_response(),
-                };
-                let raw = Bytes::from(bytes);
-                let result = receiver
-                    .$call(&parts.headers, &raw.clone(), move |delivery| {
-                        handler(state, delivery, raw)
-                    })
-                    .await;
-                answer($provider, result)
-            })
-        }
-    };
+/// A `POST` route processing the deliveries of `R`'s provider with
+/// `handler(state, delivery, raw_body)`; the router state must provide an `Arc<R>`. Each
+/// receiver has it as `route` (`RepullReceiver::route(handler)`).
+pub fn route<R, S, F, Fut, T, E>(handler: F) -> MethodRouter<S>
+where
+    R: Receiver,
+    S: Clone + Send + Sync + 'static,
+    Arc<R>: FromRef<S>,
+    F: Fn(S, R::Delivery, Bytes) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, E>> + Send + 'static,
+    T: IntoResponse + Send + 'static,
+    E: Display + Send + 'static,
+{
+    axum::routing::post(move |State(state): State<S>, req: Request| async move {
+        let receiver = Arc::<R>::from_ref(&state);
+        let (parts, bytes) = match body(req, receiver.options().max_body).await {
+            Ok(read) => read,
+            Err(rejected) => return rejected.into_response(),
+        };
+        let raw = Bytes::from(bytes);
+        let result = super::process(&*receiver, &parts.headers, &raw.clone(), move |delivery| {
+            handler(state, delivery, raw)
+        })
+        .await;
+        answer(R::CONTRACT.provider.as_str(), result)
+    })
 }
-
-#[cfg(feature = "valara")]
-route!(
-    /// A `POST` route processing Valara deliveries with `handler(state, delivery, raw_body)`; the state must
-    /// provide an `Arc<ValaraReceiver>`.
-    valara, super::ValaraReceiver, super::Verified<crate::valara::Event>, process
-);
-#[cfg(feature = "repull")]
-route!(
-    /// A `POST` route processing Repull deliveries with `handler(state, delivery, raw_body)`; the state must
-    /// provide an `Arc<RepullReceiver>`.
-    repull, super::RepullReceiver, super::Verified<crate::repull::Event>, process
-);
-#[cfg(feature = "lavanda")]
-route!(
-    /// A `POST` route processing Lavanda deliveries with `handler(state, delivery, raw_body)`; the state
-    /// must provide an `Arc<LavandaReceiver>`.
-    lavanda, super::LavandaReceiver, super::Verified<crate::lavanda::Event>, process
-);
-#[cfg(feature = "everreal")]
-route!(
-    /// A `POST` route processing EverReal deliveries, which carry no signature, with
-    /// `handler(state, delivery, raw_body)`; the state must provide an `Arc<EverrealReceiver>`.
-    everreal_unverified, super::EverrealReceiver, super::Unverified<crate::everreal::Event>, process_unverified, "everreal"
-);

@@ -50,9 +50,9 @@ pub enum ReceiveError {
     /// hung up.
     #[error("the request body was not received whole in time")]
     BodyNotReceived,
-    /// The delivery's signed creation time is older than the provider's replay horizon (Repull
-    /// replays deliveries of the last 7 days): a captured delivery replayed later is refused even
-    /// after its id has left the dedupe store.
+    /// The delivery's signed creation time is older than the provider's replay horizon (its
+    /// contract's [`Horizon`](super::contract::Horizon)): a captured delivery replayed later is
+    /// refused even after its id has left the dedupe store.
     #[error(
         "the delivery was created at {created_at:?}, more than {horizon} s before now ({now}): older than any replay the provider sends"
     )]
@@ -64,7 +64,8 @@ pub enum ReceiveError {
         /// The replay horizon plus the tolerance, in seconds.
         horizon: u64,
     },
-    /// A header and the body disagree (Valara mirrors the event id and timestamp in headers).
+    /// A header and the body member it mirrors disagree (a provider that sends the delivery id
+    /// or timestamp in both).
     #[error("header {header} says {header_value:?} but the body's {field} is {body_value:?}")]
     HeaderBodyMismatch {
         /// The header.
@@ -90,6 +91,13 @@ pub enum ReceiveError {
     /// The body does not fit the event's Rust type (a missing member, a wrong type, a pattern).
     #[error("type mismatch: {0}")]
     TypeMismatch(ParseError),
+    /// A signature was asked about for a provider that signs nothing (`check_signature` of an
+    /// unverified receiver).
+    #[error("{provider} documents no signature: there is none to check")]
+    Unsigned {
+        /// The provider.
+        provider: &'static str,
+    },
 }
 
 impl ReceiveError {
@@ -107,6 +115,7 @@ impl ReceiveError {
             ReceiveError::MalformedJson(_) => "malformed_json",
             ReceiveError::SchemaViolation { .. } => "schema_violation",
             ReceiveError::TypeMismatch(_) => "type_mismatch",
+            ReceiveError::Unsigned { .. } => "unsigned",
         }
     }
 
@@ -149,4 +158,11 @@ pub enum SecretError {
     /// No secret was given.
     #[error("at least one signing secret is needed")]
     NoSecrets,
+    /// The provider documents no signature, so there is no secret to give: its receiver is made
+    /// with `unverified()`.
+    #[error("{provider} documents no signature: its deliveries can only be received unverified")]
+    Unsigned {
+        /// The provider.
+        provider: &'static str,
+    },
 }

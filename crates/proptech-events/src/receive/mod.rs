@@ -25,41 +25,42 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+pub mod contract;
 mod error;
-#[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
 mod explain;
 mod headers;
 mod memory;
 #[cfg(feature = "process")]
 pub(crate) mod process;
+#[doc(hidden)]
+pub mod receiver;
 #[cfg(feature = "redis")]
 mod redis;
+#[rustfmt::skip]
+#[path = "../generated/receivers.rs"]
+mod receivers;
 #[cfg(feature = "axum")]
 pub mod server;
 mod store;
 
 use std::sync::Arc;
 
-#[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
-use hmac::{Hmac, Mac};
-#[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
-use sha2::Sha256;
-
 pub use error::{ReceiveError, SecretError};
-#[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
 pub use explain::SignatureCheck;
 pub use headers::Headers;
 pub use memory::{ENTRY_BYTES, InMemoryStore};
 #[cfg(feature = "process")]
 pub use process::{ProcessError, Processed, RetryLater};
+#[cfg(feature = "process")]
+pub use receiver::process;
+pub use receiver::{Delivery, Receiver, Visit};
+#[allow(unused_imports)] // with every provider feature off, there is none
+pub use receivers::*;
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
 pub use store::{
     Claim, ClaimToken, IdempotencyStore, Partition, StoreError, StoreFuture, StoreKey,
 };
-
-#[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
-type HmacSha256 = Hmac<Sha256>;
 
 /// Limits and windows of a receiver.
 #[derive(Debug, Clone)]
@@ -121,7 +122,7 @@ pub struct Verified<E> {
 /// What a delivery's store keys are made of; the keys (SHA-256 digests) are only computed when
 /// asked for, so verify-and-parse does not pay for them.
 #[derive(Debug, Clone, PartialEq)]
-struct Dedupe {
+pub(crate) struct Dedupe {
     /// The receiver's key scope ([`ValaraReceiver::with_namespace`] and the like).
     namespace: Arc<str>,
     provider: &'static str,
@@ -132,17 +133,6 @@ struct Dedupe {
 }
 
 impl Dedupe {
-    #[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
-    fn signed(core: &Core, provider: &'static str, window: u64) -> Self {
-        Self {
-            namespace: Arc::clone(&core.namespace),
-            provider,
-            partition: Partition::Signed,
-            window,
-            nonce: None,
-        }
-    }
-
     fn keys(&self, id: &str) -> Vec<StoreKey> {
         let mut keys = Vec::with_capacity(2);
         if let Some((nonce, window)) = &self.nonce {
@@ -226,6 +216,57 @@ impl<E> Unverified<E> {
     }
 }
 
+impl<E> receiver::sealed::Sealed for Verified<E> {}
+
+impl<E: crate::__private::ProviderEvent> Delivery for Verified<E> {
+    type Event = E;
+    fn event(&self) -> &E {
+        &self.event
+    }
+    fn event_type(&self) -> &str {
+        self.event.event_type()
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn dedupe_keys(&self) -> Vec<StoreKey> {
+        self.dedupe.keys(&self.id)
+    }
+    fn __wrap(r: contract::Received<E>) -> Self {
+        Self {
+            event: r.event,
+            id: r.id,
+            timestamp: r.timestamp,
+            dedupe: r.dedupe,
+        }
+    }
+}
+
+impl<E> receiver::sealed::Sealed for Unverified<E> {}
+
+impl<E: crate::__private::ProviderEvent> Delivery for Unverified<E> {
+    type Event = E;
+    fn event(&self) -> &E {
+        &self.event
+    }
+    fn event_type(&self) -> &str {
+        self.event.event_type()
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn dedupe_keys(&self) -> Vec<StoreKey> {
+        self.dedupe.keys(&self.id)
+    }
+    fn __wrap(r: contract::Received<E>) -> Self {
+        Self {
+            event: r.event,
+            id: r.id,
+            dedupe: r.dedupe,
+        }
+    }
+}
+
 /// Text taken from a delivery (or any other untrusted source), written for a log line or a
 /// terminal: every control character, quote and backslash is escaped as Rust's
 /// [`str::escape_debug`] does, so no input can start a new log line or send a terminal escape
@@ -268,9 +309,11 @@ pub(crate) fn truncate(text: &str) -> String {
     format!("{}… ({} bytes)", &text[..end], text.len())
 }
 
-/// What every receiver shares: secrets, options, the idempotency store and the clock.
+/// What every receiver shares: secrets, options, the idempotency store and the clock. Not public
+/// API: only the generated receivers hold one.
+#[doc(hidden)]
 #[derive(Clone)]
-struct Core {
+pub struct Core {
     keys: Vec<Vec<u8>>,
     /// Scopes the store keys: receivers with different namespaces never share a delivery id.
     namespace: Arc<str>,
@@ -296,8 +339,9 @@ fn system_now() -> i64 {
 }
 
 impl Core {
-    #[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
-    fn new(keys: Vec<Vec<u8>>) -> Result<Self, SecretError> {
+    #[doc(hidden)]
+    /// A core keyed with `keys`; at least one, none empty.
+    pub fn new(keys: Vec<Vec<u8>>) -> Result<Self, SecretError> {
         if keys.is_empty() {
             return Err(SecretError::NoSecrets);
         }
@@ -306,24 +350,20 @@ impl Core {
         }
         Ok(Self {
             keys,
+            ..Self::unsigned()
+        })
+    }
+
+    #[doc(hidden)]
+    /// A core without keys, for a provider that signs nothing.
+    pub fn unsigned() -> Self {
+        Self {
+            keys: Vec::new(),
             namespace: Arc::from(""),
             options: Options::default(),
             store: Arc::new(InMemoryStore::default()),
             clock: system_now,
-        })
-    }
-
-    /// A core keyed with each secret's bytes exactly as given (Valara, Repull).
-    #[cfg(any(feature = "valara", feature = "repull"))]
-    fn with_literal_secrets<S: AsRef<str>>(
-        secrets: impl IntoIterator<Item = S>,
-    ) -> Result<Self, SecretError> {
-        Self::new(
-            secrets
-                .into_iter()
-                .map(|s| s.as_ref().as_bytes().to_vec())
-                .collect(),
-        )
+        }
     }
 
     fn check_size(&self, body: &[u8]) -> Result<(), ReceiveError> {
@@ -336,31 +376,30 @@ impl Core {
         Ok(())
     }
 
-    #[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
-    /// Each key's HMAC-SHA256 of `parts`: one MAC per key, however many tags are compared.
-    fn macs(&self, parts: &[&[u8]]) -> Vec<[u8; 32]> {
+    /// Each key's MAC of `parts`: one MAC per key, however many tags are compared.
+    fn macs(&self, algorithm: contract::Algorithm, parts: &[&[u8]]) -> Vec<Vec<u8>> {
         self.keys
             .iter()
             .map(|key| {
                 #[cfg(test)]
                 MACS.with(|n| n.set(n.get() + 1));
-                let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
-                for p in parts {
-                    mac.update(p);
-                }
-                mac.finalize().into_bytes().into()
+                algorithm.mac(key, parts)
             })
             .collect()
     }
 
-    #[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
-    /// Whether any key's HMAC-SHA256 of `parts` equals any of `tags`, compared in constant time
-    /// (`subtle`). Each key's MAC is computed once; tags that are not 32 bytes never match.
-    fn any_key_signs(&self, parts: &[&[u8]], tags: &[&[u8]]) -> bool {
+    /// Whether any key's MAC of `parts` equals any of `tags`, compared in constant time
+    /// (`subtle`). Each key's MAC is computed once; tags of another length never match.
+    fn any_key_signs(
+        &self,
+        algorithm: contract::Algorithm,
+        parts: &[&[u8]],
+        tags: &[&[u8]],
+    ) -> bool {
         use subtle::ConstantTimeEq as _;
-        let macs = self.macs(parts);
+        let macs = self.macs(algorithm, parts);
         let mut found = subtle::Choice::from(0);
-        for tag in tags.iter().filter(|t| t.len() == 32) {
+        for tag in tags.iter().filter(|t| t.len() == algorithm.mac_len()) {
             for mac in &macs {
                 found |= mac.as_slice().ct_eq(tag);
             }
@@ -368,7 +407,6 @@ impl Core {
         found.into()
     }
 
-    #[cfg(any(feature = "valara", feature = "lavanda"))]
     fn check_window(&self, timestamp: i64, now: i64) -> Result<(), ReceiveError> {
         let skew = now.abs_diff(timestamp);
         if skew > self.options.tolerance {
@@ -389,55 +427,11 @@ thread_local! {
     pub(crate) static MACS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// Reads the envelope members a receiver checks (and the event type) in one pass. A delivery is a
-/// JSON object; anything else is malformed, said as such.
-fn read_head<'a, T: serde::Deserialize<'a>>(
-    provider: crate::Provider,
-    body: &'a [u8],
-) -> Result<T, ReceiveError> {
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|b| *b != b'{') {
-        return Err(ReceiveError::MalformedJson(crate::ParseError {
-            provider,
-            event_type: None,
-            path: String::new(),
-            kind: crate::ParseErrorKind::Syntax,
-            message: "a delivery must be a JSON object".into(),
-        }));
-    }
-    crate::__private::parse_tracked(provider, body).map_err(ReceiveError::from_parse)
-}
-
-/// The typed event of `body`, whose event type is known: parsed straight from the bytes, or, with
-/// `Options::validate`, parsed once into a JSON value that is validated against the event's schema
-/// and then moved into the typed event without parsing the bytes again or copying its strings.
-macro_rules! typed {
-    ($core:expr, $module:ident, $provider:ident, $event_type:expr, $body:expr) => {{
-        let event_type: String = $event_type;
-        #[cfg(feature = "validate")]
-        let result = if $core.options.validate {
-            $core
-                .validate(crate::Provider::$provider, &event_type, $body)
-                .and_then(|value| {
-                    crate::$module::parse_value_typed(event_type, value, $body)
-                        .map_err(ReceiveError::from_parse)
-                })
-        } else {
-            crate::$module::parse_typed(event_type, $body).map_err(ReceiveError::from_parse)
-        };
-        #[cfg(not(feature = "validate"))]
-        let result =
-            crate::$module::parse_typed(event_type, $body).map_err(ReceiveError::from_parse);
-        result
-    }};
-}
-
 #[cfg(feature = "validate")]
 mod validate;
 #[cfg(feature = "validate")]
 pub use validate::{SchemaViolation, schema_violations};
 
-#[cfg(any(feature = "valara", feature = "repull", feature = "lavanda"))]
 /// A required header as text.
 fn header<'h, H: Headers + ?Sized>(
     headers: &'h H,
@@ -452,7 +446,6 @@ fn header<'h, H: Headers + ?Sized>(
     })
 }
 
-#[cfg(any(feature = "valara", feature = "lavanda"))]
 /// A Unix timestamp header: ASCII digits only (no sign, spaces or `+`), fitting an `i64`.
 fn timestamp_header(value: &str, name: &'static str) -> Result<i64, ReceiveError> {
     let invalid = |reason: &str| ReceiveError::InvalidHeader {
@@ -464,106 +457,3 @@ fn timestamp_header(value: &str, name: &'static str) -> Result<i64, ReceiveError
     }
     value.parse::<i64>().map_err(|_| invalid("out of range"))
 }
-
-macro_rules! receiver_builders {
-    ($ty:ident, $module:ident) => {
-        receiver_builders!($ty);
-
-        impl $ty {
-            /// Verifies and parses a delivery, with the receiver's clock. It does **not**
-            /// deduplicate: use `process`, or record [`Verified::dedupe_keys`] in your
-            /// own transaction.
-            pub fn receive<H: Headers + ?Sized>(
-                &self,
-                headers: &H,
-                body: &[u8],
-            ) -> Result<Verified<crate::$module::Event>, ReceiveError> {
-                self.receive_at(headers, body, (self.core.clock)())
-            }
-
-            /// Verifies and parses a delivery, then processes it at most once and at least once:
-            /// claims its keys in the store, runs `handler`, and records the delivery as done
-            /// only if the handler returned `Ok`. An `Err`, a panic, or running past
-            /// [`Options::handler_timeout`](crate::receive::Options::handler_timeout) releases
-            /// the claim, so the provider's retry is processed.
-            #[cfg(feature = "process")]
-            pub async fn process<H, F, Fut, T, E>(
-                &self,
-                headers: &H,
-                body: &[u8],
-                handler: F,
-            ) -> Result<$crate::receive::Processed<T>, $crate::receive::ProcessError<E>>
-            where
-                H: Headers + ?Sized,
-                F: FnOnce(Verified<crate::$module::Event>) -> Fut,
-                Fut: ::std::future::Future<Output = Result<T, E>>,
-            {
-                let delivery = self
-                    .receive(headers, body)
-                    .map_err($crate::receive::ProcessError::Rejected)?;
-                let keys = delivery.dedupe_keys();
-                self.core.process(delivery, keys, handler).await
-            }
-        }
-    };
-    ($ty:ident) => {
-        impl $ty {
-            /// Replaces the limits and windows.
-            pub fn with_options(mut self, options: $crate::receive::Options) -> Self {
-                self.core.options = options;
-                self
-            }
-
-            /// Uses `store` to record deliveries in flight and done: share one store across
-            /// receivers, or a Redis-backed one (feature `redis`) to share it across
-            /// processes.
-            pub fn with_store(
-                mut self,
-                store: ::std::sync::Arc<dyn $crate::receive::IdempotencyStore>,
-            ) -> Self {
-                self.core.store = store;
-                self
-            }
-
-            /// Scopes this receiver's store keys to `namespace`: two receivers of one provider
-            /// sharing a store (two tenants, two endpoints) with different namespaces never
-            /// take each other's delivery ids for duplicates. The default is the empty
-            /// namespace, shared.
-            pub fn with_namespace(mut self, namespace: impl AsRef<str>) -> Self {
-                self.core.namespace = ::std::sync::Arc::from(namespace.as_ref());
-                self
-            }
-
-            /// Replaces the clock (Unix seconds), for tests and for replaying old deliveries.
-            pub fn with_clock(mut self, clock: fn() -> i64) -> Self {
-                self.core.clock = clock;
-                self
-            }
-
-            /// The options in force.
-            pub fn options(&self) -> &$crate::receive::Options {
-                &self.core.options
-            }
-        }
-    };
-}
-
-#[cfg(feature = "valara")]
-mod valara;
-#[cfg(feature = "valara")]
-pub use valara::{ValaraReceiver, sign_valara};
-
-#[cfg(feature = "repull")]
-mod repull;
-#[cfg(feature = "repull")]
-pub use repull::{RepullReceiver, sign_repull};
-
-#[cfg(feature = "lavanda")]
-mod lavanda;
-#[cfg(feature = "lavanda")]
-pub use lavanda::{LavandaReceiver, sign_lavanda};
-
-#[cfg(feature = "everreal")]
-mod everreal;
-#[cfg(feature = "everreal")]
-pub use everreal::EverrealReceiver;

@@ -8,35 +8,17 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use super::{Core, ReceiveError};
-use crate::{EventInfo, ParseError, ParseErrorKind, Provider};
+use crate::{ParseError, ParseErrorKind, Provider};
 
 type Validators = HashMap<&'static str, jsonschema::Validator>;
 
-fn events(provider: Provider) -> &'static [EventInfo] {
-    match provider {
-        #[cfg(feature = "valara")]
-        Provider::Valara => crate::valara::EVENTS,
-        #[cfg(feature = "repull")]
-        Provider::Repull => crate::repull::EVENTS,
-        #[cfg(feature = "lavanda")]
-        Provider::Lavanda => crate::lavanda::EVENTS,
-        #[cfg(feature = "everreal")]
-        Provider::Everreal => crate::everreal::EVENTS,
-        #[allow(unreachable_patterns)]
-        _ => &[],
-    }
-}
-
 /// The compiled validators of `provider`'s events, by event type.
 fn validators(provider: Provider) -> &'static Validators {
-    static CELLS: [OnceLock<Validators>; 4] = [
-        OnceLock::new(),
-        OnceLock::new(),
-        OnceLock::new(),
-        OnceLock::new(),
-    ];
+    static CELLS: [OnceLock<Validators>; Provider::ALL.len()] =
+        [const { OnceLock::new() }; Provider::ALL.len()];
     CELLS[provider as usize].get_or_init(|| {
-        events(provider)
+        provider
+            .events()
             .iter()
             .map(|e| {
                 let schema: Value =
@@ -125,7 +107,8 @@ pub fn schema_violations(
     delivery: &Value,
 ) -> Option<Vec<SchemaViolation>> {
     let validator = validators(provider).get(event_type)?;
-    let schema: Option<Value> = events(provider)
+    let schema: Option<Value> = provider
+        .events()
         .iter()
         .find(|e| e.event_type == event_type)
         .and_then(|e| serde_json::from_str(e.json_schema).ok());
