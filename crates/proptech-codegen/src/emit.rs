@@ -9,13 +9,15 @@ use quote::{format_ident, quote};
 use crate::Error;
 use crate::config::Config;
 use crate::model::{Alternative, Check, Event, Field, Item, ProviderModel, Ty, pascal};
+use crate::names;
 
-/// An identifier, raw if it is a keyword (`type` → `r#type`).
+/// An identifier, raw if it is a keyword (`type` → `r#type`). The model gives only names that
+/// are identifiers (see [`crate::names`]).
 fn ident(name: &str) -> Ident {
-    if syn::parse_str::<Ident>(name).is_ok() {
-        Ident::new(name, Span::call_site())
-    } else {
+    if names::is_raw(name) {
         Ident::new_raw(name, Span::call_site())
+    } else {
+        Ident::new(name, Span::call_site())
     }
 }
 
@@ -191,19 +193,10 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
         Item::Enum { name, doc, values } => {
             let doc = doc_attr(doc.as_deref());
             let n = ident(name);
-            let mut seen = BTreeSet::new();
-            let mut variants = Vec::new();
-            for v in values {
-                let variant = pascal(v);
-                if variant.is_empty() || !seen.insert(variant.clone()) {
-                    return Err(Error::Schema(format!(
-                        "{}: enum {name} value {v:?} has no distinct Rust name",
-                        model.provider
-                    )));
-                }
-                let variant = ident(&variant);
-                variants.push(quote!(#variant = #v,));
-            }
+            let variants = values.iter().map(|(v, variant)| {
+                let variant = ident(variant);
+                quote!(#variant = #v,)
+            });
             quote! {
                 open_enum! {
                     #doc
@@ -325,35 +318,38 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
             let mut as_str = Vec::new();
             let mut parse = Vec::new();
             let mut what = Vec::new();
-            let mut seen = BTreeSet::new();
+            // A format's variant is named after it and keeps that name; a value's by the rule of
+            // `names` (a sign is part of the value: `-Infinity` and `+Infinity` stay apart).
+            let mut unique: Vec<&Alternative> = Vec::new();
             for alt in alternatives {
-                let (variant, t) = match alt {
+                if !unique.contains(&alt) {
+                    unique.push(alt);
+                }
+            }
+            let wanted: Vec<(bool, String)> = unique
+                .iter()
+                .map(|alt| match alt {
                     Alternative::Format(ty, _) => {
-                        let t = rust_ty(ty, &quote!());
                         let v = match ty {
                             Ty::DateTime => "DateTime",
                             Ty::Date => "Date",
                             Ty::Email => "Email",
                             _ => "Uri",
                         };
-                        (v.to_owned(), Some(t))
+                        (true, v.to_owned())
                     }
-                    // A sign is part of the value: `-Infinity` and `+Infinity` stay apart.
                     Alternative::Literal(value) => {
-                        let sign = match value.chars().next() {
-                            Some('-') => "Minus",
-                            Some('+') => "Plus",
-                            _ => "",
-                        };
-                        (format!("{sign}{}", pascal(value)), None)
+                        let candidate = names::variant_candidate(value);
+                        (*value == candidate, candidate)
                     }
+                })
+                .collect();
+            let variant_names = names::distinct(&wanted, &[], names::Case::Pascal);
+            for (alt, variant) in unique.into_iter().zip(variant_names) {
+                let t = match alt {
+                    Alternative::Format(ty, _) => Some(rust_ty(ty, &quote!())),
+                    Alternative::Literal(_) => None,
                 };
-                if variant.is_empty() || !seen.insert(variant.clone()) {
-                    return Err(Error::Schema(format!(
-                        "{}: {name} has two alternatives named {variant:?}",
-                        model.provider
-                    )));
-                }
                 let v = ident(&variant);
                 match (alt, t) {
                     (Alternative::Format(_, pattern), Some(t)) => {
@@ -379,8 +375,14 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
                         let d = format!(" `{value}`");
                         variants.push(quote!(#[doc = #d] #v,));
                         as_str.push(quote!(Self::#v => #value,));
+                        // The empty value as clippy would have it written by hand.
+                        let is_value = if value.is_empty() {
+                            quote!(text.is_empty())
+                        } else {
+                            quote!(text == #value)
+                        };
                         parse.push(quote! {
-                            if text == #value {
+                            if #is_value {
                                 return Ok(Self::#v);
                             }
                         });
@@ -553,12 +555,6 @@ fn struct_tokens(
         (quote!(), quote!(), quote!(<'de>), quote!(#n), quote!())
     };
     let ty_args = if shape.generic { quote!(<D>) } else { quote!() };
-    if shape.fields.iter().any(|f| f.rust == "unknown_members") {
-        return Err(Error::Schema(format!(
-            "{}: a member named unknown_members clashes with the kept unknown members",
-            shape.name
-        )));
-    }
     let fs: Vec<_> = shape.fields.iter().map(|f| field(f, &tag_of)).collect();
     let deny = shape.closed.then(|| quote!(#[serde(deny_unknown_fields)]));
     let extra_field = (!shape.closed).then(|| {

@@ -4,6 +4,34 @@
 //! [`generate`] returns every generated file with its contents; `cargo xtask gen` writes them (or,
 //! with `--check`, compares them). The output is deterministic: items are emitted in sorted order,
 //! formatted with prettyplease, and carry no timestamps or paths.
+//!
+//! # Names
+//!
+//! Every JSON member name and every enum value becomes a valid Rust name, distinct among its
+//! siblings; the exact JSON name stays on the wire (`#[serde(rename = "…")]`, or the value of an
+//! open enum's variant). [`names`] holds the rule:
+//!
+//! - A member's field is its name in `snake_case` (`deliveryId` → `delivery_id`): every character
+//!   that is not an ASCII letter or digit separates words (`unit-code` → `unit_code`, `geo.lat` →
+//!   `geo_lat`, `$ref_like` → `_ref_like`), runs of `_` are joined and trailing ones dropped.
+//! - A value's variant is its name in `PascalCase` (`in_progress` → `InProgress`), a leading `-` or
+//!   `+` spelled `Minus` or `Plus`.
+//! - A non-ASCII character is spelled out as `u` and its code point in hex (`größe` →
+//!   `gr_u00f6_u00df_e`, `GrU00f6U00dfE`); a name with nothing left (the empty name) is `empty`
+//!   or `Empty`; a name that starts with a digit gets a leading `_` (`1st_floor` →
+//!   `_1st_floor`, `1x` → `_1x`); a keyword is a raw identifier (`r#type`), except the four that
+//!   cannot be raw, which get a trailing `_` (`self_`, `crate_`, `super_`, `Self_`).
+//! - Siblings that ask for the same name (`fooBar` and `foo_bar`; `Active` and `ACTIVE`): the
+//!   one written exactly as that name keeps it, or else the first in schema order; each other
+//!   one, in schema order, is numbered from 2 (`foo_bar_2`, `Active2`), skipping numbers whose
+//!   names a sibling has or asks for. The type of a member with a struct or enum of its own is
+//!   numbered alike (`EventFooBar2`). A value listed twice is one value.
+//! - `event_type` is the field of the event type member, whatever its JSON name, and
+//!   `unknown_members` holds the members the schema does not list: another member asking for
+//!   either is numbered (`event_type_2`, `unknown_members_2`).
+//!
+//! The numbering depends on the siblings: a later schema that adds a member asking for a name
+//! already given can renumber a field, a breaking change of the Rust API like any rename.
 
 /// Bundling lives in the catalog, the one reader of `schemas/`.
 pub use proptech_catalog::bundle;
@@ -12,6 +40,7 @@ pub mod config;
 pub mod emit;
 pub mod keywords;
 pub mod model;
+pub mod names;
 #[doc = include_str!("../why-not-typify.md")]
 pub mod why_not_typify {}
 

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::Error;
 use crate::config::{Config, ProviderConfig};
 use crate::keywords::{self, Class, push};
+use crate::names;
 
 /// Keywords every schema object may carry: they identify it or hold subschemas for `$ref`.
 const CORE: [&str; 3] = ["$schema", "$id", "$defs"];
@@ -203,8 +204,8 @@ pub enum Alternative {
 }
 
 impl Field {
-    /// The field for member `json` with schema `prop`: the Rust name is the member's in snake
-    /// case, except that the event type tag is always `event_type`.
+    /// The field for member `json` with schema `prop`; its Rust name is given by [`name_fields`]
+    /// once every member of the struct is known.
     fn new(
         json: &str,
         prop: &Value,
@@ -213,20 +214,37 @@ impl Field {
         nullable: bool,
         check: Option<Check>,
     ) -> Self {
-        let rust = if matches!(ty, Ty::EventTypeTag) {
-            "event_type".into()
-        } else {
-            snake(json)
-        };
         Self {
             json: json.to_owned(),
-            rust,
+            rust: String::new(),
             doc: doc_of(prop),
             ty,
             required,
             nullable,
             check,
         }
+    }
+}
+
+/// The field name of the event type tag, whatever the member is called.
+const TAG_FIELD: &str = "event_type";
+
+/// The field holding the members a struct does not list (see `crate::__private::Extra`).
+const UNKNOWN_FIELD: &str = "unknown_members";
+
+/// Gives every field of one struct its Rust name by the rule of [`crate::names`]: the event type
+/// tag is `event_type`; `event_type` and `unknown_members` are no other member's.
+fn name_fields(fields: &mut [Field]) {
+    let (tags, members): (Vec<&mut Field>, Vec<&mut Field>) = fields
+        .iter_mut()
+        .partition(|f| matches!(f.ty, Ty::EventTypeTag));
+    for tag in tags {
+        tag.rust = TAG_FIELD.to_owned();
+    }
+    let jsons: Vec<&str> = members.iter().map(|f| f.json.as_str()).collect();
+    let rust = names::fields(&jsons, &[TAG_FIELD, UNKNOWN_FIELD]);
+    for (field, rust) in members.into_iter().zip(rust) {
+        field.rust = rust;
     }
 }
 
@@ -304,8 +322,8 @@ pub enum Item {
         name: String,
         /// Its doc comment.
         doc: Option<String>,
-        /// The documented values.
-        values: Vec<String>,
+        /// The documented values, each with its variant's name, in schema order.
+        values: Vec<(String, String)>,
     },
 }
 
@@ -431,7 +449,12 @@ impl Builder<'_> {
                 return Ok((ty.clone(), false));
             }
             let target = found.value.clone();
-            let def_name = key.1.rsplit('/').next().map(pascal).unwrap_or_default();
+            let def_name = key
+                .1
+                .rsplit('/')
+                .next()
+                .map(names::variant_candidate)
+                .unwrap_or_default();
             if let Some(recursed) = self.building.get_mut(&key) {
                 // A reference to the schema being built: its struct, behind a box.
                 *recursed = true;
@@ -640,19 +663,25 @@ impl Builder<'_> {
                     .all(|(_, _, t)| const_of(t, member).is_some())
             })
             .ok_or_else(refuse_here)?;
-        let mut variants: Vec<(String, String, Ty)> = Vec::new();
-        for (at, branch, target) in &resolved {
+        let mut values = Vec::new();
+        for (_, _, target) in &resolved {
             let value = const_of(target, &discriminator).ok_or_else(refuse_here)?;
-            let variant = pascal(&value);
-            if variant.is_empty()
-                || variants
-                    .iter()
-                    .any(|(v, n, _)| *v == value || *n == variant)
-            {
-                // Two branches with one value (or one Rust name) cannot be told apart.
+            if values.contains(&value) {
+                // Two branches with one value cannot be told apart.
                 return Err(refuse_here());
             }
-            let (ty, nullable) = self.ty(origin, at, branch, &format!("{name}{variant}"))?;
+            values.push(value);
+        }
+        let strs: Vec<&str> = values.iter().map(String::as_str).collect();
+        let variant_names = names::variants(&strs, &[]);
+        let hints = names::member_types(name, &strs);
+        let mut variants: Vec<(String, String, Ty)> = Vec::new();
+        for (((at, branch, _), value), (variant, hint)) in resolved
+            .iter()
+            .zip(values)
+            .zip(variant_names.into_iter().zip(hints))
+        {
+            let (ty, nullable) = self.ty(origin, at, branch, &hint)?;
             if nullable || !matches!(ty, Ty::Named(_)) {
                 return Err(refuse(keyword, origin, at));
             }
@@ -1011,14 +1040,22 @@ impl Builder<'_> {
     }
 
     fn open_enum(&mut self, schema: &Value, values: &[Value], name: &str) -> Result<Ty, Error> {
-        let values = values
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| Error::Schema(format!("{name}: enum value {v} is not a string")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut strings: Vec<&str> = Vec::new();
+        for v in values {
+            let v = v
+                .as_str()
+                .ok_or_else(|| Error::Schema(format!("{name}: enum value {v} is not a string")))?;
+            // A value listed twice is one value.
+            if !strings.contains(&v) {
+                strings.push(v);
+            }
+        }
+        let variants = names::variants(&strings, &[]);
+        let values = strings
+            .into_iter()
+            .map(str::to_owned)
+            .zip(variants)
+            .collect();
         if !self.items.contains_key(name) {
             self.insert(Item::Enum {
                 name: name.to_owned(),
@@ -1093,7 +1130,9 @@ impl Builder<'_> {
             return Err(refuse("required", origin, pointer));
         }
         let mut fields = Vec::new();
-        for (json, prop) in props {
+        let jsons: Vec<&str> = props.keys().map(String::as_str).collect();
+        let hints = names::member_types(name, &jsons);
+        for ((json, prop), hint) in props.iter().zip(&hints) {
             let at = push(&push(pointer, "properties"), json);
             let is_tag = flat_type_field.as_deref() == Some(json.as_str());
             let (ty, nullable) = if is_tag {
@@ -1101,7 +1140,7 @@ impl Builder<'_> {
                 audit(origin, &at, prop, &["type", "const"])?;
                 (Ty::EventTypeTag, false)
             } else {
-                self.ty(origin, &at, prop, &format!("{name}{}", pascal(json)))?
+                self.ty(origin, &at, prop, hint)?
             };
             let check = self.check(origin, prop)?;
             fields.push(Field::new(
@@ -1137,6 +1176,7 @@ impl Builder<'_> {
             }
             one_of_required.push(group);
         }
+        name_fields(&mut fields);
         self.insert(Item::Struct {
             name: name.to_owned(),
             doc: doc_of(schema),
@@ -1263,7 +1303,9 @@ pub fn provider_model(
             if required.iter().any(|r| !props.contains_key(*r)) {
                 return Err(refuse("required", &path, ""));
             }
-            for (json, prop) in props {
+            let jsons: Vec<&str> = props.keys().map(String::as_str).collect();
+            let hints = names::member_types("Envelope", &jsons);
+            for ((json, prop), hint) in props.iter().zip(&hints) {
                 let at = push("/properties", json);
                 let (ty, nullable) = if *json == type_field {
                     audit(&path, &at, prop, &["type"])?;
@@ -1280,7 +1322,7 @@ pub fn provider_model(
                     }
                     (Ty::Payload, false)
                 } else {
-                    b.ty(&path, &at, prop, &format!("Envelope{}", pascal(json)))?
+                    b.ty(&path, &at, prop, hint)?
                 };
                 let check = b.check(&path, prop)?;
                 fields.push(Field::new(
@@ -1292,6 +1334,7 @@ pub fn provider_model(
                     check,
                 ));
             }
+            name_fields(&mut fields);
             Some(Item::Struct {
                 name: "Envelope".into(),
                 doc: doc_of(&schema),
