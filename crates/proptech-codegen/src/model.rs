@@ -408,6 +408,19 @@ struct Builder<'a> {
     /// Referenced schemas being built, for recursive `$ref`s; `true` once one was met again.
     building: BTreeMap<(String, String), bool>,
     patterns: BTreeSet<String>,
+    /// Where the envelope types `data` (file, pointer): every payload must then be a struct.
+    envelope_data_typed: Option<(String, String)>,
+}
+
+/// What an object is to the events, which decides its event type tag and payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role<'a> {
+    /// An object inside another.
+    Nested,
+    /// The payload (in an envelope) or the flat body of the event of this type.
+    Event(&'a str),
+    /// The envelope: its type member is the event type tag, its `data` the payload.
+    Envelope,
 }
 
 fn str_of<'v>(schema: &'v Value, key: &str) -> Option<&'v str> {
@@ -573,9 +586,9 @@ impl Builder<'_> {
                     self.ty(origin, &at, &items, &item_hint)?.0,
                 )))
             }
-            ["object"] => self.object(origin, pointer, schema, hint, None)?,
+            ["object"] => self.object(origin, pointer, schema, hint, Role::Nested)?,
             [] if schema.get("properties").is_some() => {
-                self.object(origin, pointer, schema, hint, None)?
+                self.object(origin, pointer, schema, hint, Role::Nested)?
             }
             // An `anyOf` of strings only, with the type said in each alternative.
             [] if schema
@@ -1073,49 +1086,68 @@ impl Builder<'_> {
         pointer: &str,
         schema: &Value,
         name: &str,
-        event: Option<&str>,
+        role: Role,
     ) -> Result<Ty, Error> {
-        // In a flat event (no envelope), the type member is the event type tag.
-        let flat_type_field = match (event, &self.config.provider[self.provider].envelope) {
-            (Some(_), None) => Some(self.config.provider[self.provider].type_field.clone()),
-            _ => None,
-        };
-        let Some(props) = schema.get("properties").and_then(Value::as_object) else {
-            // A map: only its values' schema is checked, so no `required`, and not closed.
-            audit(
-                origin,
-                pointer,
-                schema,
-                &["type", "additionalProperties", "patternProperties"],
-            )?;
-            if let Some(patterns) = schema.get("patternProperties") {
-                return self.pattern_map(origin, pointer, schema, patterns, name);
-            }
-            return Ok(match schema.get("additionalProperties") {
-                Some(extra @ Value::Object(_)) => {
-                    let at = push(pointer, "additionalProperties");
-                    Ty::Map(Box::new(unboxed(
-                        self.ty(origin, &at, extra, &format!("{name}Value"))?.0,
-                    )))
-                }
-                Some(Value::Bool(false)) => {
-                    return Err(refuse("additionalProperties", origin, pointer));
-                }
-                _ => Ty::Object,
-            });
-        };
+        if schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_some()
+        {
+            let item = self.object_struct(origin, pointer, schema, name, role)?;
+            self.insert(item)?;
+            return Ok(Ty::Named(name.to_owned()));
+        }
+        // A map: only its values' schema is checked, so no `required`, and not closed.
         audit(
             origin,
             pointer,
             schema,
-            &[
-                "type",
-                "properties",
-                "required",
-                "additionalProperties",
-                "anyOf",
-            ],
+            &["type", "additionalProperties", "patternProperties"],
         )?;
+        if let Some(patterns) = schema.get("patternProperties") {
+            return self.pattern_map(origin, pointer, schema, patterns, name);
+        }
+        Ok(match schema.get("additionalProperties") {
+            Some(extra @ Value::Object(_)) => {
+                let at = push(pointer, "additionalProperties");
+                Ty::Map(Box::new(unboxed(
+                    self.ty(origin, &at, extra, &format!("{name}Value"))?.0,
+                )))
+            }
+            Some(Value::Bool(false)) => {
+                return Err(refuse("additionalProperties", origin, pointer));
+            }
+            _ => Ty::Object,
+        })
+    }
+
+    /// The struct of an object schema with `properties`, in the file `origin` at `pointer`, as
+    /// `role` needs it. Every object goes through here, the envelope included.
+    fn object_struct(
+        &mut self,
+        origin: &str,
+        pointer: &str,
+        schema: &Value,
+        name: &str,
+        role: Role,
+    ) -> Result<Item, Error> {
+        let pconfig = &self.config.provider[self.provider];
+        // The member that is the event type tag: in the envelope, or in a flat event (no
+        // envelope); a payload inside an envelope has none.
+        let tag_field = match (role, &pconfig.envelope) {
+            (Role::Envelope, _) | (Role::Event(_), None) => Some(pconfig.type_field.clone()),
+            _ => None,
+        };
+        let props = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .ok_or_else(|| refuse("properties", origin, pointer))?;
+        let mut allowed = vec!["type", "properties", "required", "additionalProperties"];
+        if role != Role::Envelope {
+            // `anyOf` of `required`: its checks are not generated for the envelope.
+            allowed.push("anyOf");
+        }
+        audit(origin, pointer, schema, &allowed)?;
         // Beside `properties`, unknown members are kept or, with `false`, rejected; their values
         // are not typed.
         if schema
@@ -1134,11 +1166,26 @@ impl Builder<'_> {
         let hints = names::member_types(name, &jsons);
         for ((json, prop), hint) in props.iter().zip(&hints) {
             let at = push(&push(pointer, "properties"), json);
-            let is_tag = flat_type_field.as_deref() == Some(json.as_str());
-            let (ty, nullable) = if is_tag {
+            let is_tag = tag_field.as_deref() == Some(json.as_str());
+            let (ty, nullable) = if is_tag && role == Role::Envelope {
+                // Dispatch on the event type checks it, whatever the envelope says of it.
+                audit(origin, &at, prop, &["type"])?;
+                (Ty::EventTypeTag, false)
+            } else if is_tag {
                 // The type tag is read as the event's type: a string, the event's own.
                 audit(origin, &at, prop, &["type", "const"])?;
                 (Ty::EventTypeTag, false)
+            } else if role == Role::Envelope && json == "data" {
+                // `type: object` is enforced by each payload's struct; an event whose payload
+                // is undescribed (`Opaque`) is refused if the envelope types `data`.
+                audit(origin, &at, prop, &["type"])?;
+                if prop.get("type").is_some_and(|t| t != "object") {
+                    return Err(refuse("type", origin, &at));
+                }
+                if prop.get("type").is_some() {
+                    self.envelope_data_typed = Some((origin.to_owned(), at.clone()));
+                }
+                (Ty::Payload, false)
             } else {
                 self.ty(origin, &at, prop, hint)?
             };
@@ -1177,15 +1224,17 @@ impl Builder<'_> {
             one_of_required.push(group);
         }
         name_fields(&mut fields);
-        self.insert(Item::Struct {
+        Ok(Item::Struct {
             name: name.to_owned(),
             doc: doc_of(schema),
             fields,
             closed: schema.get("additionalProperties") == Some(&Value::Bool(false)),
             one_of_required,
-            event: event.map(str::to_owned),
-        })?;
-        Ok(Ty::Named(name.to_owned()))
+            event: match role {
+                Role::Event(event_type) => Some(event_type.to_owned()),
+                _ => None,
+            },
+        })
     }
 }
 
@@ -1265,12 +1314,11 @@ pub fn provider_model(
         named: BTreeMap::new(),
         building: BTreeMap::new(),
         patterns: BTreeSet::new(),
+        envelope_data_typed: None,
     };
     let type_field = pconfig.type_field.clone();
 
-    // Where the envelope types `data` (file, pointer): every payload must then be a struct.
-    let mut envelope_data_typed: Option<(String, String)> = None;
-    // The envelope: a struct generic over the payload; its type member is the event type tag.
+    // The envelope: a struct generic over the payload, built like any object.
     let envelope = match &pconfig.envelope {
         None => None,
         Some(file) => {
@@ -1279,70 +1327,10 @@ pub fn provider_model(
                 .get(&path)
                 .ok_or_else(|| Error::Schema(format!("no envelope {path}")))?;
             let schema = doc.value.clone();
-            audit(
-                &path,
-                "",
-                &schema,
-                &["type", "properties", "required", "additionalProperties"],
-            )?;
             if schema.get("type").is_some_and(|t| t != "object") {
                 return Err(refuse("type", &path, ""));
             }
-            if schema
-                .get("additionalProperties")
-                .is_some_and(|v| !v.is_boolean())
-            {
-                return Err(refuse("additionalProperties", &path, ""));
-            }
-            let required = required_of(&schema);
-            let mut fields = Vec::new();
-            let props = schema
-                .get("properties")
-                .and_then(Value::as_object)
-                .ok_or_else(|| Error::Schema(format!("{path} has no properties")))?;
-            if required.iter().any(|r| !props.contains_key(*r)) {
-                return Err(refuse("required", &path, ""));
-            }
-            let jsons: Vec<&str> = props.keys().map(String::as_str).collect();
-            let hints = names::member_types("Envelope", &jsons);
-            for ((json, prop), hint) in props.iter().zip(&hints) {
-                let at = push("/properties", json);
-                let (ty, nullable) = if *json == type_field {
-                    audit(&path, &at, prop, &["type"])?;
-                    (Ty::EventTypeTag, false)
-                } else if json == "data" {
-                    // `type: object` is enforced by each payload's struct; an event whose payload
-                    // is undescribed (`Opaque`) is refused below if the envelope types `data`.
-                    audit(&path, &at, prop, &["type"])?;
-                    if prop.get("type").is_some_and(|t| t != "object") {
-                        return Err(refuse("type", &path, &at));
-                    }
-                    if prop.get("type").is_some() {
-                        envelope_data_typed = Some((path.clone(), at.clone()));
-                    }
-                    (Ty::Payload, false)
-                } else {
-                    b.ty(&path, &at, prop, hint)?
-                };
-                let check = b.check(&path, prop)?;
-                fields.push(Field::new(
-                    json,
-                    prop,
-                    ty,
-                    required.contains(json.as_str()),
-                    nullable,
-                    check,
-                ));
-            }
-            name_fields(&mut fields);
-            Some(Item::Struct {
-                name: "Envelope".into(),
-                doc: doc_of(&schema),
-                fields,
-                closed: schema.get("additionalProperties") == Some(&Value::Bool(false)),
-                one_of_required: Vec::new(),
-                event: None,
-            })
+            Some(b.object_struct(&path, "", &schema, "Envelope", Role::Envelope)?)
         }
     };
 
@@ -1365,11 +1353,17 @@ pub fn provider_model(
                 .pointer("/properties/data")
                 .ok_or_else(|| Error::Schema(format!("{path} has no properties.data")))?;
             if data.get("properties").is_some() {
-                b.object(&path, "/properties/data", data, &name, Some(e.event_type))?;
+                b.object(
+                    &path,
+                    "/properties/data",
+                    data,
+                    &name,
+                    Role::Event(e.event_type),
+                )?;
             } else {
                 // `serde_json::Value` enforces nothing: only annotations may describe it.
                 audit(&path, "/properties/data", data, &[])?;
-                if let Some((file, at)) = &envelope_data_typed {
+                if let Some((file, at)) = &b.envelope_data_typed {
                     return Err(refuse("type", file, at));
                 }
                 b.insert(Item::Opaque {
@@ -1379,7 +1373,7 @@ pub fn provider_model(
                 })?;
             }
         } else {
-            b.object(&path, "", schema, &name, Some(e.event_type))?;
+            b.object(&path, "", schema, &name, Role::Event(e.event_type))?;
         }
         events.push(Event {
             event_type: e.event_type.to_owned(),
