@@ -25,6 +25,14 @@ fn refuse(keyword: &str, origin: &str, pointer: &str) -> Error {
     }
 }
 
+/// The error for the schema object at `pointer` in the schema file `origin`.
+fn schema_error(origin: &str, pointer: &str, reason: impl Into<String>) -> Error {
+    Error::Schema {
+        at: format!("{origin}#{pointer}"),
+        reason: reason.into(),
+    }
+}
+
 /// Fails on the first keyword of `schema` (the schema object at `pointer` in the file `origin`)
 /// that is neither an annotation, nor a core keyword, nor one of `allowed`: the keywords that the
 /// shape the generator chose for `schema` enforces. A `false` schema is refused: no Rust type
@@ -435,10 +443,10 @@ impl Builder<'_> {
     fn insert(&mut self, item: Item) -> Result<(), Error> {
         let name = item.name().to_owned();
         if self.items.contains_key(&name) {
-            return Err(Error::Schema(format!(
-                "{}: two types would be named {name}; rename one in the schema",
-                self.provider
-            )));
+            return Err(Error::Schema {
+                at: self.provider.to_owned(),
+                reason: format!("two types would be named {name}; rename one in the schema"),
+            });
         }
         self.items.insert(name, item);
         Ok(())
@@ -515,7 +523,10 @@ impl Builder<'_> {
         }
         if let Some(values) = schema.get("enum").and_then(Value::as_array) {
             audit(origin, pointer, schema, &["type", "enum"])?;
-            return Ok((self.open_enum(schema, values, hint)?, nullable));
+            return Ok((
+                self.open_enum((origin, pointer), schema, values, hint)?,
+                nullable,
+            ));
         }
         if let Some(value) = schema.get("const")
             && value.is_string()
@@ -523,7 +534,7 @@ impl Builder<'_> {
         {
             audit(origin, pointer, schema, &["type", "const"])?;
             return Ok((
-                self.open_enum(schema, std::slice::from_ref(value), hint)?,
+                self.open_enum((origin, pointer), schema, std::slice::from_ref(value), hint)?,
                 nullable,
             ));
         }
@@ -841,10 +852,14 @@ impl Builder<'_> {
             {
                 match props.get(name) {
                     Some(existing) if existing != prop => {
-                        return Err(Error::Schema(format!(
-                            "{origin}#{at}: allOf describes member {name:?} twice, differently; \
-                             describe it in one branch"
-                        )));
+                        return Err(schema_error(
+                            origin,
+                            &at,
+                            format!(
+                                "allOf describes member {name:?} twice, differently; \
+                                 describe it in one branch"
+                            ),
+                        ));
                     }
                     _ => {
                         props.insert(name.clone(), prop.clone());
@@ -892,9 +907,13 @@ impl Builder<'_> {
     fn string(&mut self, origin: &str, pointer: &str, schema: &Value) -> Result<Ty, Error> {
         if let Some(pattern) = str_of(schema, "pattern") {
             let named = self.config.pattern.get(pattern).ok_or_else(|| {
-                Error::Schema(format!(
-                    "pattern {pattern:?} has no name: add it under [pattern] in codegen.toml"
-                ))
+                schema_error(
+                    origin,
+                    pointer,
+                    format!(
+                        "pattern {pattern:?} has no name: add it under [pattern] in codegen.toml"
+                    ),
+                )
             })?;
             self.patterns.insert(named.name.clone());
             return Ok(Ty::Pattern(named.name.clone()));
@@ -955,9 +974,11 @@ impl Builder<'_> {
                             alternatives.push(Alternative::Format(ty, pattern));
                         }
                         _ => {
-                            return Err(Error::Schema(format!(
-                                "{name}: anyOf format {alt} has no text-keeping Rust type"
-                            )));
+                            return Err(schema_error(
+                                origin,
+                                pointer,
+                                format!("{name}: anyOf format {alt} has no text-keeping Rust type"),
+                            ));
                         }
                     }
                 }
@@ -968,15 +989,23 @@ impl Builder<'_> {
                     };
                     for v in values {
                         let v = v.as_str().ok_or_else(|| {
-                            Error::Schema(format!("{name}: anyOf value {v} is not a string"))
+                            schema_error(
+                                origin,
+                                pointer,
+                                format!("{name}: anyOf value {v} is not a string"),
+                            )
                         })?;
                         alternatives.push(Alternative::Literal(v.to_owned()));
                     }
                 }
                 _ => {
-                    return Err(Error::Schema(format!(
-                        "{name}: only anyOf alternatives of one format (with at most a pattern) or of values map to Rust, not {alt}"
-                    )));
+                    return Err(schema_error(
+                        origin,
+                        pointer,
+                        format!(
+                            "{name}: only anyOf alternatives of one format (with at most a pattern) or of values map to Rust, not {alt}"
+                        ),
+                    ));
                 }
             }
         }
@@ -1052,12 +1081,22 @@ impl Builder<'_> {
         Ok(None)
     }
 
-    fn open_enum(&mut self, schema: &Value, values: &[Value], name: &str) -> Result<Ty, Error> {
+    fn open_enum(
+        &mut self,
+        (origin, pointer): (&str, &str),
+        schema: &Value,
+        values: &[Value],
+        name: &str,
+    ) -> Result<Ty, Error> {
         let mut strings: Vec<&str> = Vec::new();
         for v in values {
-            let v = v
-                .as_str()
-                .ok_or_else(|| Error::Schema(format!("{name}: enum value {v} is not a string")))?;
+            let v = v.as_str().ok_or_else(|| {
+                schema_error(
+                    origin,
+                    pointer,
+                    format!("{name}: enum value {v} is not a string"),
+                )
+            })?;
             // A value listed twice is one value.
             if !strings.contains(&v) {
                 strings.push(v);
@@ -1215,9 +1254,11 @@ impl Builder<'_> {
                         group.push(member.clone());
                     }
                     _ => {
-                        return Err(Error::Schema(format!(
-                            "{origin}: only anyOf alternatives of the form {{\"required\": [one member]}} map to Rust"
-                        )));
+                        return Err(schema_error(
+                            origin,
+                            pointer,
+                            "only anyOf alternatives of the form {\"required\": [one member]} map to Rust",
+                        ));
                     }
                 }
             }
@@ -1304,7 +1345,10 @@ pub fn provider_model(
     let pconfig = config
         .provider
         .get(provider)
-        .ok_or_else(|| Error::Schema(format!("no [provider.{provider}] in codegen.toml")))?
+        .ok_or_else(|| Error::Schema {
+            at: "codegen.toml".into(),
+            reason: format!("no [provider.{provider}]"),
+        })?
         .clone();
     let mut b = Builder {
         set,
@@ -1323,9 +1367,10 @@ pub fn provider_model(
         None => None,
         Some(file) => {
             let path = format!("{provider}/{file}");
-            let doc = set
-                .get(&path)
-                .ok_or_else(|| Error::Schema(format!("no envelope {path}")))?;
+            let doc = set.get(&path).ok_or_else(|| Error::Schema {
+                at: path.clone(),
+                reason: "the envelope codegen.toml names is not in the schema set".into(),
+            })?;
             let schema = doc.value.clone();
             if schema.get("type").is_some_and(|t| t != "object") {
                 return Err(refuse("type", &path, ""));
@@ -1351,7 +1396,7 @@ pub fn provider_model(
             )?;
             let data = schema
                 .pointer("/properties/data")
-                .ok_or_else(|| Error::Schema(format!("{path} has no properties.data")))?;
+                .ok_or_else(|| schema_error(&path, "/properties/data", "no payload schema"))?;
             if data.get("properties").is_some() {
                 b.object(
                     &path,

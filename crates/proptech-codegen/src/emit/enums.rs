@@ -198,7 +198,10 @@ pub(super) fn any_of_string(
     let schema: TokenStream = schema
         .to_string()
         .parse()
-        .map_err(|e| Error::Schema(format!("{name}: {e}")))?;
+        .map_err(|e: proc_macro2::LexError| Error::Schema {
+            at: format!("type {name}"),
+            reason: e.to_string(),
+        })?;
     Ok(quote! {
         #doc
         ///

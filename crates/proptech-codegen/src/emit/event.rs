@@ -43,7 +43,7 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
     let statuses: Vec<_> = model
         .events
         .iter()
-        .map(|e| documentation_status(&e.documentation_status))
+        .map(documentation_status)
         .collect::<Result<_, _>>()?;
     let schema_types: Vec<TokenStream> = model
         .events
@@ -165,13 +165,16 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
 }
 
 /// The `DocumentationStatus` variant of a catalog's word.
-fn documentation_status(word: &str) -> Result<Ident, Error> {
-    match word {
+fn documentation_status(event: &Event) -> Result<Ident, Error> {
+    match event.documentation_status.as_str() {
         "complete" => Ok(ident("Complete")),
         "partial" => Ok(ident("Partial")),
         "undocumented" => Ok(ident("Undocumented")),
-        other => Err(Error::Schema(format!(
-            "documentation status {other:?}: expected complete, partial or undocumented"
-        ))),
+        other => Err(Error::Schema {
+            at: event.schema_path.clone(),
+            reason: format!(
+                "documentation status {other:?}: expected complete, partial or undocumented"
+            ),
+        }),
     }
 }
