@@ -37,46 +37,46 @@ pub mod __private {
 mod macros;
 
 #[rustfmt::skip]
-#[path = "golden/all_of.rs"]
+#[path = "golden/generated@all_of.snap.rs"]
 mod all_of;
 #[rustfmt::skip]
-#[path = "golden/basic.rs"]
+#[path = "golden/generated@basic.snap.rs"]
 mod basic;
 #[rustfmt::skip]
-#[path = "golden/checks.rs"]
+#[path = "golden/generated@checks.snap.rs"]
 mod checks;
 #[rustfmt::skip]
-#[path = "golden/compat_v1.rs"]
+#[path = "golden/generated@compat_v1.snap.rs"]
 mod compat_v1;
 #[rustfmt::skip]
-#[path = "golden/compat_v2.rs"]
+#[path = "golden/generated@compat_v2.snap.rs"]
 mod compat_v2;
 #[rustfmt::skip]
-#[path = "golden/envelope.rs"]
+#[path = "golden/generated@envelope.snap.rs"]
 mod envelope;
 #[rustfmt::skip]
-#[path = "golden/enums.rs"]
+#[path = "golden/generated@enums.snap.rs"]
 mod enums;
 #[rustfmt::skip]
-#[path = "golden/nested.rs"]
+#[path = "golden/generated@nested.snap.rs"]
 mod nested;
 #[rustfmt::skip]
-#[path = "golden/names.rs"]
+#[path = "golden/generated@names.snap.rs"]
 mod names;
 #[rustfmt::skip]
-#[path = "golden/one_of.rs"]
+#[path = "golden/generated@one_of.snap.rs"]
 mod one_of;
 #[rustfmt::skip]
-#[path = "golden/pattern_properties.rs"]
+#[path = "golden/generated@pattern_properties.snap.rs"]
 mod pattern_properties;
 #[rustfmt::skip]
-#[path = "golden/patterns.rs"]
+#[path = "golden/generated@patterns.snap.rs"]
 mod patterns;
 #[rustfmt::skip]
-#[path = "golden/prefix_items.rs"]
+#[path = "golden/generated@prefix_items.snap.rs"]
 mod prefix_items;
 #[rustfmt::skip]
-#[path = "golden/recursive.rs"]
+#[path = "golden/generated@recursive.snap.rs"]
 mod recursive;
 
 /// A client of the `compat_v*` types as a user writes it: builds an event with `new`, sets an
