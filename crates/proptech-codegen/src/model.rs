@@ -1439,3 +1439,359 @@ pub fn provider_model(
         patterns: b.patterns,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! One test per construct the model recognises, each on the smallest schema set that has it.
+
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// The model of a Lavanda set with one flat event whose members are `properties` (`type`
+    /// added) and whose `$defs` are `defs`; `name` keeps each test's files apart.
+    fn lavanda(name: &str, properties: Value, defs: Value) -> Result<ProviderModel, Error> {
+        let mut properties = properties;
+        properties["type"] = json!({ "const": "v1.spaces.building.created" });
+        let event = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://schemas.proptech-events.dev/lavanda/events/v1.spaces.building.created.json",
+            "x-provider": "lavanda",
+            "x-event-type": "v1.spaces.building.created",
+            "x-category": "test",
+            "x-documentation-status": "complete",
+            "type": "object",
+            "required": ["type"],
+            "properties": properties,
+            "$defs": defs,
+        });
+        let root = std::env::temp_dir().join(format!(
+            "proptech-codegen-model-{name}-{}",
+            std::process::id()
+        ));
+        let dir = root.join("lavanda/events");
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        std::fs::write(
+            dir.join("v1.spaces.building.created.json"),
+            serde_json::to_vec_pretty(&event).expect("JSON"),
+        )
+        .expect("schema written");
+        let set = SchemaSet::load(&root).expect("set loads");
+        let model = provider_model(&set, &Config::builtin().expect("config"), "lavanda");
+        std::fs::remove_dir_all(&root).ok();
+        model
+    }
+
+    /// The event's own struct: its fields by JSON name.
+    fn event_fields(model: &ProviderModel) -> BTreeMap<String, Field> {
+        match &model.items["SpacesBuildingCreated"] {
+            Item::Struct { fields, event, .. } => {
+                assert_eq!(event.as_deref(), Some("v1.spaces.building.created"));
+                fields.iter().map(|f| (f.json.clone(), f.clone())).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_object_becomes_a_struct_with_its_members() {
+        let props = json!({
+            "unit": {
+                "type": "object",
+                "required": ["name"],
+                "additionalProperties": false,
+                "properties": { "name": { "type": "string" }, "note": { "type": ["string", "null"] } }
+            }
+        });
+        let model = lavanda("object", props, json!({})).expect("model");
+        let fields = event_fields(&model);
+        assert_eq!(fields["type"].ty, Ty::EventTypeTag);
+        assert_eq!(fields["type"].rust, "event_type");
+        assert_eq!(
+            fields["unit"].ty,
+            Ty::Named("SpacesBuildingCreatedUnit".into())
+        );
+        let Item::Struct {
+            fields,
+            closed,
+            event,
+            ..
+        } = &model.items["SpacesBuildingCreatedUnit"]
+        else {
+            panic!("not a struct");
+        };
+        assert!(*closed && event.is_none());
+        assert!(fields[0].required && !fields[0].nullable);
+        assert!(!fields[1].required && fields[1].nullable);
+    }
+
+    #[test]
+    fn a_string_enum_becomes_an_open_enum_with_a_variant_per_value() {
+        let props =
+            json!({ "status": { "type": "string", "enum": ["active", "in_review", "active"] } });
+        let model = lavanda("enum", props, json!({})).expect("model");
+        let Item::Enum { values, .. } = &model.items["SpacesBuildingCreatedStatus"] else {
+            panic!("not an enum");
+        };
+        let want = [("active", "Active"), ("in_review", "InReview")];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(v, n)| ((*v).to_owned(), (*n).to_owned()))
+            .collect();
+        assert_eq!(values, &want);
+    }
+
+    #[test]
+    fn a_patterned_string_becomes_its_named_newtype() {
+        let props = json!({ "listing": { "type": "string", "pattern": "^[a-z0-9]{7}$" } });
+        let model = lavanda("pattern", props, json!({})).expect("model");
+        assert_eq!(
+            event_fields(&model)["listing"].ty,
+            Ty::Pattern("ListingNumber".into())
+        );
+        assert!(model.patterns.contains("ListingNumber"));
+        let unnamed = json!({ "code": { "type": "string", "pattern": "^x$" } });
+        let error = lavanda("unnamed-pattern", unnamed, json!({})).expect_err("no name for it");
+        assert!(
+            matches!(&error, Error::Schema { at, .. } if at.ends_with("#/properties/code")),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_array_becomes_a_vec_with_checked_items() {
+        let props =
+            json!({ "rooms": { "type": "array", "items": { "type": "integer", "minimum": 1 } } });
+        let fields = event_fields(&lavanda("array", props, json!({})).expect("model"));
+        assert_eq!(fields["rooms"].ty, Ty::Vec(Box::new(Ty::Integer)));
+        assert!(matches!(fields["rooms"].check, Some(Check::Items(_))));
+    }
+
+    #[test]
+    fn typed_additional_properties_become_a_map_and_pattern_properties_a_keyed_map() {
+        let props = json!({
+            "tags": { "type": "object", "additionalProperties": { "type": "string" } },
+            "prices": {
+                "type": "object",
+                "patternProperties": { "^[A-Z]{3}$": { "type": "number" } },
+                "additionalProperties": false
+            }
+        });
+        let fields = event_fields(&lavanda("map", props, json!({})).expect("model"));
+        assert_eq!(fields["tags"].ty, Ty::Map(Box::new(Ty::String)));
+        assert_eq!(
+            fields["prices"].ty,
+            Ty::PatternMap("CurrencyCode".into(), Box::new(Ty::F64))
+        );
+    }
+
+    #[test]
+    fn a_discriminated_one_of_becomes_a_tagged_enum() {
+        let branch = |kind: &str| json!({ "type": "object", "required": ["kind"], "properties": { "kind": { "const": kind } } });
+        let props = json!({ "payment": { "oneOf": [branch("card"), branch("bank-transfer")] } });
+        let model = lavanda("one-of", props, json!({})).expect("model");
+        let Item::Tagged {
+            discriminator,
+            variants,
+            ..
+        } = &model.items["SpacesBuildingCreatedPayment"]
+        else {
+            panic!("not tagged");
+        };
+        assert_eq!(discriminator, "kind");
+        let names: Vec<_> = variants
+            .iter()
+            .map(|(v, n, _)| (v.as_str(), n.as_str()))
+            .collect();
+        assert_eq!(names, [("card", "Card"), ("bank-transfer", "BankTransfer")]);
+        let same = json!({ "payment": { "oneOf": [branch("card"), branch("card")] } });
+        assert!(
+            lavanda("one-of-same", same, json!({})).is_err(),
+            "two branches, one value"
+        );
+    }
+
+    #[test]
+    fn all_of_merges_its_branches_into_one_struct() {
+        let props = json!({
+            "unit": { "allOf": [
+                { "$ref": "#/$defs/named" },
+                { "type": "object", "required": ["rooms"], "properties": { "rooms": { "type": "integer" } } }
+            ] }
+        });
+        let defs = json!({ "named": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" } } } });
+        let model = lavanda("all-of", props, defs).expect("model");
+        let Item::Struct { fields, .. } = &model.items["SpacesBuildingCreatedUnit"] else {
+            panic!("not a struct");
+        };
+        let members: Vec<_> = fields
+            .iter()
+            .map(|f| (f.json.as_str(), f.required))
+            .collect();
+        assert_eq!(members, [("name", true), ("rooms", true)]);
+    }
+
+    #[test]
+    fn a_recursive_ref_becomes_a_box() {
+        let props = json!({ "tree": { "$ref": "#/$defs/node" } });
+        let defs = json!({ "node": {
+            "type": "object",
+            "required": ["name"],
+            "properties": { "name": { "type": "string" }, "first": { "$ref": "#/$defs/node" } }
+        } });
+        let model = lavanda("recursive", props, defs).expect("model");
+        let Item::Struct { fields, .. } = &model.items["Node"] else {
+            panic!("not a struct");
+        };
+        assert_eq!(fields[1].ty, Ty::Boxed(Box::new(Ty::Named("Node".into()))));
+    }
+
+    #[test]
+    fn bounds_pick_the_integer_type_and_are_checked() {
+        let props = json!({
+            "floor": { "type": "integer", "minimum": 0, "maximum": 200 },
+            "level": { "type": "integer", "minimum": -5, "maximum": 5 },
+            "count": { "type": "integer", "minimum": 0 },
+            "ratio": { "type": "number", "exclusiveMinimum": 0, "multipleOf": 0.5 },
+            "code": { "type": "string", "minLength": 2 }
+        });
+        let fields = event_fields(&lavanda("bounds", props, json!({})).expect("model"));
+        assert_eq!(fields["floor"].ty, Ty::U64);
+        assert_eq!(fields["level"].ty, Ty::I64);
+        assert_eq!(fields["count"].ty, Ty::Integer);
+        assert_eq!(
+            fields["ratio"].check,
+            Some(Check::Bounds {
+                minimum: None,
+                maximum: None,
+                exclusive_minimum: Some(0.0),
+                exclusive_maximum: None,
+                multiple_of: Some("0.5".into()),
+            })
+        );
+        assert_eq!(
+            fields["code"].check,
+            Some(Check::Length {
+                min_length: Some(2),
+                max_length: None
+            })
+        );
+    }
+
+    #[test]
+    fn prefix_items_become_a_tuple_and_several_types_a_union() {
+        let props = json!({
+            "point": {
+                "type": "array",
+                "prefixItems": [{ "type": "number" }, { "type": ["string", "null"] }],
+                "items": false,
+                "minItems": 2
+            },
+            "size": { "type": ["string", "number"] }
+        });
+        let model = lavanda("tuple", props, json!({})).expect("model");
+        let Item::Tuple { items, .. } = &model.items["SpacesBuildingCreatedPoint"] else {
+            panic!("not a tuple");
+        };
+        assert_eq!(items, &[Ty::F64, Ty::Nullable(Box::new(Ty::String))]);
+        let Item::Union { variants, .. } = &model.items["SpacesBuildingCreatedSize"] else {
+            panic!("not a union");
+        };
+        assert_eq!(
+            variants,
+            &[
+                ("String".to_owned(), Ty::String),
+                ("Number".to_owned(), Ty::F64)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_string_any_of_keeps_its_formats_and_values() {
+        let props = json!({ "when": { "anyOf": [{ "type": "string", "format": "date" }, { "enum": ["asap"] }] } });
+        let model = lavanda("any-of", props, json!({})).expect("model");
+        let Item::AnyOfString { alternatives, .. } = &model.items["SpacesBuildingCreatedWhen"]
+        else {
+            panic!("not a string anyOf");
+        };
+        assert_eq!(
+            alternatives,
+            &[
+                Alternative::Format(Ty::Date, None),
+                Alternative::Literal("asap".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn members_that_ask_for_one_field_name_are_numbered() {
+        let props = json!({
+            "fooBar": { "type": "string" },
+            "foo_bar": { "type": "string" },
+            "event_type": { "type": "string" }
+        });
+        let fields = event_fields(&lavanda("names", props, json!({})).expect("model"));
+        assert_eq!(fields["fooBar"].rust, "foo_bar_2");
+        assert_eq!(fields["foo_bar"].rust, "foo_bar");
+        // The event type tag has `event_type`, whatever the member is called.
+        assert_eq!(fields["event_type"].rust, "event_type_2");
+    }
+
+    #[test]
+    fn the_envelope_is_an_object_with_the_tag_and_the_payload() {
+        let root = std::env::temp_dir().join(format!(
+            "proptech-codegen-model-envelope-{}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(root.join("everreal/events")).expect("temporary directory");
+        let envelope = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://schemas.proptech-events.dev/everreal/envelope.json",
+            "x-provider": "everreal",
+            "type": "object",
+            "required": ["operation", "data"],
+            "properties": { "operation": { "type": "string" }, "data": {}, "createdAt": { "type": "string" } }
+        });
+        let event = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://schemas.proptech-events.dev/everreal/events/UNIT_CREATED.json",
+            "x-provider": "everreal",
+            "x-event-type": "UNIT_CREATED",
+            "x-category": "test",
+            "x-documentation-status": "complete",
+            "$ref": "../envelope.json",
+            "properties": { "data": { "type": "object", "properties": { "id": { "type": "string" } } } }
+        });
+        let write = |path: &str, v: &Value| {
+            std::fs::write(root.join(path), serde_json::to_vec(v).expect("JSON")).expect("written")
+        };
+        write("everreal/envelope.json", &envelope);
+        write("everreal/events/UNIT_CREATED.json", &event);
+        let set = SchemaSet::load(&root).expect("set loads");
+        let model = provider_model(&set, &Config::builtin().expect("config"), "everreal");
+        std::fs::remove_dir_all(&root).ok();
+        let model = model.expect("model");
+        let Some(Item::Struct {
+            name,
+            fields,
+            event,
+            ..
+        }) = &model.envelope
+        else {
+            panic!("no envelope");
+        };
+        assert_eq!((name.as_str(), event), ("Envelope", &None));
+        let tys: Vec<_> = fields.iter().map(|f| (f.rust.as_str(), &f.ty)).collect();
+        assert_eq!(
+            tys,
+            [
+                ("event_type", &Ty::EventTypeTag),
+                ("data", &Ty::Payload),
+                ("created_at", &Ty::String)
+            ]
+        );
+        assert!(
+            matches!(&model.items["UnitCreated"], Item::Struct { event: Some(e), .. } if e == "UNIT_CREATED")
+        );
+    }
+}
