@@ -48,22 +48,22 @@ pub mod __private {
 mod macros;
 
 #[rustfmt::skip]
-#[path = "../../crates/proptech-codegen/tests/golden/all_of.rs"]
+#[path = "../../crates/proptech-codegen/tests/golden/generated@all_of.snap.rs"]
 mod all_of;
 #[rustfmt::skip]
-#[path = "../../crates/proptech-codegen/tests/golden/checks.rs"]
+#[path = "../../crates/proptech-codegen/tests/golden/generated@checks.snap.rs"]
 mod checks;
 #[rustfmt::skip]
-#[path = "../../crates/proptech-codegen/tests/golden/one_of.rs"]
+#[path = "../../crates/proptech-codegen/tests/golden/generated@one_of.snap.rs"]
 mod one_of;
 #[rustfmt::skip]
-#[path = "../../crates/proptech-codegen/tests/golden/pattern_properties.rs"]
+#[path = "../../crates/proptech-codegen/tests/golden/generated@pattern_properties.snap.rs"]
 mod pattern_properties;
 #[rustfmt::skip]
-#[path = "../../crates/proptech-codegen/tests/golden/prefix_items.rs"]
+#[path = "../../crates/proptech-codegen/tests/golden/generated@prefix_items.snap.rs"]
 mod prefix_items;
 #[rustfmt::skip]
-#[path = "../../crates/proptech-codegen/tests/golden/recursive.rs"]
+#[path = "../../crates/proptech-codegen/tests/golden/generated@recursive.snap.rs"]
 mod recursive;
 
 /// The construct sets, in the order of the set byte.

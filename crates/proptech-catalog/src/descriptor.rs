@@ -322,9 +322,19 @@ impl Descriptor {
                 .name
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        // The name is a module, a feature and (in PascalCase) an enum variant: no keyword.
+        const KEYWORDS: [&str; 52] = [
+            "abstract", "as", "async", "await", "become", "box", "break", "const", "continue",
+            "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen",
+            "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override",
+            "priv", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true",
+            "try", "type", "typeof", "union", "unsafe", "unsized", "use", "virtual", "where",
+            "while", "yield",
+        ];
+        let name_ok = name_ok && !KEYWORDS.contains(&self.name.as_str());
         if !name_ok {
             return Err(format!(
-                "name {:?}: lowercase ASCII letters, digits and `_`, starting with a letter",
+                "name {:?}: lowercase ASCII letters, digits and `_`, starting with a letter, and no Rust keyword",
                 self.name
             ));
         }

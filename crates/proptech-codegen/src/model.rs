@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::Error;
 use crate::config::{Config, ProviderConfig};
 use crate::keywords::{self, Class, push};
+use crate::names;
 
 /// Keywords every schema object may carry: they identify it or hold subschemas for `$ref`.
 const CORE: [&str; 3] = ["$schema", "$id", "$defs"];
@@ -21,6 +22,14 @@ fn refuse(keyword: &str, origin: &str, pointer: &str) -> Error {
         keyword: keyword.to_owned(),
         schema: origin.to_owned(),
         pointer: pointer.to_owned(),
+    }
+}
+
+/// The error for the schema object at `pointer` in the schema file `origin`.
+fn schema_error(origin: &str, pointer: &str, reason: impl Into<String>) -> Error {
+    Error::Schema {
+        at: format!("{origin}#{pointer}"),
+        reason: reason.into(),
     }
 }
 
@@ -203,8 +212,8 @@ pub enum Alternative {
 }
 
 impl Field {
-    /// The field for member `json` with schema `prop`: the Rust name is the member's in snake
-    /// case, except that the event type tag is always `event_type`.
+    /// The field for member `json` with schema `prop`; its Rust name is given by [`name_fields`]
+    /// once every member of the struct is known.
     fn new(
         json: &str,
         prop: &Value,
@@ -213,20 +222,37 @@ impl Field {
         nullable: bool,
         check: Option<Check>,
     ) -> Self {
-        let rust = if matches!(ty, Ty::EventTypeTag) {
-            "event_type".into()
-        } else {
-            snake(json)
-        };
         Self {
             json: json.to_owned(),
-            rust,
+            rust: String::new(),
             doc: doc_of(prop),
             ty,
             required,
             nullable,
             check,
         }
+    }
+}
+
+/// The field name of the event type tag, whatever the member is called.
+const TAG_FIELD: &str = "event_type";
+
+/// The field holding the members a struct does not list (see `crate::__private::Extra`).
+const UNKNOWN_FIELD: &str = "unknown_members";
+
+/// Gives every field of one struct its Rust name by the rule of [`crate::names`]: the event type
+/// tag is `event_type`; `event_type` and `unknown_members` are no other member's.
+fn name_fields(fields: &mut [Field]) {
+    let (tags, members): (Vec<&mut Field>, Vec<&mut Field>) = fields
+        .iter_mut()
+        .partition(|f| matches!(f.ty, Ty::EventTypeTag));
+    for tag in tags {
+        tag.rust = TAG_FIELD.to_owned();
+    }
+    let jsons: Vec<&str> = members.iter().map(|f| f.json.as_str()).collect();
+    let rust = names::fields(&jsons, &[TAG_FIELD, UNKNOWN_FIELD]);
+    for (field, rust) in members.into_iter().zip(rust) {
+        field.rust = rust;
     }
 }
 
@@ -304,8 +330,8 @@ pub enum Item {
         name: String,
         /// Its doc comment.
         doc: Option<String>,
-        /// The documented values.
-        values: Vec<String>,
+        /// The documented values, each with its variant's name, in schema order.
+        values: Vec<(String, String)>,
     },
 }
 
@@ -390,6 +416,19 @@ struct Builder<'a> {
     /// Referenced schemas being built, for recursive `$ref`s; `true` once one was met again.
     building: BTreeMap<(String, String), bool>,
     patterns: BTreeSet<String>,
+    /// Where the envelope types `data` (file, pointer): every payload must then be a struct.
+    envelope_data_typed: Option<(String, String)>,
+}
+
+/// What an object is to the events, which decides its event type tag and payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role<'a> {
+    /// An object inside another.
+    Nested,
+    /// The payload (in an envelope) or the flat body of the event of this type.
+    Event(&'a str),
+    /// The envelope: its type member is the event type tag, its `data` the payload.
+    Envelope,
 }
 
 fn str_of<'v>(schema: &'v Value, key: &str) -> Option<&'v str> {
@@ -404,10 +443,10 @@ impl Builder<'_> {
     fn insert(&mut self, item: Item) -> Result<(), Error> {
         let name = item.name().to_owned();
         if self.items.contains_key(&name) {
-            return Err(Error::Schema(format!(
-                "{}: two types would be named {name}; rename one in the schema",
-                self.provider
-            )));
+            return Err(Error::Schema {
+                at: self.provider.to_owned(),
+                reason: format!("two types would be named {name}; rename one in the schema"),
+            });
         }
         self.items.insert(name, item);
         Ok(())
@@ -431,7 +470,12 @@ impl Builder<'_> {
                 return Ok((ty.clone(), false));
             }
             let target = found.value.clone();
-            let def_name = key.1.rsplit('/').next().map(pascal).unwrap_or_default();
+            let def_name = key
+                .1
+                .rsplit('/')
+                .next()
+                .map(names::variant_candidate)
+                .unwrap_or_default();
             if let Some(recursed) = self.building.get_mut(&key) {
                 // A reference to the schema being built: its struct, behind a box.
                 *recursed = true;
@@ -479,7 +523,10 @@ impl Builder<'_> {
         }
         if let Some(values) = schema.get("enum").and_then(Value::as_array) {
             audit(origin, pointer, schema, &["type", "enum"])?;
-            return Ok((self.open_enum(schema, values, hint)?, nullable));
+            return Ok((
+                self.open_enum((origin, pointer), schema, values, hint)?,
+                nullable,
+            ));
         }
         if let Some(value) = schema.get("const")
             && value.is_string()
@@ -487,7 +534,7 @@ impl Builder<'_> {
         {
             audit(origin, pointer, schema, &["type", "const"])?;
             return Ok((
-                self.open_enum(schema, std::slice::from_ref(value), hint)?,
+                self.open_enum((origin, pointer), schema, std::slice::from_ref(value), hint)?,
                 nullable,
             ));
         }
@@ -550,9 +597,9 @@ impl Builder<'_> {
                     self.ty(origin, &at, &items, &item_hint)?.0,
                 )))
             }
-            ["object"] => self.object(origin, pointer, schema, hint, None)?,
+            ["object"] => self.object(origin, pointer, schema, hint, Role::Nested)?,
             [] if schema.get("properties").is_some() => {
-                self.object(origin, pointer, schema, hint, None)?
+                self.object(origin, pointer, schema, hint, Role::Nested)?
             }
             // An `anyOf` of strings only, with the type said in each alternative.
             [] if schema
@@ -640,19 +687,25 @@ impl Builder<'_> {
                     .all(|(_, _, t)| const_of(t, member).is_some())
             })
             .ok_or_else(refuse_here)?;
-        let mut variants: Vec<(String, String, Ty)> = Vec::new();
-        for (at, branch, target) in &resolved {
+        let mut values = Vec::new();
+        for (_, _, target) in &resolved {
             let value = const_of(target, &discriminator).ok_or_else(refuse_here)?;
-            let variant = pascal(&value);
-            if variant.is_empty()
-                || variants
-                    .iter()
-                    .any(|(v, n, _)| *v == value || *n == variant)
-            {
-                // Two branches with one value (or one Rust name) cannot be told apart.
+            if values.contains(&value) {
+                // Two branches with one value cannot be told apart.
                 return Err(refuse_here());
             }
-            let (ty, nullable) = self.ty(origin, at, branch, &format!("{name}{variant}"))?;
+            values.push(value);
+        }
+        let strs: Vec<&str> = values.iter().map(String::as_str).collect();
+        let variant_names = names::variants(&strs, &[]);
+        let hints = names::member_types(name, &strs);
+        let mut variants: Vec<(String, String, Ty)> = Vec::new();
+        for (((at, branch, _), value), (variant, hint)) in resolved
+            .iter()
+            .zip(values)
+            .zip(variant_names.into_iter().zip(hints))
+        {
+            let (ty, nullable) = self.ty(origin, at, branch, &hint)?;
             if nullable || !matches!(ty, Ty::Named(_)) {
                 return Err(refuse(keyword, origin, at));
             }
@@ -799,10 +852,14 @@ impl Builder<'_> {
             {
                 match props.get(name) {
                     Some(existing) if existing != prop => {
-                        return Err(Error::Schema(format!(
-                            "{origin}#{at}: allOf describes member {name:?} twice, differently; \
-                             describe it in one branch"
-                        )));
+                        return Err(schema_error(
+                            origin,
+                            &at,
+                            format!(
+                                "allOf describes member {name:?} twice, differently; \
+                                 describe it in one branch"
+                            ),
+                        ));
                     }
                     _ => {
                         props.insert(name.clone(), prop.clone());
@@ -850,9 +907,13 @@ impl Builder<'_> {
     fn string(&mut self, origin: &str, pointer: &str, schema: &Value) -> Result<Ty, Error> {
         if let Some(pattern) = str_of(schema, "pattern") {
             let named = self.config.pattern.get(pattern).ok_or_else(|| {
-                Error::Schema(format!(
-                    "pattern {pattern:?} has no name: add it under [pattern] in codegen.toml"
-                ))
+                schema_error(
+                    origin,
+                    pointer,
+                    format!(
+                        "pattern {pattern:?} has no name: add it under [pattern] in codegen.toml"
+                    ),
+                )
             })?;
             self.patterns.insert(named.name.clone());
             return Ok(Ty::Pattern(named.name.clone()));
@@ -913,9 +974,11 @@ impl Builder<'_> {
                             alternatives.push(Alternative::Format(ty, pattern));
                         }
                         _ => {
-                            return Err(Error::Schema(format!(
-                                "{name}: anyOf format {alt} has no text-keeping Rust type"
-                            )));
+                            return Err(schema_error(
+                                origin,
+                                pointer,
+                                format!("{name}: anyOf format {alt} has no text-keeping Rust type"),
+                            ));
                         }
                     }
                 }
@@ -926,15 +989,23 @@ impl Builder<'_> {
                     };
                     for v in values {
                         let v = v.as_str().ok_or_else(|| {
-                            Error::Schema(format!("{name}: anyOf value {v} is not a string"))
+                            schema_error(
+                                origin,
+                                pointer,
+                                format!("{name}: anyOf value {v} is not a string"),
+                            )
                         })?;
                         alternatives.push(Alternative::Literal(v.to_owned()));
                     }
                 }
                 _ => {
-                    return Err(Error::Schema(format!(
-                        "{name}: only anyOf alternatives of one format (with at most a pattern) or of values map to Rust, not {alt}"
-                    )));
+                    return Err(schema_error(
+                        origin,
+                        pointer,
+                        format!(
+                            "{name}: only anyOf alternatives of one format (with at most a pattern) or of values map to Rust, not {alt}"
+                        ),
+                    ));
                 }
             }
         }
@@ -1010,15 +1081,33 @@ impl Builder<'_> {
         Ok(None)
     }
 
-    fn open_enum(&mut self, schema: &Value, values: &[Value], name: &str) -> Result<Ty, Error> {
-        let values = values
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| Error::Schema(format!("{name}: enum value {v} is not a string")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+    fn open_enum(
+        &mut self,
+        (origin, pointer): (&str, &str),
+        schema: &Value,
+        values: &[Value],
+        name: &str,
+    ) -> Result<Ty, Error> {
+        let mut strings: Vec<&str> = Vec::new();
+        for v in values {
+            let v = v.as_str().ok_or_else(|| {
+                schema_error(
+                    origin,
+                    pointer,
+                    format!("{name}: enum value {v} is not a string"),
+                )
+            })?;
+            // A value listed twice is one value.
+            if !strings.contains(&v) {
+                strings.push(v);
+            }
+        }
+        let variants = names::variants(&strings, &[]);
+        let values = strings
+            .into_iter()
+            .map(str::to_owned)
+            .zip(variants)
+            .collect();
         if !self.items.contains_key(name) {
             self.insert(Item::Enum {
                 name: name.to_owned(),
@@ -1036,49 +1125,68 @@ impl Builder<'_> {
         pointer: &str,
         schema: &Value,
         name: &str,
-        event: Option<&str>,
+        role: Role,
     ) -> Result<Ty, Error> {
-        // In a flat event (no envelope), the type member is the event type tag.
-        let flat_type_field = match (event, &self.config.provider[self.provider].envelope) {
-            (Some(_), None) => Some(self.config.provider[self.provider].type_field.clone()),
-            _ => None,
-        };
-        let Some(props) = schema.get("properties").and_then(Value::as_object) else {
-            // A map: only its values' schema is checked, so no `required`, and not closed.
-            audit(
-                origin,
-                pointer,
-                schema,
-                &["type", "additionalProperties", "patternProperties"],
-            )?;
-            if let Some(patterns) = schema.get("patternProperties") {
-                return self.pattern_map(origin, pointer, schema, patterns, name);
-            }
-            return Ok(match schema.get("additionalProperties") {
-                Some(extra @ Value::Object(_)) => {
-                    let at = push(pointer, "additionalProperties");
-                    Ty::Map(Box::new(unboxed(
-                        self.ty(origin, &at, extra, &format!("{name}Value"))?.0,
-                    )))
-                }
-                Some(Value::Bool(false)) => {
-                    return Err(refuse("additionalProperties", origin, pointer));
-                }
-                _ => Ty::Object,
-            });
-        };
+        if schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_some()
+        {
+            let item = self.object_struct(origin, pointer, schema, name, role)?;
+            self.insert(item)?;
+            return Ok(Ty::Named(name.to_owned()));
+        }
+        // A map: only its values' schema is checked, so no `required`, and not closed.
         audit(
             origin,
             pointer,
             schema,
-            &[
-                "type",
-                "properties",
-                "required",
-                "additionalProperties",
-                "anyOf",
-            ],
+            &["type", "additionalProperties", "patternProperties"],
         )?;
+        if let Some(patterns) = schema.get("patternProperties") {
+            return self.pattern_map(origin, pointer, schema, patterns, name);
+        }
+        Ok(match schema.get("additionalProperties") {
+            Some(extra @ Value::Object(_)) => {
+                let at = push(pointer, "additionalProperties");
+                Ty::Map(Box::new(unboxed(
+                    self.ty(origin, &at, extra, &format!("{name}Value"))?.0,
+                )))
+            }
+            Some(Value::Bool(false)) => {
+                return Err(refuse("additionalProperties", origin, pointer));
+            }
+            _ => Ty::Object,
+        })
+    }
+
+    /// The struct of an object schema with `properties`, in the file `origin` at `pointer`, as
+    /// `role` needs it. Every object goes through here, the envelope included.
+    fn object_struct(
+        &mut self,
+        origin: &str,
+        pointer: &str,
+        schema: &Value,
+        name: &str,
+        role: Role,
+    ) -> Result<Item, Error> {
+        let pconfig = &self.config.provider[self.provider];
+        // The member that is the event type tag: in the envelope, or in a flat event (no
+        // envelope); a payload inside an envelope has none.
+        let tag_field = match (role, &pconfig.envelope) {
+            (Role::Envelope, _) | (Role::Event(_), None) => Some(pconfig.type_field.clone()),
+            _ => None,
+        };
+        let props = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .ok_or_else(|| refuse("properties", origin, pointer))?;
+        let mut allowed = vec!["type", "properties", "required", "additionalProperties"];
+        if role != Role::Envelope {
+            // `anyOf` of `required`: its checks are not generated for the envelope.
+            allowed.push("anyOf");
+        }
+        audit(origin, pointer, schema, &allowed)?;
         // Beside `properties`, unknown members are kept or, with `false`, rejected; their values
         // are not typed.
         if schema
@@ -1093,15 +1201,32 @@ impl Builder<'_> {
             return Err(refuse("required", origin, pointer));
         }
         let mut fields = Vec::new();
-        for (json, prop) in props {
+        let jsons: Vec<&str> = props.keys().map(String::as_str).collect();
+        let hints = names::member_types(name, &jsons);
+        for ((json, prop), hint) in props.iter().zip(&hints) {
             let at = push(&push(pointer, "properties"), json);
-            let is_tag = flat_type_field.as_deref() == Some(json.as_str());
-            let (ty, nullable) = if is_tag {
+            let is_tag = tag_field.as_deref() == Some(json.as_str());
+            let (ty, nullable) = if is_tag && role == Role::Envelope {
+                // Dispatch on the event type checks it, whatever the envelope says of it.
+                audit(origin, &at, prop, &["type"])?;
+                (Ty::EventTypeTag, false)
+            } else if is_tag {
                 // The type tag is read as the event's type: a string, the event's own.
                 audit(origin, &at, prop, &["type", "const"])?;
                 (Ty::EventTypeTag, false)
+            } else if role == Role::Envelope && json == "data" {
+                // `type: object` is enforced by each payload's struct; an event whose payload
+                // is undescribed (`Opaque`) is refused if the envelope types `data`.
+                audit(origin, &at, prop, &["type"])?;
+                if prop.get("type").is_some_and(|t| t != "object") {
+                    return Err(refuse("type", origin, &at));
+                }
+                if prop.get("type").is_some() {
+                    self.envelope_data_typed = Some((origin.to_owned(), at.clone()));
+                }
+                (Ty::Payload, false)
             } else {
-                self.ty(origin, &at, prop, &format!("{name}{}", pascal(json)))?
+                self.ty(origin, &at, prop, hint)?
             };
             let check = self.check(origin, prop)?;
             fields.push(Field::new(
@@ -1129,23 +1254,28 @@ impl Builder<'_> {
                         group.push(member.clone());
                     }
                     _ => {
-                        return Err(Error::Schema(format!(
-                            "{origin}: only anyOf alternatives of the form {{\"required\": [one member]}} map to Rust"
-                        )));
+                        return Err(schema_error(
+                            origin,
+                            pointer,
+                            "only anyOf alternatives of the form {\"required\": [one member]} map to Rust",
+                        ));
                     }
                 }
             }
             one_of_required.push(group);
         }
-        self.insert(Item::Struct {
+        name_fields(&mut fields);
+        Ok(Item::Struct {
             name: name.to_owned(),
             doc: doc_of(schema),
             fields,
             closed: schema.get("additionalProperties") == Some(&Value::Bool(false)),
             one_of_required,
-            event: event.map(str::to_owned),
-        })?;
-        Ok(Ty::Named(name.to_owned()))
+            event: match role {
+                Role::Event(event_type) => Some(event_type.to_owned()),
+                _ => None,
+            },
+        })
     }
 }
 
@@ -1215,7 +1345,10 @@ pub fn provider_model(
     let pconfig = config
         .provider
         .get(provider)
-        .ok_or_else(|| Error::Schema(format!("no {provider}/provider.toml in the schema set")))?
+        .ok_or_else(|| Error::Schema {
+            at: format!("{provider}/provider.toml"),
+            reason: "no such descriptor in the schema set".into(),
+        })?
         .clone();
     let mut b = Builder {
         set,
@@ -1225,81 +1358,24 @@ pub fn provider_model(
         named: BTreeMap::new(),
         building: BTreeMap::new(),
         patterns: BTreeSet::new(),
+        envelope_data_typed: None,
     };
     let type_field = pconfig.type_field.clone();
 
-    // Where the envelope types `data` (file, pointer): every payload must then be a struct.
-    let mut envelope_data_typed: Option<(String, String)> = None;
-    // The envelope: a struct generic over the payload; its type member is the event type tag.
+    // The envelope: a struct generic over the payload, built like any object.
     let envelope = match &pconfig.envelope {
         None => None,
         Some(file) => {
             let path = format!("{provider}/{file}");
-            let doc = set
-                .get(&path)
-                .ok_or_else(|| Error::Schema(format!("no envelope {path}")))?;
+            let doc = set.get(&path).ok_or_else(|| Error::Schema {
+                at: path.clone(),
+                reason: "the envelope codegen.toml names is not in the schema set".into(),
+            })?;
             let schema = doc.value.clone();
-            audit(
-                &path,
-                "",
-                &schema,
-                &["type", "properties", "required", "additionalProperties"],
-            )?;
             if schema.get("type").is_some_and(|t| t != "object") {
                 return Err(refuse("type", &path, ""));
             }
-            if schema
-                .get("additionalProperties")
-                .is_some_and(|v| !v.is_boolean())
-            {
-                return Err(refuse("additionalProperties", &path, ""));
-            }
-            let required = required_of(&schema);
-            let mut fields = Vec::new();
-            let props = schema
-                .get("properties")
-                .and_then(Value::as_object)
-                .ok_or_else(|| Error::Schema(format!("{path} has no properties")))?;
-            if required.iter().any(|r| !props.contains_key(*r)) {
-                return Err(refuse("required", &path, ""));
-            }
-            for (json, prop) in props {
-                let at = push("/properties", json);
-                let (ty, nullable) = if *json == type_field {
-                    audit(&path, &at, prop, &["type"])?;
-                    (Ty::EventTypeTag, false)
-                } else if json == "data" {
-                    // `type: object` is enforced by each payload's struct; an event whose payload
-                    // is undescribed (`Opaque`) is refused below if the envelope types `data`.
-                    audit(&path, &at, prop, &["type"])?;
-                    if prop.get("type").is_some_and(|t| t != "object") {
-                        return Err(refuse("type", &path, &at));
-                    }
-                    if prop.get("type").is_some() {
-                        envelope_data_typed = Some((path.clone(), at.clone()));
-                    }
-                    (Ty::Payload, false)
-                } else {
-                    b.ty(&path, &at, prop, &format!("Envelope{}", pascal(json)))?
-                };
-                let check = b.check(&path, prop)?;
-                fields.push(Field::new(
-                    json,
-                    prop,
-                    ty,
-                    required.contains(json.as_str()),
-                    nullable,
-                    check,
-                ));
-            }
-            Some(Item::Struct {
-                name: "Envelope".into(),
-                doc: doc_of(&schema),
-                fields,
-                closed: schema.get("additionalProperties") == Some(&Value::Bool(false)),
-                one_of_required: Vec::new(),
-                event: None,
-            })
+            Some(b.object_struct(&path, "", &schema, "Envelope", Role::Envelope)?)
         }
     };
 
@@ -1320,13 +1396,19 @@ pub fn provider_model(
             )?;
             let data = schema
                 .pointer("/properties/data")
-                .ok_or_else(|| Error::Schema(format!("{path} has no properties.data")))?;
+                .ok_or_else(|| schema_error(&path, "/properties/data", "no payload schema"))?;
             if data.get("properties").is_some() {
-                b.object(&path, "/properties/data", data, &name, Some(e.event_type))?;
+                b.object(
+                    &path,
+                    "/properties/data",
+                    data,
+                    &name,
+                    Role::Event(e.event_type),
+                )?;
             } else {
                 // `serde_json::Value` enforces nothing: only annotations may describe it.
                 audit(&path, "/properties/data", data, &[])?;
-                if let Some((file, at)) = &envelope_data_typed {
+                if let Some((file, at)) = &b.envelope_data_typed {
                     return Err(refuse("type", file, at));
                 }
                 b.insert(Item::Opaque {
@@ -1336,7 +1418,7 @@ pub fn provider_model(
                 })?;
             }
         } else {
-            b.object(&path, "", schema, &name, Some(e.event_type))?;
+            b.object(&path, "", schema, &name, Role::Event(e.event_type))?;
         }
         events.push(Event {
             event_type: e.event_type.to_owned(),
@@ -1356,4 +1438,371 @@ pub fn provider_model(
         items: b.items,
         patterns: b.patterns,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! One test per construct the model recognises, each on the smallest schema set that has it.
+
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// The model of a Lavanda set with one flat event whose members are `properties` (`type`
+    /// added) and whose `$defs` are `defs`; `name` keeps each test's files apart.
+    fn lavanda(name: &str, properties: Value, defs: Value) -> Result<ProviderModel, Error> {
+        let mut properties = properties;
+        properties["type"] = json!({ "const": "v1.spaces.building.created" });
+        let event = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://schemas.proptech-events.dev/lavanda/events/v1.spaces.building.created.json",
+            "x-provider": "lavanda",
+            "x-event-type": "v1.spaces.building.created",
+            "x-category": "test",
+            "x-documentation-status": "complete",
+            "type": "object",
+            "required": ["type"],
+            "properties": properties,
+            "$defs": defs,
+        });
+        let root = std::env::temp_dir().join(format!(
+            "proptech-codegen-model-{name}-{}",
+            std::process::id()
+        ));
+        let dir = root.join("lavanda/events");
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        std::fs::write(
+            dir.join("v1.spaces.building.created.json"),
+            serde_json::to_vec_pretty(&event).expect("JSON"),
+        )
+        .expect("schema written");
+        // The set poses as Lavanda's: its descriptor says how its events are shaped.
+        std::fs::copy(
+            SchemaSet::workspace_root().join("lavanda/provider.toml"),
+            root.join("lavanda/provider.toml"),
+        )
+        .expect("descriptor copied");
+        let set = SchemaSet::load(&root).expect("set loads");
+        let model = provider_model(&set, &Config::for_set(&set).expect("config"), "lavanda");
+        std::fs::remove_dir_all(&root).ok();
+        model
+    }
+
+    /// The event's own struct: its fields by JSON name.
+    fn event_fields(model: &ProviderModel) -> BTreeMap<String, Field> {
+        match &model.items["SpacesBuildingCreated"] {
+            Item::Struct { fields, event, .. } => {
+                assert_eq!(event.as_deref(), Some("v1.spaces.building.created"));
+                fields.iter().map(|f| (f.json.clone(), f.clone())).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_object_becomes_a_struct_with_its_members() {
+        let props = json!({
+            "unit": {
+                "type": "object",
+                "required": ["name"],
+                "additionalProperties": false,
+                "properties": { "name": { "type": "string" }, "note": { "type": ["string", "null"] } }
+            }
+        });
+        let model = lavanda("object", props, json!({})).expect("model");
+        let fields = event_fields(&model);
+        assert_eq!(fields["type"].ty, Ty::EventTypeTag);
+        assert_eq!(fields["type"].rust, "event_type");
+        assert_eq!(
+            fields["unit"].ty,
+            Ty::Named("SpacesBuildingCreatedUnit".into())
+        );
+        let Item::Struct {
+            fields,
+            closed,
+            event,
+            ..
+        } = &model.items["SpacesBuildingCreatedUnit"]
+        else {
+            panic!("not a struct");
+        };
+        assert!(*closed && event.is_none());
+        assert!(fields[0].required && !fields[0].nullable);
+        assert!(!fields[1].required && fields[1].nullable);
+    }
+
+    #[test]
+    fn a_string_enum_becomes_an_open_enum_with_a_variant_per_value() {
+        let props =
+            json!({ "status": { "type": "string", "enum": ["active", "in_review", "active"] } });
+        let model = lavanda("enum", props, json!({})).expect("model");
+        let Item::Enum { values, .. } = &model.items["SpacesBuildingCreatedStatus"] else {
+            panic!("not an enum");
+        };
+        let want = [("active", "Active"), ("in_review", "InReview")];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(v, n)| ((*v).to_owned(), (*n).to_owned()))
+            .collect();
+        assert_eq!(values, &want);
+    }
+
+    #[test]
+    fn a_patterned_string_becomes_its_named_newtype() {
+        let props = json!({ "listing": { "type": "string", "pattern": "^[a-z0-9]{7}$" } });
+        let model = lavanda("pattern", props, json!({})).expect("model");
+        assert_eq!(
+            event_fields(&model)["listing"].ty,
+            Ty::Pattern("ListingNumber".into())
+        );
+        assert!(model.patterns.contains("ListingNumber"));
+        let unnamed = json!({ "code": { "type": "string", "pattern": "^x$" } });
+        let error = lavanda("unnamed-pattern", unnamed, json!({})).expect_err("no name for it");
+        assert!(
+            matches!(&error, Error::Schema { at, .. } if at.ends_with("#/properties/code")),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_array_becomes_a_vec_with_checked_items() {
+        let props =
+            json!({ "rooms": { "type": "array", "items": { "type": "integer", "minimum": 1 } } });
+        let fields = event_fields(&lavanda("array", props, json!({})).expect("model"));
+        assert_eq!(fields["rooms"].ty, Ty::Vec(Box::new(Ty::Integer)));
+        assert!(matches!(fields["rooms"].check, Some(Check::Items(_))));
+    }
+
+    #[test]
+    fn typed_additional_properties_become_a_map_and_pattern_properties_a_keyed_map() {
+        let props = json!({
+            "tags": { "type": "object", "additionalProperties": { "type": "string" } },
+            "prices": {
+                "type": "object",
+                "patternProperties": { "^[A-Z]{3}$": { "type": "number" } },
+                "additionalProperties": false
+            }
+        });
+        let fields = event_fields(&lavanda("map", props, json!({})).expect("model"));
+        assert_eq!(fields["tags"].ty, Ty::Map(Box::new(Ty::String)));
+        assert_eq!(
+            fields["prices"].ty,
+            Ty::PatternMap("CurrencyCode".into(), Box::new(Ty::F64))
+        );
+    }
+
+    #[test]
+    fn a_discriminated_one_of_becomes_a_tagged_enum() {
+        let branch = |kind: &str| json!({ "type": "object", "required": ["kind"], "properties": { "kind": { "const": kind } } });
+        let props = json!({ "payment": { "oneOf": [branch("card"), branch("bank-transfer")] } });
+        let model = lavanda("one-of", props, json!({})).expect("model");
+        let Item::Tagged {
+            discriminator,
+            variants,
+            ..
+        } = &model.items["SpacesBuildingCreatedPayment"]
+        else {
+            panic!("not tagged");
+        };
+        assert_eq!(discriminator, "kind");
+        let names: Vec<_> = variants
+            .iter()
+            .map(|(v, n, _)| (v.as_str(), n.as_str()))
+            .collect();
+        assert_eq!(names, [("card", "Card"), ("bank-transfer", "BankTransfer")]);
+        let same = json!({ "payment": { "oneOf": [branch("card"), branch("card")] } });
+        assert!(
+            lavanda("one-of-same", same, json!({})).is_err(),
+            "two branches, one value"
+        );
+    }
+
+    #[test]
+    fn all_of_merges_its_branches_into_one_struct() {
+        let props = json!({
+            "unit": { "allOf": [
+                { "$ref": "#/$defs/named" },
+                { "type": "object", "required": ["rooms"], "properties": { "rooms": { "type": "integer" } } }
+            ] }
+        });
+        let defs = json!({ "named": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" } } } });
+        let model = lavanda("all-of", props, defs).expect("model");
+        let Item::Struct { fields, .. } = &model.items["SpacesBuildingCreatedUnit"] else {
+            panic!("not a struct");
+        };
+        let members: Vec<_> = fields
+            .iter()
+            .map(|f| (f.json.as_str(), f.required))
+            .collect();
+        assert_eq!(members, [("name", true), ("rooms", true)]);
+    }
+
+    #[test]
+    fn a_recursive_ref_becomes_a_box() {
+        let props = json!({ "tree": { "$ref": "#/$defs/node" } });
+        let defs = json!({ "node": {
+            "type": "object",
+            "required": ["name"],
+            "properties": { "name": { "type": "string" }, "first": { "$ref": "#/$defs/node" } }
+        } });
+        let model = lavanda("recursive", props, defs).expect("model");
+        let Item::Struct { fields, .. } = &model.items["Node"] else {
+            panic!("not a struct");
+        };
+        assert_eq!(fields[1].ty, Ty::Boxed(Box::new(Ty::Named("Node".into()))));
+    }
+
+    #[test]
+    fn bounds_pick_the_integer_type_and_are_checked() {
+        let props = json!({
+            "floor": { "type": "integer", "minimum": 0, "maximum": 200 },
+            "level": { "type": "integer", "minimum": -5, "maximum": 5 },
+            "count": { "type": "integer", "minimum": 0 },
+            "ratio": { "type": "number", "exclusiveMinimum": 0, "multipleOf": 0.5 },
+            "code": { "type": "string", "minLength": 2 }
+        });
+        let fields = event_fields(&lavanda("bounds", props, json!({})).expect("model"));
+        assert_eq!(fields["floor"].ty, Ty::U64);
+        assert_eq!(fields["level"].ty, Ty::I64);
+        assert_eq!(fields["count"].ty, Ty::Integer);
+        assert_eq!(
+            fields["ratio"].check,
+            Some(Check::Bounds {
+                minimum: None,
+                maximum: None,
+                exclusive_minimum: Some(0.0),
+                exclusive_maximum: None,
+                multiple_of: Some("0.5".into()),
+            })
+        );
+        assert_eq!(
+            fields["code"].check,
+            Some(Check::Length {
+                min_length: Some(2),
+                max_length: None
+            })
+        );
+    }
+
+    #[test]
+    fn prefix_items_become_a_tuple_and_several_types_a_union() {
+        let props = json!({
+            "point": {
+                "type": "array",
+                "prefixItems": [{ "type": "number" }, { "type": ["string", "null"] }],
+                "items": false,
+                "minItems": 2
+            },
+            "size": { "type": ["string", "number"] }
+        });
+        let model = lavanda("tuple", props, json!({})).expect("model");
+        let Item::Tuple { items, .. } = &model.items["SpacesBuildingCreatedPoint"] else {
+            panic!("not a tuple");
+        };
+        assert_eq!(items, &[Ty::F64, Ty::Nullable(Box::new(Ty::String))]);
+        let Item::Union { variants, .. } = &model.items["SpacesBuildingCreatedSize"] else {
+            panic!("not a union");
+        };
+        assert_eq!(
+            variants,
+            &[
+                ("String".to_owned(), Ty::String),
+                ("Number".to_owned(), Ty::F64)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_string_any_of_keeps_its_formats_and_values() {
+        let props = json!({ "when": { "anyOf": [{ "type": "string", "format": "date" }, { "enum": ["asap"] }] } });
+        let model = lavanda("any-of", props, json!({})).expect("model");
+        let Item::AnyOfString { alternatives, .. } = &model.items["SpacesBuildingCreatedWhen"]
+        else {
+            panic!("not a string anyOf");
+        };
+        assert_eq!(
+            alternatives,
+            &[
+                Alternative::Format(Ty::Date, None),
+                Alternative::Literal("asap".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn members_that_ask_for_one_field_name_are_numbered() {
+        let props = json!({
+            "fooBar": { "type": "string" },
+            "foo_bar": { "type": "string" },
+            "event_type": { "type": "string" }
+        });
+        let fields = event_fields(&lavanda("names", props, json!({})).expect("model"));
+        assert_eq!(fields["fooBar"].rust, "foo_bar_2");
+        assert_eq!(fields["foo_bar"].rust, "foo_bar");
+        // The event type tag has `event_type`, whatever the member is called.
+        assert_eq!(fields["event_type"].rust, "event_type_2");
+    }
+
+    #[test]
+    fn the_envelope_is_an_object_with_the_tag_and_the_payload() {
+        let root = std::env::temp_dir().join(format!(
+            "proptech-codegen-model-envelope-{}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(root.join("everreal/events")).expect("temporary directory");
+        let envelope = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://schemas.proptech-events.dev/everreal/envelope.json",
+            "x-provider": "everreal",
+            "type": "object",
+            "required": ["operation", "data"],
+            "properties": { "operation": { "type": "string" }, "data": {}, "createdAt": { "type": "string" } }
+        });
+        let event = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://schemas.proptech-events.dev/everreal/events/UNIT_CREATED.json",
+            "x-provider": "everreal",
+            "x-event-type": "UNIT_CREATED",
+            "x-category": "test",
+            "x-documentation-status": "complete",
+            "$ref": "../envelope.json",
+            "properties": { "data": { "type": "object", "properties": { "id": { "type": "string" } } } }
+        });
+        let write = |path: &str, v: &Value| {
+            std::fs::write(root.join(path), serde_json::to_vec(v).expect("JSON")).expect("written")
+        };
+        write("everreal/envelope.json", &envelope);
+        write("everreal/events/UNIT_CREATED.json", &event);
+        std::fs::copy(
+            SchemaSet::workspace_root().join("everreal/provider.toml"),
+            root.join("everreal/provider.toml"),
+        )
+        .expect("descriptor copied");
+        let set = SchemaSet::load(&root).expect("set loads");
+        let model = provider_model(&set, &Config::for_set(&set).expect("config"), "everreal");
+        std::fs::remove_dir_all(&root).ok();
+        let model = model.expect("model");
+        let Some(Item::Struct {
+            name,
+            fields,
+            event,
+            ..
+        }) = &model.envelope
+        else {
+            panic!("no envelope");
+        };
+        assert_eq!((name.as_str(), event), ("Envelope", &None));
+        let tys: Vec<_> = fields.iter().map(|f| (f.rust.as_str(), &f.ty)).collect();
+        assert_eq!(
+            tys,
+            [
+                ("event_type", &Ty::EventTypeTag),
+                ("data", &Ty::Payload),
+                ("created_at", &Ty::String)
+            ]
+        );
+        assert!(
+            matches!(&model.items["UnitCreated"], Item::Struct { event: Some(e), .. } if e == "UNIT_CREATED")
+        );
+    }
 }

@@ -11,7 +11,10 @@ use crate::Error;
 use crate::model::pascal;
 
 fn schema_error(provider: &str, reason: String) -> Error {
-    Error::Schema(format!("{provider}/provider.toml: {reason}"))
+    Error::Schema {
+        at: format!("{provider}/provider.toml"),
+        reason,
+    }
 }
 
 /// The variant of `Provider` (and of `AnyEvent`) for a provider.
@@ -583,10 +586,11 @@ const FEATURES_END: &str = "# @end generated";
 /// `manifest` (the text of `proptech-events`'s `Cargo.toml`) with its provider features written
 /// anew between the generated markers: one feature per provider, all on by default.
 pub fn cargo_features(manifest: &str, providers: &[Descriptor]) -> Result<String, Error> {
-    let missing = || {
-        Error::Schema(format!(
-            "crates/proptech-events/Cargo.toml: no lines `{FEATURES_BEGIN}…` and `{FEATURES_END}` around the provider features"
-        ))
+    let missing = || Error::Schema {
+        at: "crates/proptech-events/Cargo.toml".into(),
+        reason: format!(
+            "no lines `{FEATURES_BEGIN}…` and `{FEATURES_END}` around the provider features"
+        ),
     };
     let begin = manifest.find(FEATURES_BEGIN).ok_or_else(missing)?;
     let body = begin + manifest[begin..].find('\n').ok_or_else(missing)? + 1;

@@ -1,6 +1,7 @@
 //! Golden tests of the generator: each small schema set under `tests/schemas/<name>/` renders to
-//! the committed `tests/golden/<name>.rs`. `UPDATE_GOLDEN=1` rewrites the golden files; review the
-//! diff before committing. `golden_compile.rs` compiles every golden file.
+//! its insta snapshot `tests/golden/generated@<name>.snap.rs`, plain Rust that `golden_compile.rs`
+//! compiles. A change is reviewed with `cargo insta review` (or `cargo insta test --accept` after
+//! reading the diff); CI runs with `INSTA_UPDATE=no` and never writes a snapshot.
 
 use std::path::{Path, PathBuf};
 
@@ -28,63 +29,20 @@ pub fn render(dir: &Path) -> String {
         .contents
 }
 
-/// A line diff of `want` and `got`, for the failure message.
-fn diff(want: &str, got: &str) -> String {
-    let (w, g): (Vec<_>, Vec<_>) = (want.lines().collect(), got.lines().collect());
-    let mut out = String::new();
-    for i in 0..w.len().max(g.len()) {
-        match (w.get(i), g.get(i)) {
-            (Some(a), Some(b)) if a == b => {}
-            (a, b) => {
-                out.push_str(&format!(
-                    "line {}:\n- {}\n+ {}\n",
-                    i + 1,
-                    a.unwrap_or(&""),
-                    b.unwrap_or(&"")
-                ));
-            }
-        }
-    }
-    out
-}
-
+/// One snapshot per schema set, named after it; every set reports, not only the first failure.
 #[test]
-fn every_schema_set_renders_to_its_golden_file() {
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut sets: Vec<_> = std::fs::read_dir(here().join("schemas"))
-        .expect("tests/schemas")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    sets.sort();
-    assert!(!sets.is_empty(), "no schema sets under tests/schemas");
-    let mut failures = Vec::new();
-    for dir in &sets {
-        let name = dir
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
-        let got = render(dir);
-        assert!(
-            got.starts_with(proptech_codegen::PREAMBLE),
-            "{name}: no @generated line"
-        );
-        let golden = here().join("golden").join(format!("{name}.rs"));
-        if update {
-            std::fs::write(&golden, &got).expect("write golden");
-            continue;
-        }
-        match std::fs::read_to_string(&golden) {
-            Ok(want) if want == got => {}
-            Ok(want) => failures.push(format!("{name}:\n{}", diff(&want, &got))),
-            Err(_) => failures.push(format!("{name}: no golden file {name}.rs")),
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "generated code differs from the golden files (run with UPDATE_GOLDEN=1 and review):\n{}",
-        failures.join("\n")
-    );
+fn generated() {
+    insta::with_settings!({ snapshot_path => "golden", prepend_module_to_snapshot => false }, {
+        insta::glob!("schemas/*", |dir| {
+            let got = render(dir);
+            assert!(
+                got.starts_with(proptech_codegen::PREAMBLE),
+                "{}: no @generated line",
+                dir.display()
+            );
+            insta::assert_binary_snapshot!(".rs", got.into_bytes());
+        });
+    });
 }
 
 /// `cargo xtask compat` reads the public Rust API back from the generator's output: it must read

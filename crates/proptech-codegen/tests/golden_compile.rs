@@ -37,43 +37,46 @@ pub mod __private {
 mod macros;
 
 #[rustfmt::skip]
-#[path = "golden/all_of.rs"]
+#[path = "golden/generated@all_of.snap.rs"]
 mod all_of;
 #[rustfmt::skip]
-#[path = "golden/basic.rs"]
+#[path = "golden/generated@basic.snap.rs"]
 mod basic;
 #[rustfmt::skip]
-#[path = "golden/checks.rs"]
+#[path = "golden/generated@checks.snap.rs"]
 mod checks;
 #[rustfmt::skip]
-#[path = "golden/compat_v1.rs"]
+#[path = "golden/generated@compat_v1.snap.rs"]
 mod compat_v1;
 #[rustfmt::skip]
-#[path = "golden/compat_v2.rs"]
+#[path = "golden/generated@compat_v2.snap.rs"]
 mod compat_v2;
 #[rustfmt::skip]
-#[path = "golden/envelope.rs"]
+#[path = "golden/generated@envelope.snap.rs"]
 mod envelope;
 #[rustfmt::skip]
-#[path = "golden/enums.rs"]
+#[path = "golden/generated@enums.snap.rs"]
 mod enums;
 #[rustfmt::skip]
-#[path = "golden/nested.rs"]
+#[path = "golden/generated@nested.snap.rs"]
 mod nested;
 #[rustfmt::skip]
-#[path = "golden/one_of.rs"]
+#[path = "golden/generated@names.snap.rs"]
+mod names;
+#[rustfmt::skip]
+#[path = "golden/generated@one_of.snap.rs"]
 mod one_of;
 #[rustfmt::skip]
-#[path = "golden/pattern_properties.rs"]
+#[path = "golden/generated@pattern_properties.snap.rs"]
 mod pattern_properties;
 #[rustfmt::skip]
-#[path = "golden/patterns.rs"]
+#[path = "golden/generated@patterns.snap.rs"]
 mod patterns;
 #[rustfmt::skip]
-#[path = "golden/prefix_items.rs"]
+#[path = "golden/generated@prefix_items.snap.rs"]
 mod prefix_items;
 #[rustfmt::skip]
-#[path = "golden/recursive.rs"]
+#[path = "golden/generated@recursive.snap.rs"]
 mod recursive;
 
 /// A client of the `compat_v*` types as a user writes it: builds an event with `new`, sets an
@@ -485,4 +488,93 @@ fn prefix_items_become_tuple_structs_that_agree_with_the_validator() {
     assert!(prefix_items::parse(short).is_err(), "two of three items");
     let tally = constructs::run("prefix_items", typed!(prefix_items));
     eprintln!("prefix_items: {tally:?}");
+}
+
+/// Member names and enum values that are no Rust names as written (`tests/schemas/names`): each
+/// reaches its field or variant by the rule of the crate docs, and the exact JSON name stays on
+/// the wire, so a delivery serialises back byte for byte.
+#[test]
+fn awkward_names_keep_their_json_names_on_the_wire() {
+    let body = r#"{"type":"v1.spaces.building.created","self":{"crate":"c","super":"s"},"crate":"k","super":3,"Self":true,"gen":"g","1st_floor":false,"unit-code":"U1","geo.lat":52.5,"größe":80,"$ref_like":"r","":"","fooBar":"a","foo_bar":"b","eventType":"e","unknown_members":"m","when":"Self","payment":{"kind":"1x","1x":"one"},"extra":1}"#;
+    let names::Event::SpacesBuildingCreated(e) = names::parse(body.as_bytes()).expect("parses")
+    else {
+        panic!("not the event");
+    };
+    assert_eq!(
+        (e.self_.crate_.as_str(), e.self_.super_.as_deref()),
+        ("c", Some("s"))
+    );
+    assert_eq!(e.crate_, "k");
+    assert_eq!(
+        e.super_.as_ref().map(ToString::to_string).as_deref(),
+        Some("3")
+    );
+    assert_eq!(e.self_2, Some(true));
+    assert_eq!(e.r#gen.as_deref(), Some("g"));
+    assert!(!e._1st_floor);
+    assert_eq!(e.unit_code, "U1");
+    assert_eq!(
+        e.geo_lat.as_ref().map(ToString::to_string).as_deref(),
+        Some("52.5")
+    );
+    assert_eq!(
+        e.gr_u00f6_u00df_e
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("80")
+    );
+    assert_eq!(e._ref_like.as_deref(), Some("r"));
+    assert_eq!(e.empty, names::SpacesBuildingCreatedEmpty::Empty);
+    // `foo_bar` is written as its field name and keeps it; `fooBar` is numbered, type and all.
+    assert_eq!(e.foo_bar_2, names::SpacesBuildingCreatedFooBar2::A2);
+    assert_eq!(e.foo_bar, names::SpacesBuildingCreatedFooBar::B);
+    assert_eq!(e.event_type_2.as_deref(), Some("e"));
+    assert_eq!(e.unknown_members_2.as_deref(), Some("m"));
+    assert_eq!(e.when, Some(names::SpacesBuildingCreatedWhen::Self_));
+    match &e.payment {
+        Some(names::SpacesBuildingCreatedPayment::_1x(p)) => assert_eq!(p._1x, "one"),
+        other => panic!("{other:?}"),
+    }
+    assert!(e.unknown_member("extra").is_some());
+    assert_eq!(
+        String::from_utf8(serde_json::to_vec(&e).expect("serialises")).expect("UTF-8"),
+        body
+    );
+
+    // Every value of the enum whose values are no Rust names, to its own variant and back.
+    use names::SpacesBuildingCreatedEmpty as V;
+    let all = [
+        ("Self", V::Self_),
+        ("self", V::Self2),
+        ("super", V::Super),
+        ("1x", V::_1x),
+        ("", V::Empty),
+        ("größe", V::GrU00f6U00dfE),
+        ("-1", V::Minus1),
+        ("+1", V::Plus1),
+    ];
+    for (value, variant) in all {
+        assert_eq!(V::from(value), variant, "{value:?}");
+        assert_eq!(variant.as_str(), value);
+        assert!(variant.is_documented());
+    }
+    assert_eq!(V::VALUES.len(), 8);
+    // The literal `date` beside the format `date`: each its own variant.
+    let when = |v: &str| {
+        serde_json::from_value::<names::SpacesBuildingCreatedWhen>(serde_json::json!(v))
+            .expect("a value of the anyOf")
+    };
+    assert_eq!(when("date"), names::SpacesBuildingCreatedWhen::Date2);
+    assert!(matches!(
+        when("2026-05-01"),
+        names::SpacesBuildingCreatedWhen::Date(_)
+    ));
+    assert_eq!(when(""), names::SpacesBuildingCreatedWhen::Empty);
+}
+
+#[test]
+fn awkward_names_agree_with_the_validator_on_every_mutant() {
+    let tally = constructs::run("names", typed!(names));
+    eprintln!("names: {tally:?}");
 }

@@ -26,7 +26,7 @@ pub mod __private {
 mod macros;
 
 #[rustfmt::skip]
-#[path = "../golden/compat_breaking.rs"]
+#[path = "../golden/generated@compat_breaking.snap.rs"]
 mod compat_breaking;
 
 fn main() {
