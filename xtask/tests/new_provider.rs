@@ -129,14 +129,18 @@ source = "https://acme.example/webhooks"
     for (event, extra, sample) in [
         (
             "widget.created",
+            // Member names no Rust identifier spells as they are.
             r#""unit-code": { "description": "The unit's code.", "type": "string" },
-    "size": { "description": "Square metres.", "type": "integer" }"#,
-            r#"{"kind":"widget.created","id":"w_1","unit-code":"A-1","size":42}"#,
+    "1st_floor": { "description": "On the first floor.", "type": "boolean" },
+    "größe": { "description": "Square metres.", "type": "integer" },
+    "geo.lat": { "description": "Latitude.", "type": "number" }"#,
+            r#"{"kind":"widget.created","id":"w_1","unit-code":"A-1","1st_floor":true,"größe":42,"geo.lat":52.5}"#,
         ),
         (
             "widget.deleted",
-            r#""reason": { "description": "Why.", "enum": ["sold", "broken"] }"#,
-            r#"{"kind":"widget.deleted","id":"w_2","reason":"sold"}"#,
+            // Enum values no Rust variant spells as they are.
+            r#""reason": { "description": "Why.", "enum": ["sold", "self", "1x", ""] }"#,
+            r#"{"kind":"widget.deleted","id":"w_2","reason":"self"}"#,
         ),
     ] {
         write(
@@ -342,8 +346,8 @@ fn a_provider_the_project_has_never_seen_is_data_not_code() {
     );
 
     // Both events parse, through the typed parse.
-    let created = r#"{"kind":"widget.created","id":"w_1","unit-code":"A-1","size":42}"#;
-    let deleted = r#"{"kind":"widget.deleted","id":"w_2","reason":"sold"}"#;
+    let created = r#"{"kind":"widget.created","id":"w_1","unit-code":"A-1","1st_floor":true,"größe":42,"geo.lat":52.5}"#;
+    let deleted = r#"{"kind":"widget.deleted","id":"w_2","reason":"self"}"#;
     for (name, body) in [("created.json", created), ("deleted.json", deleted)] {
         std::fs::write(ws.join(name), body).expect("writes");
     }
@@ -450,7 +454,7 @@ fn a_provider_the_project_has_never_seen_is_data_not_code() {
         .as_secs();
     let post = format!(
         "import base64, hashlib, hmac, urllib.request\n\
-         body = b'{{\"kind\":\"widget.created\",\"id\":\"w_py\",\"unit-code\":\"B-2\",\"size\":7}}'\n\
+         body = b'{{\"kind\":\"widget.created\",\"id\":\"w_py\",\"unit-code\":\"B-2\",\"1st_floor\":false}}'\n\
          mac = hmac.new(b'{SECRET}', b'{now}:' + body, hashlib.sha512).digest()\n\
          req = urllib.request.Request('{endpoint}', data=body, method='POST', headers={{\n\
              'Content-Type': 'application/json', 'Acme-Timestamp': '{now}',\n\
