@@ -82,8 +82,7 @@ fuzz_target!(|data: &[u8]| {
                     .and_then(|c| chrono::DateTime::parse_from_rfc3339(&c).ok());
                 if let Some(created) = created {
                     assert!(
-                        NOW - created.timestamp()
-                            <= (REPLAY_HORIZON as i64) + TOLERANCE,
+                        NOW - created.timestamp() <= (REPLAY_HORIZON as i64) + TOLERANCE,
                         "Repull: stale {created} verified"
                     );
                     assert!(

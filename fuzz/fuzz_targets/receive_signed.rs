@@ -20,8 +20,8 @@
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use proptech_events::receive::{
-    Claim, ClaimToken, EverrealReceiver, InMemoryStore, LavandaReceiver, Options, Partition,
-    ReceiveError, RepullReceiver, StoreKey, ValaraReceiver, ENTRY_BYTES,
+    Claim, ClaimToken, Delivery, EverrealReceiver, InMemoryStore, LavandaReceiver, Options,
+    Partition, ReceiveError, RepullReceiver, StoreKey, ValaraReceiver, ENTRY_BYTES,
 };
 use proptech_events::{AnyEvent, Provider};
 use proptech_events_fuzz::*;
@@ -346,68 +346,43 @@ fuzz_target!(|input: Input| {
     };
     let parsed = proptech_events::parse(provider, &body);
 
-    macro_rules! check {
-        ($result:expr, $variant:ident, $signed:expr, $id:expr, $ts:expr) => {{
-            let result = $result;
-            if too_large {
-                assert!(
-                    matches!(result, Err(ReceiveError::BodyTooLarge { .. })),
-                    "{} bytes over {}: {result:?}",
-                    body.len(),
-                    options.max_body
-                );
-                return;
-            }
-            if tampered || foreign {
-                assert!(result.is_err(), "tampered ({tamper:?}, foreign key {foreign}) but verified");
-            }
-            if let Ok(v) = &result {
-                assert!($signed(v), "verified without a valid signature: {headers:?}");
-            }
-            if definite && !tampered && !foreign {
-                let expected = in_window && envelope && parsed.is_ok();
-                assert_eq!(
-                    result.is_ok(),
-                    expected,
-                    "in window {in_window}, envelope {envelope}, typed parse {parsed:?}: {result:?}"
-                );
-            }
-            let Ok(v) = result else { return };
-            assert_eq!(
-                Ok(AnyEvent::$variant(v.event().clone())),
-                parsed.as_ref().map_err(ToString::to_string).cloned(),
-                "the verified event is not the body's typed parse"
-            );
-            assert_eq!(v.id(), $id, "the delivery id");
-            assert_eq!($ts(&v), timestamp_of(provider, timestamp), "the timestamp");
-            v
-        }};
-    }
-
-    fn timestamp_of(provider: Provider, timestamp: i64) -> Option<i64> {
-        match provider {
+    let judge = Judge {
+        too_large,
+        body: &body,
+        max_body: options.max_body,
+        tampered,
+        foreign,
+        tamper,
+        headers: &headers,
+        definite,
+        in_window,
+        envelope,
+        parsed: &parsed,
+        timestamp: match provider {
             Provider::Valara | Provider::Lavanda => Some(timestamp),
             _ => None,
-        }
-    }
+        },
+    };
 
     match provider {
         Provider::Valara => {
             let r = ValaraReceiver::new(VALARA_SECRETS)
                 .expect("secrets")
                 .with_options(options.clone());
-            let v = check!(
+            let Some(v) = judge.check(
                 r.receive_at(&headers, &body, now),
-                Valara,
-                |v: &proptech_events::receive::Verified<_>| valara_signed(
-                    &headers,
-                    &body,
-                    v.timestamp().unwrap_or(i64::MIN),
-                    &VALARA_SECRETS
-                ),
-                valara_id.as_str(),
-                |v: &proptech_events::receive::Verified<_>| v.timestamp()
-            );
+                |v| {
+                    valara_signed(
+                        &headers,
+                        &body,
+                        v.timestamp().unwrap_or(i64::MIN),
+                        &VALARA_SECRETS,
+                    )
+                },
+                &valara_id,
+            ) else {
+                return;
+            };
             let keys = v.dedupe_keys();
             assert_eq!(keys.len(), 2, "a nonce and an event id: {keys:?}");
             if input.replay {
@@ -423,17 +398,13 @@ fuzz_target!(|input: Input| {
                 .expect("secrets")
                 .with_options(options.clone());
             let delivery_id = head_str("deliveryId").unwrap_or_default();
-            let v = check!(
+            let Some(v) = judge.check(
                 r.receive_at(&headers, &body, now),
-                Repull,
-                |_: &proptech_events::receive::Verified<_>| repull_signed(
-                    &headers,
-                    &body,
-                    &REPULL_SECRETS
-                ),
-                delivery_id.as_str(),
-                |v: &proptech_events::receive::Verified<_>| v.timestamp()
-            );
+                |_| repull_signed(&headers, &body, &REPULL_SECRETS),
+                &delivery_id,
+            ) else {
+                return;
+            };
             let keys = v.dedupe_keys();
             assert_eq!(keys.len(), 1, "{keys:?}");
             if input.replay {
@@ -448,19 +419,21 @@ fuzz_target!(|input: Input| {
             let r = LavandaReceiver::new(LAVANDA_SECRETS)
                 .expect("secrets")
                 .with_options(options.clone());
-            let v = check!(
+            let Some(v) = judge.check(
                 r.receive_at(&headers, &body, now),
-                Lavanda,
-                |v: &proptech_events::receive::Verified<_>| lavanda_signed(
-                    &headers,
-                    &body,
-                    v.id(),
-                    v.timestamp().unwrap_or(i64::MIN),
-                    &LAVANDA_SECRETS
-                ),
+                |v| {
+                    lavanda_signed(
+                        &headers,
+                        &body,
+                        v.id(),
+                        v.timestamp().unwrap_or(i64::MIN),
+                        &LAVANDA_SECRETS,
+                    )
+                },
                 LAVANDA_ID,
-                |v: &proptech_events::receive::Verified<_>| v.timestamp()
-            );
+            ) else {
+                return;
+            };
             let keys = v.dedupe_keys();
             assert_eq!(keys.len(), 1, "{keys:?}");
             if input.replay {
@@ -474,16 +447,89 @@ fuzz_target!(|input: Input| {
         _ => {
             let r = EverrealReceiver::unverified().with_options(options.clone());
             let uuid = head_str("uuid").unwrap_or_default();
-            let v = check!(
-                r.receive_unverified(&headers, &body),
-                Everreal,
-                |_: &proptech_events::receive::Unverified<_>| true,
-                uuid.as_str(),
-                |_: &proptech_events::receive::Unverified<_>| None
-            );
+            let Some(v) = judge.check(r.receive_unverified(&headers, &body), |_| true, &uuid)
+            else {
+                return;
+            };
             let keys = v.dedupe_keys();
             assert_eq!(keys.len(), 1, "{keys:?}");
             store_is_exercised(&keys, Partition::Unverified, input.replay);
         }
     }
 });
+
+/// What the oracle knows of one request, to judge the answer of whichever provider's receiver.
+struct Judge<'a> {
+    too_large: bool,
+    body: &'a [u8],
+    max_body: usize,
+    tampered: bool,
+    foreign: bool,
+    tamper: Tamper,
+    headers: &'a RawHeaders,
+    definite: bool,
+    in_window: bool,
+    envelope: bool,
+    parsed: &'a Result<AnyEvent, proptech_events::ParseError>,
+    timestamp: Option<i64>,
+}
+
+impl Judge<'_> {
+    /// Checks a receiver's answer against the oracle; the delivery, if it was accepted and the
+    /// checks go on.
+    fn check<D>(
+        &self,
+        result: Result<D, ReceiveError>,
+        signed: impl Fn(&D) -> bool,
+        id: &str,
+    ) -> Option<D>
+    where
+        D: Delivery + std::fmt::Debug,
+        D::Event: Clone + Into<AnyEvent>,
+    {
+        if self.too_large {
+            assert!(
+                matches!(result, Err(ReceiveError::BodyTooLarge { .. })),
+                "{} bytes over {}: {result:?}",
+                self.body.len(),
+                self.max_body
+            );
+            return None;
+        }
+        if self.tampered || self.foreign {
+            assert!(
+                result.is_err(),
+                "tampered ({:?}, foreign key {}) but verified",
+                self.tamper,
+                self.foreign
+            );
+        }
+        if let Ok(v) = &result {
+            assert!(
+                signed(v),
+                "verified without a valid signature: {:?}",
+                self.headers
+            );
+        }
+        if self.definite && !self.tampered && !self.foreign {
+            let expected = self.in_window && self.envelope && self.parsed.is_ok();
+            assert_eq!(
+                result.is_ok(),
+                expected,
+                "in window {}, envelope {}, typed parse {:?}: {result:?}",
+                self.in_window,
+                self.envelope,
+                self.parsed
+            );
+        }
+        let v = result.ok()?;
+        assert_eq!(
+            Ok(v.event().clone().into()),
+            self.parsed.as_ref().map_err(ToString::to_string).cloned(),
+            "the verified event is not the body's typed parse"
+        );
+        assert_eq!(v.id(), id, "the delivery id");
+        assert_eq!(v.timestamp(), self.timestamp, "the timestamp");
+        Some(v)
+    }
+}

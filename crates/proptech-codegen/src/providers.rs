@@ -327,6 +327,15 @@ pub fn providers_module(providers: &[Descriptor]) -> Result<TokenStream, Error> 
 
         #(
             #[cfg(#features)]
+            impl From<crate::#modules::Event> for AnyEvent {
+                fn from(event: crate::#modules::Event) -> Self {
+                    AnyEvent::#variants(event)
+                }
+            }
+        )*
+
+        #(
+            #[cfg(#features)]
             impl crate::__private::ProviderEvent for crate::#modules::Event {
                 const PROVIDER: Provider = Provider::#variants;
 

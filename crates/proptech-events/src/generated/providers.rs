@@ -299,6 +299,30 @@ pub fn parse(provider: Provider, body: &[u8]) -> Result<AnyEvent, crate::ParseEr
     }
 }
 #[cfg(feature = "valara")]
+impl From<crate::valara::Event> for AnyEvent {
+    fn from(event: crate::valara::Event) -> Self {
+        AnyEvent::Valara(event)
+    }
+}
+#[cfg(feature = "repull")]
+impl From<crate::repull::Event> for AnyEvent {
+    fn from(event: crate::repull::Event) -> Self {
+        AnyEvent::Repull(event)
+    }
+}
+#[cfg(feature = "lavanda")]
+impl From<crate::lavanda::Event> for AnyEvent {
+    fn from(event: crate::lavanda::Event) -> Self {
+        AnyEvent::Lavanda(event)
+    }
+}
+#[cfg(feature = "everreal")]
+impl From<crate::everreal::Event> for AnyEvent {
+    fn from(event: crate::everreal::Event) -> Self {
+        AnyEvent::Everreal(event)
+    }
+}
+#[cfg(feature = "valara")]
 impl crate::__private::ProviderEvent for crate::valara::Event {
     const PROVIDER: Provider = Provider::Valara;
     fn event_type(&self) -> &str {

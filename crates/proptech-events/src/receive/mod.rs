@@ -226,6 +226,9 @@ impl<E: crate::__private::ProviderEvent> Delivery for Verified<E> {
     fn event_type(&self) -> &str {
         self.event.event_type()
     }
+    fn timestamp(&self) -> Option<i64> {
+        self.timestamp
+    }
     fn id(&self) -> &str {
         &self.id
     }
@@ -251,6 +254,9 @@ impl<E: crate::__private::ProviderEvent> Delivery for Unverified<E> {
     }
     fn event_type(&self) -> &str {
         self.event.event_type()
+    }
+    fn timestamp(&self) -> Option<i64> {
+        None
     }
     fn id(&self) -> &str {
         &self.id

@@ -26,6 +26,9 @@ pub trait Delivery: sealed::Sealed + Sized {
     /// The event type, exactly as the provider sent it.
     fn event_type(&self) -> &str;
 
+    /// The signed timestamp, where the contract signs one.
+    fn timestamp(&self) -> Option<i64>;
+
     /// The keys `process` claims for this delivery.
     fn dedupe_keys(&self) -> Vec<StoreKey>;
 
@@ -41,7 +44,7 @@ pub trait Delivery: sealed::Sealed + Sized {
 /// Code that works with any provider (routes, tools, benchmarks) is generic over it.
 pub trait Receiver: sealed::Sealed + Sized + Send + Sync + 'static {
     /// The provider's event enum.
-    type Event: crate::__private::ProviderEvent + Send + 'static;
+    type Event: crate::__private::ProviderEvent + Into<crate::AnyEvent> + Send + 'static;
     /// What a delivery becomes.
     type Delivery: Delivery<Event = Self::Event> + Send + 'static;
     /// The provider's contract, as its descriptor states it.
