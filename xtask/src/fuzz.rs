@@ -364,6 +364,44 @@ fn bodies() -> Result<Vec<(usize, Vec<u8>)>> {
     Ok(out)
 }
 
+/// The headers of a delivery of provider `d`, well formed (names, prefix, encoding, length) but
+/// signed by no one; `member` reads a body member. A provider that signs nothing gets only a
+/// content type.
+fn junk_headers(d: &proptech_catalog::Descriptor, member: &dyn Fn(&str) -> String) -> String {
+    let Some(h) = d.hmac() else {
+        return "Content-Type: application/json\n".to_owned();
+    };
+    let len = match h.algorithm.as_str() {
+        "sha1" => 20,
+        "sha512" => 64,
+        _ => 32,
+    };
+    let mac = match h.encoding.as_str() {
+        "hex" => "0f".repeat(len),
+        _ => {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(vec![0x2b; len])
+        }
+    };
+    let mut out = String::new();
+    if let Some(id) = h.id.as_ref().and_then(|o| o.header.as_deref()) {
+        let value =
+            h.id.as_ref()
+                .and_then(|o| o.member.as_deref())
+                .map_or_else(|| "msg_2Vq5cGfuzz".to_owned(), member);
+        out.push_str(&format!("{id}: {value}\n"));
+    }
+    if let Some(ts) = h.timestamp.as_ref().and_then(|o| o.header.as_deref()) {
+        out.push_str(&format!("{ts}: {NOW}\n"));
+    }
+    let mut value = format!("{}{mac}", h.prefix);
+    if let Some(separator) = &h.separator {
+        value.push_str(&format!("{separator}{}AAAA", h.prefix));
+    }
+    out.push_str(&format!("{}: {value}\n", h.header));
+    out
+}
+
 /// The input of `target` for a body of provider number `provider`.
 fn seed_for(target: &str, provider: usize, body: &[u8]) -> Vec<u8> {
     let selector = b'0' + provider as u8;
@@ -378,20 +416,14 @@ fn seed_for(target: &str, provider: usize, body: &[u8]) -> Vec<u8> {
                     .unwrap_or("evt_01HX5XPQ2K")
                     .to_owned()
             };
-            // Well-formed headers whose signatures do not match (the fuzzer cannot forge one).
-            let headers = match providers()[provider].as_str() {
-                "valara" => format!(
-                    "X-Webhook-Signature: sha256={}\nX-Webhook-Timestamp: {NOW}\nX-Webhook-Event-Id: {}\n",
-                    "0f".repeat(32),
-                    member("event_id")
-                ),
-                "repull" => format!("X-Repull-Signature: {}\n", "a5".repeat(32)),
-                "lavanda" => format!(
-                    "webhook-id: msg_2Vq5cGfuzz\nwebhook-timestamp: {NOW}\nwebhook-signature: v1,{} v1,AAAA\n",
-                    "K5".repeat(21) + "A="
-                ),
-                _ => "Content-Type: application/json\n".to_owned(),
-            };
+            // Well-formed headers whose signatures do not match (the fuzzer cannot forge one),
+            // spelled as the provider's descriptor says.
+            let set = proptech_conformance::schema_set();
+            let headers = set
+                .providers()
+                .get(provider)
+                .map(|d| junk_headers(d, &member))
+                .unwrap_or_default();
             out.extend_from_slice(headers.as_bytes());
             out.push(b'\n');
         }
