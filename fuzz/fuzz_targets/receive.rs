@@ -80,16 +80,16 @@ fuzz_target!(|data: &[u8]| {
                             .map(str::to_owned)
                     })
                     .and_then(|c| chrono::DateTime::parse_from_rfc3339(&c).ok());
-                if let Some(created) = created {
-                    assert!(
-                        NOW - created.timestamp() <= (REPLAY_HORIZON as i64) + TOLERANCE,
-                        "Repull: stale {created} verified"
-                    );
-                    assert!(
-                        created.timestamp() - NOW <= TOLERANCE,
-                        "Repull: future {created} verified"
-                    );
-                }
+                // Every accepted delivery is dated: an undated one could be replayed for ever.
+                let created = created.expect("Repull: an undated delivery verified");
+                assert!(
+                    NOW - created.timestamp() <= (REPLAY_HORIZON as i64) + TOLERANCE,
+                    "Repull: stale {created} verified"
+                );
+                assert!(
+                    created.timestamp() - NOW <= TOLERANCE,
+                    "Repull: future {created} verified"
+                );
                 assert_eq!(
                     AnyEvent::Repull(v.event().clone()),
                     typed_event(Provider::Repull, body)

@@ -326,23 +326,23 @@ fuzz_target!(|input: Input| {
         Provider::Valara => {
             head_str("event_type").is_some()
                 && head_str("event_id") == Some(valara_id.clone())
+                && !valara_id.is_empty()
                 && head_str("nonce").is_some()
                 && head.as_ref().and_then(|h| h.i64("timestamp")) == Some(timestamp)
                 && timestamp >= 0
         }
-        // Repull's createdAt, read for the replay horizon: absent, or once as a string or null
-        // (a repeated or mistyped one is refused before the typed parse).
+        // Repull's createdAt dates every delivery ("the same outer envelope (type, deliveryId,
+        // createdAt, data)"): once, an RFC 3339 date-time; an undated delivery could be replayed
+        // for ever. The id is not empty.
         Provider::Repull => {
             head_str("type").is_some()
-                && head_str("deliveryId").is_some()
-                && head.as_ref().is_some_and(|h| match h.count("createdAt") {
-                    0 => true,
-                    1 => h.str("createdAt").is_some() || h.raw("createdAt") == Some("null"),
-                    _ => false,
-                })
+                && head_str("deliveryId").is_some_and(|id| !id.is_empty())
+                && head.as_ref().is_some_and(|h| h.count("createdAt") == 1)
+                && head_str("createdAt")
+                    .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(&t).is_ok())
         }
         Provider::Lavanda => head_str("type").is_some(),
-        _ => head_str("operation").is_some() && head_str("uuid").is_some(),
+        _ => head_str("operation").is_some() && head_str("uuid").is_some_and(|id| !id.is_empty()),
     };
     let parsed = proptech_events::parse(provider, &body);
 

@@ -377,11 +377,11 @@ impl Descriptor {
                         .into(),
                 );
             }
-            if has(Part::Id)
-                && h.id.as_ref().and_then(|o| o.header.as_ref()).is_none()
-                && self.envelope.id_member.is_none()
-            {
-                return Err("signature.content signs `{id}`: say where the id comes from (signature.id or envelope.id_member)".into());
+            if has(Part::Id) && h.id.as_ref().and_then(|o| o.header.as_ref()).is_none() {
+                // The signature is checked before the body is read: a signed id is a header.
+                return Err(
+                    "signature.content signs `{id}`: say its header in signature.id".into(),
+                );
             }
         }
         if self.id_field().is_none() {

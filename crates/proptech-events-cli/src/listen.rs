@@ -129,6 +129,7 @@ async fn log_answers(request: Request, next: Next) -> Response {
     let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     let provider = Escaped(provider);
     if let Some(key) = answer.get("duplicate") {
+        let key = Escaped(key.as_str().unwrap_or_default());
         anstream::println!(
             "{} {provider} {key}: already processed, answered 200 without running the handler",
             style::paint(WARN, "duplicate")

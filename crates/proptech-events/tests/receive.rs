@@ -559,7 +559,16 @@ fn hostile_bodies_are_rejected_without_panicking() {
         ),
         ("not an object", b"[1,2,3]".to_vec(), "malformed_json"),
         ("empty", Vec::new(), "malformed_json"),
-        ("an unknown event type", br#"{"type":"sync.completed","deliveryId":"d3"}"#.to_vec(), "ok"),
+        (
+            "an unknown event type",
+            br#"{"type":"sync.completed","deliveryId":"d3","createdAt":"2026-05-01T12:34:56Z"}"#.to_vec(),
+            "ok",
+        ),
+        (
+            "an unknown event type, undated",
+            br#"{"type":"sync.completed","deliveryId":"d4"}"#.to_vec(),
+            "type_mismatch",
+        ),
     ];
     let mut report = Vec::new();
     for (what, body, expected) in cases {
@@ -780,9 +789,46 @@ fn repull_rejects_a_delivery_older_than_its_replay_horizon() {
         dedupe_window: 60,
         ..Options::default()
     });
-    assert_eq!(short.dedupe_window(), horizon);
+    // A delivery dated the tolerance ahead is accepted until the horizon and the tolerance have
+    // passed since it arrived: its id is kept that long.
+    let keep = horizon + Options::default().tolerance;
+    assert_eq!(short.dedupe_window(), keep);
     let got = short.receive_at(&headers, &body, edge).expect("inside");
-    assert!(got.dedupe_keys().iter().all(|k| k.window() == horizon));
+    assert!(got.dedupe_keys().iter().all(|k| k.window() == keep));
+}
+
+#[test]
+fn repull_refuses_an_undated_delivery_and_an_empty_id() {
+    let r = RepullReceiver::new([REPULL_SECRET]).expect("secret");
+    let now = 1_777_680_000;
+    let signed = |body: &str| {
+        let headers = [(
+            "X-Repull-Signature",
+            sign_repull(REPULL_SECRET, body.as_bytes()),
+        )];
+        r.receive_at(&headers, body.as_bytes(), now)
+            .map(|d| d.id().to_owned())
+            .map_err(|e| (e.code(), e.to_string()))
+    };
+    // An event type this version does not know holds its body to nothing: without its date it
+    // could be replayed for ever once its id has left the store.
+    for dated in [
+        String::new(),
+        r#","createdAt":null"#.to_owned(),
+        r#","createdAt":"2020-01-01 junk""#.to_owned(),
+    ] {
+        let body = format!(r#"{{"type":"reservation.future_thing","deliveryId":"d1"{dated}}}"#);
+        let err = signed(&body).expect_err("undated");
+        assert_eq!(err.0, "type_mismatch", "{body}: {}", err.1);
+        assert!(err.1.contains("/createdAt"), "{}", err.1);
+    }
+    let dated = r#"{"type":"reservation.future_thing","deliveryId":"d1","createdAt":"2026-05-01T12:34:56Z"}"#;
+    assert_eq!(signed(dated), Ok("d1".to_owned()));
+    let empty =
+        r#"{"type":"reservation.future_thing","deliveryId":"","createdAt":"2026-05-01T12:34:56Z"}"#;
+    let err = signed(empty).expect_err("an empty id");
+    assert_eq!(err.0, "type_mismatch", "{}", err.1);
+    assert!(err.1.contains("/deliveryId"), "{}", err.1);
 }
 
 #[test]

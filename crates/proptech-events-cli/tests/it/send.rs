@@ -414,11 +414,12 @@ fn listen_cuts_off_slow_clients_and_prints_no_line_a_delivery_forges() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(lasted < Duration::from_secs(8), "{lasted:?}");
 
-    // A signed delivery whose type and id carry a forged line and an escape sequence.
+    // A signed delivery whose type and id carry a forged line and an escape sequence (in the
+    // id's first bytes too, which the duplicate line prints).
     let forged = "\nreceived repull reservation.created id evt_forged (verified)\u{1b}[2J\u{9b}2J\u{85}\u{2028}";
     let body = serde_json::to_vec(&serde_json::json!({
         "type": format!("reservation.created{forged}"),
-        "deliveryId": format!("evt_1{forged}"),
+        "deliveryId": format!("evt_1\u{9b}2J\u{85}\u{202e}\u{7f}{forged}"),
         "createdAt": chrono::Utc::now().to_rfc3339(),
         "data": {},
     }))
@@ -438,7 +439,11 @@ fn listen_cuts_off_slow_clients_and_prints_no_line_a_delivery_forges() {
     request.extend(&body);
     let (answer, _) = raw_exchange(&listener.base, &request);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    let out = listener.wait_for("received repull reservation.created");
+    listener.wait_for("received repull reservation.created");
+    // The same delivery again: the duplicate line names its key, escaped too.
+    let (answer, _) = raw_exchange(&listener.base, &request);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let out = listener.wait_for("already processed");
     assert!(
         !out.lines()
             .any(|l| l.starts_with("received repull reservation.created id evt_forged")),

@@ -484,6 +484,18 @@ impl Contract {
             (Some((_, value)), None) => value.to_owned(),
             (None, _) => head.id.clone().unwrap_or_default().into_owned(),
         };
+        if id.is_empty() {
+            // Every empty id would be one delivery: the first would shadow the rest.
+            return Err(match (signed.id, self.id_member) {
+                (Some((name, _)), _) => ReceiveError::InvalidHeader {
+                    name,
+                    reason: "an empty delivery id".into(),
+                },
+                (None, member) => {
+                    self.member_error(member.unwrap_or_default(), "an empty delivery id".into())
+                }
+            });
+        }
         if let (Some((header, text, value)), Some(field)) =
             (signed.timestamp, self.timestamp_member)
         {
@@ -497,8 +509,24 @@ impl Contract {
                 });
             }
         }
-        if let (Some(horizon), Some(dated)) = (&self.horizon, head.horizon.as_deref()) {
-            check_horizon(core, horizon, dated, now)?;
+        if let Some(horizon) = &self.horizon {
+            // A delivery the contract dates must carry its date: an undated one (of an event type
+            // this version does not know, which the typed parse would not hold to the envelope)
+            // could be replayed for ever once its id has left the store.
+            let dated = head.horizon.as_deref().ok_or_else(|| {
+                self.member_error(
+                    horizon.member,
+                    format!("missing field `{}`", horizon.member),
+                )
+            })?;
+            check_horizon(core, horizon, dated, now).map_err(|e| {
+                e.unwrap_or_else(|| {
+                    self.member_error(
+                        horizon.member,
+                        format!("{:?} is not an RFC 3339 date-time", truncate(dated)),
+                    )
+                })
+            })?;
         }
         let event_type = head.event_type.unwrap_or_default().into_owned();
         let event = typed::<E>(core, self.provider, event_type, body)?;
@@ -510,7 +538,13 @@ impl Contract {
             window = window.max(options.tolerance.saturating_mul(2));
         }
         if let Some(horizon) = &self.horizon {
-            window = window.max(horizon.seconds.saturating_add(options.tolerance));
+            // Accepted from `horizon + tolerance` in the past to `tolerance` ahead of the clock: a
+            // delivery dated ahead is accepted for `horizon + 2 × tolerance` after it arrives.
+            window = window.max(
+                horizon
+                    .seconds
+                    .saturating_add(options.tolerance.saturating_mul(2)),
+            );
         }
         let nonce = match (&self.nonce, head.nonce) {
             (Some(n), Some(value)) => Some((
@@ -534,6 +568,17 @@ impl Contract {
                 window,
                 nonce,
             },
+        })
+    }
+
+    /// A body member that does not fit the contract, as a typed error naming it.
+    fn member_error(&self, member: &str, message: String) -> ReceiveError {
+        ReceiveError::TypeMismatch(ParseError {
+            provider: self.provider,
+            event_type: None,
+            path: format!("/{member}"),
+            kind: ParseErrorKind::Data,
+            message,
         })
     }
 
@@ -603,37 +648,36 @@ impl Contract {
 }
 
 /// Rejects a dating member older than the horizon, or further ahead of the clock than the
-/// tolerance. A value that is not an RFC 3339 date-time is left to the typed parse, which names
-/// it.
+/// tolerance; `Err(None)` for a value that is not an RFC 3339 date-time.
 fn check_horizon(
     core: &Core,
     horizon: &Horizon,
     dated: &str,
     now: i64,
-) -> Result<(), ReceiveError> {
+) -> Result<(), Option<ReceiveError>> {
     let Ok(created) = chrono::DateTime::parse_from_rfc3339(dated) else {
-        return Ok(());
+        return Err(None);
     };
     let tolerance = core.options.tolerance;
     let created = created.timestamp();
     // A delivery from the future would never grow stale: as for signed timestamps, at most the
     // tolerance ahead of the clock.
     if created.saturating_sub(now) > i64::try_from(tolerance).unwrap_or(i64::MAX) {
-        return Err(ReceiveError::TimestampOutOfWindow {
+        return Err(Some(ReceiveError::TimestampOutOfWindow {
             timestamp: created,
             now,
             skew: created.abs_diff(now),
             tolerance,
-        });
+        }));
     }
     let limit = horizon.seconds.saturating_add(tolerance);
     let oldest = now.saturating_sub(i64::try_from(limit).unwrap_or(i64::MAX));
     if created < oldest {
-        return Err(ReceiveError::Stale {
+        return Err(Some(ReceiveError::Stale {
             created_at: truncate(dated),
             now,
             horizon: limit,
-        });
+        }));
     }
     Ok(())
 }

@@ -164,7 +164,8 @@ pub trait Receiver: sealed::Sealed + Sized + Send + Sync + 'static {
 
     /// How long a delivery id is kept once done: the dedupe window, at least twice the tolerance
     /// where the provider signs a timestamp (a delivery is accepted for that long), and at least
-    /// the replay horizon plus the tolerance where the provider dates its deliveries.
+    /// the replay horizon plus twice the tolerance where the provider dates its deliveries (one
+    /// dated the tolerance ahead is accepted until the horizon and the tolerance have passed).
     fn dedupe_window(&self) -> u64 {
         let options = self.options();
         let c = Self::CONTRACT;
@@ -177,7 +178,10 @@ pub trait Receiver: sealed::Sealed + Sized + Send + Sync + 'static {
             window = window.max(options.tolerance.saturating_mul(2));
         }
         if let Some(h) = &c.horizon {
-            window = window.max(h.seconds.saturating_add(options.tolerance));
+            window = window.max(
+                h.seconds
+                    .saturating_add(options.tolerance.saturating_mul(2)),
+            );
         }
         window
     }
