@@ -206,12 +206,9 @@ pub fn run(args: &VerifyArgs) -> Outcome {
             "{provider} signs its deliveries: pass the endpoint's signing secret with --secret"
         )));
     }
-    let options = Options {
-        tolerance: args.tolerance.unwrap_or(Options::default().tolerance),
-        max_body: usize::MAX,
-        ..Options::default()
-    };
-    let tolerance = options.tolerance;
+    let defaults = Options::default();
+    let tolerance = args.tolerance.unwrap_or(defaults.tolerance);
+    let options = defaults.with_tolerance(tolerance).with_max_body(usize::MAX);
     let receiver = Receiver::new(provider, &args.secret, options)?;
     let now = args.now.unwrap_or_else(|| chrono::Utc::now().timestamp());
 

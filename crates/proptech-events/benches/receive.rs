@@ -137,10 +137,7 @@ macro_rules! provider_bench {
             ("verify_and_parse", false),
             ("verify_parse_and_validate", true),
         ] {
-            let options = Options {
-                validate,
-                ..Options::default()
-            };
+            let options = Options::default().with_validate(validate);
             let receive = $receive(options);
             group.bench_function(BenchmarkId::from_parameter(label), |b| {
                 b.iter(|| {

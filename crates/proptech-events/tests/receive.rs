@@ -543,10 +543,7 @@ fn hostile_bodies_are_rejected_without_panicking() {
 
 #[test]
 fn a_body_over_the_limit_is_rejected_before_anything_else() {
-    let limit = Options {
-        max_body: 1024,
-        ..Options::default()
-    };
+    let limit = Options::default().with_max_body(1024);
     let big = vec![b' '; 1025];
     let r = RepullReceiver::new([REPULL_SECRET])
         .expect("secret")
@@ -733,10 +730,7 @@ fn repull_rejects_a_delivery_older_than_its_replay_horizon() {
     );
     // Every delivery young enough to pass is still remembered once done: the keys outlive the
     // horizon, whatever the configured dedupe window.
-    let short = r.with_options(Options {
-        dedupe_window: 60,
-        ..Options::default()
-    });
+    let short = r.with_options(Options::default().with_dedupe_window(60));
     assert_eq!(short.dedupe_window(), horizon);
     let got = short.receive_at(&headers, &body, edge).expect("inside");
     assert!(got.dedupe_keys().iter().all(|k| k.window() == horizon));
@@ -746,10 +740,7 @@ fn repull_rejects_a_delivery_older_than_its_replay_horizon() {
 fn valaras_nonce_window_covers_the_tolerance() {
     let v = ValaraReceiver::new([VALARA_SECRET]).expect("secret");
     assert_eq!(v.nonce_window(), 600, "the documented 10 minutes");
-    let wide = v.with_options(Options {
-        tolerance: 900,
-        ..Options::default()
-    });
+    let wide = v.with_options(Options::default().with_tolerance(900));
     assert_eq!(
         wide.nonce_window(),
         1_800,

@@ -235,10 +235,7 @@ mod tests {
     fn ten_thousand_entries_and_a_mebibyte_cost_no_hash() {
         let receiver = LavandaReceiver::new([SECRET])
             .expect("secret")
-            .with_options(crate::receive::Options {
-                max_body: 2 << 20,
-                ..Default::default()
-            });
+            .with_options(crate::receive::Options::default().with_max_body(2 << 20));
         let body = big_body();
         let flood = vec!["v1,AA=="; 10_000].join(" ");
         let before = macs();
@@ -264,10 +261,7 @@ mod tests {
 
         let two = LavandaReceiver::new([SECRET, SECRET])
             .expect("secrets")
-            .with_options(crate::receive::Options {
-                max_body: 2 << 20,
-                ..Default::default()
-            });
+            .with_options(crate::receive::Options::default().with_max_body(2 << 20));
         let before = macs();
         let _ = two.receive_at(&headers(capped.clone(), NOW), &body, NOW);
         assert_eq!(macs() - before, 2, "two secrets, two MACs");

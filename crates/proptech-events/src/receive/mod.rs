@@ -62,7 +62,28 @@ pub use store::{
 type HmacSha256 = Hmac<Sha256>;
 
 /// Limits and windows of a receiver.
+///
+/// Start from [`Options::default`] and change what you need with the `with_*` setters, which
+/// take and return the options by value; the fields can be read. The struct is
+/// `#[non_exhaustive]`, so a new setting, or a Cargo feature that adds one, is not a breaking
+/// change: build it with the setters, never with a struct literal.
+///
+/// ```
+/// use proptech_events::receive::{Options, RepullReceiver};
+///
+/// let options = Options::default()
+///     .with_max_body(256 * 1024)
+///     .with_tolerance(60)
+///     .with_handler_timeout(10);
+/// assert_eq!(options.max_body, 256 * 1024);
+/// assert_eq!(options.dedupe_window, Options::default().dedupe_window);
+///
+/// let receiver = RepullReceiver::new(["whsec_test"])?.with_options(options);
+/// assert_eq!(receiver.options().tolerance, 60);
+/// # Ok::<(), proptech_events::receive::SecretError>(())
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Options {
     /// The largest body accepted, in bytes (default 1 MiB).
     pub max_body: usize,
@@ -96,6 +117,43 @@ impl Default for Options {
 }
 
 impl Options {
+    /// Sets [`max_body`](Self::max_body), in bytes.
+    #[must_use]
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Sets [`tolerance`](Self::tolerance), in seconds.
+    #[must_use]
+    pub fn with_tolerance(mut self, seconds: u64) -> Self {
+        self.tolerance = seconds;
+        self
+    }
+
+    /// Sets [`dedupe_window`](Self::dedupe_window), in seconds.
+    #[must_use]
+    pub fn with_dedupe_window(mut self, seconds: u64) -> Self {
+        self.dedupe_window = seconds;
+        self
+    }
+
+    /// Sets [`handler_timeout`](Self::handler_timeout), in seconds.
+    #[must_use]
+    pub fn with_handler_timeout(mut self, seconds: u64) -> Self {
+        self.handler_timeout = seconds;
+        self
+    }
+
+    /// Sets [`validate`](Self::validate): whether each delivery is validated against its event's
+    /// JSON Schema before the typed parse.
+    #[cfg(feature = "validate")]
+    #[must_use]
+    pub fn with_validate(mut self, validate: bool) -> Self {
+        self.validate = validate;
+        self
+    }
+
     /// How long a claim is held: the handler timeout plus 10 s, so a handler that is still
     /// within its timeout never loses its claim to a retry.
     pub fn lease(&self) -> u64 {
@@ -409,8 +467,9 @@ fn read_head<'a, T: serde::Deserialize<'a>>(
 }
 
 /// The typed event of `body`, whose event type is known: parsed straight from the bytes, or, with
-/// `Options::validate`, parsed once into a JSON value that is validated against the event's schema
-/// and then moved into the typed event without parsing the bytes again or copying its strings.
+/// `Options::with_validate`, parsed once into a JSON value that is validated against the event's
+/// schema and then moved into the typed event without parsing the bytes again or copying its
+/// strings.
 macro_rules! typed {
     ($core:expr, $module:ident, $provider:ident, $event_type:expr, $body:expr) => {{
         let event_type: String = $event_type;
