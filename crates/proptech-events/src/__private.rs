@@ -28,6 +28,22 @@ fn error(
     }
 }
 
+/// A catalog entry, for the generated `EVENTS` tables (outside this crate, [`crate::EventInfo`]
+/// cannot be built with a struct literal).
+pub const fn event_info(
+    event_type: &'static str,
+    category: &'static str,
+    documentation_status: DocumentationStatus,
+    json_schema: &'static str,
+) -> crate::EventInfo {
+    crate::EventInfo {
+        event_type,
+        category,
+        documentation_status,
+        json_schema,
+    }
+}
+
 /// String equality in a const context, for the derive's compile-time assertions.
 pub const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
