@@ -222,12 +222,12 @@ fn answer<T: IntoResponse, E: Display + 'static>(
                     tracing::debug!(provider, code = e.code(), "delivery deferred")
                 }
                 // One line a minute while the store is down, whatever the traffic.
-                ProcessError::Store(_) => {
+                ProcessError::Store(ref store) => {
                     if let Some(refused) = UNAVAILABLE.note(super::system_now()) {
                         tracing::warn!(
                             provider,
                             refused,
-                            detail = %super::Escaped(&e.to_string()),
+                            detail = %super::Escaped(&super::with_sources(store)),
                             "the idempotency store is unavailable: {refused} deliveries answered 503 since the last report; the latest"
                         );
                     }

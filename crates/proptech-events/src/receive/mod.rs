@@ -312,6 +312,20 @@ impl std::fmt::Display for Escaped<'_> {
     }
 }
 
+/// An error and its sources, `: `-separated, for a log line (a [`StoreError`] says what failed, its
+/// source why).
+#[cfg(feature = "axum")]
+pub(crate) fn with_sources(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
+}
+
 /// At most 64 characters of `text`, for echoing input in messages: an attacker's megabyte-long
 /// header is not copied into every error.
 pub(crate) fn truncate(text: &str) -> String {
