@@ -85,6 +85,10 @@ pub struct AppState {
 }
 
 /// The secrets of each provider (several during a rotation), the body limit and the Redis URL.
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "an example's settings, not library API"
+)]
 pub struct Config {
     /// Valara's endpoint secrets.
     pub valara: Vec<String>,

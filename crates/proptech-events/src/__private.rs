@@ -1,5 +1,11 @@
 //! Support for generated and derived code. Not public API: it may change in any release.
 
+#![allow(
+    clippy::exhaustive_structs,
+    clippy::exhaustive_enums,
+    reason = "hidden helpers of generated and derived code, which change with this crate's version"
+)]
+
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;

@@ -67,6 +67,10 @@ use super::{ProcessError, Processed, ReceiveError};
 
 /// A rejected delivery, answered with its status and `{"error": code, "message": text}`.
 #[derive(Debug)]
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "a newtype that makes a ReceiveError an axum response; a handler builds one"
+)]
 pub struct Rejected(pub ReceiveError);
 
 impl IntoResponse for Rejected {
@@ -123,6 +127,10 @@ macro_rules! extractor {
     ($(#[$doc:meta])* $name:ident, $receiver:ty, $out:ty, $call:ident) => {
         $(#[$doc])*
         #[derive(Debug)]
+        #[allow(
+            clippy::exhaustive_structs,
+            reason = "an extractor newtype, destructured in a handler's arguments"
+        )]
         pub struct $name(pub $out);
 
         impl<S> FromRequest<S> for $name

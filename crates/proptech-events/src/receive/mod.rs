@@ -298,6 +298,10 @@ impl<E> Unverified<E> {
 /// );
 /// ```
 #[derive(Debug, Clone, Copy)]
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "a newtype that only changes how its text is displayed; `Escaped(text)` is its use"
+)]
 pub struct Escaped<'a>(pub &'a str);
 
 impl std::fmt::Display for Escaped<'_> {

@@ -85,7 +85,11 @@ impl StoreError {
 /// Whose entries a key belongs to. Unverified deliveries (EverReal, which documents no signature)
 /// are kept in their own bounded partition, so a flood of them can never evict the entries of a
 /// signed provider.
+///
+/// A later release may add partitions: a store that budgets partitions should give one it does
+/// not know the budget of [`Partition::Unverified`], the tightest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Partition {
     /// Deliveries whose signature was verified.
     Signed,
