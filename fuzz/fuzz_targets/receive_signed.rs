@@ -147,13 +147,9 @@ fuzz_target!(|input: Input| {
     let provider = provider(input.provider);
     let tamper = Tamper::of(input.tamper);
     let mut body = input.body.0;
-    let options = Options {
-        max_body: if input.limit == 0 {
-            Options::default().max_body
-        } else {
-            usize::from(input.limit) * 64
-        },
-        ..Options::default()
+    let options = match input.limit {
+        0 => Options::default(),
+        limit => Options::default().with_max_body(usize::from(limit) * 64),
     };
     // The members a sender mirrors in the headers, read before any tampering.
     let sent = Members::of(&body);

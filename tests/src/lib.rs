@@ -2,6 +2,12 @@
 //! schema, the negative corpus, the text rendering of validation outcomes for snapshots, and the
 //! seeds and judge the differential test shares with the fuzz targets (`fuzz/`).
 
+#![allow(
+    clippy::exhaustive_structs,
+    clippy::exhaustive_enums,
+    reason = "never published (`publish = false`): every user is in this workspace and changes with it"
+)]
+
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -184,6 +184,10 @@ pub fn providers_module(providers: &[Descriptor]) -> Result<TokenStream, Error> 
         #(
             #[cfg(#features)]
             #[rustfmt::skip]
+            #[allow(
+                clippy::exhaustive_structs,
+                reason = "the payload newtypes of undocumented events (`Foo(pub Value)`) are built by their users"
+            )]
             #[path = #paths]
             pub mod #modules;
         )*

@@ -11,7 +11,8 @@
     unused_imports,
     unused_macros,
     unexpected_cfgs,
-    missing_docs
+    missing_docs,
+    clippy::exhaustive_structs
 )]
 
 pub use proptech_events::*;

@@ -19,6 +19,10 @@ use clap::Parser as _;
 
 /// An error that ends a command: one line saying what is wrong and what to do, and the exit code.
 #[derive(Debug)]
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "a binary's type: no other crate can name it"
+)]
 pub struct Failure {
     /// What to print after `error: `.
     pub message: String,

@@ -208,12 +208,9 @@ fn explain<R: Receiver>(args: &VerifyArgs, headers: Headers, body: Vec<u8>) -> O
             "{provider} signs its deliveries: pass the endpoint's signing secret with --secret"
         )));
     }
-    let options = Options {
-        tolerance: args.tolerance.unwrap_or(Options::default().tolerance),
-        max_body: usize::MAX,
-        ..Options::default()
-    };
-    let tolerance = options.tolerance;
+    let defaults = Options::default();
+    let tolerance = args.tolerance.unwrap_or(defaults.tolerance);
+    let options = defaults.with_tolerance(tolerance).with_max_body(usize::MAX);
     let receiver = R::with_secrets(&args.secret)
         .map_err(|e| {
             Failure::usage(format!(

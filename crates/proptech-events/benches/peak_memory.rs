@@ -30,13 +30,11 @@ fn main() {
     let dir = format!("{}/../../target/criterion", env!("CARGO_MANIFEST_DIR"));
     let _ = std::fs::create_dir_all(&dir);
     for validate in [false, true] {
-        let receiver = RepullReceiver::new([SECRET])
-            .expect("secret")
-            .with_options(Options {
-                validate,
-                max_body: 11 << 20,
-                ..Options::default()
-            });
+        let receiver = RepullReceiver::new([SECRET]).expect("secret").with_options(
+            Options::default()
+                .with_validate(validate)
+                .with_max_body(11 << 20),
+        );
         // A profiler per measurement: it counts only what is allocated while it runs, so the body
         // (allocated before) is not counted and the peak is what receiving it cost.
         let profiler = dhat::Profiler::builder().testing().build();

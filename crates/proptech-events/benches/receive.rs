@@ -170,10 +170,7 @@ impl Visit for Bench<'_> {
             ("verify_and_parse", false),
             ("verify_parse_and_validate", true),
         ] {
-            let options = Options {
-                validate,
-                ..Options::default()
-            };
+            let options = Options::default().with_validate(validate);
             let receiver = R::with_secrets([secret])
                 .expect("secret")
                 .with_options(options);

@@ -23,6 +23,10 @@ pub const GROUP: &str = "proptech-consumers";
 
 /// One delivery read from the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "an example's record, not library API"
+)]
 pub struct Entry {
     /// The stream entry's id.
     pub stream_id: String,

@@ -84,6 +84,10 @@ pub struct AppState {
 }
 
 /// The secrets of each provider (several during a rotation), the body limit and the Redis URL.
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "an example's settings, not library API"
+)]
 pub struct Config {
     /// Valara's endpoint secrets.
     pub valara: Vec<String>,
@@ -270,16 +274,11 @@ async fn stats(State(s): State<AppState>) -> Json<serde_json::Value> {
 
 /// The receiver's routes; with a Redis URL, connects to it first.
 pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
-    let options = Options {
-        max_body: config.max_body,
-        dedupe_window: config.dedupe_window,
-        tolerance: config.tolerance,
-        ..Options::default()
-    };
-    let unverified_options = Options {
-        max_body: config.unverified_max_body,
-        ..options.clone()
-    };
+    let options = Options::default()
+        .with_max_body(config.max_body)
+        .with_dedupe_window(config.dedupe_window)
+        .with_tolerance(config.tolerance);
+    let unverified_options = options.clone().with_max_body(config.unverified_max_body);
     let (store, stream): (Arc<dyn IdempotencyStore>, _) = match &config.redis_url {
         Some(url) => {
             let redis = RedisStore::connect(url).await?;

@@ -1,5 +1,11 @@
 //! Support for generated and derived code. Not public API: it may change in any release.
 
+#![allow(
+    clippy::exhaustive_structs,
+    clippy::exhaustive_enums,
+    reason = "hidden helpers of generated and derived code, which change with this crate's version"
+)]
+
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
@@ -25,6 +31,22 @@ fn error(
         path,
         kind,
         message: message.to_string(),
+    }
+}
+
+/// A catalog entry, for the generated `EVENTS` tables (outside this crate, [`crate::EventInfo`]
+/// cannot be built with a struct literal).
+pub const fn event_info(
+    event_type: &'static str,
+    category: &'static str,
+    documentation_status: DocumentationStatus,
+    json_schema: &'static str,
+) -> crate::EventInfo {
+    crate::EventInfo {
+        event_type,
+        category,
+        documentation_status,
+        json_schema,
     }
 }
 

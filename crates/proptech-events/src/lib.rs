@@ -166,8 +166,20 @@ pub trait WebhookEvent {
     }
 }
 
-/// An entry of a provider's event catalog.
+/// An entry of a provider's event catalog (each provider module's `EVENTS`). Only the crate makes
+/// them; a later release may add members.
+///
+/// ```
+/// # #[cfg(feature = "repull")] {
+/// let ping = proptech_events::repull::EVENTS
+///     .iter()
+///     .find(|e| e.event_type == "repull.ping")
+///     .expect("listed");
+/// assert!(ping.json_schema.starts_with('{'));
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EventInfo {
     /// The event type, exactly as the provider sends it.
     pub event_type: &'static str,
@@ -179,13 +191,35 @@ pub struct EventInfo {
     pub json_schema: &'static str,
 }
 
-/// A delivery of an event type this crate does not know, kept whole.
+/// A delivery of an event type this crate does not know, kept whole. The parsers make it; a test
+/// of a handler can make one with [`UnknownEvent::new`].
+///
+/// ```
+/// use proptech_events::UnknownEvent;
+///
+/// let raw = serde_json::value::RawValue::from_string(r#"{"type":"repull.new"}"#.to_owned())?;
+/// let event = UnknownEvent::new("repull.new", raw);
+/// assert_eq!(event.event_type, "repull.new");
+/// assert_eq!(event.raw.get(), r#"{"type":"repull.new"}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct UnknownEvent {
     /// The event type the delivery names.
     pub event_type: String,
     /// The delivery body, byte for byte.
     pub raw: Box<RawValue>,
+}
+
+impl UnknownEvent {
+    /// The delivery `raw` of the event type `event_type`, kept as it is.
+    pub fn new(event_type: impl Into<String>, raw: Box<RawValue>) -> Self {
+        Self {
+            event_type: event_type.into(),
+            raw,
+        }
+    }
 }
 
 impl PartialEq for UnknownEvent {

@@ -586,10 +586,7 @@ fn hostile_bodies_are_rejected_without_panicking() {
 
 #[test]
 fn a_body_over_the_limit_is_rejected_before_anything_else() {
-    let limit = Options {
-        max_body: 1024,
-        ..Options::default()
-    };
+    let limit = Options::default().with_max_body(1024);
     let big = vec![b' '; 1025];
     let r = RepullReceiver::new([REPULL_SECRET])
         .expect("secret")
@@ -785,10 +782,7 @@ fn repull_rejects_a_delivery_older_than_its_replay_horizon() {
     );
     // Every delivery young enough to pass is still remembered once done: the keys outlive the
     // horizon, whatever the configured dedupe window.
-    let short = r.with_options(Options {
-        dedupe_window: 60,
-        ..Options::default()
-    });
+    let short = r.with_options(Options::default().with_dedupe_window(60));
     // A delivery dated the tolerance ahead is accepted until the horizon and the tolerance have
     // passed since it arrived: its id is kept that long.
     let keep = horizon + Options::default().tolerance;
@@ -835,10 +829,7 @@ fn repull_refuses_an_undated_delivery_and_an_empty_id() {
 fn valaras_nonce_window_covers_the_tolerance() {
     let v = ValaraReceiver::new([VALARA_SECRET]).expect("secret");
     assert_eq!(v.nonce_window(), Some(600), "the documented 10 minutes");
-    let wide = v.with_options(Options {
-        tolerance: 900,
-        ..Options::default()
-    });
+    let wide = v.with_options(Options::default().with_tolerance(900));
     assert_eq!(
         wide.nonce_window(),
         Some(1_800),

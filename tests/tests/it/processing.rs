@@ -36,10 +36,7 @@ fn repull_headers(body: &[u8]) -> Vec<(String, String)> {
 fn repull(store: Arc<dyn IdempotencyStore>, handler_timeout: u64) -> RepullReceiver {
     RepullReceiver::new([REPULL_SECRET])
         .expect("secret")
-        .with_options(Options {
-            handler_timeout,
-            ..Options::default()
-        })
+        .with_options(Options::default().with_handler_timeout(handler_timeout))
         .with_store(store)
 }
 

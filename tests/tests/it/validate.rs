@@ -16,10 +16,7 @@ const NOW: i64 = 1_800_000_000;
 const REPULL_NOW: i64 = 1_777_680_000;
 
 fn options(validate: bool) -> Options {
-    Options {
-        validate,
-        ..Options::default()
-    }
+    Options::default().with_validate(validate)
 }
 
 /// Signs `delivery` as `provider` would and receives it; the typed event as JSON, or the error.

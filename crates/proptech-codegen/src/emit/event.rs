@@ -118,12 +118,12 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
 
         /// The event types this version knows, with their catalog entries.
         pub const EVENTS: &[crate::EventInfo] = &[
-            #(crate::EventInfo {
-                event_type: #types,
-                category: #categories,
-                documentation_status: crate::DocumentationStatus::#statuses,
-                json_schema: <#names as crate::WebhookEvent>::JSON_SCHEMA,
-            },)*
+            #(crate::__private::event_info(
+                #types,
+                #categories,
+                crate::DocumentationStatus::#statuses,
+                <#names as crate::WebhookEvent>::JSON_SCHEMA,
+            ),)*
         ];
 
         #[doc = #parse_doc]

@@ -278,12 +278,12 @@ pub fn derived_schemas() -> Vec<(&'static str, ::schemars::Schema)> {
 }
 /// The event types this version knows, with their catalog entries.
 pub const EVENTS: &[crate::EventInfo] = &[
-    crate::EventInfo {
-        event_type: "v1.spaces.building.updated",
-        category: "test",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <SpacesBuildingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
-    },
+    crate::__private::event_info(
+        "v1.spaces.building.updated",
+        "test",
+        crate::DocumentationStatus::Complete,
+        <SpacesBuildingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
 ];
 /// Parses a Lavanda delivery body: an event type this version does not know parses as [`Event::Unknown`].
 pub fn parse(body: &[u8]) -> Result<Event, crate::ParseError> {

@@ -395,12 +395,12 @@ pub fn derived_schemas() -> Vec<(&'static str, ::schemars::Schema)> {
 }
 /// The event types this version knows, with their catalog entries.
 pub const EVENTS: &[crate::EventInfo] = &[
-    crate::EventInfo {
-        event_type: "UNIT_CREATED",
-        category: "test",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <UnitCreated as crate::WebhookEvent>::JSON_SCHEMA,
-    },
+    crate::__private::event_info(
+        "UNIT_CREATED",
+        "test",
+        crate::DocumentationStatus::Complete,
+        <UnitCreated as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
 ];
 /// Parses a EverReal delivery body: an event type this version does not know parses as [`Event::Unknown`].
 pub fn parse(body: &[u8]) -> Result<Event, crate::ParseError> {

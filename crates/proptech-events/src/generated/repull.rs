@@ -5707,96 +5707,96 @@ pub fn derived_schemas() -> Vec<(&'static str, ::schemars::Schema)> {
 }
 /// The event types this version knows, with their catalog entries.
 pub const EVENTS: &[crate::EventInfo] = &[
-    crate::EventInfo {
-        event_type: "ai.operation.completed",
-        category: "AI",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <AiOperationCompleted as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "ai.operation.failed",
-        category: "AI",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <AiOperationFailed as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "calendar.updated",
-        category: "Calendar",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <CalendarUpdated as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "connection.created",
-        category: "Connections",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <ConnectionCreated as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "connection.disconnected",
-        category: "Connections",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <ConnectionDisconnected as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "listing.created",
-        category: "Listings",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <ListingCreated as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "listing.deleted",
-        category: "Listings",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <ListingDeleted as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "listing.updated",
-        category: "Listings",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <ListingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "payment.completed",
-        category: "Payments",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <PaymentCompleted as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "payment.refunded",
-        category: "Payments",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <PaymentRefunded as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "repull.ping",
-        category: "System",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <RepullPing as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "reservation.cancelled",
-        category: "Reservations",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <ReservationCancelled as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "reservation.created",
-        category: "Reservations",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <ReservationCreated as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "reservation.message.received",
-        category: "Reservations",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <ReservationMessageReceived as crate::WebhookEvent>::JSON_SCHEMA,
-    },
-    crate::EventInfo {
-        event_type: "reservation.updated",
-        category: "Reservations",
-        documentation_status: crate::DocumentationStatus::Complete,
-        json_schema: <ReservationUpdated as crate::WebhookEvent>::JSON_SCHEMA,
-    },
+    crate::__private::event_info(
+        "ai.operation.completed",
+        "AI",
+        crate::DocumentationStatus::Complete,
+        <AiOperationCompleted as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "ai.operation.failed",
+        "AI",
+        crate::DocumentationStatus::Complete,
+        <AiOperationFailed as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "calendar.updated",
+        "Calendar",
+        crate::DocumentationStatus::Complete,
+        <CalendarUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "connection.created",
+        "Connections",
+        crate::DocumentationStatus::Complete,
+        <ConnectionCreated as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "connection.disconnected",
+        "Connections",
+        crate::DocumentationStatus::Complete,
+        <ConnectionDisconnected as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "listing.created",
+        "Listings",
+        crate::DocumentationStatus::Complete,
+        <ListingCreated as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "listing.deleted",
+        "Listings",
+        crate::DocumentationStatus::Complete,
+        <ListingDeleted as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "listing.updated",
+        "Listings",
+        crate::DocumentationStatus::Complete,
+        <ListingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "payment.completed",
+        "Payments",
+        crate::DocumentationStatus::Complete,
+        <PaymentCompleted as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "payment.refunded",
+        "Payments",
+        crate::DocumentationStatus::Complete,
+        <PaymentRefunded as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "repull.ping",
+        "System",
+        crate::DocumentationStatus::Complete,
+        <RepullPing as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "reservation.cancelled",
+        "Reservations",
+        crate::DocumentationStatus::Complete,
+        <ReservationCancelled as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "reservation.created",
+        "Reservations",
+        crate::DocumentationStatus::Complete,
+        <ReservationCreated as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "reservation.message.received",
+        "Reservations",
+        crate::DocumentationStatus::Complete,
+        <ReservationMessageReceived as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
+    crate::__private::event_info(
+        "reservation.updated",
+        "Reservations",
+        crate::DocumentationStatus::Complete,
+        <ReservationUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+    ),
 ];
 /// Parses a Repull delivery body: an event type this version does not know parses as [`Event::Unknown`].
 pub fn parse(body: &[u8]) -> Result<Event, crate::ParseError> {

@@ -67,6 +67,10 @@ use super::{ProcessError, Processed, ReceiveError, Receiver};
 
 /// A rejected delivery, answered with its status and `{"error": code, "message": text}`.
 #[derive(Debug)]
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "a newtype that makes a ReceiveError an axum response; a handler builds one"
+)]
 pub struct Rejected(pub ReceiveError);
 
 impl IntoResponse for Rejected {
@@ -123,6 +127,10 @@ async fn body(
 /// `Unverified`, as `R`'s provider signs or not); a rejected delivery is answered with its status.
 /// The router state must provide an `Arc<R>`. It does not deduplicate.
 #[derive(Debug)]
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "an extractor newtype, destructured in a handler's arguments"
+)]
 pub struct Verify<R: Receiver>(pub R::Delivery);
 
 impl<R, S> FromRequest<S> for Verify<R>
@@ -202,12 +210,12 @@ fn answer<T: IntoResponse, E: Display + 'static>(
                     tracing::debug!(provider, code = e.code(), "delivery deferred")
                 }
                 // One line a minute while the store is down, whatever the traffic.
-                ProcessError::Store(_) => {
+                ProcessError::Store(ref store) => {
                     if let Some(refused) = UNAVAILABLE.note(super::system_now()) {
                         tracing::warn!(
                             provider,
                             refused,
-                            detail = %super::Escaped(&e.to_string()),
+                            detail = %super::Escaped(&super::with_sources(store)),
                             "the idempotency store is unavailable: {refused} deliveries answered 503 since the last report; the latest"
                         );
                     }

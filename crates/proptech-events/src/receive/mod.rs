@@ -63,7 +63,28 @@ pub use store::{
 };
 
 /// Limits and windows of a receiver.
+///
+/// Start from [`Options::default`] and change what you need with the `with_*` setters, which
+/// take and return the options by value; the fields can be read. The struct is
+/// `#[non_exhaustive]`, so a new setting, or a Cargo feature that adds one, is not a breaking
+/// change: build it with the setters, never with a struct literal.
+///
+/// ```
+/// use proptech_events::receive::{Options, RepullReceiver};
+///
+/// let options = Options::default()
+///     .with_max_body(256 * 1024)
+///     .with_tolerance(60)
+///     .with_handler_timeout(10);
+/// assert_eq!(options.max_body, 256 * 1024);
+/// assert_eq!(options.dedupe_window, Options::default().dedupe_window);
+///
+/// let receiver = RepullReceiver::new(["whsec_test"])?.with_options(options);
+/// assert_eq!(receiver.options().tolerance, 60);
+/// # Ok::<(), proptech_events::receive::SecretError>(())
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Options {
     /// The largest body accepted, in bytes (default 1 MiB).
     pub max_body: usize,
@@ -97,6 +118,43 @@ impl Default for Options {
 }
 
 impl Options {
+    /// Sets [`max_body`](Self::max_body), in bytes.
+    #[must_use]
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Sets [`tolerance`](Self::tolerance), in seconds.
+    #[must_use]
+    pub fn with_tolerance(mut self, seconds: u64) -> Self {
+        self.tolerance = seconds;
+        self
+    }
+
+    /// Sets [`dedupe_window`](Self::dedupe_window), in seconds.
+    #[must_use]
+    pub fn with_dedupe_window(mut self, seconds: u64) -> Self {
+        self.dedupe_window = seconds;
+        self
+    }
+
+    /// Sets [`handler_timeout`](Self::handler_timeout), in seconds.
+    #[must_use]
+    pub fn with_handler_timeout(mut self, seconds: u64) -> Self {
+        self.handler_timeout = seconds;
+        self
+    }
+
+    /// Sets [`validate`](Self::validate): whether each delivery is validated against its event's
+    /// JSON Schema before the typed parse.
+    #[cfg(feature = "validate")]
+    #[must_use]
+    pub fn with_validate(mut self, validate: bool) -> Self {
+        self.validate = validate;
+        self
+    }
+
     /// How long a claim is held: the handler timeout plus 10 s, so a handler that is still
     /// within its timeout never loses its claim to a retry.
     pub fn lease(&self) -> u64 {
@@ -287,6 +345,10 @@ impl<E: crate::__private::ProviderEvent> Delivery for Unverified<E> {
 /// );
 /// ```
 #[derive(Debug, Clone, Copy)]
+#[allow(
+    clippy::exhaustive_structs,
+    reason = "a newtype that only changes how its text is displayed; `Escaped(text)` is its use"
+)]
 pub struct Escaped<'a>(pub &'a str);
 
 impl std::fmt::Display for Escaped<'_> {
@@ -299,6 +361,20 @@ impl std::fmt::Display for Escaped<'_> {
         }
         Ok(())
     }
+}
+
+/// An error and its sources, `: `-separated, for a log line (a [`StoreError`] says what failed, its
+/// source why).
+#[cfg(feature = "axum")]
+pub(crate) fn with_sources(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
 }
 
 /// At most 64 characters of `text`, for echoing input in messages: an attacker's megabyte-long

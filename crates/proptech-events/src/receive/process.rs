@@ -11,8 +11,10 @@ use std::time::Duration;
 use super::store::{Claim, ClaimToken, IdempotencyStore, StoreError, StoreKey};
 use super::{Core, ReceiveError};
 
-/// What `process` did with a delivery that was not rejected.
+/// What `process` did with a delivery that was not rejected. A later release may tell more
+/// outcomes apart: match it with a wildcard arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Processed<T> {
     /// The handler ran and succeeded; the delivery is recorded as done.
     Handled(T),

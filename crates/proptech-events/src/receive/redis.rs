@@ -144,8 +144,9 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
-fn unavailable(e: redis::RedisError) -> StoreError {
-    StoreError(e.to_string())
+/// The error of a Redis call, which failed while doing `what`.
+fn unavailable(what: &'static str) -> impl FnOnce(redis::RedisError) -> StoreError {
+    move |e| StoreError::with_source(what, e)
 }
 
 /// Whether Redis refused a write because it reached `maxmemory` (policy `noeviction`).
@@ -177,17 +178,14 @@ impl RedisStore {
     /// store's keys.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let store = Self::connect_unchecked(url).await?;
-        store
-            .check_settings()
-            .await
-            .map_err(|e| StoreError(e.to_string()))?;
+        store.check_settings().await?;
         Ok(store)
     }
 
     /// Connects like [`connect`](Self::connect) without checking Redis's settings: for a Redis
     /// whose `CONFIG` command is disabled, once its settings are known to be right.
     pub async fn connect_unchecked(url: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
+        let client = redis::Client::open(url).map_err(unavailable("invalid Redis URL"))?;
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Duration::from_secs(2))
             .set_connection_timeout(Duration::from_secs(1))
@@ -195,7 +193,7 @@ impl RedisStore {
             .set_max_delay(200);
         let conn = ConnectionManager::new_with_config(client, config)
             .await
-            .map_err(unavailable)?;
+            .map_err(unavailable("cannot connect to Redis"))?;
         Ok(Self::with_connection(conn))
     }
 
@@ -209,15 +207,13 @@ impl RedisStore {
             .arg("maxmemory-policy")
             .query_async(&mut conn)
             .await
-            .map_err(|e| {
-                StoreError(format!(
-                    "cannot read Redis's maxmemory-policy ({e}); if CONFIG is disabled, check \
-                     that it is noeviction and use RedisStore::connect_unchecked"
-                ))
-            })?;
+            .map_err(unavailable(
+                "cannot read Redis's maxmemory-policy; if CONFIG is disabled, check that it is \
+                 noeviction and use RedisStore::connect_unchecked",
+            ))?;
         let policy = reply.get(1).cloned().unwrap_or_default();
         if policy != "noeviction" {
-            return Err(StoreError(
+            return Err(StoreError::new(
                 SettingsError {
                     setting: "maxmemory-policy",
                     found: policy,
@@ -310,7 +306,7 @@ impl IdempotencyStore for RedisStore {
                 Ok((2, key)) => Ok(Claim::InFlight { key }),
                 Ok(_) => Ok(Claim::Full),
                 Err(e) if out_of_memory(&e) => Ok(Claim::Full),
-                Err(e) => Err(unavailable(e)),
+                Err(e) => Err(unavailable("claiming a delivery failed")(e)),
             }
         })
     }
@@ -333,7 +329,7 @@ impl IdempotencyStore for RedisStore {
             let done: i64 = invocation
                 .invoke_async(&mut conn)
                 .await
-                .map_err(unavailable)?;
+                .map_err(unavailable("recording a delivery as done failed"))?;
             Ok(done == 1)
         })
     }
@@ -347,7 +343,7 @@ impl IdempotencyStore for RedisStore {
             let released: i64 = invocation
                 .invoke_async(&mut conn)
                 .await
-                .map_err(unavailable)?;
+                .map_err(unavailable("releasing a claim failed"))?;
             Ok(released == 1)
         })
     }

@@ -82,6 +82,7 @@ impl Limits {
 /// The error a body past its deadline yields; the routes answer it with `408`.
 #[derive(Debug, thiserror::Error)]
 #[error("the request body was not received within {0:?}")]
+#[non_exhaustive]
 pub struct BodyDeadline(pub Duration);
 
 /// A request body that fails once its deadline has passed.

@@ -30,15 +30,66 @@ use sha2::{Digest, Sha256};
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
 /// The store could not be reached or answered something it should not have. A receiver answers
-/// `503` for it, never `2xx`, so the provider retries.
+/// `503` for it, never `2xx`, so the provider retries, and never tells the provider why: the
+/// text is for the receiver's logs.
+///
+/// Its `Display` says what failed; the error underneath, when there is one (the Redis client's),
+/// is its [`source`](std::error::Error::source), as error reporters expect.
+///
+/// ```
+/// use std::error::Error as _;
+/// use proptech_events::receive::StoreError;
+///
+/// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+/// let e = StoreError::with_source("cannot connect", refused);
+/// assert_eq!(e.to_string(), "idempotency store unavailable: cannot connect");
+/// assert_eq!(e.message(), "cannot connect");
+/// assert!(e.source().is_some());
+/// ```
 #[derive(Debug, thiserror::Error)]
-#[error("idempotency store unavailable: {0}")]
-pub struct StoreError(pub String);
+#[error("idempotency store unavailable: {message}")]
+pub struct StoreError {
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl StoreError {
+    /// An error that `message` describes entirely (a wrong setting, an answer that makes no
+    /// sense).
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An error caused by `source` (the store client's error), with `message` saying what the
+    /// store was doing.
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// What failed, without the `idempotency store unavailable` prefix or the source.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
 
 /// Whose entries a key belongs to. Unverified deliveries (EverReal, which documents no signature)
 /// are kept in their own bounded partition, so a flood of them can never evict the entries of a
 /// signed provider.
+///
+/// A later release may add partitions: a store that budgets partitions should give one it does
+/// not know the budget of [`Partition::Unverified`], the tightest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Partition {
     /// Deliveries whose signature was verified.
     Signed,

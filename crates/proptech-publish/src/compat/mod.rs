@@ -113,7 +113,10 @@ pub use taxonomy::{Change, ChangeKind, RustVerdict, Severity, Wire};
 pub use version::{VersionError, allows_breaking, check_version};
 
 use proptech_codegen::api::PublicApi;
-use {taxonomy::*, version::*, view::*, walker::*};
+use taxonomy::{Section, change};
+use version::Version;
+use view::{BOUNDS, Bound, Composition, Loc, View, accepts, code, code_list, short};
+use walker::Walker;
 
 /// One version of the schema set, as [`compare`] sees it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -335,6 +338,7 @@ fn escape(segment: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::view::resolve;
     use super::*;
 
     #[test]

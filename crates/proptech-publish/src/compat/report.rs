@@ -3,7 +3,10 @@
 use serde::Serialize;
 use thiserror::Error;
 
-use super::*;
+use super::{
+    Change, RustChange, RustVerdict, Section, Severity, Version, VersionError, allows_breaking,
+    subject,
+};
 /// Every change between two versions of the schema set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {

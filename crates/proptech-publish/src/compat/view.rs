@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::*;
+use super::escape;
 /// A subschema inside one root document, with its JSON pointer from that root.
 #[derive(Debug, Clone)]
 pub(super) struct Loc<'a> {

@@ -4,7 +4,10 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::*;
+use super::{
+    BOUNDS, Bound, Change, ChangeKind, Composition, Loc, View, accepts, change, code, code_list,
+    escape, short,
+};
 /// Walks the two versions of one schema in parallel and records the changes.
 pub(super) struct Walker<'a> {
     pub(super) base_root: &'a Value,
