@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use proptech_publish::compat::{compare, Snapshot};
+use proptech_publish::compat::{Snapshot, compare};
 use serde_json::Value;
 
 /// Every schema of the workspace, bundled (self-contained), by path.

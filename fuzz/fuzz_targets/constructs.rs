@@ -25,7 +25,7 @@ use std::sync::{Mutex, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use proptech_catalog::{SchemaSet, Validators};
-use proptech_conformance::judge::{judge_violations, Typed};
+use proptech_conformance::judge::{Typed, judge_violations};
 
 pub use proptech_events::*;
 
@@ -54,6 +54,9 @@ mod all_of;
 #[path = "../../crates/proptech-codegen/tests/golden/generated@checks.snap.rs"]
 mod checks;
 #[rustfmt::skip]
+#[path = "../../crates/proptech-codegen/tests/golden/generated@names.snap.rs"]
+mod names;
+#[rustfmt::skip]
 #[path = "../../crates/proptech-codegen/tests/golden/generated@one_of.snap.rs"]
 mod one_of;
 #[rustfmt::skip]
@@ -67,9 +70,10 @@ mod prefix_items;
 mod recursive;
 
 /// The construct sets, in the order of the set byte.
-const SETS: [&str; 6] = [
+const SETS: [&str; 7] = [
     "all_of",
     "checks",
+    "names",
     "one_of",
     "pattern_properties",
     "prefix_items",
@@ -97,9 +101,10 @@ fn typed(set: usize, body: &[u8]) -> Typed {
     match set {
         0 => typed!(all_of, body),
         1 => typed!(checks, body),
-        2 => typed!(one_of, body),
-        3 => typed!(pattern_properties, body),
-        4 => typed!(prefix_items, body),
+        2 => typed!(names, body),
+        3 => typed!(one_of, body),
+        4 => typed!(pattern_properties, body),
+        5 => typed!(prefix_items, body),
         _ => typed!(recursive, body),
     }
 }

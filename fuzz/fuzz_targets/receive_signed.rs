@@ -20,8 +20,8 @@
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use proptech_events::receive::{
-    Claim, ClaimToken, Delivery, EverrealReceiver, InMemoryStore, LavandaReceiver, Options,
-    Partition, ReceiveError, RepullReceiver, StoreKey, ValaraReceiver, ENTRY_BYTES,
+    Claim, ClaimToken, Delivery, ENTRY_BYTES, EverrealReceiver, InMemoryStore, LavandaReceiver,
+    Options, Partition, ReceiveError, RepullReceiver, StoreKey, ValaraReceiver,
 };
 use proptech_events::{AnyEvent, Provider};
 use proptech_events_fuzz::*;

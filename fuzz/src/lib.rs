@@ -241,11 +241,7 @@ pub fn same_json(a: &str, b: &str) -> Result<(), String> {
             (Some(b'"'), Some(b'"')) => {
                 let sa: String = serde_json::from_str(ta).map_err(|e| e.to_string())?;
                 let sb: String = serde_json::from_str(tb).map_err(|e| e.to_string())?;
-                if sa == sb {
-                    Ok(())
-                } else {
-                    differ()
-                }
+                if sa == sb { Ok(()) } else { differ() }
             }
             (Some(x), Some(y))
                 if (x == &b'-' || x.is_ascii_digit()) && (y == &b'-' || y.is_ascii_digit()) =>

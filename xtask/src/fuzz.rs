@@ -383,7 +383,14 @@ fn junk_headers(d: &proptech_catalog::Descriptor, member: &dyn Fn(&str) -> Strin
             base64::engine::general_purpose::STANDARD.encode(vec![0x2b; len])
         }
     };
-    let mut out = String::new();
+    let mut value = format!("{}{mac}", h.prefix);
+    if let Some(separator) = &h.separator {
+        value.push_str(&format!("{separator}{}AAAA", h.prefix));
+    }
+    let mut out = format!("{}: {value}\n", h.header);
+    if let Some(ts) = h.timestamp.as_ref().and_then(|o| o.header.as_deref()) {
+        out.push_str(&format!("{ts}: {NOW}\n"));
+    }
     if let Some(id) = h.id.as_ref().and_then(|o| o.header.as_deref()) {
         let value =
             h.id.as_ref()
@@ -391,14 +398,6 @@ fn junk_headers(d: &proptech_catalog::Descriptor, member: &dyn Fn(&str) -> Strin
                 .map_or_else(|| "msg_2Vq5cGfuzz".to_owned(), member);
         out.push_str(&format!("{id}: {value}\n"));
     }
-    if let Some(ts) = h.timestamp.as_ref().and_then(|o| o.header.as_deref()) {
-        out.push_str(&format!("{ts}: {NOW}\n"));
-    }
-    let mut value = format!("{}{mac}", h.prefix);
-    if let Some(separator) = &h.separator {
-        value.push_str(&format!("{separator}{}AAAA", h.prefix));
-    }
-    out.push_str(&format!("{}: {value}\n", h.header));
     out
 }
 

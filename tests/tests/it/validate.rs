@@ -185,7 +185,12 @@ fn validation_refuses_what_the_open_types_accept() {
         }
         other => panic!("{other:?}"),
     }
-    // An event type with no schema is not validated: it is kept as Unknown.
-    let unknown = serde_json::json!({"type": "sync.completed", "deliveryId": "d9"});
+    // An event type with no schema is not validated: it is kept as Unknown (dated, as every
+    // Repull delivery is).
+    let unknown = serde_json::json!({
+        "type": "sync.completed",
+        "deliveryId": "d9",
+        "createdAt": "2026-05-01T12:34:56Z",
+    });
     assert!(receive("repull", &unknown, true).is_ok());
 }
