@@ -131,7 +131,7 @@ async fn log_answers(request: Request, next: Next) -> Response {
     if let Some(key) = answer.get("duplicate") {
         let key = Escaped(key.as_str().unwrap_or_default());
         anstream::println!(
-            "{} {provider} {key}: already processed, answered 200 without running the handler",
+            "{} {provider} \"{key}\": already processed, answered 200 without running the handler",
             style::paint(WARN, "duplicate")
         );
     } else if !parts.status.is_success() {
