@@ -316,7 +316,7 @@ pub fn providers_module(providers: &[Descriptor]) -> Result<TokenStream, Error> 
         ///
         /// An event type the crate does not know parses as that provider's `Unknown` variant. A
         /// provider whose Cargo feature is off is an error of kind
-        /// [`ParseErrorKind::Syntax`](crate::ParseErrorKind::Syntax) naming the feature.
+        /// [`crate::ParseErrorKind::Syntax`] naming the feature.
         pub fn parse(provider: Provider, body: &[u8]) -> Result<AnyEvent, crate::ParseError> {
             let _ = body; // unused when every provider feature is off
             match provider {

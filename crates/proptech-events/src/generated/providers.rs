@@ -298,7 +298,7 @@ impl AnyEvent {
 ///
 /// An event type the crate does not know parses as that provider's `Unknown` variant. A
 /// provider whose Cargo feature is off is an error of kind
-/// [`ParseErrorKind::Syntax`](crate::ParseErrorKind::Syntax) naming the feature.
+/// [`crate::ParseErrorKind::Syntax`] naming the feature.
 pub fn parse(provider: Provider, body: &[u8]) -> Result<AnyEvent, crate::ParseError> {
     let _ = body;
     match provider {

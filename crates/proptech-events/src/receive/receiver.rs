@@ -236,10 +236,10 @@ where
     receiver.__core().process(delivery, keys, handler).await
 }
 
-/// Something to do with a provider's receiver type, whichever the provider: [`dispatch`] calls
-/// [`visit`](Self::visit) with the receiver type of a provider known at run time. Tools that
-/// serve or check any provider (the CLI, the benchmarks, the fuzz targets) are written once, as a
-/// `Visit`.
+/// Something to do with a provider's receiver type, whichever the provider:
+/// [`dispatch`](crate::receive::dispatch) calls [`visit`](Self::visit) with the receiver type of a
+/// provider known at run time. Tools that serve or check any provider (the CLI, the benchmarks)
+/// are written once, as a `Visit`.
 pub trait Visit {
     /// What the visit gives.
     type Output;
