@@ -529,28 +529,11 @@ impl Contract {
             })?;
         }
         let event_type = head.event_type.unwrap_or_default().into_owned();
-        let event = typed::<E>(core, self.provider, event_type, body)?;
+        let event = typed::<E>(core, event_type, body)?;
 
-        let options = &core.options;
-        let mut window = options.dedupe_window;
-        if signed.timestamp.is_some() {
-            // An id must be remembered at least as long as its timestamp is accepted.
-            window = window.max(options.tolerance.saturating_mul(2));
-        }
-        if let Some(horizon) = &self.horizon {
-            // Accepted from `horizon + tolerance` in the past to `tolerance` ahead of the clock: a
-            // delivery dated ahead is accepted for `horizon + 2 × tolerance` after it arrives.
-            window = window.max(
-                horizon
-                    .seconds
-                    .saturating_add(options.tolerance.saturating_mul(2)),
-            );
-        }
-        let nonce = match (&self.nonce, head.nonce) {
-            (Some(n), Some(value)) => Some((
-                value.into_owned(),
-                n.window.max(options.tolerance.saturating_mul(2)),
-            )),
+        let window = self.id_window(&core.options);
+        let nonce = match (self.nonce_window(&core.options), head.nonce) {
+            (Some(window), Some(value)) => Some((value.into_owned(), window)),
             _ => None,
         };
         Ok(Received {
@@ -580,6 +563,32 @@ impl Contract {
             kind: ParseErrorKind::Data,
             message,
         })
+    }
+
+    /// Whether the contract signs a timestamp.
+    fn signs_time(&self) -> bool {
+        self.signature
+            .as_ref()
+            .is_some_and(|r| r.headers.iter().any(|h| h.timestamp.is_some()))
+    }
+
+    /// How long this contract keeps a delivery id once done, under `options`: the dedupe window,
+    /// at least twice the tolerance where a signed timestamp is accepted that long, and at least
+    /// the horizon plus twice the tolerance where the contract dates its deliveries (one dated the
+    /// tolerance ahead is accepted until the horizon and the tolerance have passed).
+    pub(crate) fn id_window(&self, options: &super::Options) -> u64 {
+        let mut window = options.dedupe_window;
+        if self.signs_time() {
+            window = window.max(options.tolerance.saturating_mul(2));
+        }
+        if let Some(horizon) = &self.horizon {
+            window = window.max(
+                horizon
+                    .seconds
+                    .saturating_add(options.tolerance.saturating_mul(2)),
+            );
+        }
+        window
     }
 
     /// How long this contract keeps a nonce, under `options`.
@@ -687,16 +696,15 @@ fn check_horizon(
 /// schema and then moved into the typed event without parsing the bytes again.
 fn typed<E: crate::__private::ProviderEvent>(
     core: &Core,
-    provider: Provider,
     event_type: String,
     body: &[u8],
 ) -> Result<E, ReceiveError> {
-    let _ = provider; // read by the schema check only
     #[cfg(feature = "validate")]
     if core.options.validate {
-        let value = core.validate(provider, &event_type, body)?;
+        let value = core.validate(E::PROVIDER, &event_type, body)?;
         return E::parse_value_typed(event_type, value, body).map_err(ReceiveError::from_parse);
     }
+    #[cfg(not(feature = "validate"))]
     let _ = core;
     E::parse_typed(event_type, body).map_err(ReceiveError::from_parse)
 }

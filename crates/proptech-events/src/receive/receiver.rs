@@ -167,23 +167,7 @@ pub trait Receiver: sealed::Sealed + Sized + Send + Sync + 'static {
     /// the replay horizon plus twice the tolerance where the provider dates its deliveries (one
     /// dated the tolerance ahead is accepted until the horizon and the tolerance have passed).
     fn dedupe_window(&self) -> u64 {
-        let options = self.options();
-        let c = Self::CONTRACT;
-        let mut window = options.dedupe_window;
-        let signs_time = c
-            .signature
-            .as_ref()
-            .is_some_and(|r| r.headers.iter().any(|h| h.timestamp.is_some()));
-        if signs_time {
-            window = window.max(options.tolerance.saturating_mul(2));
-        }
-        if let Some(h) = &c.horizon {
-            window = window.max(
-                h.seconds
-                    .saturating_add(options.tolerance.saturating_mul(2)),
-            );
-        }
-        window
+        Self::CONTRACT.id_window(self.options())
     }
 
     /// How long a nonce is remembered, where the provider's deliveries carry one: its documented
