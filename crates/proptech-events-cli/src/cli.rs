@@ -78,11 +78,7 @@ pub struct ValidateArgs {
 
 /// `sign`.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Valara takes the id and timestamp from the body's event_id and timestamp \
-(the headers must equal them); Lavanda makes a fresh msg_ id and uses the current time unless given. \
-EverReal documents no signature: only Content-Type is printed.\n\nExample:\n  proptech-events sign --provider repull --secret whsec_k7d9f2example body.json > headers.txt\n  curl http://127.0.0.1:3000/webhooks/repull -H @headers.txt --data-binary @body.json"
-)]
+#[command(after_help = sign_help())]
 pub struct SignArgs {
     /// The provider whose contract to sign with.
     #[arg(long, short)]
@@ -198,12 +194,7 @@ pub enum EventsCommand {
 
 /// `listen`.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Routes: POST /webhooks/valara, /webhooks/repull, /webhooks/lavanda, \
-/webhooks/everreal. Secrets come from --secret or VALARA_SECRET, REPULL_SECRET and LAVANDA_SECRET \
-(comma-separated during a rotation); --test-secrets uses the documented test secrets, which anyone \
-can sign with.\n\nExample:\n  proptech-events listen --test-secrets\n  proptech-events listen --addr 0.0.0.0:8080 --secret repull=whsec_... --provider repull"
-)]
+#[command(after_help = listen_help())]
 pub struct ListenArgs {
     /// The address to listen on (port 0 picks a free port, printed at start).
     #[arg(long, default_value = "127.0.0.1:3000")]
@@ -230,4 +221,84 @@ pub struct ListenArgs {
     /// The most connections served at once.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub max_connections: usize,
+}
+
+/// The providers that sign their deliveries.
+fn signing() -> impl Iterator<Item = Provider> {
+    Provider::ALL
+        .into_iter()
+        .filter(|p| p.contract().signature.is_some())
+}
+
+/// `sign`'s help: where each provider's id and timestamp come from, read from its contract.
+fn sign_help() -> String {
+    let mut facts = Vec::new();
+    for p in Provider::ALL {
+        let c = p.contract();
+        let name = p.display_name();
+        let Some(recipe) = &c.signature else {
+            facts.push(format!(
+                "{name} documents no signature: only Content-Type is printed."
+            ));
+            continue;
+        };
+        let headers = &recipe.headers[0];
+        let from_body: Vec<&str> = [
+            c.id_member.filter(|_| headers.id.is_some()),
+            c.timestamp_member.filter(|_| headers.timestamp.is_some()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        facts.push(
+            match (from_body.as_slice(), headers.id, headers.timestamp) {
+                ([], None, None) => format!("{name} signs the body alone."),
+                ([], _, _) => {
+                    format!("{name} makes a fresh msg_ id and uses the current time unless given.")
+                }
+                ([member], _, _) => {
+                    format!("{name} takes {member} from the body (the header must equal it).")
+                }
+                (members, _, _) => format!(
+                    "{name} takes {} from the body (the headers must equal them).",
+                    members.join(" and ")
+                ),
+            },
+        );
+    }
+    let example = signing()
+        .find_map(|p| Some((p, p.contract().test_secret?)))
+        .map(|(p, secret)| {
+            format!(
+                "\n\nExample:\n  proptech-events sign --provider {p} --secret {secret} body.json > headers.txt\n  curl http://127.0.0.1:3000/webhooks/{p} -H @headers.txt --data-binary @body.json"
+            )
+        })
+        .unwrap_or_default();
+    format!("{}{example}", facts.join(" "))
+}
+
+/// `listen`'s help: its routes and where each signing provider's secrets come from.
+fn listen_help() -> String {
+    let routes: Vec<String> = Provider::ALL
+        .iter()
+        .map(|p| format!("/webhooks/{p}"))
+        .collect();
+    let variables: Vec<String> = signing()
+        .map(|p| format!("{}_SECRET", p.as_str().to_uppercase()))
+        .collect();
+    let example = signing()
+        .next()
+        .map(|p| {
+            format!(
+                "\n  proptech-events listen --addr 0.0.0.0:8080 --secret {p}=<secret> --provider {p}"
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "Routes: POST {}. Secrets come from --secret or {} (comma-separated during a rotation); \
+         --test-secrets uses the documented test secrets, which anyone can sign with.\n\n\
+         Example:\n  proptech-events listen --test-secrets{example}",
+        routes.join(", "),
+        variables.join(", ")
+    )
 }

@@ -42,7 +42,7 @@ fn secrets(args: &ListenArgs, provider: Provider) -> Result<Vec<String>, Failure
     for flag in &args.secrets {
         let Some((name, secret)) = flag.split_once('=') else {
             return Err(Failure::usage(format!(
-                "--secret {flag:?} is not provider=secret; pass e.g. --secret repull=whsec_..."
+                "--secret {flag:?} is not provider=secret; pass e.g. --secret {provider}=<its secret>"
             )));
         };
         let named: Provider = name

@@ -15,7 +15,11 @@ pub struct WebhookAttr {
     pub unchecked: bool,
 }
 
-const FIX: &str = "add #[webhook(provider = \"repull\", event = \"reservation.created\")]";
+/// How to write the attribute, with the table's first event as the example.
+fn fix() -> String {
+    let (provider, event) = crate::schemas::example();
+    format!("add #[webhook(provider = {provider:?}, event = {event:?})]")
+}
 
 /// Reads the one `#[webhook]` attribute of `attrs`. Every problem found is reported to `cx`, not
 /// just the first; `None` when there was one.
@@ -64,7 +68,10 @@ pub fn parse(cx: &Ctxt, attrs: &[Attribute], item: &syn::Ident) -> Option<Webhoo
             let value: LitStr = meta.value()?.parse().map_err(|e| {
                 syn::Error::new(
                     e.span(),
-                    "expected a string literal, e.g. provider = \"repull\"",
+                    format!(
+                        "expected a string literal, e.g. provider = {:?}",
+                        crate::schemas::example().0
+                    ),
                 )
             })?;
             if slot.is_some() {
@@ -85,7 +92,7 @@ pub fn parse(cx: &Ctxt, attrs: &[Attribute], item: &syn::Ident) -> Option<Webhoo
     let Some(attr) = found else {
         push(syn::Error::new(
             item.span(),
-            format!("missing #[webhook] attribute: {FIX}"),
+            format!("missing #[webhook] attribute: {}", fix()),
         ));
         return None;
     };

@@ -24,6 +24,15 @@ pub fn providers() -> Vec<&'static str> {
     out
 }
 
+/// A provider and one of its events, for the examples in messages: the table's first entry.
+pub fn example() -> (&'static str, &'static str) {
+    table::EVENTS
+        .first()
+        .map_or(("<provider>", "<event type>"), |e| {
+            (e.provider, e.event_type)
+        })
+}
+
 /// The entry of `provider`'s `event`, or the message for a miss.
 pub fn find(provider: &str, event: &str) -> Result<&'static EventSchema, Miss> {
     let providers = providers();
