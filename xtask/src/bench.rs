@@ -78,20 +78,20 @@ pub fn run() -> Result<()> {
         );
     }
     // One new delivery through `process`: the store's cost on top of verify + parse.
-    let (plain, _) = read("repull_process", "verify_and_parse")?;
-    println!("\n| route (one new Repull delivery) | per delivery | ratio to verify + parse |");
+    let (plain, _) = read("process", "verify_and_parse")?;
+    println!("\n| route (one new delivery) | per delivery | ratio to verify + parse |");
     println!("|---|---|---|");
     println!(
         "| verify + parse (no dedupe) | {:.2} us | 1.00x |",
         plain / 1000.0
     );
-    let (memory, _) = read("repull_process", "process_in_memory")?;
+    let (memory, _) = read("process", "process_in_memory")?;
     println!(
         "| process, in-memory store | {:.2} us | {:.2}x |",
         memory / 1000.0,
         memory / plain
     );
-    match read("repull_process", "process_redis") {
+    match read("process", "process_redis") {
         Ok((redis, _)) => println!(
             "| process, Redis store (loopback) | {:.2} us | {:.2}x |",
             redis / 1000.0,

@@ -251,7 +251,7 @@ fn process_route(c: &mut Criterion) {
         let headers = vec![("X-Repull-Signature".to_owned(), sign_repull(REPULL, &body))];
         (headers, body)
     };
-    let mut group = c.benchmark_group("repull_process");
+    let mut group = c.benchmark_group("process");
     group.throughput(Throughput::Elements(1));
     let plain = RepullReceiver::new([REPULL]).expect("secret");
     group.bench_function(BenchmarkId::from_parameter("verify_and_parse"), |b| {
