@@ -98,6 +98,27 @@ pub enum Error {
     },
 }
 
+/// Why [`merge_local_ref`] or [`dereference`] could not follow a schema's `$ref`s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefError {
+    /// A `$ref` names no schema inside the document.
+    #[error("$ref {reference} does not resolve")]
+    Unresolved {
+        /// The reference, as written.
+        reference: String,
+    },
+    /// A chain of references does not end (a cycle of `$ref`s pointing at `$ref`s).
+    #[error("$ref {reference}: more than {MAX_REF_CHAIN} references in a chain")]
+    EndlessChain {
+        /// The reference at which the chain was given up.
+        reference: String,
+    },
+    /// Inlining went deeper than any finite schema of the set: a recursive `$ref`.
+    #[error("more than {MAX_INLINE_DEPTH} levels of nested schemas: a recursive $ref?")]
+    Recursive,
+}
+
 /// One schema file of the set.
 #[derive(Debug, Clone)]
 pub struct SchemaDoc {
@@ -518,21 +539,22 @@ const MAX_REF_CHAIN: usize = 32;
 /// that is: the target's `properties` and the siblings' are merged, their `required` lists joined,
 /// and a sibling wins on any other keyword. Fails, naming the reference, when a `$ref` does not
 /// resolve inside `doc` or a chain of them does not end.
-pub fn merge_local_ref(doc: &Value, schema: &Value) -> Result<Value, String> {
+pub fn merge_local_ref(doc: &Value, schema: &Value) -> Result<Value, RefError> {
     merge_ref_chain(doc, schema, 0)
 }
 
-fn merge_ref_chain(doc: &Value, schema: &Value, depth: usize) -> Result<Value, String> {
+fn merge_ref_chain(doc: &Value, schema: &Value, depth: usize) -> Result<Value, RefError> {
     let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
         return Ok(schema.clone());
     };
     if depth >= MAX_REF_CHAIN {
-        return Err(format!(
-            "$ref {reference}: more than {MAX_REF_CHAIN} references in a chain"
-        ));
+        return Err(RefError::EndlessChain {
+            reference: reference.to_owned(),
+        });
     }
-    let (_, target) =
-        local_ref(doc, reference).ok_or_else(|| format!("$ref {reference} does not resolve"))?;
+    let (_, target) = local_ref(doc, reference).ok_or_else(|| RefError::Unresolved {
+        reference: reference.to_owned(),
+    })?;
     let mut merged = merge_ref_chain(doc, target, depth + 1)?;
     let (Some(out), Some(siblings)) = (merged.as_object_mut(), schema.as_object()) else {
         return Ok(merged);
@@ -567,24 +589,22 @@ const MAX_INLINE_DEPTH: usize = 64;
 /// [`merge_local_ref`] does) and `$defs` dropped: a tree a reader can walk without a resolver, as
 /// the derive macro does at compile time. Fails on a `$ref` that does not resolve, and on a
 /// recursive schema, which has no finite inlined form.
-pub fn dereference(doc: &Value) -> Result<Value, String> {
+pub fn dereference(doc: &Value) -> Result<Value, RefError> {
     inline(doc, doc, 0)
 }
 
-fn inline(doc: &Value, schema: &Value, depth: usize) -> Result<Value, String> {
+fn inline(doc: &Value, schema: &Value, depth: usize) -> Result<Value, RefError> {
     if depth > MAX_INLINE_DEPTH {
-        return Err(format!(
-            "more than {MAX_INLINE_DEPTH} levels of nested schemas: a recursive $ref?"
-        ));
+        return Err(RefError::Recursive);
     }
     let Value::Object(map) = merge_local_ref(doc, schema)? else {
         return Ok(schema.clone());
     };
-    let each = |values: &Map<String, Value>| -> Result<Value, String> {
+    let each = |values: &Map<String, Value>| -> Result<Value, RefError> {
         values
             .iter()
             .map(|(name, s)| Ok((name.clone(), inline(doc, s, depth + 1)?)))
-            .collect::<Result<_, String>>()
+            .collect::<Result<_, RefError>>()
             .map(Value::Object)
     };
     let mut out = Map::new();
@@ -597,7 +617,7 @@ fn inline(doc: &Value, schema: &Value, depth: usize) -> Result<Value, String> {
             ("allOf" | "anyOf" | "oneOf" | "prefixItems", Value::Array(items)) => items
                 .iter()
                 .map(|item| inline(doc, item, depth + 1))
-                .collect::<Result<_, String>>()
+                .collect::<Result<_, RefError>>()
                 .map(Value::Array)?,
             (
                 "items"

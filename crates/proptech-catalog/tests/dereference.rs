@@ -1,7 +1,7 @@
 //! `dereference`: every `$ref` inlined and merged with its siblings, recursion refused, and the
 //! schema set's own bundles judged the same before and after.
 
-use proptech_catalog::{SchemaSet, bundle::bundle, dereference};
+use proptech_catalog::{RefError, SchemaSet, bundle::bundle, dereference};
 use serde_json::{Value, json};
 
 #[test]
@@ -62,10 +62,17 @@ fn refuses_a_recursive_schema_and_a_dangling_ref() {
         "$defs": { "node": { "type": "object", "properties": { "next": { "$ref": "#/$defs/node" } } } }
     });
     let err = dereference(&recursive).expect_err("no finite form");
-    assert!(err.contains("recursive"), "{err}");
+    assert_eq!(err, RefError::Recursive);
+    assert!(err.to_string().contains("recursive"), "{err}");
     let dangling = json!({ "properties": { "a": { "$ref": "#/$defs/missing" } } });
     let err = dereference(&dangling).expect_err("does not resolve");
-    assert!(err.contains("#/$defs/missing"), "{err}");
+    assert_eq!(
+        err,
+        RefError::Unresolved {
+            reference: "#/$defs/missing".to_owned()
+        }
+    );
+    assert!(err.to_string().contains("#/$defs/missing"), "{err}");
 }
 
 /// Every event's bundle, inlined, accepts and rejects each fixture, and each fixture with one

@@ -145,9 +145,9 @@ pub fn generate(set: &SchemaSet) -> Result<Vec<GeneratedFile>, Error> {
             let bundled = bundle::bundle(set, &e.schema_path)?;
             // Inlined here, so the derive walks plain trees and carries no `$ref` resolver.
             let resolved =
-                proptech_catalog::dereference(&bundled).map_err(|reason| Error::Schema {
+                proptech_catalog::dereference(&bundled).map_err(|err| Error::Schema {
                     at: e.schema_path.clone(),
-                    reason,
+                    reason: err.to_string(),
                 })?;
             rows.push(emit::SchemaRow {
                 provider: provider.to_owned(),

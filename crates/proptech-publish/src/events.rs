@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use proptech_catalog::{SchemaSet, SignatureVector, merge_local_ref, required_of};
+use proptech_catalog::{RefError, SchemaSet, SignatureVector, merge_local_ref, required_of};
 use serde_json::Value;
 
 use crate::Error;
@@ -148,9 +148,9 @@ impl Events {
                                 .unwrap_or_default(),
                         }
                     });
-                let tables = field_tables(bundled).map_err(|message| Error::Schema {
+                let tables = field_tables(bundled).map_err(|err| Error::Schema {
                     path: path.clone(),
-                    message,
+                    message: err.to_string(),
                 })?;
                 let text = |k: &str| schema.doc.str(k).map(str::to_owned);
                 events.push(Event {
@@ -244,7 +244,7 @@ struct Tables {
 /// An event schema that references an envelope has its data block under `data`; one that does not
 /// (Lavanda) is a flat object whose `id` and `type` play the envelope's part. Fails, naming the
 /// reference, on a `$ref` that does not resolve inside the bundled schema.
-fn field_tables(bundled: &Value) -> Result<Tables, String> {
+fn field_tables(bundled: &Value) -> Result<Tables, RefError> {
     let root = merge_local_ref(bundled, bundled)?;
     let has_envelope = bundled.get("$ref").is_some();
     let required = required_of(&root);
@@ -284,7 +284,7 @@ fn is_open(schema: &Value) -> bool {
     !matches!(schema.get("additionalProperties"), Some(Value::Bool(false)))
 }
 
-fn field(doc: &Value, path: String, schema: &Value, required: bool) -> Result<Field, String> {
+fn field(doc: &Value, path: String, schema: &Value, required: bool) -> Result<Field, RefError> {
     let resolved = merge_local_ref(doc, schema)?;
     Ok(Field {
         path,
@@ -311,7 +311,7 @@ fn flatten(
     prefix: &str,
     out: &mut Vec<Field>,
     depth: usize,
-) -> Result<(), String> {
+) -> Result<(), RefError> {
     let required = required_of(object);
     for (name, schema) in object
         .get("properties")
@@ -333,7 +333,7 @@ fn flatten_property(
     required: bool,
     out: &mut Vec<Field>,
     depth: usize,
-) -> Result<(), String> {
+) -> Result<(), RefError> {
     out.push(field(doc, path.to_owned(), schema, required)?);
     if depth >= MAX_DEPTH {
         return Ok(());
@@ -351,7 +351,7 @@ fn flatten_property(
 }
 
 /// A schema's type in words, for a field table.
-pub fn type_label(doc: &Value, schema: &Value, depth: usize) -> Result<String, String> {
+pub fn type_label(doc: &Value, schema: &Value, depth: usize) -> Result<String, RefError> {
     let schema = merge_local_ref(doc, schema)?;
     if let Some(value) = schema.get("const") {
         return Ok(format!("always `{value}`"));
