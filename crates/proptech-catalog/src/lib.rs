@@ -25,6 +25,7 @@ mod errata;
 mod evidence;
 mod fixtures;
 pub mod names;
+pub mod redaction;
 
 pub use descriptor::{
     Delivery, Descriptor, Envelope, Header, Hmac, Horizon, Nonce, Origin, Part, Quote, Replay,

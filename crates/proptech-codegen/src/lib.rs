@@ -149,7 +149,9 @@ pub fn generate(set: &SchemaSet) -> Result<Vec<GeneratedFile>, Error> {
                     at: e.schema_path.clone(),
                     reason: err.to_string(),
                 })?;
+            let personal = proptech_catalog::redaction::personal_paths(&resolved);
             rows.push(emit::SchemaRow {
+                personal,
                 provider: provider.to_owned(),
                 event_type: e.event_type.clone(),
                 category: e.category.clone(),

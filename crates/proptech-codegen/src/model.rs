@@ -170,6 +170,9 @@ pub struct Field {
     pub nullable: bool,
     /// What the value must satisfy beyond its Rust type (numeric bounds), if anything.
     pub check: Option<Check>,
+    /// The category of personal data it holds (`x-personal-data` on the member, on what its
+    /// `$ref` names, or on its items or values), if it holds any as a whole.
+    pub personal: Option<String>,
 }
 
 /// A constraint of the schema that the Rust type alone does not enforce, checked when parsed.
@@ -230,6 +233,7 @@ impl Field {
             required,
             nullable,
             check,
+            personal: None,
         }
     }
 }
@@ -1160,6 +1164,53 @@ impl Builder<'_> {
         })
     }
 
+    /// The personal-data category of the member schema `prop` (in the file `origin` at
+    /// `pointer`) as a whole: its own `x-personal-data`, else that of the schema its `$ref`
+    /// names, else that of its items or values (a list of emails is personal as a whole; a list
+    /// of objects is not, their own members are). Fails on a category the runtime does not know.
+    fn personal(
+        &self,
+        origin: &str,
+        pointer: &str,
+        prop: &Value,
+        depth: usize,
+    ) -> Result<Option<String>, Error> {
+        const MAX_DEPTH: usize = 16;
+        if let Some(mark) = prop.get(proptech_catalog::redaction::MARK) {
+            return match mark.as_str() {
+                Some(c) if proptech_catalog::redaction::CATEGORIES.contains(&c) => {
+                    Ok(Some(c.to_owned()))
+                }
+                _ => Err(schema_error(
+                    origin,
+                    pointer,
+                    format!(
+                        "x-personal-data {mark}: expected one of {}",
+                        proptech_catalog::redaction::CATEGORIES.join(", ")
+                    ),
+                )),
+            };
+        }
+        if depth >= MAX_DEPTH {
+            return Ok(None);
+        }
+        if let Some(reference) = prop.get("$ref").and_then(Value::as_str) {
+            let found = self.set.follow(origin, reference)?;
+            return self.personal(&found.file, &found.pointer, found.value, depth + 1);
+        }
+        if prop.get("properties").is_some() {
+            return Ok(None);
+        }
+        for key in ["items", "additionalProperties"] {
+            if let Some(inner) = prop.get(key).filter(|v| v.is_object())
+                && let Some(c) = self.personal(origin, &push(pointer, key), inner, depth + 1)?
+            {
+                return Ok(Some(c));
+            }
+        }
+        Ok(None)
+    }
+
     /// The struct of an object schema with `properties`, in the file `origin` at `pointer`, as
     /// `role` needs it. Every object goes through here, the envelope included.
     fn object_struct(
@@ -1229,14 +1280,16 @@ impl Builder<'_> {
                 self.ty(origin, &at, prop, hint)?
             };
             let check = self.check(origin, prop)?;
-            fields.push(Field::new(
+            let mut field = Field::new(
                 json,
                 prop,
                 ty,
                 required.contains(json.as_str()),
                 nullable,
                 check,
-            ));
+            );
+            field.personal = self.personal(origin, &at, prop, 0)?;
+            fields.push(field);
         }
         // `anyOf: [{required: [a]}, {required: [b]}]`: at least one of a, b is present.
         let mut one_of_required = Vec::new();

@@ -298,6 +298,19 @@ pub fn providers_module(providers: &[Descriptor]) -> Result<TokenStream, Error> 
                 }
             }
 
+            /// The delivery as JSON of the same shape with every member its schema marks as
+            /// personal data replaced: for logs and support tickets (see [`crate::personal`]).
+            pub fn redacted(&self) -> ::serde_json::Value {
+                match self {
+                    #(
+                        #[cfg(#features)]
+                        AnyEvent::#variants(e) => e.redacted(),
+                    )*
+                    #[allow(unreachable_patterns)]
+                    _ => unreachable!(),
+                }
+            }
+
             /// The delivery kept whole because this version does not know its event type (the
             /// provider's `Unknown` variant), if it is one.
             pub fn unknown(&self) -> Option<&crate::UnknownEvent> {

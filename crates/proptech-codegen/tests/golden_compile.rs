@@ -79,6 +79,9 @@ mod prefix_items;
 #[rustfmt::skip]
 #[path = "golden/generated@recursive.snap.rs"]
 mod recursive;
+#[rustfmt::skip]
+#[path = "golden/generated@personal.snap.rs"]
+mod personal_members;
 
 /// A client of the `compat_v*` types as a user writes it: builds an event with `new`, sets an
 /// optional member, matches the enum with a wildcard, reads `as_str()`, and parses deliveries.
@@ -176,6 +179,39 @@ fn golden_modules_parse_what_they_promise() {
     );
     assert!(patterns::parse(br#"{"type":"v1.booking.updated","listing":"ABC"}"#).is_err());
     assert!(patterns::parse(br#"{"type":"v1.booking.updated","listing":"abc1234"}"#).is_ok());
+}
+
+/// Members marked `x-personal-data` print their placeholder in `Debug` (a nested struct's marks
+/// too, unknown members by name only); unmarked members print as they are.
+#[test]
+fn debug_redacts_marked_members_and_shows_the_rest() {
+    let body = br#"{"id":"c1","type":"v1.crm.contact.created","name":"Ana Ruiz",
+        "email":"ana@example.com","nickname":null,"phones":["+351 900 000 000"],
+        "source":"website","home":{"street":"Rua Augusta 1","country":"PT"},
+        "notes":{"text":"prefers calls"},"guestPhone":"+351 911 111 111"}"#;
+    let event = personal_members::parse(body).expect("parses");
+    let shown = format!("{event:?}");
+    for hidden in [
+        "Ana Ruiz",
+        "ana@example.com",
+        "+351 900",
+        "Rua Augusta",
+        "prefers calls",
+        "+351 911",
+    ] {
+        assert!(!shown.contains(hidden), "{hidden} in {shown}");
+    }
+    for visible in [
+        "\"website\"",
+        "\"PT\"",
+        "[redacted: identity, 8 chars]",
+        "[redacted: contact, 1 items]",
+        "[redacted: free-text, 1 members]",
+        "nickname: None",
+        "\"guestPhone\": [not shown: string]",
+    ] {
+        assert!(shown.contains(visible), "no {visible} in {shown}");
+    }
 }
 
 #[test]

@@ -105,6 +105,19 @@ fn impl_tokens(input: &DeriveInput, entry: &schemas::EventSchema, path: &str) ->
     let provider_variant = syn::Ident::new(entry.variant, proc_macro2::Span::call_site());
     let (event_type, category, schema) = (entry.event_type, entry.category, entry.schema);
     let status = syn::Ident::new(entry.status, proc_macro2::Span::call_site());
+    let personal = entry.personal.iter().map(|(path, category)| {
+        let steps = path.iter().map(|step| match step {
+            Some(name) => quote!(::proptech_events::personal::Step::Member(#name)),
+            None => quote!(::proptech_events::personal::Step::Any),
+        });
+        let category = syn::Ident::new(category, proc_macro2::Span::call_site());
+        quote! {
+            ::proptech_events::personal::PersonalMember::new(
+                &[#(#steps),*],
+                ::proptech_events::personal::PersonalData::#category,
+            )
+        }
+    });
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -117,6 +130,8 @@ fn impl_tokens(input: &DeriveInput, entry: &schemas::EventSchema, path: &str) ->
                     ::proptech_events::__private::DocumentationStatus::#status;
                 const JSON_SCHEMA: &'static str = #schema;
                 const SCHEMA_PATH: &'static str = #path;
+                const PERSONAL_DATA: &'static [::proptech_events::personal::PersonalMember] =
+                    &[#(#personal),*];
             }
         };
     }

@@ -15,6 +15,9 @@ pub struct EventSchema {
     pub schema: &'static str,
     /// The same schema with every `$ref` inlined, for the checks to walk.
     pub resolved: &'static str,
+    /// The members the schema marks as personal data: the path from the delivery's root (`None`
+    /// steps into any item or value) and the variant of `proptech_events::personal::PersonalData`.
+    pub personal: &'static [(&'static [Option<&'static str>], &'static str)],
 }
 
 /// The providers the table knows.

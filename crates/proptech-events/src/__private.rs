@@ -41,12 +41,14 @@ pub const fn event_info(
     category: &'static str,
     documentation_status: DocumentationStatus,
     json_schema: &'static str,
+    personal_data: &'static [crate::personal::PersonalMember],
 ) -> crate::EventInfo {
     crate::EventInfo {
         event_type,
         category,
         documentation_status,
         json_schema,
+        personal_data,
     }
 }
 
@@ -124,15 +126,41 @@ pub fn probe(provider: Provider, bytes: &[u8], field: &'static str) -> Result<St
 ///
 /// One parse, with the path noted on the way out of a failure (see [`at_key`]): a second,
 /// path-tracking parse would compile every type's `Deserialize` twice.
+///
+/// `personal` are the members of the event marked as personal data: a failure inside one of them
+/// says what did not fit without quoting the value.
 pub fn parse_as<'de, T: Deserialize<'de>>(
     provider: Provider,
     event_type: &str,
     bytes: &'de [u8],
+    personal: &'static [crate::personal::PersonalMember],
 ) -> Result<T, ParseError> {
     let track = Track::start();
     match serde_json::from_slice(bytes) {
         Ok(value) => Ok(value),
-        Err(e) => Err(parse_failed(provider, event_type, e, &track)),
+        Err(e) => Err(parse_failed(provider, event_type, e, &track, personal)),
+    }
+}
+
+/// The error of a failed typed parse at `path`, its message withheld when `path` is inside a
+/// member marked as personal data (serde's messages quote the value they reject).
+fn data_error(
+    provider: Provider,
+    event_type: Option<&str>,
+    kind: ParseErrorKind,
+    path: String,
+    e: impl fmt::Display,
+    personal: &[crate::personal::PersonalMember],
+) -> ParseError {
+    match crate::personal::at_pointer(personal, &path) {
+        Some(category) => {
+            let message = format!(
+                "the value does not fit its type (not shown: the schema marks it as {category} \
+                 personal data)"
+            );
+            error(provider, event_type, kind, path, message)
+        }
+        None => error(provider, event_type, kind, path, e),
     }
 }
 
@@ -145,9 +173,17 @@ fn parse_failed(
     event_type: &str,
     e: serde_json::Error,
     track: &Track,
+    personal: &[crate::personal::PersonalMember],
 ) -> ParseError {
     let event_type = Some(event_type).filter(|t| !t.is_empty());
-    error(provider, event_type, kind_of(&e), track.pointer(), e)
+    data_error(
+        provider,
+        event_type,
+        kind_of(&e),
+        track.pointer(),
+        e,
+        personal,
+    )
 }
 
 /// Whether serde_json failed on the JSON itself or on a value that does not fit the type.
@@ -171,15 +207,17 @@ pub fn parse_value_as<T: serde::de::DeserializeOwned>(
     provider: Provider,
     event_type: &str,
     value: serde_json::Value,
+    personal: &'static [crate::personal::PersonalMember],
 ) -> Result<T, ParseError> {
     let track = Track::start();
     T::deserialize(value).map_err(|e| {
-        error(
+        data_error(
             provider,
             Some(event_type),
             ParseErrorKind::Data,
             track.pointer(),
             e,
+            personal,
         )
     })
 }
@@ -693,10 +731,26 @@ impl PartialEq for Extra {
     }
 }
 
+/// Names, not values: no schema has said whether an unknown member holds personal data, so `Debug`
+/// shows what kind of value each one is and keeps its text out of logs (see [`crate::personal`]).
 impl fmt::Debug for Extra {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Unjudged<'a>(&'a RawValue);
+        impl fmt::Debug for Unjudged<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let kind = match self.0.get().trim_start().as_bytes().first() {
+                    Some(b'"') => "string",
+                    Some(b'{') => "object",
+                    Some(b'[') => "array",
+                    Some(b't' | b'f') => "boolean",
+                    Some(b'n') => "null",
+                    _ => "number",
+                };
+                write!(f, "[not shown: {kind}]")
+            }
+        }
         f.debug_map()
-            .entries(self.get().iter().map(|(n, v)| (n, v.get())))
+            .entries(self.get().iter().map(|(n, v)| (n, Unjudged(v))))
             .finish()
     }
 }
@@ -748,4 +802,20 @@ pub fn feature_off(provider: Provider) -> ParseError {
         String::new(),
         format_args!("the `{provider}` feature of proptech-events is off"),
     )
+}
+
+/// `value` as JSON with the members `members` names redacted; `skip` as for [`crate::personal::redact`].
+pub fn redacted_json<T: serde::Serialize + ?Sized>(
+    value: &T,
+    members: &[crate::personal::PersonalMember],
+    skip: &[&str],
+) -> serde_json::Value {
+    let mut json = match serde_json::to_value(value) {
+        Ok(json) => json,
+        // The generated types serialize infallibly (string keys, finite numbers); were one ever
+        // to fail, nothing of it is shown.
+        Err(_) => return serde_json::Value::String("[redacted: not serializable]".to_owned()),
+    };
+    crate::personal::redact(&mut json, members, skip);
+    json
 }

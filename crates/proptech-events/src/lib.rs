@@ -41,6 +41,7 @@ mod macros;
 #[doc(hidden)]
 pub mod __private;
 mod error;
+pub mod personal;
 pub mod receive;
 mod types;
 
@@ -160,9 +161,24 @@ pub trait WebhookEvent {
     /// `""` for the whole delivery, `"/data"` for an envelope's payload.
     const SCHEMA_PATH: &'static str = "";
 
+    /// The members of the delivery the schema marks as personal data (`x-personal-data`), with
+    /// paths from the delivery's root.
+    const PERSONAL_DATA: &'static [personal::PersonalMember] = &[];
+
     /// [`Self::JSON_SCHEMA`], parsed.
     fn json_schema() -> serde_json::Value {
         serde_json::from_str(Self::JSON_SCHEMA).expect("the embedded schema is JSON")
+    }
+
+    /// This value as JSON of the same shape, with every member the schema marks as personal data
+    /// replaced by its [`personal::placeholder`] (`"[redacted: contact, 17 chars]"`): for logs
+    /// and support tickets. Members the schema does not describe are kept as they came.
+    fn redacted(&self) -> serde_json::Value
+    where
+        Self: Serialize,
+    {
+        let skip: Vec<&str> = Self::SCHEMA_PATH.split('/').skip(1).collect();
+        __private::redacted_json(self, Self::PERSONAL_DATA, &skip)
     }
 }
 
@@ -189,6 +205,8 @@ pub struct EventInfo {
     pub documentation_status: DocumentationStatus,
     /// The event's JSON Schema, self-contained (see [`WebhookEvent::JSON_SCHEMA`]).
     pub json_schema: &'static str,
+    /// The members its schema marks as personal data (see [`WebhookEvent::PERSONAL_DATA`]).
+    pub personal_data: &'static [personal::PersonalMember],
 }
 
 /// A delivery of an event type this crate does not know, kept whole. The parsers make it; a test
@@ -203,7 +221,10 @@ pub struct EventInfo {
 /// assert_eq!(event.raw.get(), r#"{"type":"repull.new"}"#);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows the event type and the body's size, not the body: no schema says what in it
+/// is personal data.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct UnknownEvent {
     /// The event type the delivery names.
@@ -219,6 +240,21 @@ impl UnknownEvent {
             event_type: event_type.into(),
             raw,
         }
+    }
+}
+
+impl fmt::Debug for UnknownEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Size(usize);
+        impl fmt::Debug for Size {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "[not shown: {} bytes]", self.0)
+            }
+        }
+        f.debug_struct("UnknownEvent")
+            .field("event_type", &self.event_type)
+            .field("raw", &Size(self.raw.get().len()))
+            .finish()
     }
 }
 

@@ -1,4 +1,5 @@
-//! The `Debug` impl of a struct: like the derive, with the unknown members only when there are some.
+//! The `Debug` impl of a struct: like the derive, with the unknown members only when there are
+//! some, and members marked as personal data redacted.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -12,10 +13,22 @@ pub(super) fn impl_debug(shape: &Shape) -> TokenStream {
     let ty_args = Generics::of(shape).ty_args;
     // Debug: like the derive, with the unknown members only when there are some.
     let name_str = shape.name;
+    // A member marked as personal data shows its placeholder, never its text.
     let debug_fields = shape.fields.iter().map(|f| {
         let name = ident(&f.rust);
         let label = &f.rust;
-        quote!(s.field(#label, &self.#name);)
+        match f.personal.as_deref() {
+            Some(category) => {
+                let variant = ident(&proptech_catalog::names::pascal(category));
+                quote! {
+                    s.field(#label, &crate::personal::Redacted(
+                        crate::personal::PersonalData::#variant,
+                        &self.#name,
+                    ));
+                }
+            }
+            None => quote!(s.field(#label, &self.#name);),
+        }
     });
     let debug_extra = (!shape.closed).then(|| {
         quote! {

@@ -83,6 +83,21 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
                 }
             }
 
+            /// The delivery as JSON of the same shape with every member its schema marks as
+            /// personal data replaced (see [`crate::personal`]), for logs and support tickets.
+            /// Members the schema does not describe, and an unknown event type's body, are kept
+            /// as they came.
+            pub fn redacted(&self) -> ::serde_json::Value {
+                match self {
+                    #(Self::#names(e) => crate::__private::redacted_json(
+                        e,
+                        <#names as crate::WebhookEvent>::PERSONAL_DATA,
+                        &[],
+                    ),)*
+                    Self::Unknown(e) => crate::__private::redacted_json(e, &[], &[]),
+                }
+            }
+
             /// The delivery kept whole because this version does not know its event type, if it
             /// is one.
             pub fn unknown(&self) -> Option<&crate::UnknownEvent> {
@@ -123,6 +138,7 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
                 #categories,
                 crate::DocumentationStatus::#statuses,
                 <#names as crate::WebhookEvent>::JSON_SCHEMA,
+                <#names as crate::WebhookEvent>::PERSONAL_DATA,
             ),)*
         ];
 
@@ -143,7 +159,7 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
         ) -> Result<Event, crate::ParseError> {
             const P: crate::Provider = crate::Provider::#provider_variant;
             Ok(match event_type.as_str() {
-                #(#types => Event::#names(crate::__private::parse_value_as(P, &event_type, value)?),)*
+                #(#types => Event::#names(crate::__private::parse_value_as(P, &event_type, value, <#names as crate::WebhookEvent>::PERSONAL_DATA)?),)*
                 _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
             })
         }
@@ -153,7 +169,7 @@ pub fn provider_module(model: &ProviderModel) -> Result<TokenStream, Error> {
         pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::ParseError> {
             const P: crate::Provider = crate::Provider::#provider_variant;
             Ok(match event_type.as_str() {
-                #(#types => Event::#names(crate::__private::parse_as(P, &event_type, body)?),)*
+                #(#types => Event::#names(crate::__private::parse_as(P, &event_type, body, <#names as crate::WebhookEvent>::PERSONAL_DATA)?),)*
                 _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
             })
         }

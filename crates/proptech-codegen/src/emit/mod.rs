@@ -169,25 +169,36 @@ pub struct SchemaRow {
     pub schema: String,
     /// The bundled schema with every `$ref` inlined, as compact JSON.
     pub resolved: String,
+    /// The members it marks as personal data.
+    pub personal: Vec<proptech_catalog::redaction::PersonalPath>,
 }
 
 /// The derive macro's table of every event's bundled schema.
 pub fn schema_table(rows: &[SchemaRow]) -> TokenStream {
-    let entries = rows.iter().map(|r| {
+    let entries = rows.iter().map(|row| {
         let (p, t, c, s, j, r) = (
-            &r.provider,
-            &r.event_type,
-            &r.category,
-            &r.documentation_status,
-            &r.schema,
-            &r.resolved,
+            &row.provider,
+            &row.event_type,
+            &row.category,
+            &row.documentation_status,
+            &row.schema,
+            &row.resolved,
         );
         // The enum variants the derive names, spelled here so the derive needs no table of its
         // own: `Provider::<variant>`, `DocumentationStatus::<status>`.
         let variant = crate::providers::variant(p).to_string();
         let status = proptech_catalog::names::pascal(s);
+        // Each marked member: its path (`None` for any item or value) and the category's variant.
+        let personal = row.personal.iter().map(|m| {
+            let steps = m.path.iter().map(|step| match step {
+                proptech_catalog::redaction::Step::Member(name) => quote!(Some(#name)),
+                proptech_catalog::redaction::Step::Any => quote!(None),
+            });
+            let category = proptech_catalog::names::pascal(&m.category);
+            quote!((&[#(#steps),*], #category))
+        });
         quote! {
-            EventSchema { provider: #p, variant: #variant, event_type: #t, category: #c, status: #status, schema: #j, resolved: #r },
+            EventSchema { provider: #p, variant: #variant, event_type: #t, category: #c, status: #status, schema: #j, resolved: #r, personal: &[#(#personal),*] },
         }
     });
     quote! {

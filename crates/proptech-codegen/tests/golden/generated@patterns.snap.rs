@@ -223,6 +223,22 @@ impl Event {
             Self::Unknown(e) => &e.event_type,
         }
     }
+    /// The delivery as JSON of the same shape with every member its schema marks as
+    /// personal data replaced (see [`crate::personal`]), for logs and support tickets.
+    /// Members the schema does not describe, and an unknown event type's body, are kept
+    /// as they came.
+    pub fn redacted(&self) -> ::serde_json::Value {
+        match self {
+            Self::BookingUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <BookingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::Unknown(e) => crate::__private::redacted_json(e, &[], &[]),
+        }
+    }
     /// The delivery kept whole because this version does not know its event type, if it
     /// is one.
     pub fn unknown(&self) -> Option<&crate::UnknownEvent> {
@@ -259,6 +275,7 @@ pub const EVENTS: &[crate::EventInfo] = &[
         "test",
         crate::DocumentationStatus::Complete,
         <BookingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <BookingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
 ];
 /// Parses a Lavanda delivery body: an event type this version does not know parses as [`Event::Unknown`].
@@ -280,7 +297,12 @@ pub fn parse_value_typed(
         match event_type.as_str() {
             "v1.booking.updated" => {
                 Event::BookingUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <BookingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
@@ -294,7 +316,14 @@ pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::Pars
     Ok(
         match event_type.as_str() {
             "v1.booking.updated" => {
-                Event::BookingUpdated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::BookingUpdated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <BookingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
         },

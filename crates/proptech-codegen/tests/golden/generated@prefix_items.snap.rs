@@ -314,6 +314,22 @@ impl Event {
             Self::Unknown(e) => &e.event_type,
         }
     }
+    /// The delivery as JSON of the same shape with every member its schema marks as
+    /// personal data replaced (see [`crate::personal`]), for logs and support tickets.
+    /// Members the schema does not describe, and an unknown event type's body, are kept
+    /// as they came.
+    pub fn redacted(&self) -> ::serde_json::Value {
+        match self {
+            Self::SpacesBuildingCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <SpacesBuildingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::Unknown(e) => crate::__private::redacted_json(e, &[], &[]),
+        }
+    }
     /// The delivery kept whole because this version does not know its event type, if it
     /// is one.
     pub fn unknown(&self) -> Option<&crate::UnknownEvent> {
@@ -350,6 +366,7 @@ pub const EVENTS: &[crate::EventInfo] = &[
         "test",
         crate::DocumentationStatus::Complete,
         <SpacesBuildingCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <SpacesBuildingCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
 ];
 /// Parses a Lavanda delivery body: an event type this version does not know parses as [`Event::Unknown`].
@@ -371,7 +388,12 @@ pub fn parse_value_typed(
         match event_type.as_str() {
             "v1.spaces.building.created" => {
                 Event::SpacesBuildingCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <SpacesBuildingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
@@ -386,7 +408,12 @@ pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::Pars
         match event_type.as_str() {
             "v1.spaces.building.created" => {
                 Event::SpacesBuildingCreated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <SpacesBuildingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),

@@ -4801,6 +4801,211 @@ impl Event {
             Self::Unknown(e) => &e.event_type,
         }
     }
+    /// The delivery as JSON of the same shape with every member its schema marks as
+    /// personal data replaced (see [`crate::personal`]), for logs and support tickets.
+    /// Members the schema does not describe, and an unknown event type's body, are kept
+    /// as they came.
+    pub fn redacted(&self) -> ::serde_json::Value {
+        match self {
+            Self::CandidateParsed(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CandidateParsed as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingActivated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingActivated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingArchived(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingArchived as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingCandidateApplied(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingCandidateApplied as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingCandidateScheduleInvitedViewing(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingCandidateScheduleInvitedViewing as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingCandidateScheduleNewTimeslotsRequested(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingCandidateScheduleNewTimeslotsRequested as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingCandidateScheduleTimeslotBookedAdmin(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingCandidateScheduleTimeslotBookedAdmin as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingCandidateScheduleTimeslotBookedCandidate(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingCandidateScheduleTimeslotBookedCandidate as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingCandidateScheduleTimeslotBookingRemovedAdmin(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingCandidateScheduleTimeslotBookingRemovedAdmin as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingCandidateScheduleTimeslotBookingRemovedCandidate(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingCandidateScheduleTimeslotBookingRemovedCandidate as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingContractFlowPartiallySigned(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingContractFlowPartiallySigned as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingContractFlowSigned(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingContractFlowSigned as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingContractFlowStarted(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingContractFlowStarted as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingContractFlowWithdrawn(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingContractFlowWithdrawn as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingDeactivated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingDeactivated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingPublishedToChannel(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingPublishedToChannel as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingUnpublishedFromChannel(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingUnpublishedFromChannel as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::OwnerCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <OwnerCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::OwnerDeleted(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <OwnerDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::OwnerUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <OwnerUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::PropertyCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <PropertyCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::PropertyDeleted(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <PropertyDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::PropertyUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <PropertyUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::UnitCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <UnitCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::UnitDeleted(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <UnitDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::UnitUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <UnitUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::Unknown(e) => crate::__private::redacted_json(e, &[], &[]),
+        }
+    }
     /// The delivery kept whole because this version does not know its event type, if it
     /// is one.
     pub fn unknown(&self) -> Option<&crate::UnknownEvent> {
@@ -4909,168 +5114,196 @@ pub const EVENTS: &[crate::EventInfo] = &[
         "Candidates events",
         crate::DocumentationStatus::Complete,
         <CandidateParsed as crate::WebhookEvent>::JSON_SCHEMA,
+        <CandidateParsed as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_ACTIVATED",
         "Listing events",
         crate::DocumentationStatus::Undocumented,
         <ListingActivated as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingActivated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_ARCHIVED",
         "Listing events",
         crate::DocumentationStatus::Undocumented,
         <ListingArchived as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingArchived as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_CANDIDATE_APPLIED",
         "Candidates events",
         crate::DocumentationStatus::Complete,
         <ListingCandidateApplied as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingCandidateApplied as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_CANDIDATE_SCHEDULE_INVITED_VIEWING",
         "Scheduling events",
         crate::DocumentationStatus::Complete,
         <ListingCandidateScheduleInvitedViewing as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingCandidateScheduleInvitedViewing as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_CANDIDATE_SCHEDULE_NEW_TIMESLOTS_REQUESTED",
         "Scheduling events",
         crate::DocumentationStatus::Undocumented,
         <ListingCandidateScheduleNewTimeslotsRequested as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingCandidateScheduleNewTimeslotsRequested as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_ADMIN",
         "Scheduling events",
         crate::DocumentationStatus::Undocumented,
         <ListingCandidateScheduleTimeslotBookedAdmin as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingCandidateScheduleTimeslotBookedAdmin as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_CANDIDATE",
         "Scheduling events",
         crate::DocumentationStatus::Undocumented,
         <ListingCandidateScheduleTimeslotBookedCandidate as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingCandidateScheduleTimeslotBookedCandidate as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_ADMIN",
         "Scheduling events",
         crate::DocumentationStatus::Undocumented,
         <ListingCandidateScheduleTimeslotBookingRemovedAdmin as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingCandidateScheduleTimeslotBookingRemovedAdmin as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_CANDIDATE",
         "Scheduling events",
         crate::DocumentationStatus::Undocumented,
         <ListingCandidateScheduleTimeslotBookingRemovedCandidate as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingCandidateScheduleTimeslotBookingRemovedCandidate as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_CONTRACT_FLOW_PARTIALLY_SIGNED",
         "Contracting events",
         crate::DocumentationStatus::Undocumented,
         <ListingContractFlowPartiallySigned as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingContractFlowPartiallySigned as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_CONTRACT_FLOW_SIGNED",
         "Contracting events",
         crate::DocumentationStatus::Complete,
         <ListingContractFlowSigned as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingContractFlowSigned as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_CONTRACT_FLOW_STARTED",
         "Contracting events",
         crate::DocumentationStatus::Complete,
         <ListingContractFlowStarted as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingContractFlowStarted as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_CONTRACT_FLOW_WITHDRAWN",
         "Contracting events",
         crate::DocumentationStatus::Undocumented,
         <ListingContractFlowWithdrawn as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingContractFlowWithdrawn as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_CREATED",
         "Listing events",
         crate::DocumentationStatus::Undocumented,
         <ListingCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_DEACTIVATED",
         "Listing events",
         crate::DocumentationStatus::Undocumented,
         <ListingDeactivated as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingDeactivated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_PUBLISHED_TO_CHANNEL",
         "Listing events",
         crate::DocumentationStatus::Undocumented,
         <ListingPublishedToChannel as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingPublishedToChannel as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_UNPUBLISHED_FROM_CHANNEL",
         "Listing events",
         crate::DocumentationStatus::Undocumented,
         <ListingUnpublishedFromChannel as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingUnpublishedFromChannel as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "LISTING_UPDATED",
         "Listing events",
         crate::DocumentationStatus::Undocumented,
         <ListingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "OWNER_CREATED",
         "Owner events",
         crate::DocumentationStatus::Undocumented,
         <OwnerCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <OwnerCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "OWNER_DELETED",
         "Owner events",
         crate::DocumentationStatus::Undocumented,
         <OwnerDeleted as crate::WebhookEvent>::JSON_SCHEMA,
+        <OwnerDeleted as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "OWNER_UPDATED",
         "Owner events",
         crate::DocumentationStatus::Undocumented,
         <OwnerUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <OwnerUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "PROPERTY_CREATED",
         "Properties events",
         crate::DocumentationStatus::Undocumented,
         <PropertyCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <PropertyCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "PROPERTY_DELETED",
         "Properties events",
         crate::DocumentationStatus::Undocumented,
         <PropertyDeleted as crate::WebhookEvent>::JSON_SCHEMA,
+        <PropertyDeleted as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "PROPERTY_UPDATED",
         "Properties events",
         crate::DocumentationStatus::Undocumented,
         <PropertyUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <PropertyUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "UNIT_CREATED",
         "Units events",
         crate::DocumentationStatus::Undocumented,
         <UnitCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <UnitCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "UNIT_DELETED",
         "Units events",
         crate::DocumentationStatus::Undocumented,
         <UnitDeleted as crate::WebhookEvent>::JSON_SCHEMA,
+        <UnitDeleted as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "UNIT_UPDATED",
         "Units events",
         crate::DocumentationStatus::Undocumented,
         <UnitUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <UnitUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
 ];
 /// Parses a EverReal delivery body: an event type this version does not know parses as [`Event::Unknown`].
@@ -5096,142 +5329,282 @@ pub fn parse_value_typed(
         match event_type.as_str() {
             "CANDIDATE_PARSED" => {
                 Event::CandidateParsed(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CandidateParsed as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_ACTIVATED" => {
                 Event::ListingActivated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingActivated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_ARCHIVED" => {
                 Event::ListingArchived(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingArchived as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CANDIDATE_APPLIED" => {
                 Event::ListingCandidateApplied(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingCandidateApplied as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CANDIDATE_SCHEDULE_INVITED_VIEWING" => {
                 Event::ListingCandidateScheduleInvitedViewing(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingCandidateScheduleInvitedViewing as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CANDIDATE_SCHEDULE_NEW_TIMESLOTS_REQUESTED" => {
                 Event::ListingCandidateScheduleNewTimeslotsRequested(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingCandidateScheduleNewTimeslotsRequested as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_ADMIN" => {
                 Event::ListingCandidateScheduleTimeslotBookedAdmin(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingCandidateScheduleTimeslotBookedAdmin as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_CANDIDATE" => {
                 Event::ListingCandidateScheduleTimeslotBookedCandidate(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingCandidateScheduleTimeslotBookedCandidate as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_ADMIN" => {
                 Event::ListingCandidateScheduleTimeslotBookingRemovedAdmin(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingCandidateScheduleTimeslotBookingRemovedAdmin as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_CANDIDATE" => {
                 Event::ListingCandidateScheduleTimeslotBookingRemovedCandidate(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingCandidateScheduleTimeslotBookingRemovedCandidate as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CONTRACT_FLOW_PARTIALLY_SIGNED" => {
                 Event::ListingContractFlowPartiallySigned(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingContractFlowPartiallySigned as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CONTRACT_FLOW_SIGNED" => {
                 Event::ListingContractFlowSigned(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingContractFlowSigned as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CONTRACT_FLOW_STARTED" => {
                 Event::ListingContractFlowStarted(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingContractFlowStarted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CONTRACT_FLOW_WITHDRAWN" => {
                 Event::ListingContractFlowWithdrawn(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingContractFlowWithdrawn as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CREATED" => {
                 Event::ListingCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_DEACTIVATED" => {
                 Event::ListingDeactivated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingDeactivated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_PUBLISHED_TO_CHANNEL" => {
                 Event::ListingPublishedToChannel(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingPublishedToChannel as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_UNPUBLISHED_FROM_CHANNEL" => {
                 Event::ListingUnpublishedFromChannel(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingUnpublishedFromChannel as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_UPDATED" => {
                 Event::ListingUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "OWNER_CREATED" => {
                 Event::OwnerCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <OwnerCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "OWNER_DELETED" => {
                 Event::OwnerDeleted(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <OwnerDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "OWNER_UPDATED" => {
                 Event::OwnerUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <OwnerUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "PROPERTY_CREATED" => {
                 Event::PropertyCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <PropertyCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "PROPERTY_DELETED" => {
                 Event::PropertyDeleted(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <PropertyDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "PROPERTY_UPDATED" => {
                 Event::PropertyUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <PropertyUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "UNIT_CREATED" => {
                 Event::UnitCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <UnitCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "UNIT_DELETED" => {
                 Event::UnitDeleted(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <UnitDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "UNIT_UPDATED" => {
                 Event::UnitUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <UnitUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
@@ -5245,118 +5618,284 @@ pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::Pars
     Ok(
         match event_type.as_str() {
             "CANDIDATE_PARSED" => {
-                Event::CandidateParsed(crate::__private::parse_as(P, &event_type, body)?)
+                Event::CandidateParsed(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CandidateParsed as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "LISTING_ACTIVATED" => {
                 Event::ListingActivated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingActivated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_ARCHIVED" => {
-                Event::ListingArchived(crate::__private::parse_as(P, &event_type, body)?)
+                Event::ListingArchived(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingArchived as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "LISTING_CANDIDATE_APPLIED" => {
                 Event::ListingCandidateApplied(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingCandidateApplied as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CANDIDATE_SCHEDULE_INVITED_VIEWING" => {
                 Event::ListingCandidateScheduleInvitedViewing(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingCandidateScheduleInvitedViewing as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CANDIDATE_SCHEDULE_NEW_TIMESLOTS_REQUESTED" => {
                 Event::ListingCandidateScheduleNewTimeslotsRequested(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingCandidateScheduleNewTimeslotsRequested as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_ADMIN" => {
                 Event::ListingCandidateScheduleTimeslotBookedAdmin(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingCandidateScheduleTimeslotBookedAdmin as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKED_CANDIDATE" => {
                 Event::ListingCandidateScheduleTimeslotBookedCandidate(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingCandidateScheduleTimeslotBookedCandidate as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_ADMIN" => {
                 Event::ListingCandidateScheduleTimeslotBookingRemovedAdmin(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingCandidateScheduleTimeslotBookingRemovedAdmin as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CANDIDATE_SCHEDULE_TIMESLOT_BOOKING_REMOVED_CANDIDATE" => {
                 Event::ListingCandidateScheduleTimeslotBookingRemovedCandidate(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingCandidateScheduleTimeslotBookingRemovedCandidate as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CONTRACT_FLOW_PARTIALLY_SIGNED" => {
                 Event::ListingContractFlowPartiallySigned(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingContractFlowPartiallySigned as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CONTRACT_FLOW_SIGNED" => {
                 Event::ListingContractFlowSigned(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingContractFlowSigned as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CONTRACT_FLOW_STARTED" => {
                 Event::ListingContractFlowStarted(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingContractFlowStarted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CONTRACT_FLOW_WITHDRAWN" => {
                 Event::ListingContractFlowWithdrawn(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingContractFlowWithdrawn as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_CREATED" => {
-                Event::ListingCreated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::ListingCreated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "LISTING_DEACTIVATED" => {
                 Event::ListingDeactivated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingDeactivated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_PUBLISHED_TO_CHANNEL" => {
                 Event::ListingPublishedToChannel(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingPublishedToChannel as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_UNPUBLISHED_FROM_CHANNEL" => {
                 Event::ListingUnpublishedFromChannel(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingUnpublishedFromChannel as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "LISTING_UPDATED" => {
-                Event::ListingUpdated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::ListingUpdated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "OWNER_CREATED" => {
-                Event::OwnerCreated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::OwnerCreated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <OwnerCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "OWNER_DELETED" => {
-                Event::OwnerDeleted(crate::__private::parse_as(P, &event_type, body)?)
+                Event::OwnerDeleted(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <OwnerDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "OWNER_UPDATED" => {
-                Event::OwnerUpdated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::OwnerUpdated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <OwnerUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "PROPERTY_CREATED" => {
-                Event::PropertyCreated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::PropertyCreated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <PropertyCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "PROPERTY_DELETED" => {
-                Event::PropertyDeleted(crate::__private::parse_as(P, &event_type, body)?)
+                Event::PropertyDeleted(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <PropertyDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "PROPERTY_UPDATED" => {
-                Event::PropertyUpdated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::PropertyUpdated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <PropertyUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "UNIT_CREATED" => {
-                Event::UnitCreated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::UnitCreated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <UnitCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "UNIT_DELETED" => {
-                Event::UnitDeleted(crate::__private::parse_as(P, &event_type, body)?)
+                Event::UnitDeleted(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <UnitDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "UNIT_UPDATED" => {
-                Event::UnitUpdated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::UnitUpdated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <UnitUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
         },

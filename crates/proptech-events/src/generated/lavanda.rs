@@ -11431,6 +11431,225 @@ impl Event {
             Self::Unknown(e) => &e.event_type,
         }
     }
+    /// The delivery as JSON of the same shape with every member its schema marks as
+    /// personal data replaced (see [`crate::personal`]), for logs and support tickets.
+    /// Members the schema does not describe, and an unknown event type's body, are kept
+    /// as they came.
+    pub fn redacted(&self) -> ::serde_json::Value {
+        match self {
+            Self::AuthIdentityUserCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <AuthIdentityUserCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::AuthIdentityUserRoleBindingsUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <AuthIdentityUserRoleBindingsUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::AuthIdentityUserUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <AuthIdentityUserUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::AvailabilityProductAvailabilityUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <AvailabilityProductAvailabilityUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::AvailabilityUnitAvailabilityUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <AvailabilityUnitAvailabilityUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::BookingBookingTtlUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <BookingBookingTtlUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::BookingCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <BookingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::BookingExpired(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <BookingExpired as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::BookingUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <BookingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CatalogProductCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CatalogProductCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CatalogProductDeleted(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CatalogProductDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CatalogProductUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CatalogProductUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CatalogProductGroupCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CatalogProductGroupCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CatalogProductGroupUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CatalogProductGroupUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CatalogProductRateUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CatalogProductRateUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CrmCompanyCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CrmCompanyCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CrmCompanyUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CrmCompanyUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CrmContactCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CrmContactCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CrmContactUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CrmContactUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CrmLeadCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CrmLeadCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CrmLeadStatusUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CrmLeadStatusUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CrmLeadUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CrmLeadUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::SpacesBuildingCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <SpacesBuildingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::SpacesBuildingUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <SpacesBuildingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::SpacesUnitCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <SpacesUnitCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::SpacesUnitUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <SpacesUnitUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::TicketsTasksTaskCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <TicketsTasksTaskCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::TicketsTasksTaskUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <TicketsTasksTaskUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::TicketsTasksTicketCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <TicketsTasksTicketCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::TicketsTasksTicketUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <TicketsTasksTicketUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::Unknown(e) => crate::__private::redacted_json(e, &[], &[]),
+        }
+    }
     /// The delivery kept whole because this version does not know its event type, if it
     /// is one.
     pub fn unknown(&self) -> Option<&crate::UnknownEvent> {
@@ -11539,180 +11758,210 @@ pub const EVENTS: &[crate::EventInfo] = &[
         "auth_identity",
         crate::DocumentationStatus::Complete,
         <AuthIdentityUserCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <AuthIdentityUserCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.auth_identity.user.role_bindings.updated",
         "auth_identity",
         crate::DocumentationStatus::Complete,
         <AuthIdentityUserRoleBindingsUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <AuthIdentityUserRoleBindingsUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.auth_identity.user.updated",
         "auth_identity",
         crate::DocumentationStatus::Complete,
         <AuthIdentityUserUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <AuthIdentityUserUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.availability.product_availability.updated",
         "availability",
         crate::DocumentationStatus::Complete,
         <AvailabilityProductAvailabilityUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <AvailabilityProductAvailabilityUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.availability.unit_availability.updated",
         "availability",
         crate::DocumentationStatus::Complete,
         <AvailabilityUnitAvailabilityUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <AvailabilityUnitAvailabilityUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.booking.booking_ttl.updated",
         "booking",
         crate::DocumentationStatus::Complete,
         <BookingBookingTtlUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <BookingBookingTtlUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.booking.created",
         "booking",
         crate::DocumentationStatus::Complete,
         <BookingCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <BookingCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.booking.expired",
         "booking",
         crate::DocumentationStatus::Complete,
         <BookingExpired as crate::WebhookEvent>::JSON_SCHEMA,
+        <BookingExpired as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.booking.updated",
         "booking",
         crate::DocumentationStatus::Complete,
         <BookingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <BookingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.catalog.product.created",
         "catalog",
         crate::DocumentationStatus::Complete,
         <CatalogProductCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <CatalogProductCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.catalog.product.deleted",
         "catalog",
         crate::DocumentationStatus::Complete,
         <CatalogProductDeleted as crate::WebhookEvent>::JSON_SCHEMA,
+        <CatalogProductDeleted as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.catalog.product.updated",
         "catalog",
         crate::DocumentationStatus::Complete,
         <CatalogProductUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <CatalogProductUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.catalog.product_group.created",
         "catalog",
         crate::DocumentationStatus::Complete,
         <CatalogProductGroupCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <CatalogProductGroupCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.catalog.product_group.updated",
         "catalog",
         crate::DocumentationStatus::Complete,
         <CatalogProductGroupUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <CatalogProductGroupUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.catalog.product_rate.updated",
         "catalog",
         crate::DocumentationStatus::Complete,
         <CatalogProductRateUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <CatalogProductRateUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.crm.company.created",
         "crm",
         crate::DocumentationStatus::Complete,
         <CrmCompanyCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <CrmCompanyCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.crm.company.updated",
         "crm",
         crate::DocumentationStatus::Complete,
         <CrmCompanyUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <CrmCompanyUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.crm.contact.created",
         "crm",
         crate::DocumentationStatus::Complete,
         <CrmContactCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <CrmContactCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.crm.contact.updated",
         "crm",
         crate::DocumentationStatus::Complete,
         <CrmContactUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <CrmContactUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.crm.lead.created",
         "crm",
         crate::DocumentationStatus::Complete,
         <CrmLeadCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <CrmLeadCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.crm.lead.status_updated",
         "crm",
         crate::DocumentationStatus::Complete,
         <CrmLeadStatusUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <CrmLeadStatusUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.crm.lead.updated",
         "crm",
         crate::DocumentationStatus::Complete,
         <CrmLeadUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <CrmLeadUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.spaces.building.created",
         "spaces",
         crate::DocumentationStatus::Complete,
         <SpacesBuildingCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <SpacesBuildingCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.spaces.building.updated",
         "spaces",
         crate::DocumentationStatus::Complete,
         <SpacesBuildingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <SpacesBuildingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.spaces.unit.created",
         "spaces",
         crate::DocumentationStatus::Complete,
         <SpacesUnitCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <SpacesUnitCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.spaces.unit.updated",
         "spaces",
         crate::DocumentationStatus::Complete,
         <SpacesUnitUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <SpacesUnitUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.tickets_tasks.task.created",
         "tickets_tasks",
         crate::DocumentationStatus::Complete,
         <TicketsTasksTaskCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <TicketsTasksTaskCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.tickets_tasks.task.updated",
         "tickets_tasks",
         crate::DocumentationStatus::Complete,
         <TicketsTasksTaskUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <TicketsTasksTaskUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.tickets_tasks.ticket.created",
         "tickets_tasks",
         crate::DocumentationStatus::Complete,
         <TicketsTasksTicketCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <TicketsTasksTicketCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "v1.tickets_tasks.ticket.updated",
         "tickets_tasks",
         crate::DocumentationStatus::Complete,
         <TicketsTasksTicketUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <TicketsTasksTicketUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
 ];
 /// Parses a Lavanda delivery body: an event type this version does not know parses as [`Event::Unknown`].
@@ -11734,152 +11983,302 @@ pub fn parse_value_typed(
         match event_type.as_str() {
             "v1.auth_identity.user.created" => {
                 Event::AuthIdentityUserCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <AuthIdentityUserCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.auth_identity.user.role_bindings.updated" => {
                 Event::AuthIdentityUserRoleBindingsUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <AuthIdentityUserRoleBindingsUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.auth_identity.user.updated" => {
                 Event::AuthIdentityUserUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <AuthIdentityUserUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.availability.product_availability.updated" => {
                 Event::AvailabilityProductAvailabilityUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <AvailabilityProductAvailabilityUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.availability.unit_availability.updated" => {
                 Event::AvailabilityUnitAvailabilityUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <AvailabilityUnitAvailabilityUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.booking.booking_ttl.updated" => {
                 Event::BookingBookingTtlUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <BookingBookingTtlUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.booking.created" => {
                 Event::BookingCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <BookingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.booking.expired" => {
                 Event::BookingExpired(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <BookingExpired as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.booking.updated" => {
                 Event::BookingUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <BookingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.catalog.product.created" => {
                 Event::CatalogProductCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CatalogProductCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.catalog.product.deleted" => {
                 Event::CatalogProductDeleted(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CatalogProductDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.catalog.product.updated" => {
                 Event::CatalogProductUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CatalogProductUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.catalog.product_group.created" => {
                 Event::CatalogProductGroupCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CatalogProductGroupCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.catalog.product_group.updated" => {
                 Event::CatalogProductGroupUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CatalogProductGroupUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.catalog.product_rate.updated" => {
                 Event::CatalogProductRateUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CatalogProductRateUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.crm.company.created" => {
                 Event::CrmCompanyCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CrmCompanyCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.crm.company.updated" => {
                 Event::CrmCompanyUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CrmCompanyUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.crm.contact.created" => {
                 Event::CrmContactCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CrmContactCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.crm.contact.updated" => {
                 Event::CrmContactUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CrmContactUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.crm.lead.created" => {
                 Event::CrmLeadCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CrmLeadCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.crm.lead.status_updated" => {
                 Event::CrmLeadStatusUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CrmLeadStatusUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.crm.lead.updated" => {
                 Event::CrmLeadUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CrmLeadUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.spaces.building.created" => {
                 Event::SpacesBuildingCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <SpacesBuildingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.spaces.building.updated" => {
                 Event::SpacesBuildingUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <SpacesBuildingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.spaces.unit.created" => {
                 Event::SpacesUnitCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <SpacesUnitCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.spaces.unit.updated" => {
                 Event::SpacesUnitUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <SpacesUnitUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.tickets_tasks.task.created" => {
                 Event::TicketsTasksTaskCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <TicketsTasksTaskCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.tickets_tasks.task.updated" => {
                 Event::TicketsTasksTaskUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <TicketsTasksTaskUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.tickets_tasks.ticket.created" => {
                 Event::TicketsTasksTicketCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <TicketsTasksTicketCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.tickets_tasks.ticket.updated" => {
                 Event::TicketsTasksTicketUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <TicketsTasksTicketUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
@@ -11894,142 +12293,302 @@ pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::Pars
         match event_type.as_str() {
             "v1.auth_identity.user.created" => {
                 Event::AuthIdentityUserCreated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <AuthIdentityUserCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.auth_identity.user.role_bindings.updated" => {
                 Event::AuthIdentityUserRoleBindingsUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <AuthIdentityUserRoleBindingsUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.auth_identity.user.updated" => {
                 Event::AuthIdentityUserUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <AuthIdentityUserUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.availability.product_availability.updated" => {
                 Event::AvailabilityProductAvailabilityUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <AvailabilityProductAvailabilityUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.availability.unit_availability.updated" => {
                 Event::AvailabilityUnitAvailabilityUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <AvailabilityUnitAvailabilityUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.booking.booking_ttl.updated" => {
                 Event::BookingBookingTtlUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <BookingBookingTtlUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.booking.created" => {
-                Event::BookingCreated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::BookingCreated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <BookingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "v1.booking.expired" => {
-                Event::BookingExpired(crate::__private::parse_as(P, &event_type, body)?)
+                Event::BookingExpired(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <BookingExpired as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "v1.booking.updated" => {
-                Event::BookingUpdated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::BookingUpdated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <BookingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "v1.catalog.product.created" => {
                 Event::CatalogProductCreated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CatalogProductCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.catalog.product.deleted" => {
                 Event::CatalogProductDeleted(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CatalogProductDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.catalog.product.updated" => {
                 Event::CatalogProductUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CatalogProductUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.catalog.product_group.created" => {
                 Event::CatalogProductGroupCreated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CatalogProductGroupCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.catalog.product_group.updated" => {
                 Event::CatalogProductGroupUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CatalogProductGroupUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.catalog.product_rate.updated" => {
                 Event::CatalogProductRateUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CatalogProductRateUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.crm.company.created" => {
                 Event::CrmCompanyCreated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CrmCompanyCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.crm.company.updated" => {
                 Event::CrmCompanyUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CrmCompanyUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.crm.contact.created" => {
                 Event::CrmContactCreated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CrmContactCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.crm.contact.updated" => {
                 Event::CrmContactUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CrmContactUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.crm.lead.created" => {
-                Event::CrmLeadCreated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::CrmLeadCreated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CrmLeadCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "v1.crm.lead.status_updated" => {
                 Event::CrmLeadStatusUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CrmLeadStatusUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.crm.lead.updated" => {
-                Event::CrmLeadUpdated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::CrmLeadUpdated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CrmLeadUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "v1.spaces.building.created" => {
                 Event::SpacesBuildingCreated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <SpacesBuildingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.spaces.building.updated" => {
                 Event::SpacesBuildingUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <SpacesBuildingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.spaces.unit.created" => {
                 Event::SpacesUnitCreated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <SpacesUnitCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.spaces.unit.updated" => {
                 Event::SpacesUnitUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <SpacesUnitUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.tickets_tasks.task.created" => {
                 Event::TicketsTasksTaskCreated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <TicketsTasksTaskCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.tickets_tasks.task.updated" => {
                 Event::TicketsTasksTaskUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <TicketsTasksTaskUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.tickets_tasks.ticket.created" => {
                 Event::TicketsTasksTicketCreated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <TicketsTasksTicketCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "v1.tickets_tasks.ticket.updated" => {
                 Event::TicketsTasksTicketUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <TicketsTasksTicketUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),

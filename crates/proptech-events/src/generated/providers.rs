@@ -277,6 +277,22 @@ impl AnyEvent {
             _ => unreachable!(),
         }
     }
+    /// The delivery as JSON of the same shape with every member its schema marks as
+    /// personal data replaced: for logs and support tickets (see [`crate::personal`]).
+    pub fn redacted(&self) -> ::serde_json::Value {
+        match self {
+            #[cfg(feature = "valara")]
+            AnyEvent::Valara(e) => e.redacted(),
+            #[cfg(feature = "repull")]
+            AnyEvent::Repull(e) => e.redacted(),
+            #[cfg(feature = "lavanda")]
+            AnyEvent::Lavanda(e) => e.redacted(),
+            #[cfg(feature = "everreal")]
+            AnyEvent::Everreal(e) => e.redacted(),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        }
+    }
     /// The delivery kept whole because this version does not know its event type (the
     /// provider's `Unknown` variant), if it is one.
     pub fn unknown(&self) -> Option<&crate::UnknownEvent> {

@@ -5643,6 +5643,120 @@ impl Event {
             Self::Unknown(e) => &e.event_type,
         }
     }
+    /// The delivery as JSON of the same shape with every member its schema marks as
+    /// personal data replaced (see [`crate::personal`]), for logs and support tickets.
+    /// Members the schema does not describe, and an unknown event type's body, are kept
+    /// as they came.
+    pub fn redacted(&self) -> ::serde_json::Value {
+        match self {
+            Self::AiOperationCompleted(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <AiOperationCompleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::AiOperationFailed(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <AiOperationFailed as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::CalendarUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <CalendarUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ConnectionCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ConnectionCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ConnectionDisconnected(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ConnectionDisconnected as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingDeleted(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::PaymentCompleted(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <PaymentCompleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::PaymentRefunded(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <PaymentRefunded as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::RepullPing(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <RepullPing as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ReservationCancelled(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ReservationCancelled as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ReservationCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ReservationCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ReservationMessageReceived(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ReservationMessageReceived as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ReservationUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ReservationUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::Unknown(e) => crate::__private::redacted_json(e, &[], &[]),
+        }
+    }
     /// The delivery kept whole because this version does not know its event type, if it
     /// is one.
     pub fn unknown(&self) -> Option<&crate::UnknownEvent> {
@@ -5712,90 +5826,105 @@ pub const EVENTS: &[crate::EventInfo] = &[
         "AI",
         crate::DocumentationStatus::Complete,
         <AiOperationCompleted as crate::WebhookEvent>::JSON_SCHEMA,
+        <AiOperationCompleted as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "ai.operation.failed",
         "AI",
         crate::DocumentationStatus::Complete,
         <AiOperationFailed as crate::WebhookEvent>::JSON_SCHEMA,
+        <AiOperationFailed as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "calendar.updated",
         "Calendar",
         crate::DocumentationStatus::Complete,
         <CalendarUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <CalendarUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "connection.created",
         "Connections",
         crate::DocumentationStatus::Complete,
         <ConnectionCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <ConnectionCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "connection.disconnected",
         "Connections",
         crate::DocumentationStatus::Complete,
         <ConnectionDisconnected as crate::WebhookEvent>::JSON_SCHEMA,
+        <ConnectionDisconnected as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "listing.created",
         "Listings",
         crate::DocumentationStatus::Complete,
         <ListingCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "listing.deleted",
         "Listings",
         crate::DocumentationStatus::Complete,
         <ListingDeleted as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingDeleted as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "listing.updated",
         "Listings",
         crate::DocumentationStatus::Complete,
         <ListingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "payment.completed",
         "Payments",
         crate::DocumentationStatus::Complete,
         <PaymentCompleted as crate::WebhookEvent>::JSON_SCHEMA,
+        <PaymentCompleted as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "payment.refunded",
         "Payments",
         crate::DocumentationStatus::Complete,
         <PaymentRefunded as crate::WebhookEvent>::JSON_SCHEMA,
+        <PaymentRefunded as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "repull.ping",
         "System",
         crate::DocumentationStatus::Complete,
         <RepullPing as crate::WebhookEvent>::JSON_SCHEMA,
+        <RepullPing as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "reservation.cancelled",
         "Reservations",
         crate::DocumentationStatus::Complete,
         <ReservationCancelled as crate::WebhookEvent>::JSON_SCHEMA,
+        <ReservationCancelled as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "reservation.created",
         "Reservations",
         crate::DocumentationStatus::Complete,
         <ReservationCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <ReservationCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "reservation.message.received",
         "Reservations",
         crate::DocumentationStatus::Complete,
         <ReservationMessageReceived as crate::WebhookEvent>::JSON_SCHEMA,
+        <ReservationMessageReceived as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "reservation.updated",
         "Reservations",
         crate::DocumentationStatus::Complete,
         <ReservationUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <ReservationUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
 ];
 /// Parses a Repull delivery body: an event type this version does not know parses as [`Event::Unknown`].
@@ -5817,77 +5946,152 @@ pub fn parse_value_typed(
         match event_type.as_str() {
             "ai.operation.completed" => {
                 Event::AiOperationCompleted(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <AiOperationCompleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "ai.operation.failed" => {
                 Event::AiOperationFailed(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <AiOperationFailed as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "calendar.updated" => {
                 Event::CalendarUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <CalendarUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "connection.created" => {
                 Event::ConnectionCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ConnectionCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "connection.disconnected" => {
                 Event::ConnectionDisconnected(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ConnectionDisconnected as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "listing.created" => {
                 Event::ListingCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "listing.deleted" => {
                 Event::ListingDeleted(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "listing.updated" => {
                 Event::ListingUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "payment.completed" => {
                 Event::PaymentCompleted(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <PaymentCompleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "payment.refunded" => {
                 Event::PaymentRefunded(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <PaymentRefunded as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "repull.ping" => {
                 Event::RepullPing(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <RepullPing as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "reservation.cancelled" => {
                 Event::ReservationCancelled(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ReservationCancelled as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "reservation.created" => {
                 Event::ReservationCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ReservationCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "reservation.message.received" => {
                 Event::ReservationMessageReceived(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ReservationMessageReceived as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "reservation.updated" => {
                 Event::ReservationUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ReservationUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
@@ -5902,65 +6106,152 @@ pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::Pars
         match event_type.as_str() {
             "ai.operation.completed" => {
                 Event::AiOperationCompleted(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <AiOperationCompleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "ai.operation.failed" => {
                 Event::AiOperationFailed(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <AiOperationFailed as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "calendar.updated" => {
-                Event::CalendarUpdated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::CalendarUpdated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <CalendarUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "connection.created" => {
                 Event::ConnectionCreated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ConnectionCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "connection.disconnected" => {
                 Event::ConnectionDisconnected(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ConnectionDisconnected as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "listing.created" => {
-                Event::ListingCreated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::ListingCreated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "listing.deleted" => {
-                Event::ListingDeleted(crate::__private::parse_as(P, &event_type, body)?)
+                Event::ListingDeleted(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingDeleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "listing.updated" => {
-                Event::ListingUpdated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::ListingUpdated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "payment.completed" => {
                 Event::PaymentCompleted(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <PaymentCompleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "payment.refunded" => {
-                Event::PaymentRefunded(crate::__private::parse_as(P, &event_type, body)?)
+                Event::PaymentRefunded(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <PaymentRefunded as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "repull.ping" => {
-                Event::RepullPing(crate::__private::parse_as(P, &event_type, body)?)
+                Event::RepullPing(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <RepullPing as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "reservation.cancelled" => {
                 Event::ReservationCancelled(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ReservationCancelled as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "reservation.created" => {
                 Event::ReservationCreated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ReservationCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "reservation.message.received" => {
                 Event::ReservationMessageReceived(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ReservationMessageReceived as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "reservation.updated" => {
                 Event::ReservationUpdated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ReservationUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),

@@ -6203,6 +6203,134 @@ impl Event {
             Self::Unknown(e) => &e.event_type,
         }
     }
+    /// The delivery as JSON of the same shape with every member its schema marks as
+    /// personal data replaced (see [`crate::personal`]), for logs and support tickets.
+    /// Members the schema does not describe, and an unknown event type's body, are kept
+    /// as they came.
+    pub fn redacted(&self) -> ::serde_json::Value {
+        match self {
+            Self::AppointmentCancelled(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <AppointmentCancelled as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::AppointmentOrphanDetected(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <AppointmentOrphanDetected as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::AppointmentRescheduled(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <AppointmentRescheduled as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::AppointmentScheduled(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <AppointmentScheduled as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::InvoicePaymentMade(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <InvoicePaymentMade as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingCancelled(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingCancelled as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingSectionModified(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingSectionModified as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingStatusChanged(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingStatusChanged as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::ListingUpdated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::MediaDeliveryCompleted(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <MediaDeliveryCompleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::MediaDeliveryFailed(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <MediaDeliveryFailed as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::SubscriptionCancelled(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <SubscriptionCancelled as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::SubscriptionCreated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <SubscriptionCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::UserDeactivated(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <UserDeactivated as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::UserHierarchyChanged(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <UserHierarchyChanged as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::UserSignedUp(e) => {
+                crate::__private::redacted_json(
+                    e,
+                    <UserSignedUp as crate::WebhookEvent>::PERSONAL_DATA,
+                    &[],
+                )
+            }
+            Self::Unknown(e) => crate::__private::redacted_json(e, &[], &[]),
+        }
+    }
     /// The delivery kept whole because this version does not know its event type, if it
     /// is one.
     pub fn unknown(&self) -> Option<&crate::UnknownEvent> {
@@ -6278,102 +6406,119 @@ pub const EVENTS: &[crate::EventInfo] = &[
         "Appointment Lifecycle",
         crate::DocumentationStatus::Partial,
         <AppointmentCancelled as crate::WebhookEvent>::JSON_SCHEMA,
+        <AppointmentCancelled as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "appointment.orphan.detected",
         "Appointment Lifecycle",
         crate::DocumentationStatus::Partial,
         <AppointmentOrphanDetected as crate::WebhookEvent>::JSON_SCHEMA,
+        <AppointmentOrphanDetected as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "appointment.rescheduled",
         "Appointment Lifecycle",
         crate::DocumentationStatus::Partial,
         <AppointmentRescheduled as crate::WebhookEvent>::JSON_SCHEMA,
+        <AppointmentRescheduled as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "appointment.scheduled",
         "Appointment Lifecycle",
         crate::DocumentationStatus::Partial,
         <AppointmentScheduled as crate::WebhookEvent>::JSON_SCHEMA,
+        <AppointmentScheduled as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "invoice.payment_made",
         "Billing",
         crate::DocumentationStatus::Partial,
         <InvoicePaymentMade as crate::WebhookEvent>::JSON_SCHEMA,
+        <InvoicePaymentMade as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "listing.cancelled",
         "Listing Lifecycle",
         crate::DocumentationStatus::Complete,
         <ListingCancelled as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingCancelled as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "listing.created",
         "Listing Lifecycle",
         crate::DocumentationStatus::Complete,
         <ListingCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "listing.section_modified",
         "Listing Lifecycle",
         crate::DocumentationStatus::Partial,
         <ListingSectionModified as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingSectionModified as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "listing.status_changed",
         "Listing Lifecycle",
         crate::DocumentationStatus::Partial,
         <ListingStatusChanged as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingStatusChanged as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "listing.updated",
         "Listing Lifecycle",
         crate::DocumentationStatus::Complete,
         <ListingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+        <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "media.delivery.completed",
         "Media",
         crate::DocumentationStatus::Partial,
         <MediaDeliveryCompleted as crate::WebhookEvent>::JSON_SCHEMA,
+        <MediaDeliveryCompleted as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "media.delivery.failed",
         "Media",
         crate::DocumentationStatus::Partial,
         <MediaDeliveryFailed as crate::WebhookEvent>::JSON_SCHEMA,
+        <MediaDeliveryFailed as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "subscription.cancelled",
         "Billing",
         crate::DocumentationStatus::Partial,
         <SubscriptionCancelled as crate::WebhookEvent>::JSON_SCHEMA,
+        <SubscriptionCancelled as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "subscription.created",
         "Billing",
         crate::DocumentationStatus::Partial,
         <SubscriptionCreated as crate::WebhookEvent>::JSON_SCHEMA,
+        <SubscriptionCreated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "user.deactivated",
         "User Lifecycle",
         crate::DocumentationStatus::Complete,
         <UserDeactivated as crate::WebhookEvent>::JSON_SCHEMA,
+        <UserDeactivated as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "user.hierarchy_changed",
         "User Lifecycle",
         crate::DocumentationStatus::Complete,
         <UserHierarchyChanged as crate::WebhookEvent>::JSON_SCHEMA,
+        <UserHierarchyChanged as crate::WebhookEvent>::PERSONAL_DATA,
     ),
     crate::__private::event_info(
         "user.signed_up",
         "User Lifecycle",
         crate::DocumentationStatus::Complete,
         <UserSignedUp as crate::WebhookEvent>::JSON_SCHEMA,
+        <UserSignedUp as crate::WebhookEvent>::PERSONAL_DATA,
     ),
 ];
 /// Parses a Valara delivery body: an event type this version does not know parses as [`Event::Unknown`].
@@ -6399,87 +6544,172 @@ pub fn parse_value_typed(
         match event_type.as_str() {
             "appointment.cancelled" => {
                 Event::AppointmentCancelled(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <AppointmentCancelled as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "appointment.orphan.detected" => {
                 Event::AppointmentOrphanDetected(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <AppointmentOrphanDetected as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "appointment.rescheduled" => {
                 Event::AppointmentRescheduled(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <AppointmentRescheduled as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "appointment.scheduled" => {
                 Event::AppointmentScheduled(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <AppointmentScheduled as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "invoice.payment_made" => {
                 Event::InvoicePaymentMade(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <InvoicePaymentMade as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "listing.cancelled" => {
                 Event::ListingCancelled(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingCancelled as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "listing.created" => {
                 Event::ListingCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "listing.section_modified" => {
                 Event::ListingSectionModified(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingSectionModified as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "listing.status_changed" => {
                 Event::ListingStatusChanged(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingStatusChanged as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "listing.updated" => {
                 Event::ListingUpdated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "media.delivery.completed" => {
                 Event::MediaDeliveryCompleted(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <MediaDeliveryCompleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "media.delivery.failed" => {
                 Event::MediaDeliveryFailed(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <MediaDeliveryFailed as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "subscription.cancelled" => {
                 Event::SubscriptionCancelled(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <SubscriptionCancelled as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "subscription.created" => {
                 Event::SubscriptionCreated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <SubscriptionCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "user.deactivated" => {
                 Event::UserDeactivated(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <UserDeactivated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "user.hierarchy_changed" => {
                 Event::UserHierarchyChanged(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <UserHierarchyChanged as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "user.signed_up" => {
                 Event::UserSignedUp(
-                    crate::__private::parse_value_as(P, &event_type, value)?,
+                    crate::__private::parse_value_as(
+                        P,
+                        &event_type,
+                        value,
+                        <UserSignedUp as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
@@ -6494,80 +6724,173 @@ pub fn parse_typed(event_type: String, body: &[u8]) -> Result<Event, crate::Pars
         match event_type.as_str() {
             "appointment.cancelled" => {
                 Event::AppointmentCancelled(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <AppointmentCancelled as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "appointment.orphan.detected" => {
                 Event::AppointmentOrphanDetected(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <AppointmentOrphanDetected as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "appointment.rescheduled" => {
                 Event::AppointmentRescheduled(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <AppointmentRescheduled as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "appointment.scheduled" => {
                 Event::AppointmentScheduled(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <AppointmentScheduled as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "invoice.payment_made" => {
                 Event::InvoicePaymentMade(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <InvoicePaymentMade as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "listing.cancelled" => {
                 Event::ListingCancelled(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingCancelled as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "listing.created" => {
-                Event::ListingCreated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::ListingCreated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "listing.section_modified" => {
                 Event::ListingSectionModified(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingSectionModified as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "listing.status_changed" => {
                 Event::ListingStatusChanged(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingStatusChanged as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "listing.updated" => {
-                Event::ListingUpdated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::ListingUpdated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "media.delivery.completed" => {
                 Event::MediaDeliveryCompleted(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <MediaDeliveryCompleted as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "media.delivery.failed" => {
                 Event::MediaDeliveryFailed(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <MediaDeliveryFailed as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "subscription.cancelled" => {
                 Event::SubscriptionCancelled(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <SubscriptionCancelled as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "subscription.created" => {
                 Event::SubscriptionCreated(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <SubscriptionCreated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "user.deactivated" => {
-                Event::UserDeactivated(crate::__private::parse_as(P, &event_type, body)?)
+                Event::UserDeactivated(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <UserDeactivated as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             "user.hierarchy_changed" => {
                 Event::UserHierarchyChanged(
-                    crate::__private::parse_as(P, &event_type, body)?,
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <UserHierarchyChanged as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
                 )
             }
             "user.signed_up" => {
-                Event::UserSignedUp(crate::__private::parse_as(P, &event_type, body)?)
+                Event::UserSignedUp(
+                    crate::__private::parse_as(
+                        P,
+                        &event_type,
+                        body,
+                        <UserSignedUp as crate::WebhookEvent>::PERSONAL_DATA,
+                    )?,
+                )
             }
             _ => Event::Unknown(crate::__private::unknown(P, event_type, body)?),
         },

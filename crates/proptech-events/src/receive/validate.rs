@@ -57,9 +57,17 @@ impl Core {
                 return Ok(value);
             }
             if let Some(error) = validator.iter_errors(&value).next() {
+                // The validator's message quotes the value it rejects: a personal one is not
+                // carried into the error (nor any log of it).
+                let personal = provider
+                    .events()
+                    .iter()
+                    .find(|e| e.event_type == event_type)
+                    .map_or(&[][..], |e| e.personal_data);
+                let message = crate::personal::scrub(&error.to_string(), &value, personal, &[]);
                 return Err(ReceiveError::SchemaViolation {
                     instance_path: error.instance_path().to_string(),
-                    message: error.to_string(),
+                    message,
                 });
             }
         }
@@ -84,7 +92,8 @@ pub struct SchemaViolation {
     /// The documentation of the value the keyword constrains (the schema's `description` there,
     /// taken from the provider's docs), when it has one.
     pub description: Option<String>,
-    /// The validator's message.
+    /// The validator's message. It quotes the value it judges, personal data included: pass it
+    /// through [`crate::personal::scrub`] before it goes to a log.
     pub message: String,
 }
 

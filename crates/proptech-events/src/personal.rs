@@ -1,0 +1,384 @@
+//! Personal data in deliveries: which members the schemas mark `x-personal-data`, and the
+//! redaction that keeps their values out of logs.
+//!
+//! The generated types print a marked member in `Debug` as `[redacted: contact, 17 chars]`, never
+//! its text, and [`WebhookEvent::redacted`](crate::WebhookEvent::redacted) (or
+//! [`AnyEvent::redacted`](crate::AnyEvent::redacted)) gives the event as JSON of the same shape
+//! with every marked value replaced. The values themselves stay one explicit step away: the
+//! struct fields, and `Serialize`.
+//!
+//! ```
+//! # #[cfg(feature = "repull")] {
+//! use proptech_events::{AnyEvent, Provider, parse};
+//!
+//! let body = br#"{"type":"reservation.message.received","deliveryId":"evt_1",
+//!   "createdAt":"2026-05-01T12:34:56.000Z","data":{"reservationId":42,"threadId":"thr_1",
+//!   "from":{"type":"guest","name":"Ana"},"body":"Call me on +34 600 000 000",
+//!   "sentAt":"2026-05-01T15:00:00.000Z"},"guestPhone":"+34 600 000 000"}"#;
+//! let event = parse(Provider::Repull, body)?;
+//! assert!(!format!("{event:?}").contains("+34 600"));
+//! assert!(!event.redacted().to_string().contains("+34 600"));
+//! # }
+//! # Ok::<(), proptech_events::ParseError>(())
+//! ```
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// What kind of personal data a member holds (the schemas' `x-personal-data`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PersonalData {
+    /// A way to reach a person: an email address, a phone number.
+    Contact,
+    /// What names a person: a name, a date of birth, a personal identifier.
+    Identity,
+    /// Where a person lives or can be found: a postal address or part of it.
+    Address,
+    /// Free text a person wrote or that is about a person (messages, notes).
+    FreeText,
+    /// What a person's device reveals: an IP address, a user agent.
+    Network,
+}
+
+impl PersonalData {
+    /// The category as the schemas write it (`contact`, `free-text`, …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PersonalData::Contact => "contact",
+            PersonalData::Identity => "identity",
+            PersonalData::Address => "address",
+            PersonalData::FreeText => "free-text",
+            PersonalData::Network => "network",
+        }
+    }
+}
+
+impl fmt::Display for PersonalData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One step of a [`PersonalMember`]'s path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Step {
+    /// The member of an object with this name.
+    Member(&'static str),
+    /// Every item of an array, or every value of an object whose members are not named.
+    Any,
+}
+
+/// A member of a delivery that the schema marks as personal data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct PersonalMember {
+    /// Where it is, from the root of the delivery body.
+    pub path: &'static [Step],
+    /// What it holds.
+    pub category: PersonalData,
+}
+
+impl PersonalMember {
+    /// The member at `path` holding `category`. The generated code makes them; a test can too.
+    pub const fn new(path: &'static [Step], category: PersonalData) -> Self {
+        Self { path, category }
+    }
+
+    /// The path as the reference pages write a field (`data.guests[].email`).
+    pub fn dotted(&self) -> String {
+        let mut out = String::new();
+        for step in self.path {
+            match step {
+                Step::Member(name) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(name);
+                }
+                Step::Any => out.push_str("[]"),
+            }
+        }
+        out
+    }
+}
+
+/// What stands in for a marked value: `"[redacted: contact, 17 chars]"` for a string, the count of
+/// items or members for an array or object, the category alone for a number or boolean. `null`
+/// stays `null`, so an absent value still reads as absent.
+pub fn placeholder(category: PersonalData, value: &Value) -> Value {
+    let what = match value {
+        Value::Null => return Value::Null,
+        Value::String(s) => format!(", {} chars", s.chars().count()),
+        Value::Array(items) => format!(", {} items", items.len()),
+        Value::Object(members) => format!(", {} members", members.len()),
+        Value::Bool(_) | Value::Number(_) => String::new(),
+    };
+    Value::String(format!("[redacted: {category}{what}]"))
+}
+
+/// Replaces, in `value`, every member `members` names with its [`placeholder`]. Members that are
+/// absent are skipped; `skip` leading steps of each path are dropped first (for a value that is a
+/// part of the delivery, such as an envelope's payload), and paths outside that part ignored.
+pub fn redact(value: &mut Value, members: &[PersonalMember], skip: &[&str]) {
+    for member in members {
+        let Some(rest) = strip(member.path, skip) else {
+            continue;
+        };
+        redact_at(value, rest, member.category);
+    }
+}
+
+fn strip<'p>(path: &'p [Step], skip: &[&str]) -> Option<&'p [Step]> {
+    if path.len() < skip.len() {
+        return None;
+    }
+    let (head, rest) = path.split_at(skip.len());
+    head.iter()
+        .zip(skip)
+        .all(|(step, name)| matches!(step, Step::Member(m) if m == name))
+        .then_some(rest)
+}
+
+fn redact_at(value: &mut Value, path: &[Step], category: PersonalData) {
+    let Some((first, rest)) = path.split_first() else {
+        *value = placeholder(category, value);
+        return;
+    };
+    match (first, value) {
+        (Step::Member(name), Value::Object(map)) => {
+            if let Some(v) = map.get_mut(*name) {
+                redact_at(v, rest, category);
+            }
+        }
+        (Step::Any, Value::Array(items)) => {
+            for item in items {
+                redact_at(item, rest, category);
+            }
+        }
+        (Step::Any, Value::Object(map)) => {
+            for v in map.values_mut() {
+                redact_at(v, rest, category);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The values in `value` that `members` names, each with its category (`skip` as for
+/// [`redact`]; `null` and absent members are left out). For a text about a delivery that cannot go
+/// through [`redact`], such as a validator's message quoting a value: see [`scrub`].
+pub fn find<'v>(
+    value: &'v Value,
+    members: &[PersonalMember],
+    skip: &[&str],
+) -> Vec<(&'v Value, PersonalData)> {
+    let mut out = Vec::new();
+    for member in members {
+        if let Some(rest) = strip(member.path, skip) {
+            find_at(value, rest, member.category, &mut out);
+        }
+    }
+    out
+}
+
+fn find_at<'v>(
+    value: &'v Value,
+    path: &[Step],
+    category: PersonalData,
+    out: &mut Vec<(&'v Value, PersonalData)>,
+) {
+    let Some((first, rest)) = path.split_first() else {
+        if !value.is_null() {
+            out.push((value, category));
+        }
+        return;
+    };
+    match (first, value) {
+        (Step::Member(name), Value::Object(map)) => {
+            if let Some(v) = map.get(*name) {
+                find_at(v, rest, category, out);
+            }
+        }
+        (Step::Any, Value::Array(items)) => {
+            for item in items {
+                find_at(item, rest, category, out);
+            }
+        }
+        (Step::Any, Value::Object(map)) => {
+            for v in map.values() {
+                find_at(v, rest, category, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `text` with every personal value [`find`] returns for `value` replaced by
+/// `[redacted: <category>]`, as written plainly and as JSON writes it (a string's quoted,
+/// escaped form; a whole object or array, compact). Longer values are replaced first, so a value
+/// that contains another goes whole; values shorter than three characters are left, as replacing
+/// them would garble the text around them more than it would hide.
+pub fn scrub(text: &str, value: &Value, members: &[PersonalMember], skip: &[&str]) -> String {
+    let mut needles: Vec<(String, PersonalData)> = Vec::new();
+    for (found, category) in find(value, members, skip) {
+        let json = found.to_string();
+        if let Value::String(s) = found {
+            needles.push((s.clone(), category));
+        }
+        needles.push((json, category));
+    }
+    needles.retain(|(n, _)| n.chars().count() >= 3);
+    needles.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    let mut out = text.to_owned();
+    for (needle, category) in needles {
+        out = out.replace(&needle, &format!("[redacted: {category}]"));
+    }
+    out
+}
+
+/// The category of the marked member that the JSON pointer `pointer` (an instance path from
+/// the delivery's root, `/data/guests/0/email`) is in or at, if any.
+pub fn at_pointer(members: &[PersonalMember], pointer: &str) -> Option<PersonalData> {
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    members
+        .iter()
+        .find(|m| {
+            m.path.len() <= tokens.len()
+                && m.path.iter().zip(&tokens).all(|(step, token)| match step {
+                    Step::Member(name) => name == token,
+                    Step::Any => true,
+                })
+        })
+        .map(|m| m.category)
+}
+
+/// `Debug` of a marked member in the generated types: its [`placeholder`], never its text.
+#[doc(hidden)]
+pub struct Redacted<'a, T: ?Sized>(pub PersonalData, pub &'a T);
+
+impl<T: Serialize + ?Sized> fmt::Debug for Redacted<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match serde_json::to_value(self.1) {
+            Ok(Value::Null) => f.write_str("None"),
+            Ok(value) => match placeholder(self.0, &value) {
+                Value::String(s) => f.write_str(&s),
+                _ => f.write_str("None"),
+            },
+            Err(_) => write!(f, "[redacted: {}]", self.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const EMAIL: &[Step] = &[
+        Step::Member("data"),
+        Step::Member("guests"),
+        Step::Any,
+        Step::Member("email"),
+    ];
+    const NOTE: &[Step] = &[Step::Member("data"), Step::Member("note")];
+
+    #[test]
+    fn marked_values_are_replaced_in_place_and_null_stays_null() {
+        let mut v = json!({ "data": {
+            "guests": [{ "email": "ana@example.com", "nights": 2 }, { "email": null }],
+            "note": ["a", "b"]
+        }});
+        let members = [
+            PersonalMember::new(EMAIL, PersonalData::Contact),
+            PersonalMember::new(NOTE, PersonalData::FreeText),
+        ];
+        redact(&mut v, &members, &[]);
+        assert_eq!(
+            v,
+            json!({ "data": {
+                "guests": [{ "email": "[redacted: contact, 15 chars]", "nights": 2 }, { "email": null }],
+                "note": "[redacted: free-text, 2 items]"
+            }})
+        );
+    }
+
+    #[test]
+    fn a_part_of_the_delivery_is_redacted_by_its_own_paths() {
+        let mut data = json!({ "guests": [{ "email": "ana@example.com" }], "note": "x" });
+        redact(
+            &mut data,
+            &[PersonalMember::new(EMAIL, PersonalData::Contact)],
+            &["data"],
+        );
+        assert_eq!(data["guests"][0]["email"], "[redacted: contact, 15 chars]");
+        assert_eq!(data["note"], "x");
+        let mut other = json!({ "guests": [{ "email": "ana@example.com" }] });
+        redact(
+            &mut other,
+            &[PersonalMember::new(EMAIL, PersonalData::Contact)],
+            &["meta"],
+        );
+        assert_eq!(other["guests"][0]["email"], "ana@example.com");
+    }
+
+    #[test]
+    fn find_and_scrub_reach_every_marked_value() {
+        let v = json!({ "data": {
+            "guests": [{ "email": "ana@example.com" }, { "email": "bo\"b@example.com" }],
+            "note": ["hello there", "bye"]
+        }});
+        let members = [
+            PersonalMember::new(EMAIL, PersonalData::Contact),
+            PersonalMember::new(NOTE, PersonalData::FreeText),
+        ];
+        assert_eq!(find(&v, &members, &[]).len(), 3);
+        let text = format!(
+            "{} and {} in {}",
+            v["data"]["guests"][0]["email"], "bo\"b@example.com", v
+        );
+        let scrubbed = scrub(&text, &v, &members, &[]);
+        for gone in ["ana@example.com", "bo\"b", "bo\\\"b", "hello there"] {
+            assert!(!scrubbed.contains(gone), "{gone} in {scrubbed}");
+        }
+        assert!(scrubbed.contains("[redacted: contact]"), "{scrubbed}");
+    }
+
+    #[test]
+    fn a_pointer_inside_a_marked_member_finds_its_category() {
+        let members = [
+            PersonalMember::new(EMAIL, PersonalData::Contact),
+            PersonalMember::new(NOTE, PersonalData::FreeText),
+        ];
+        assert_eq!(
+            at_pointer(&members, "/data/guests/3/email"),
+            Some(PersonalData::Contact)
+        );
+        assert_eq!(
+            at_pointer(&members, "/data/note/0"),
+            Some(PersonalData::FreeText)
+        );
+        assert_eq!(at_pointer(&members, "/data/guests/3"), None);
+        assert_eq!(at_pointer(&members, "/data/notes"), None);
+        assert_eq!(at_pointer(&members, ""), None);
+    }
+
+    #[test]
+    fn debug_shows_the_length_and_category_never_the_text() {
+        let shown = format!("{:?}", Redacted(PersonalData::Identity, "Ana Pérez"));
+        assert_eq!(shown, "[redacted: identity, 9 chars]");
+        let none: Option<String> = None;
+        assert_eq!(
+            format!("{:?}", Redacted(PersonalData::Contact, &none)),
+            "None"
+        );
+    }
+}
