@@ -74,6 +74,10 @@ pub struct ValidateArgs {
     /// Print one JSON document (a list with one entry per payload) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Print the values of members the schemas mark as personal data where a message quotes
+    /// them (by default they read `[redacted: <category>]`).
+    #[arg(long)]
+    pub show_personal_data: bool,
 }
 
 /// `sign`.
@@ -221,6 +225,11 @@ pub struct ListenArgs {
     /// The most connections served at once.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub max_connections: usize,
+    /// Print deliveries whole. By default every member the schemas mark as personal data
+    /// (names, emails, phone numbers, addresses, messages) is printed as
+    /// `[redacted: <category>, <length>]`.
+    #[arg(long)]
+    pub show_personal_data: bool,
 }
 
 /// The providers that sign their deliveries.

@@ -96,10 +96,27 @@ fn terminal_safe_json(json: &str) -> String {
 }
 
 /// Prints a processed delivery, then answers 200. The body is pretty-printed JSON with every
-/// character a terminal may act on escaped; the event type and id are escaped.
-fn print_delivery(provider: Provider, event_type: &str, id: &str, body: &[u8], note: &str) {
-    let pretty = serde_json::from_slice::<Value>(body)
-        .ok()
+/// character a terminal may act on escaped, and (unless `show_personal_data`) every member its
+/// schema marks as personal data redacted; the event type and id are escaped.
+fn print_delivery(
+    provider: Provider,
+    delivery: (&str, &str),
+    body: &[u8],
+    note: &str,
+    show_personal_data: bool,
+) {
+    let (event_type, id) = delivery;
+    let value = if show_personal_data {
+        serde_json::from_slice::<Value>(body).ok()
+    } else {
+        // The receiver parsed the delivery already: this parse succeeds; were it ever not to,
+        // nothing of the body is shown.
+        Some(proptech_events::parse(provider, body).map_or_else(
+            |_| Value::String(format!("[body not shown: {} bytes]", body.len())),
+            |event| event.redacted(),
+        ))
+    };
+    let pretty = value
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .map(|json| terminal_safe_json(&json))
         .unwrap_or_else(|| Escaped(&String::from_utf8_lossy(body)).to_string());
@@ -177,12 +194,13 @@ impl Visit for Route<'_> {
             ),
         };
         let receiver = receiver.with_store(Arc::clone(self.store));
+        let show = self.args.show_personal_data;
         let route = proptech_events::receive::axum::route::<R, _, _, _, _, _>(
             move |_: Arc<R>, d: R::Delivery, body: Bytes| {
                 let note = note.clone();
                 async move {
                     let event_type = d.event_type();
-                    print_delivery(provider, event_type, d.id(), &body, &note);
+                    print_delivery(provider, (event_type, d.id()), &body, &note, show);
                     processed(d.id(), event_type)
                 }
             },

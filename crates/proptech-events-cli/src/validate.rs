@@ -32,7 +32,24 @@ impl Verdict {
     }
 }
 
-fn judge(provider: Provider, bytes: &[u8]) -> Verdict {
+/// `text` with the values `value`'s event schema marks as personal data redacted, unless
+/// `show_personal_data`: a validator's message quotes the value it judges.
+fn scrubbed(provider: Provider, value: &Value, text: &str, show_personal_data: bool) -> String {
+    if show_personal_data {
+        return text.to_owned();
+    }
+    let event_type = value
+        .get(catalog::type_member(provider))
+        .and_then(Value::as_str);
+    let members = provider
+        .events()
+        .iter()
+        .find(|e| Some(e.event_type) == event_type)
+        .map_or(&[][..], |e| e.personal_data);
+    proptech_events::personal::scrub(text, value, members, &[])
+}
+
+fn judge(provider: Provider, bytes: &[u8], show_personal_data: bool) -> Verdict {
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => return Verdict::Unusable(format!("not JSON: {e}")),
@@ -56,7 +73,7 @@ fn judge(provider: Provider, bytes: &[u8]) -> Verdict {
                 "keyword": v.keyword,
                 "expected": v.expected,
                 "description": v.description,
-                "message": v.message,
+                "message": scrubbed(provider, &value, &v.message, show_personal_data),
             })
         })
         .collect();
@@ -71,7 +88,7 @@ fn judge(provider: Provider, bytes: &[u8]) -> Verdict {
                 "keyword": "typed parse",
                 "expected": null,
                 "description": null,
-                "message": e.message,
+                "message": scrubbed(provider, &value, &e.message, show_personal_data),
             }));
         }
     }
@@ -89,7 +106,7 @@ pub fn run(args: &ValidateArgs) -> Outcome {
     let mut report = Vec::new();
     for file in &args.files {
         let verdict = match crate::read_input(file) {
-            Ok(bytes) => judge(provider, &bytes),
+            Ok(bytes) => judge(provider, &bytes, args.show_personal_data),
             Err(failure) => Verdict::Unusable(failure.message),
         };
         worst = worst.max(verdict.code());
