@@ -1,10 +1,13 @@
 //! The evidence table (`schemas/evidence.toml`): for every `enum`, `pattern`, `format`, `const` and
-//! `required` in the schemas, the words of the document it comes from.
+//! `required` in the schemas, and every `x-personal-data` mark, the words of the document it comes
+//! from.
 //!
-//! A constraint rejects deliveries, so none may stand on a guess. Each entry of the table names the
-//! schemas and the locations (JSON pointers of the keyword) it covers, the keyword, the document
-//! file and a quote from it; the lint suite checks that every constraint is covered, that every
-//! entry covers something, and that every quote is really in its document.
+//! A constraint rejects deliveries, so none may stand on a guess; a personal-data mark tells
+//! receivers which members hold a person's data, so none may either. Each entry of the table names
+//! the schemas and the locations (JSON pointers of the keyword) it covers, the keyword, the
+//! document file and a quote from it; the lint suite checks that every constraint and mark is
+//! covered, that every entry covers something, and that every quote is really in its document. The
+//! same file records the `[[not-personal]]` decisions (see [`crate::personal`]).
 
 use std::path::Path;
 
@@ -13,9 +16,19 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::Error;
+use crate::personal::{NotPersonal, PERSONAL_DATA_KEYWORD};
 
-/// The keywords that need evidence.
-pub const CONSTRAINT_KEYWORDS: [&str; 5] = ["enum", "pattern", "format", "const", "required"];
+/// The keywords that need evidence: the five constraints, and the personal-data mark
+/// ([`PERSONAL_DATA_KEYWORD`]), which constrains nothing but tells receivers which members hold a
+/// person's data.
+pub const CONSTRAINT_KEYWORDS: [&str; 6] = [
+    "enum",
+    "pattern",
+    "format",
+    "const",
+    "required",
+    PERSONAL_DATA_KEYWORD,
+];
 
 /// One row of the table.
 #[derive(Debug, Clone, Deserialize)]
@@ -43,6 +56,10 @@ pub struct Evidence {
 pub struct EvidenceTable {
     /// The rows, in file order.
     pub evidence: Vec<Evidence>,
+    /// The recorded decisions that a property whose name looks personal is not (`[[not-personal]]`),
+    /// in file order.
+    #[serde(default, rename = "not-personal")]
+    pub not_personal: Vec<NotPersonal>,
 }
 
 /// One constrained keyword in one schema.
@@ -88,44 +105,56 @@ const SCHEMA_ARRAYS: [&str; 4] = ["allOf", "anyOf", "oneOf", "prefixItems"];
 /// are walked: property names, `examples` and annotation values are not constraints.
 pub fn constraints(path: &str, schema: &Value) -> Vec<Constraint> {
     let mut out = Vec::new();
-    walk(path, schema, String::new(), &mut out);
+    walk_keywords(schema, &mut |pointer, keyword, value| {
+        if CONSTRAINT_KEYWORDS.contains(&keyword) && (keyword != "required" || value.is_array()) {
+            out.push(Constraint {
+                schema: path.to_owned(),
+                pointer: pointer.to_owned(),
+                keyword: keyword.to_owned(),
+            });
+        }
+    });
     out
 }
 
-fn walk(path: &str, schema: &Value, at: String, out: &mut Vec<Constraint>) {
+/// Calls `visit(pointer, keyword, value)` for every keyword of every schema object in `schema`, in
+/// document order, each keyword before the subschemas under it; `pointer` is the JSON pointer of
+/// the keyword. Only schema positions are walked (`properties`, `$defs`, `items`, `allOf`, …):
+/// property names, `examples` and annotation values are never taken for schemas.
+pub(crate) fn walk_keywords(schema: &Value, visit: &mut impl FnMut(&str, &str, &Value)) {
+    walk(schema, "", visit);
+}
+
+fn walk(schema: &Value, at: &str, visit: &mut impl FnMut(&str, &str, &Value)) {
     let Value::Object(map) = schema else { return };
     for (k, v) in map {
         let here = format!("{at}/{}", escape(k));
-        if CONSTRAINT_KEYWORDS.contains(&k.as_str()) && (k != "required" || v.is_array()) {
-            out.push(Constraint {
-                schema: path.to_owned(),
-                pointer: here.clone(),
-                keyword: k.clone(),
-            });
-        }
+        visit(&here, k, v);
         if SCHEMA_MAPS.contains(&k.as_str()) {
             if let Value::Object(children) = v {
                 for (name, child) in children {
-                    walk(path, child, format!("{here}/{}", escape(name)), out);
+                    walk(child, &format!("{here}/{}", escape(name)), visit);
                 }
             }
         } else if SCHEMA_VALUES.contains(&k.as_str()) {
-            walk(path, v, here, out);
+            walk(v, &here, visit);
         } else if SCHEMA_ARRAYS.contains(&k.as_str())
             && let Value::Array(items) = v
         {
             for (i, child) in items.iter().enumerate() {
-                walk(path, child, format!("{here}/{i}"), out);
+                walk(child, &format!("{here}/{i}"), visit);
             }
         }
     }
 }
 
-fn escape(segment: &str) -> String {
+/// `segment` escaped for a JSON pointer (`~` as `~0`, `/` as `~1`).
+pub(crate) fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-fn matcher(pattern: &str) -> Result<GlobMatcher, Error> {
+/// `pattern` compiled as a glob whose `*` stays inside one path segment.
+pub(crate) fn matcher(pattern: &str) -> Result<GlobMatcher, Error> {
     GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()
@@ -264,12 +293,15 @@ mod tests {
                 "required": { "description": "a property named required", "type": "string" },
                 "data": {
                     "type": "object",
-                    "properties": { "kind": { "enum": ["a", "b"] } },
+                    "properties": {
+                        "kind": { "enum": ["a", "b"] },
+                        "email": { "type": "string", "x-personal-data": "contact" }
+                    },
                     "anyOf": [{ "required": ["kind"] }]
                 }
             },
             "$defs": { "id": { "pattern": "^x$", "format": "uuid" } },
-            "examples": [{ "required": ["not a constraint"], "const": 1 }]
+            "examples": [{ "required": ["not a constraint"], "const": 1, "x-personal-data": "contact" }]
         });
         let found: Vec<String> = constraints("acme/events/e.json", &schema)
             .iter()
@@ -280,6 +312,7 @@ mod tests {
             [
                 "/required required",
                 "/properties/data/properties/kind/enum enum",
+                "/properties/data/properties/email/x-personal-data x-personal-data",
                 "/properties/data/anyOf/0/required required",
                 "/$defs/id/pattern pattern",
                 "/$defs/id/format format",
@@ -325,6 +358,38 @@ mod tests {
             [0],
             "the other file's enum is not covered either"
         );
+    }
+
+    #[test]
+    fn a_personal_data_mark_needs_its_own_row() {
+        let t = table(
+            r#"
+            [[evidence]]
+            schemas = ["acme/events/*.json"]
+            at = ["/properties/data/properties/email/x-personal-data"]
+            keyword = "x-personal-data"
+            document = "acme.txt"
+            quote = "\"email\": \"jo@example.com\""
+        "#,
+        );
+        let index = t
+            .index()
+            .expect("x-personal-data is a keyword rows may name");
+        let marked = json!({ "properties": { "data": { "properties": {
+            "email": { "type": "string", "format": "email", "x-personal-data": "contact" },
+            "phone": { "type": "string", "x-personal-data": "contact" } } } } });
+        let audit = index.audit([("acme/events/e.json", &marked)]);
+        assert_eq!(audit.seen, 3);
+        let unannotated: Vec<String> = audit.unannotated.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            unannotated,
+            [
+                "acme/events/e.json#/properties/data/properties/email/format (format)",
+                "acme/events/e.json#/properties/data/properties/phone/x-personal-data (x-personal-data)",
+            ],
+            "a mark's row covers neither another keyword nor another member"
+        );
+        assert!(audit.unused.is_empty());
     }
 
     #[test]

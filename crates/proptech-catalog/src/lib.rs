@@ -25,6 +25,7 @@ mod errata;
 mod evidence;
 mod fixtures;
 pub mod names;
+pub mod personal;
 pub mod redaction;
 
 pub use descriptor::{
@@ -37,6 +38,9 @@ pub use evidence::{
     quoted_in,
 };
 pub use fixtures::{Fixture, SignatureVector};
+pub use personal::{
+    Category, Mark, NotPersonal, PERSONAL_DATA_KEYWORD, PersonalAudit, Survey, Suspect, survey,
+};
 
 /// The prefix of every schema's `$id`; the rest is the file's path under `schemas/`.
 pub const ID_BASE: &str = "https://schemas.proptech-events.dev/";
@@ -82,9 +86,21 @@ pub enum Error {
     /// A schema or file the caller asked for is not in the set.
     #[error("no schema {0} in the schema set")]
     Missing(String),
-    /// The evidence table is malformed (a bad glob, an unknown keyword, an empty quote).
+    /// The evidence table is malformed (a bad glob, an unknown keyword, an empty quote, a
+    /// not-personal decision without a reason).
     #[error("evidence.toml: {0}")]
     Evidence(String),
+    /// A schema's `x-personal-data` mark is malformed: its value names no category, or it does not
+    /// stand in a property's own subschema.
+    #[error("{schema}#{pointer}: {reason}")]
+    PersonalData {
+        /// The schema's path under `schemas/`.
+        schema: String,
+        /// JSON pointer of the mark.
+        pointer: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A schema cannot be bundled (a `$ref` that does not resolve, a schema that is not an
     /// object).
     #[error("{0}")]

@@ -321,8 +321,9 @@ fn docs_required() -> bool {
     std::env::var_os("REQUIRE_PROVIDER_DOCS").is_some() || std::env::var_os("CI").is_some()
 }
 
-/// Every `enum`, `pattern`, `format`, `const` and `required` in the schemas is covered by a row of
-/// `schemas/evidence.toml`, and every row covers something.
+/// Every `enum`, `pattern`, `format`, `const` and `required` in the schemas, and every
+/// `x-personal-data` mark, is covered by a row of `schemas/evidence.toml`, and every row covers
+/// something.
 #[test]
 fn every_constraint_carries_its_evidence() {
     let set = schema_set();
@@ -482,4 +483,130 @@ fn every_descriptor_quote_is_in_its_document() {
     }
     assert!(checked >= 4 * 2, "only {checked} quotes");
     assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Every member whose name looks personal (email, phone, name, address, message, …) or whose
+/// `format` is `email` carries an `x-personal-data` mark, or a `[[not-personal]]` decision in
+/// `schemas/evidence.toml` says why it is not a person's data.
+#[test]
+fn every_personal_looking_member_is_marked_or_decided() {
+    let set = schema_set();
+    let table = set.evidence().expect("evidence.toml loads");
+    let audit = table
+        .personal_audit(set.docs().map(|d| (d.path.as_str(), &d.value)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        audit.explained.len() + audit.marks.len() > 40,
+        "only {} suspects and marks seen: the walk is broken",
+        audit.explained.len() + audit.marks.len()
+    );
+    let unexplained: Vec<String> = audit.unexplained.iter().map(ToString::to_string).collect();
+    assert!(
+        unexplained.is_empty(),
+        "members that look personal but carry no x-personal-data mark (mark them, with a row of \
+         evidence, or record a [[not-personal]] decision in schemas/evidence.toml): \
+         {unexplained:#?}"
+    );
+}
+
+/// Every `[[not-personal]]` decision covers at least one unmarked member that looks personal, each
+/// of its globs taking part, and none covers a marked member.
+#[test]
+fn every_not_personal_decision_covers_a_suspect() {
+    let set = schema_set();
+    let table = set.evidence().expect("evidence.toml loads");
+    let audit = table
+        .personal_audit(set.docs().map(|d| (d.path.as_str(), &d.value)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!table.not_personal.is_empty(), "no decisions read");
+    let describe = |i: usize| {
+        let d = &table.not_personal[i];
+        format!("{:?} {:?} ({})", d.schemas, d.at, d.reason)
+    };
+    let mut stale: Vec<String> = audit
+        .unused
+        .iter()
+        .map(|&i| format!("{}: covers no suspect", describe(i)))
+        .collect();
+    stale.extend(
+        audit
+            .unused_patterns
+            .iter()
+            .map(|(i, p)| format!("{}: {p} covers no suspect", describe(*i))),
+    );
+    stale.extend(
+        audit
+            .contradicted
+            .iter()
+            .map(|(i, mark)| format!("{}: covers {mark}, which is marked", describe(*i))),
+    );
+    assert!(
+        stale.is_empty(),
+        "not-personal decisions that are stale or contradict a mark: {stale:#?}"
+    );
+}
+
+/// Every `x-personal-data` mark names one of the five categories and stands in a property's own
+/// subschema (`…/properties/<member>/x-personal-data`), where the code generator looks for it.
+#[test]
+fn every_personal_data_mark_names_a_category() {
+    let mut wrong = Vec::new();
+    let mut marks = 0;
+    for doc in schema_set().docs() {
+        match proptech_catalog::survey(&doc.path, &doc.value) {
+            Ok(found) => marks += found.marks.len(),
+            Err(e) => wrong.push(e.to_string()),
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let keywords = schema_set()
+        .docs()
+        .flat_map(|d| proptech_catalog::constraints(&d.path, &d.value))
+        .filter(|c| c.keyword == proptech_catalog::PERSONAL_DATA_KEYWORD)
+        .count();
+    assert_eq!(marks, keywords, "every mark is a member's");
+}
+
+/// The marks, counted per provider and per category. The floor stands just below the count of the
+/// marks made when the lint was added, so a mark lost by accident fails.
+#[test]
+fn personal_data_marks_are_counted() {
+    use proptech_catalog::Category;
+    let set = schema_set();
+    let mut per_provider: BTreeMap<&str, BTreeMap<Category, usize>> = BTreeMap::new();
+    let mut per_category: BTreeMap<Category, usize> = BTreeMap::new();
+    let mut total = 0;
+    for doc in set.docs() {
+        let found =
+            proptech_catalog::survey(&doc.path, &doc.value).unwrap_or_else(|e| panic!("{e}"));
+        for mark in found.marks {
+            *per_provider
+                .entry(doc.provider())
+                .or_default()
+                .entry(mark.category)
+                .or_default() += 1;
+            *per_category.entry(mark.category).or_default() += 1;
+            total += 1;
+        }
+    }
+    for (provider, counts) in &per_provider {
+        let line: Vec<String> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        let sum: usize = counts.values().sum();
+        eprintln!(
+            "personal data: {provider}: {sum} marks ({})",
+            line.join(", ")
+        );
+    }
+    let line: Vec<String> = per_category
+        .iter()
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
+    eprintln!("personal data: {total} marks ({})", line.join(", "));
+    for provider in set.provider_names() {
+        assert!(
+            per_provider.contains_key(provider),
+            "{provider}: no personal data marked"
+        );
+    }
+    assert!(total > 38, "only {total} personal-data marks");
 }
