@@ -37,6 +37,11 @@ fn entry(event: &Event) -> Value {
         "reference/{}/{}.html",
         event.provider, event.event_type
     ));
+    entry["personal_data"] = event
+        .personal_data
+        .iter()
+        .map(|(path, category)| json!({ "path": path, "category": category }))
+        .collect();
     entry["sample"] = event
         .sample
         .as_ref()

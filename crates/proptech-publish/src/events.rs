@@ -50,6 +50,9 @@ pub struct Event {
     /// The readings of the docs this event's schema rests on (errata that name the schema):
     /// (id, how the schema resolves it).
     pub assumptions: Vec<(String, String)>,
+    /// The members the schema marks as personal data (`x-personal-data`): their path from the
+    /// delivery's root, written as the field tables write it, and their category.
+    pub personal_data: Vec<(String, String)>,
 }
 
 /// A documented sample payload.
@@ -74,6 +77,8 @@ pub struct Field {
     pub required: bool,
     /// What it is, from the docs.
     pub description: String,
+    /// The category of personal data it holds (`x-personal-data`), if the schema marks it.
+    pub personal: Option<String>,
 }
 
 /// Every event of the schema set, in catalog order, plus the provider-wide facts the pages need.
@@ -152,8 +157,20 @@ impl Events {
                     path: path.clone(),
                     message: err.to_string(),
                 })?;
+                let personal_data = proptech_catalog::dereference(bundled)
+                    .map_err(|err| Error::Schema {
+                        path: path.clone(),
+                        message: err.to_string(),
+                    })
+                    .map(|inlined| {
+                        proptech_catalog::redaction::personal_paths(&inlined)
+                            .into_iter()
+                            .map(|p| (p.dotted(), p.category))
+                            .collect()
+                    })?;
                 let text = |k: &str| schema.doc.str(k).map(str::to_owned);
                 events.push(Event {
+                    personal_data,
                     provider: provider.to_owned(),
                     event_type: event_type.to_owned(),
                     category: category.to_owned(),
@@ -291,7 +308,28 @@ fn field(doc: &Value, path: String, schema: &Value, required: bool) -> Result<Fi
         ty: type_label(doc, &resolved, 0)?,
         required,
         description: description(schema, &resolved),
+        personal: personal(doc, &resolved, 0)?,
     })
+}
+
+/// The personal-data mark of a field: on it (or what its `$ref` names), else on its items or
+/// values, as the typed crate reads it.
+fn personal(doc: &Value, resolved: &Value, depth: usize) -> Result<Option<String>, RefError> {
+    use proptech_catalog::personal::PERSONAL_DATA_KEYWORD as MARK;
+    if let Some(category) = resolved.get(MARK).and_then(Value::as_str) {
+        return Ok(Some(category.to_owned()));
+    }
+    if depth >= MAX_DEPTH || resolved.get("properties").is_some() {
+        return Ok(None);
+    }
+    for key in ["items", "additionalProperties"] {
+        if let Some(inner) = resolved.get(key).filter(|v| v.is_object())
+            && let Some(category) = personal(doc, &merge_local_ref(doc, inner)?, depth + 1)?
+        {
+            return Ok(Some(category));
+        }
+    }
+    Ok(None)
 }
 
 /// The description at the property (which may override its `$ref` target's), else the target's.

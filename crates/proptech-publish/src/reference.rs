@@ -211,6 +211,25 @@ fn event_page(delivery: &Delivery, event: &Event, events: &Events) -> String {
         );
     }
 
+    let _ = writeln!(md, "## Personal data\n");
+    if event.personal_data.is_empty() {
+        let _ = writeln!(
+            md,
+            "The schema marks no member of this event as personal data.\n"
+        );
+    } else {
+        let _ = writeln!(
+            md,
+            "These members identify or reach a person (`x-personal-data` in the schema). The \
+             typed crate prints them redacted in `Debug` and in `redacted()`; keep them out of \
+             logs.\n\n| Field | Category |\n|---|---|"
+        );
+        for (path, category) in &event.personal_data {
+            let _ = writeln!(md, "| `{path}` | {category} |");
+        }
+        md.push('\n');
+    }
+
     let _ = writeln!(md, "## Sample payload\n");
     match &event.sample {
         Some(sample) => {
@@ -316,15 +335,16 @@ fn field_table(md: &mut String, fields: &[Field]) {
     }
     let _ = writeln!(
         md,
-        "| Field | Type | Required | Description |\n|---|---|---|---|"
+        "| Field | Type | Required | Personal data | Description |\n|---|---|---|---|---|"
     );
     for field in fields {
         let _ = writeln!(
             md,
-            "| `{}` | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} |",
             field.path,
             md_cell(&field.ty),
             if field.required { "yes" } else { "no" },
+            field.personal.as_deref().unwrap_or(""),
             md_cell(&field.description)
         );
     }

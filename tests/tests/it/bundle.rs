@@ -497,7 +497,80 @@ fn reference_pages() {
         bundle()["reference/lavanda/v1.booking.created.md"].contents
     );
     insta::assert_snapshot!(
+        "repull_reservation_created",
+        bundle()["reference/repull/reservation.created.md"].contents
+    );
+    insta::assert_snapshot!(
         "everreal_index",
         bundle()["reference/everreal/index.md"].contents
     );
+}
+
+/// What a partner sees of personal data: every member an event's schema marks is in the bundled
+/// schema, its draft-07 twin and its AsyncAPI payload (the same number of marks), in the
+/// catalog's `personal_data` of the event, and in its reference page's "Personal data" table.
+#[test]
+fn partners_see_every_personal_data_mark() {
+    let marks = |v: &Value| v.to_string().matches("\"x-personal-data\"").count();
+    let mut listed = 0;
+    for provider in ["valara", "repull", "lavanda", "everreal"] {
+        let catalog = json_file(&format!("catalog/{provider}.json"));
+        let asyncapi = json_file(&format!("asyncapi/{provider}.json"));
+        for entry in catalog["events"].as_array().expect("events") {
+            let event_type = entry["event_type"].as_str().expect("a type");
+            let schema_path = entry["schema_path"].as_str().expect("a path");
+            let bundled = json_file(schema_path);
+            let twin = json_file(&schema_path.replacen("schemas/", "draft-07/", 1));
+            assert_eq!(
+                marks(&twin),
+                marks(&bundled),
+                "{schema_path}: draft-07 twin"
+            );
+            let inlined = proptech_catalog::dereference(&bundled).expect("inlines");
+            let paths = proptech_catalog::redaction::personal_paths(&inlined);
+            let in_catalog: Vec<(String, String)> = entry["personal_data"]
+                .as_array()
+                .expect("personal_data in every entry")
+                .iter()
+                .map(|m| {
+                    (
+                        m["path"].as_str().expect("path").to_owned(),
+                        m["category"].as_str().expect("category").to_owned(),
+                    )
+                })
+                .collect();
+            let expected: Vec<(String, String)> = paths
+                .iter()
+                .map(|p| (p.dotted(), p.category.clone()))
+                .collect();
+            assert_eq!(in_catalog, expected, "{provider} {event_type}: catalog");
+            let page = &bundle()[&format!("reference/{provider}/{event_type}.md")].contents;
+            let section = page
+                .split("## Personal data")
+                .nth(1)
+                .expect("a Personal data section");
+            for (path, category) in &expected {
+                assert!(
+                    section.contains(&format!("| `{path}` | {category} |")),
+                    "{provider} {event_type}: {path} not on its page"
+                );
+            }
+            listed += expected.len();
+        }
+        // Each payload of the AsyncAPI document carries the marks of its event's schema.
+        let text = asyncapi.to_string();
+        let bundled_marks: usize = catalog["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| marks(&json_file(e["schema_path"].as_str().expect("path"))))
+            .sum();
+        // (Shared definitions are written once there, so the count may be lower, never zero.)
+        assert_eq!(
+            text.matches("\"x-personal-data\"").count() > 0,
+            bundled_marks > 0,
+            "{provider}: the AsyncAPI document's marks ({bundled_marks} in the schemas)"
+        );
+    }
+    assert!(listed >= 40, "only {listed} personal members listed");
 }
