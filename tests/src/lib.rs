@@ -15,6 +15,7 @@ pub struct ReadmeDoctests;
 
 pub mod judge;
 pub mod mutate;
+pub mod personal;
 pub mod seeds;
 
 use std::fmt::Write as _;

@@ -7,6 +7,8 @@
 
 use serde_json::Value;
 
+use crate::personal::PERSONAL_DATA_KEYWORD as MARK;
+
 /// One step of an instance path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Step {
@@ -45,12 +47,6 @@ impl PersonalPath {
         out
     }
 }
-
-/// The keyword that marks a member as personal data.
-pub const MARK: &str = "x-personal-data";
-
-/// The categories a mark may name (the typed crate's `PersonalData`).
-pub const CATEGORIES: [&str; 5] = ["contact", "identity", "address", "free-text", "network"];
 
 /// How deep the walk goes: deeper than any schema of the set, shallower than a stack overflow.
 const MAX_DEPTH: usize = 64;

@@ -1176,17 +1176,16 @@ impl Builder<'_> {
         depth: usize,
     ) -> Result<Option<String>, Error> {
         const MAX_DEPTH: usize = 16;
-        if let Some(mark) = prop.get(proptech_catalog::redaction::MARK) {
-            return match mark.as_str() {
-                Some(c) if proptech_catalog::redaction::CATEGORIES.contains(&c) => {
-                    Ok(Some(c.to_owned()))
-                }
-                _ => Err(schema_error(
+        use proptech_catalog::personal::{Category, PERSONAL_DATA_KEYWORD};
+        if let Some(mark) = prop.get(PERSONAL_DATA_KEYWORD) {
+            return match Category::ALL.iter().find(|c| mark == c.as_str()) {
+                Some(c) => Ok(Some(c.as_str().to_owned())),
+                None => Err(schema_error(
                     origin,
                     pointer,
                     format!(
-                        "x-personal-data {mark}: expected one of {}",
-                        proptech_catalog::redaction::CATEGORIES.join(", ")
+                        "{PERSONAL_DATA_KEYWORD} {mark}: expected one of {}",
+                        Category::ALL.map(Category::as_str).join(", ")
                     ),
                 )),
             };

@@ -1,5 +1,6 @@
 //! The embedded schema table, and lookups that suggest the closest valid name on a miss.
 
+#[rustfmt::skip]
 #[path = "generated/schemas.rs"]
 mod table;
 

@@ -322,24 +322,32 @@ pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
         .route(
             "/webhooks/valara",
             ValaraReceiver::route(|s: AppState, d, body: Bytes| async move {
+                // `Debug` of an event prints personal data redacted: safe to log.
+                tracing::debug!(event = ?d.event(), "received");
                 hand_off(&s, "valara", d.id(), d.event().event_type(), &body).await
             }),
         )
         .route(
             "/webhooks/repull",
             RepullReceiver::route(|s: AppState, d, body: Bytes| async move {
+                // `Debug` of an event prints personal data redacted: safe to log.
+                tracing::debug!(event = ?d.event(), "received");
                 hand_off(&s, "repull", d.id(), d.event().event_type(), &body).await
             }),
         )
         .route(
             "/webhooks/lavanda",
             LavandaReceiver::route(|s: AppState, d, body: Bytes| async move {
+                // `Debug` of an event prints personal data redacted: safe to log.
+                tracing::debug!(event = ?d.event(), "received");
                 hand_off(&s, "lavanda", d.id(), d.event().event_type(), &body).await
             }),
         )
         .route(
             "/webhooks/everreal",
             EverrealReceiver::route(|s: AppState, d, body: Bytes| async move {
+                // `Debug` of an event prints personal data redacted: safe to log.
+                tracing::debug!(event = ?d.event(), "received");
                 hand_off(&s, "everreal", d.id(), d.event().event_type(), &body).await
             }),
         )

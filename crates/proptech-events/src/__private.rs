@@ -152,7 +152,12 @@ fn data_error(
     e: impl fmt::Display,
     personal: &[crate::personal::PersonalMember],
 ) -> ParseError {
-    match crate::personal::at_pointer(personal, &path) {
+    // A syntax error names a position, never a value: only a data error is withheld.
+    let marked = match kind {
+        ParseErrorKind::Data => crate::personal::at_pointer(personal, &path),
+        _ => None,
+    };
+    match marked {
         Some(category) => {
             let message = format!(
                 "the value does not fit its type (not shown: the schema marks it as {category} \
@@ -818,4 +823,20 @@ pub fn redacted_json<T: serde::Serialize + ?Sized>(
     };
     crate::personal::redact(&mut json, members, skip);
     json
+}
+
+/// `Debug` of a marked member in the generated types: its [`crate::personal::placeholder`], never its text.
+pub struct Redacted<'a, T: ?Sized>(pub crate::personal::PersonalData, pub &'a T);
+
+impl<T: serde::Serialize + ?Sized> std::fmt::Debug for Redacted<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match serde_json::to_value(self.1) {
+            Ok(serde_json::Value::Null) => f.write_str("None"),
+            Ok(value) => match crate::personal::placeholder(self.0, &value) {
+                serde_json::Value::String(s) => f.write_str(&s),
+                _ => f.write_str("None"),
+            },
+            Err(_) => write!(f, "[redacted: {}]", self.0),
+        }
+    }
 }

@@ -13,18 +13,22 @@
 //!
 //! let body = br#"{"type":"reservation.message.received","deliveryId":"evt_1",
 //!   "createdAt":"2026-05-01T12:34:56.000Z","data":{"reservationId":42,"threadId":"thr_1",
-//!   "from":{"type":"guest","name":"Ana"},"body":"Call me on +34 600 000 000",
+//!   "from":{"type":"guest","name":"Ana Ruiz"},"body":"Call me on +34 600 000 000",
 //!   "sentAt":"2026-05-01T15:00:00.000Z"},"guestPhone":"+34 600 000 000"}"#;
 //! let event = parse(Provider::Repull, body)?;
+//! // Marked members (the sender's name, the message) and unknown members (`guestPhone`) are not
+//! // printed; `redacted()` replaces the marked ones and keeps what no schema describes.
 //! assert!(!format!("{event:?}").contains("+34 600"));
-//! assert!(!event.redacted().to_string().contains("+34 600"));
+//! assert!(!format!("{event:?}").contains("Ana Ruiz"));
+//! let redacted = event.redacted().to_string();
+//! assert!(!redacted.contains("Call me") && !redacted.contains("Ana Ruiz"));
+//! assert!(redacted.contains("[redacted: free-text, 26 chars]"));
 //! # }
 //! # Ok::<(), proptech_events::ParseError>(())
 //! ```
 
 use std::fmt;
 
-use serde::Serialize;
 use serde_json::Value;
 
 /// What kind of personal data a member holds (the schemas' `x-personal-data`).
@@ -232,7 +236,7 @@ pub fn scrub(text: &str, value: &Value, members: &[PersonalMember], skip: &[&str
         needles.push((json, category));
     }
     needles.retain(|(n, _)| n.chars().count() >= 3);
-    needles.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    needles.sort_by_key(|n| std::cmp::Reverse(n.0.len()));
     let mut out = text.to_owned();
     for (needle, category) in needles {
         out = out.replace(&needle, &format!("[redacted: {category}]"));
@@ -258,23 +262,6 @@ pub fn at_pointer(members: &[PersonalMember], pointer: &str) -> Option<PersonalD
                 })
         })
         .map(|m| m.category)
-}
-
-/// `Debug` of a marked member in the generated types: its [`placeholder`], never its text.
-#[doc(hidden)]
-pub struct Redacted<'a, T: ?Sized>(pub PersonalData, pub &'a T);
-
-impl<T: Serialize + ?Sized> fmt::Debug for Redacted<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match serde_json::to_value(self.1) {
-            Ok(Value::Null) => f.write_str("None"),
-            Ok(value) => match placeholder(self.0, &value) {
-                Value::String(s) => f.write_str(&s),
-                _ => f.write_str("None"),
-            },
-            Err(_) => write!(f, "[redacted: {}]", self.0),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -373,11 +360,17 @@ mod tests {
 
     #[test]
     fn debug_shows_the_length_and_category_never_the_text() {
-        let shown = format!("{:?}", Redacted(PersonalData::Identity, "Ana Pérez"));
+        let shown = format!(
+            "{:?}",
+            crate::__private::Redacted(PersonalData::Identity, "Ana Pérez")
+        );
         assert_eq!(shown, "[redacted: identity, 9 chars]");
         let none: Option<String> = None;
         assert_eq!(
-            format!("{:?}", Redacted(PersonalData::Contact, &none)),
+            format!(
+                "{:?}",
+                crate::__private::Redacted(PersonalData::Contact, &none)
+            ),
             "None"
         );
     }

@@ -22,6 +22,7 @@ mod conformance;
 mod differential;
 mod external_crate;
 mod lint;
+mod personal_data;
 mod processing;
 mod receiver_limits;
 mod receiver_redis;

@@ -21,7 +21,7 @@ pub(super) fn impl_debug(shape: &Shape) -> TokenStream {
             Some(category) => {
                 let variant = ident(&proptech_catalog::names::pascal(category));
                 quote! {
-                    s.field(#label, &crate::personal::Redacted(
+                    s.field(#label, &crate::__private::Redacted(
                         crate::personal::PersonalData::#variant,
                         &self.#name,
                     ));

@@ -295,28 +295,28 @@ impl ::std::fmt::Debug for CrmContactCreated {
         s.field("event_type", &self.event_type);
         s.field(
             "name",
-            &crate::personal::Redacted(
+            &crate::__private::Redacted(
                 crate::personal::PersonalData::Identity,
                 &self.name,
             ),
         );
         s.field(
             "email",
-            &crate::personal::Redacted(
+            &crate::__private::Redacted(
                 crate::personal::PersonalData::Contact,
                 &self.email,
             ),
         );
         s.field(
             "nickname",
-            &crate::personal::Redacted(
+            &crate::__private::Redacted(
                 crate::personal::PersonalData::Identity,
                 &self.nickname,
             ),
         );
         s.field(
             "phones",
-            &crate::personal::Redacted(
+            &crate::__private::Redacted(
                 crate::personal::PersonalData::Contact,
                 &self.phones,
             ),
@@ -325,7 +325,7 @@ impl ::std::fmt::Debug for CrmContactCreated {
         s.field("home", &self.home);
         s.field(
             "notes",
-            &crate::personal::Redacted(
+            &crate::__private::Redacted(
                 crate::personal::PersonalData::FreeText,
                 &self.notes,
             ),
@@ -456,7 +456,7 @@ impl ::std::fmt::Debug for CrmContactCreatedHome {
         let mut s = f.debug_struct("CrmContactCreatedHome");
         s.field(
             "street",
-            &crate::personal::Redacted(
+            &crate::__private::Redacted(
                 crate::personal::PersonalData::Address,
                 &self.street,
             ),

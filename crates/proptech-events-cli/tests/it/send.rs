@@ -456,3 +456,111 @@ fn listen_cuts_off_slow_clients_and_prints_no_line_a_delivery_forges() {
     );
     assert!(out.contains(r"\nreceived repull"), "{out}");
 }
+
+/// The bodies `listen` printed in full (`--show-personal-data`), each with its provider and event
+/// type: the lines after a `received` line, up to the closing brace of the pretty JSON.
+fn printed_bodies(out: &str) -> Vec<(String, String, serde_json::Value)> {
+    let mut bodies = Vec::new();
+    let mut lines = out.lines();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix("received ") else {
+            continue;
+        };
+        let mut words = rest.split_whitespace();
+        let (provider, event_type) = (words.next(), words.next());
+        let mut json = String::new();
+        for body_line in lines.by_ref() {
+            json.push_str(body_line);
+            json.push('\n');
+            if body_line == "}" {
+                break;
+            }
+        }
+        if let (Some(p), Some(t), Ok(v)) = (provider, event_type, serde_json::from_str(&json)) {
+            bodies.push((p.to_owned(), t.to_owned(), v));
+        }
+    }
+    bodies
+}
+
+/// `listen` prints every member the schemas mark as personal data redacted, and whole with
+/// `--show-personal-data`: every documented sample of every provider sent to both, the personal
+/// values read off the schemas by the conformance suite's own walk.
+#[test]
+fn listen_prints_personal_data_only_when_asked() {
+    let mut shown = Listener::start(&["--test-secrets", "--show-personal-data"]);
+    let mut redacted = Listener::start(&["--test-secrets"]);
+    let providers = [
+        ("valara", Some(VALARA_SECRET)),
+        ("repull", Some(REPULL_SECRET)),
+        ("lavanda", Some(LAVANDA_SECRET)),
+        ("everreal", None),
+    ];
+    for listener in [&shown, &redacted] {
+        for (provider, secret) in providers {
+            let url = listener.url(provider);
+            let mut args = vec!["send", "-p", provider, "--url", &url, "--all"];
+            if let Some(secret) = secret {
+                args.extend(["--secret", secret]);
+            }
+            let (code, stdout, stderr) = run(&args);
+            assert_eq!(code, 0, "{provider}: {stdout}{stderr}");
+        }
+    }
+    let full = shown.wait_for("received everreal UNIT_UPDATED");
+    let out = redacted.wait_for("received everreal UNIT_UPDATED");
+    // Every delivery is printed by the time the last one is (each send waits for its answers).
+    let bodies = printed_bodies(&full);
+    assert_eq!(bodies.len(), 90, "{full}");
+    let set = proptech_conformance::schema_set();
+    let mut all = proptech_conformance::personal::Values::default();
+    for (provider, event_type, body) in &bodies {
+        // The ids and timestamps `send` stamps differ from one send to the other: left out.
+        let contract = provider
+            .parse::<proptech_events::Provider>()
+            .expect("a provider")
+            .contract();
+        let mut body = body.clone();
+        let stamped = [
+            contract.id_member,
+            contract.timestamp_member,
+            contract.nonce.as_ref().map(|n| n.member),
+            contract.horizon.as_ref().map(|h| h.member),
+        ];
+        for member in stamped.into_iter().flatten() {
+            if let Some(members) = body.as_object_mut() {
+                members.remove(member);
+            }
+        }
+        let schema = proptech_conformance::personal::event_schema(set, provider, event_type);
+        let v = proptech_conformance::personal::values(&schema, &body);
+        all.personal.extend(v.personal);
+        all.plain.extend(v.plain);
+    }
+    let personal = all.telling_personal();
+    assert!(
+        personal.len() >= 15,
+        "only {} personal values",
+        personal.len()
+    );
+    // As JSON writes them (listen prints JSON).
+    let json = |s: &str| serde_json::to_string(s).expect("a string");
+    for p in &personal {
+        let p = json(p);
+        let p = &p[1..p.len() - 1];
+        assert!(full.contains(p), "--show-personal-data hid {p:?}");
+        assert!(
+            !out.contains(p),
+            "listen printed the personal value {p:?}:\n{out}"
+        );
+    }
+    let placeholders = out.matches("[redacted: ").count();
+    assert!(
+        placeholders >= personal.len(),
+        "{placeholders} placeholders for {} personal values",
+        personal.len()
+    );
+    for u in all.telling_plain() {
+        assert!(out.contains(&json(u)), "listen hid the plain value {u:?}");
+    }
+}

@@ -117,3 +117,32 @@ fn unusable_input_exits_2_and_the_worst_file_wins() {
     let (code, _, _) = run(&["validate", "-p", "repull", &valid, &invalid]);
     assert_eq!(code, 1);
 }
+
+/// A violation inside a member marked as personal data is reported without its value (the
+/// validator's and the typed parse's messages quote it), unless `--show-personal-data`.
+#[test]
+fn violations_quote_no_personal_value_unless_asked() {
+    let path = schema_file("repull/fixtures/reservation.created.json");
+    let mut v: Value =
+        serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("JSON");
+    // The printed sample has a placeholder type (errata.toml).
+    v["type"] = json!("reservation.created");
+    v["data"]["primaryGuest"]["email"] = Value::from("Ana Ruiz at home");
+    v["data"]["primaryGuest"]["lastName"] = Value::from(42);
+    let file = scratch("personal.json", v.to_string().as_bytes());
+    for json in [false, true] {
+        let mut args = vec!["validate", "-p", "repull", &file];
+        if json {
+            args.push("--json");
+        }
+        let (code, stdout, _) = run(&args);
+        assert_eq!(code, 1, "{stdout}");
+        assert!(stdout.contains("/data/primaryGuest/email"), "{stdout}");
+        assert!(!stdout.contains("Ana Ruiz"), "{stdout}");
+        assert!(stdout.contains("[redacted: contact]"), "{stdout}");
+        args.push("--show-personal-data");
+        let (code, stdout, _) = run(&args);
+        assert_eq!(code, 1, "{stdout}");
+        assert!(stdout.contains("Ana Ruiz at home"), "{stdout}");
+    }
+}

@@ -989,21 +989,75 @@ impl ::std::fmt::Debug for CandidateParsed {
         s.field("internal_id", &self.internal_id);
         s.field("candidate_source", &self.candidate_source);
         s.field("integration_type", &self.integration_type);
-        s.field("email", &self.email);
-        s.field("first_name", &self.first_name);
-        s.field("last_name", &self.last_name);
-        s.field("phone_number", &self.phone_number);
-        s.field("street", &self.street);
-        s.field("number", &self.number);
-        s.field("zip_code", &self.zip_code);
-        s.field("city", &self.city);
+        s.field(
+            "email",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.email,
+            ),
+        );
+        s.field(
+            "first_name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.first_name,
+            ),
+        );
+        s.field(
+            "last_name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.last_name,
+            ),
+        );
+        s.field(
+            "phone_number",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.phone_number,
+            ),
+        );
+        s.field(
+            "street",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Address,
+                &self.street,
+            ),
+        );
+        s.field(
+            "number",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Address,
+                &self.number,
+            ),
+        );
+        s.field(
+            "zip_code",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Address,
+                &self.zip_code,
+            ),
+        );
+        s.field(
+            "city",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Address,
+                &self.city,
+            ),
+        );
         s.field("employment_type", &self.employment_type);
         s.field("has_pets", &self.has_pets);
         s.field("net_monthly_income", &self.net_monthly_income);
         s.field("net_monthly_income_ranges", &self.net_monthly_income_ranges);
         s.field("no_total_people_moving_in", &self.no_total_people_moving_in);
         s.field("household_persons", &self.household_persons);
-        s.field("message", &self.message);
+        s.field(
+            "message",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::FreeText,
+                &self.message,
+            ),
+        );
         s.field("desired_start_date", &self.desired_start_date);
         s.field("integration", &self.integration);
         if !self.unknown_members.is_empty() {
@@ -1247,7 +1301,13 @@ impl ::std::fmt::Debug for CandidateParsedHasPets {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         let mut s = f.debug_struct("CandidateParsedHasPets");
         s.field("checked", &self.checked);
-        s.field("answer", &self.answer);
+        s.field(
+            "answer",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::FreeText,
+                &self.answer,
+            ),
+        );
         if !self.unknown_members.is_empty() {
             s.field("unknown_members", &self.unknown_members);
         }
@@ -2637,9 +2697,27 @@ impl ::std::fmt::Debug for ListingCandidateApplied {
         let mut s = f.debug_struct("ListingCandidateApplied");
         s.field("id", &self.id);
         s.field("candidate_source", &self.candidate_source);
-        s.field("email", &self.email);
-        s.field("first_name", &self.first_name);
-        s.field("last_name", &self.last_name);
+        s.field(
+            "email",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.email,
+            ),
+        );
+        s.field(
+            "first_name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.first_name,
+            ),
+        );
+        s.field(
+            "last_name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.last_name,
+            ),
+        );
         s.field("listing", &self.listing);
         if !self.unknown_members.is_empty() {
             s.field("unknown_members", &self.unknown_members);
@@ -2976,7 +3054,13 @@ impl ::std::fmt::Debug for ListingCandidateScheduleInvitedViewingCandidate {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         let mut s = f.debug_struct("ListingCandidateScheduleInvitedViewingCandidate");
         s.field("id", &self.id);
-        s.field("email", &self.email);
+        s.field(
+            "email",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.email,
+            ),
+        );
         if !self.unknown_members.is_empty() {
             s.field("unknown_members", &self.unknown_members);
         }

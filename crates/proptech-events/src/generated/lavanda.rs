@@ -5722,14 +5722,50 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactCreatedContact {
 impl ::std::fmt::Debug for CrmContactCreatedContact {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         let mut s = f.debug_struct("CrmContactCreatedContact");
-        s.field("first_name", &self.first_name);
+        s.field(
+            "first_name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.first_name,
+            ),
+        );
         s.field("id", &self.id);
-        s.field("last_name", &self.last_name);
-        s.field("primary_email", &self.primary_email);
-        s.field("primary_phone_number", &self.primary_phone_number);
+        s.field(
+            "last_name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.last_name,
+            ),
+        );
+        s.field(
+            "primary_email",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.primary_email,
+            ),
+        );
+        s.field(
+            "primary_phone_number",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.primary_phone_number,
+            ),
+        );
         s.field("reference", &self.reference);
-        s.field("secondary_emails", &self.secondary_emails);
-        s.field("secondary_phone_numbers", &self.secondary_phone_numbers);
+        s.field(
+            "secondary_emails",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.secondary_emails,
+            ),
+        );
+        s.field(
+            "secondary_phone_numbers",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.secondary_phone_numbers,
+            ),
+        );
         if !self.unknown_members.is_empty() {
             s.field("unknown_members", &self.unknown_members);
         }
@@ -6298,14 +6334,50 @@ impl<'de> ::serde::Deserialize<'de> for CrmContactUpdatedContact {
 impl ::std::fmt::Debug for CrmContactUpdatedContact {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         let mut s = f.debug_struct("CrmContactUpdatedContact");
-        s.field("first_name", &self.first_name);
+        s.field(
+            "first_name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.first_name,
+            ),
+        );
         s.field("id", &self.id);
-        s.field("last_name", &self.last_name);
-        s.field("primary_email", &self.primary_email);
-        s.field("primary_phone_number", &self.primary_phone_number);
+        s.field(
+            "last_name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.last_name,
+            ),
+        );
+        s.field(
+            "primary_email",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.primary_email,
+            ),
+        );
+        s.field(
+            "primary_phone_number",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.primary_phone_number,
+            ),
+        );
         s.field("reference", &self.reference);
-        s.field("secondary_emails", &self.secondary_emails);
-        s.field("secondary_phone_numbers", &self.secondary_phone_numbers);
+        s.field(
+            "secondary_emails",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.secondary_emails,
+            ),
+        );
+        s.field(
+            "secondary_phone_numbers",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.secondary_phone_numbers,
+            ),
+        );
         if !self.unknown_members.is_empty() {
             s.field("unknown_members", &self.unknown_members);
         }
@@ -9115,9 +9187,27 @@ impl<'de> ::serde::Deserialize<'de> for LeadContactContact {
 impl ::std::fmt::Debug for LeadContactContact {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         let mut s = f.debug_struct("LeadContactContact");
-        s.field("first_name", &self.first_name);
-        s.field("last_name", &self.last_name);
-        s.field("primary_email", &self.primary_email);
+        s.field(
+            "first_name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.first_name,
+            ),
+        );
+        s.field(
+            "last_name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.last_name,
+            ),
+        );
+        s.field(
+            "primary_email",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.primary_email,
+            ),
+        );
         if !self.unknown_members.is_empty() {
             s.field("unknown_members", &self.unknown_members);
         }

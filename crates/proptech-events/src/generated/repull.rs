@@ -539,8 +539,20 @@ impl ::std::fmt::Debug for AiOperationCompleted {
         let mut s = f.debug_struct("AiOperationCompleted");
         s.field("operation_id", &self.operation_id);
         s.field("type", &self.r#type);
-        s.field("input_summary", &self.input_summary);
-        s.field("output", &self.output);
+        s.field(
+            "input_summary",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::FreeText,
+                &self.input_summary,
+            ),
+        );
+        s.field(
+            "output",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::FreeText,
+                &self.output,
+            ),
+        );
         s.field("tokens_used", &self.tokens_used);
         s.field("completed_at", &self.completed_at);
         if !self.unknown_members.is_empty() {
@@ -4967,9 +4979,27 @@ impl<'de> ::serde::Deserialize<'de> for ReservationCreatedPrimaryGuest {
 impl ::std::fmt::Debug for ReservationCreatedPrimaryGuest {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         let mut s = f.debug_struct("ReservationCreatedPrimaryGuest");
-        s.field("first_name", &self.first_name);
-        s.field("last_name", &self.last_name);
-        s.field("email", &self.email);
+        s.field(
+            "first_name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.first_name,
+            ),
+        );
+        s.field(
+            "last_name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.last_name,
+            ),
+        );
+        s.field(
+            "email",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.email,
+            ),
+        );
         if !self.unknown_members.is_empty() {
             s.field("unknown_members", &self.unknown_members);
         }
@@ -5215,7 +5245,13 @@ impl ::std::fmt::Debug for ReservationMessageReceived {
         s.field("reservation_id", &self.reservation_id);
         s.field("thread_id", &self.thread_id);
         s.field("from", &self.from);
-        s.field("body", &self.body);
+        s.field(
+            "body",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::FreeText,
+                &self.body,
+            ),
+        );
         s.field("sent_at", &self.sent_at);
         if !self.unknown_members.is_empty() {
             s.field("unknown_members", &self.unknown_members);
@@ -5357,7 +5393,13 @@ impl ::std::fmt::Debug for ReservationMessageReceivedFrom {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         let mut s = f.debug_struct("ReservationMessageReceivedFrom");
         s.field("type", &self.r#type);
-        s.field("name", &self.name);
+        s.field(
+            "name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.name,
+            ),
+        );
         if !self.unknown_members.is_empty() {
             s.field("unknown_members", &self.unknown_members);
         }

@@ -5456,11 +5456,23 @@ impl ::std::fmt::Debug for UserDeactivated {
         let mut s = f.debug_struct("UserDeactivated");
         s.field("agency_id", &self.agency_id);
         s.field("user_id", &self.user_id);
-        s.field("email", &self.email);
+        s.field(
+            "email",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.email,
+            ),
+        );
         s.field("role", &self.role);
         s.field("deactivated_at", &self.deactivated_at);
         s.field("deactivated_by", &self.deactivated_by);
-        s.field("reason", &self.reason);
+        s.field(
+            "reason",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::FreeText,
+                &self.reason,
+            ),
+        );
         if !self.unknown_members.is_empty() {
             s.field("unknown_members", &self.unknown_members);
         }
@@ -5825,7 +5837,13 @@ impl ::std::fmt::Debug for UserHierarchyChanged {
         s.field("agency_id", &self.agency_id);
         s.field("previous_agency_id", &self.previous_agency_id);
         s.field("user_id", &self.user_id);
-        s.field("email", &self.email);
+        s.field(
+            "email",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.email,
+            ),
+        );
         s.field("role", &self.role);
         s.field("old_manager_id", &self.old_manager_id);
         s.field("new_manager_id", &self.new_manager_id);
@@ -6126,9 +6144,21 @@ impl ::std::fmt::Debug for UserSignedUp {
         let mut s = f.debug_struct("UserSignedUp");
         s.field("agency_id", &self.agency_id);
         s.field("user_id", &self.user_id);
-        s.field("email", &self.email);
+        s.field(
+            "email",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Contact,
+                &self.email,
+            ),
+        );
         s.field("role", &self.role);
-        s.field("name", &self.name);
+        s.field(
+            "name",
+            &crate::__private::Redacted(
+                crate::personal::PersonalData::Identity,
+                &self.name,
+            ),
+        );
         s.field("signed_up_at", &self.signed_up_at);
         s.field("invited_by", &self.invited_by);
         if !self.unknown_members.is_empty() {
