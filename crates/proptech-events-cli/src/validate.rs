@@ -34,7 +34,12 @@ impl Verdict {
 
 /// `text` with the values `value`'s event schema marks as personal data redacted, unless
 /// `show_personal_data`: a validator's message quotes the value it judges.
-fn scrubbed(provider: Provider, value: &Value, text: &str, show_personal_data: bool) -> String {
+fn scrubbed(
+    provider: Provider,
+    value: &Value,
+    (instance_path, keyword, text): (&str, &str, &str),
+    show_personal_data: bool,
+) -> String {
     if show_personal_data {
         return text.to_owned();
     }
@@ -46,6 +51,13 @@ fn scrubbed(provider: Provider, value: &Value, text: &str, show_personal_data: b
         .iter()
         .find(|e| Some(e.event_type) == event_type)
         .map_or(&[][..], |e| e.personal_data);
+    // (The typed parse withholds its own messages; the validator's quote what they judge.)
+    if keyword != "typed parse"
+        && proptech_events::personal::message_may_quote(members, instance_path, keyword)
+    {
+        // The value there is, or holds, personal data in whatever shape it came.
+        return "[not shown: the value here may hold personal data]".to_owned();
+    }
     proptech_events::personal::scrub(text, value, members, &[])
 }
 
@@ -73,7 +85,12 @@ fn judge(provider: Provider, bytes: &[u8], show_personal_data: bool) -> Verdict 
                 "keyword": v.keyword,
                 "expected": v.expected,
                 "description": v.description,
-                "message": scrubbed(provider, &value, &v.message, show_personal_data),
+                "message": scrubbed(
+                    provider,
+                    &value,
+                    (&v.instance_path, &v.keyword, &v.message),
+                    show_personal_data,
+                ),
             })
         })
         .collect();
@@ -88,7 +105,7 @@ fn judge(provider: Provider, bytes: &[u8], show_personal_data: bool) -> Verdict 
                 "keyword": "typed parse",
                 "expected": null,
                 "description": null,
-                "message": scrubbed(provider, &value, &e.message, show_personal_data),
+                "message": scrubbed(provider, &value, (&e.path, "typed parse", &e.message), show_personal_data),
             }));
         }
     }

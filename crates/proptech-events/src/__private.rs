@@ -153,20 +153,25 @@ fn data_error(
     personal: &[crate::personal::PersonalMember],
 ) -> ParseError {
     // A syntax error names a position, never a value: only a data error is withheld.
-    let marked = match kind {
-        ParseErrorKind::Data => crate::personal::at_pointer(personal, &path),
-        _ => None,
-    };
-    match marked {
-        Some(category) => {
-            let message = format!(
-                "the value does not fit its type (not shown: the schema marks it as {category} \
-                 personal data)"
-            );
-            error(provider, event_type, kind, path, message)
-        }
-        None => error(provider, event_type, kind, path, e),
+    if kind != ParseErrorKind::Data {
+        return error(provider, event_type, kind, path, e);
     }
+    if let Some(category) = crate::personal::at_pointer(personal, &path) {
+        let message = format!(
+            "the value does not fit its type (not shown: the schema marks it as {category} \
+             personal data)"
+        );
+        return error(provider, event_type, kind, path, message);
+    }
+    // Above a marked member, a string sent where an object or list belongs (a double-encoded
+    // object, say) holds the personal data serde would quote.
+    let message = e.to_string();
+    if crate::personal::may_hold(personal, &path) && message.contains("string \"") {
+        let message = "a string where the schema wants an object or a list (not shown: it may \
+                       hold personal data)";
+        return error(provider, event_type, kind, path, message);
+    }
+    error(provider, event_type, kind, path, message)
 }
 
 /// The error of a failed [`parse_as`], with the path noted on the way out: not generic, so it is
@@ -809,11 +814,14 @@ pub fn feature_off(provider: Provider) -> ParseError {
     )
 }
 
-/// `value` as JSON with the members `members` names redacted; `skip` as for [`crate::personal::redact`].
+/// `value` (the part of a delivery at `pointer`, `""` or `"/data"`) as JSON with the members
+/// `members` names redacted and, where `schema` (the event's bundled schema) is given, the
+/// members it does not describe hidden.
 pub fn redacted_json<T: serde::Serialize + ?Sized>(
     value: &T,
     members: &[crate::personal::PersonalMember],
-    skip: &[&str],
+    schema: &'static str,
+    pointer: &str,
 ) -> serde_json::Value {
     let mut json = match serde_json::to_value(value) {
         Ok(json) => json,
@@ -821,8 +829,49 @@ pub fn redacted_json<T: serde::Serialize + ?Sized>(
         // to fail, nothing of it is shown.
         Err(_) => return serde_json::Value::String("[redacted: not serializable]".to_owned()),
     };
-    crate::personal::redact(&mut json, members, skip);
+    let skip: Vec<&str> = pointer.split('/').skip(1).collect();
+    crate::personal::redact(&mut json, members, &skip);
+    match parsed_schema(schema) {
+        Some(schema) => crate::personal::hide_undescribed(&mut json, &schema, pointer),
+        None => json = serde_json::Value::String("[redacted: no schema]".to_owned()),
+    }
     json
+}
+
+/// An embedded schema, parsed once per process.
+fn parsed_schema(schema: &'static str) -> Option<std::sync::Arc<serde_json::Value>> {
+    type Cache =
+        std::sync::Mutex<std::collections::HashMap<usize, std::sync::Arc<serde_json::Value>>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = schema.as_ptr() as usize;
+    if let Some(found) = cache.lock().ok()?.get(&key) {
+        return Some(std::sync::Arc::clone(found));
+    }
+    let parsed = std::sync::Arc::new(serde_json::from_str(schema).ok()?);
+    cache
+        .lock()
+        .ok()?
+        .insert(key, std::sync::Arc::clone(&parsed));
+    Some(parsed)
+}
+
+/// `redacted()` of a delivery of an event type this version does not know: no schema says what
+/// in it is personal, so only its event type member (`type_member`) is kept.
+pub fn redacted_unknown(event: &crate::UnknownEvent, type_member: &str) -> serde_json::Value {
+    let hidden = || serde_json::Value::String("[not shown: an unknown event type]".to_owned());
+    match serde_json::from_str::<serde_json::Value>(event.raw.get()) {
+        Ok(serde_json::Value::Object(members)) => serde_json::Value::Object(
+            members
+                .into_iter()
+                .map(|(name, value)| {
+                    let value = if name == type_member { value } else { hidden() };
+                    (name, value)
+                })
+                .collect(),
+        ),
+        _ => hidden(),
+    }
 }
 
 /// `Debug` of a marked member in the generated types: its [`crate::personal::placeholder`], never its text.
@@ -837,6 +886,23 @@ impl<T: serde::Serialize + ?Sized> std::fmt::Debug for Redacted<'_, T> {
                 _ => f.write_str("None"),
             },
             Err(_) => write!(f, "[redacted: {}]", self.0),
+        }
+    }
+}
+
+/// `Debug` of a payload the docs do not describe (`x-documentation-status: undocumented`): its
+/// member names, not their values, which nobody has judged.
+pub struct Undescribed<'a>(pub &'a serde_json::Value);
+
+impl std::fmt::Debug for Undescribed<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            serde_json::Value::Object(members) => f
+                .debug_map()
+                .entries(members.keys().map(|k| (k, format_args!("[not shown]"))))
+                .finish(),
+            serde_json::Value::Null => f.write_str("null"),
+            _ => f.write_str("[not shown]"),
         }
     }
 }

@@ -171,14 +171,19 @@ pub trait WebhookEvent {
     }
 
     /// This value as JSON of the same shape, with every member the schema marks as personal data
-    /// replaced by its [`personal::placeholder`] (`"[redacted: contact, 17 chars]"`): for logs
-    /// and support tickets. Members the schema does not describe are kept as they came.
+    /// replaced by its [`personal::placeholder`] (`"[redacted: contact, 17 chars]"`) and every
+    /// member the schema does not describe by [`personal::UNDESCRIBED`]: for logs and support
+    /// tickets.
     fn redacted(&self) -> serde_json::Value
     where
         Self: Serialize,
     {
-        let skip: Vec<&str> = Self::SCHEMA_PATH.split('/').skip(1).collect();
-        __private::redacted_json(self, Self::PERSONAL_DATA, &skip)
+        __private::redacted_json(
+            self,
+            Self::PERSONAL_DATA,
+            Self::JSON_SCHEMA,
+            Self::SCHEMA_PATH,
+        )
     }
 }
 

@@ -4,8 +4,9 @@
 //! The generated types print a marked member in `Debug` as `[redacted: contact, 17 chars]`, never
 //! its text, and [`WebhookEvent::redacted`](crate::WebhookEvent::redacted) (or
 //! [`AnyEvent::redacted`](crate::AnyEvent::redacted)) gives the event as JSON of the same shape
-//! with every marked value replaced. The values themselves stay one explicit step away: the
-//! struct fields, and `Serialize`.
+//! with every marked value replaced. What no schema describes (a member a provider added later,
+//! a delivery of an unknown event type) is not shown by either: nobody has judged it. The values
+//! themselves stay one explicit step away: the struct fields, and `Serialize`.
 //!
 //! ```
 //! # #[cfg(feature = "repull")] {
@@ -16,12 +17,12 @@
 //!   "from":{"type":"guest","name":"Ana Ruiz"},"body":"Call me on +34 600 000 000",
 //!   "sentAt":"2026-05-01T15:00:00.000Z"},"guestPhone":"+34 600 000 000"}"#;
 //! let event = parse(Provider::Repull, body)?;
-//! // Marked members (the sender's name, the message) and unknown members (`guestPhone`) are not
-//! // printed; `redacted()` replaces the marked ones and keeps what no schema describes.
+//! // Neither marked members (the sender's name, the message) nor members no schema describes
+//! // (`guestPhone`) are printed, nor given by `redacted()`.
 //! assert!(!format!("{event:?}").contains("+34 600"));
 //! assert!(!format!("{event:?}").contains("Ana Ruiz"));
 //! let redacted = event.redacted().to_string();
-//! assert!(!redacted.contains("Call me") && !redacted.contains("Ana Ruiz"));
+//! assert!(!redacted.contains("+34 600") && !redacted.contains("Ana Ruiz"));
 //! assert!(redacted.contains("[redacted: free-text, 26 chars]"));
 //! # }
 //! # Ok::<(), proptech_events::ParseError>(())
@@ -229,11 +230,8 @@ fn find_at<'v>(
 pub fn scrub(text: &str, value: &Value, members: &[PersonalMember], skip: &[&str]) -> String {
     let mut needles: Vec<(String, PersonalData)> = Vec::new();
     for (found, category) in find(value, members, skip) {
-        let json = found.to_string();
-        if let Value::String(s) = found {
-            needles.push((s.clone(), category));
-        }
-        needles.push((json, category));
+        // The value whole, and every part of it: a message may quote one item of a marked list.
+        needle_parts(found, category, &mut needles);
     }
     needles.retain(|(n, _)| n.chars().count() >= 3);
     needles.sort_by_key(|n| std::cmp::Reverse(n.0.len()));
@@ -244,14 +242,182 @@ pub fn scrub(text: &str, value: &Value, members: &[PersonalMember], skip: &[&str
     out
 }
 
-/// The category of the marked member that the JSON pointer `pointer` (an instance path from
-/// the delivery's root, `/data/guests/0/email`) is in or at, if any.
-pub fn at_pointer(members: &[PersonalMember], pointer: &str) -> Option<PersonalData> {
-    let tokens: Vec<String> = pointer
+fn needle_parts(value: &Value, category: PersonalData, out: &mut Vec<(String, PersonalData)>) {
+    if let Value::String(s) = value {
+        out.push((s.clone(), category));
+    }
+    out.push((value.to_string(), category));
+    match value {
+        Value::Array(items) => items.iter().for_each(|v| needle_parts(v, category, out)),
+        Value::Object(members) => members
+            .values()
+            .for_each(|v| needle_parts(v, category, out)),
+        _ => {}
+    }
+}
+
+/// Whether a value at the JSON pointer `pointer` may hold personal data: it is in or at a marked
+/// member, or above one (an object or list that contains it, whatever shape it was sent in).
+pub fn may_hold(members: &[PersonalMember], pointer: &str) -> bool {
+    let tokens = tokens(pointer);
+    members.iter().any(|m| {
+        m.path.iter().zip(&tokens).all(|(step, token)| match step {
+            Step::Member(name) => name == token,
+            Step::Any => true,
+        })
+    })
+}
+
+/// What stands in for the value of a member no schema describes.
+pub const UNDESCRIBED: &str = "[not shown: a member the schema does not describe]";
+
+/// Replaces, in `value`, the value of every member that `schema` (a bundled event schema: local
+/// `$ref`s into its `$defs`) does not describe with [`UNDESCRIBED`]: a member a provider added
+/// after the schema was written, which nobody has judged. `pointer` is where `value` sits in the
+/// delivery (`""`, or `"/data"` for an envelope's payload). Members under a schema that lists no
+/// members (a free-form object the docs describe as such) are kept, unless the docs do not
+/// describe the event's payload at all (`x-documentation-status: undocumented`): then its
+/// members are hidden too.
+pub fn hide_undescribed(value: &mut Value, schema: &Value, pointer: &str) {
+    let mut node = Some(schema);
+    for token in tokens(pointer) {
+        node = node.and_then(|n| member_schema(schema, n, &token, 0));
+    }
+    let undocumented = schema
+        .get("x-documentation-status")
+        .is_some_and(|s| s == "undocumented");
+    if let Some(node) = node {
+        hide(value, schema, node, undocumented, 0);
+    }
+}
+
+/// How deep [`hide_undescribed`] follows `$ref`s and nesting.
+const MAX_DEPTH: usize = 64;
+
+/// The schemas that apply at `node`: itself, what its `$ref` names, its `allOf`/`anyOf`/`oneOf`
+/// branches, transitively.
+fn applicable<'s>(root: &'s Value, node: &'s Value, depth: usize, out: &mut Vec<&'s Value>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    out.push(node);
+    if let Some(target) = node
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|p| root.pointer(p))
+    {
+        applicable(root, target, depth + 1, out);
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        for branch in node
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            applicable(root, branch, depth + 1, out);
+        }
+    }
+}
+
+/// The schema of member `name` at `node`, if one describes it.
+fn member_schema<'s>(
+    root: &'s Value,
+    node: &'s Value,
+    name: &str,
+    depth: usize,
+) -> Option<&'s Value> {
+    let mut schemas = Vec::new();
+    applicable(root, node, depth, &mut schemas);
+    schemas
+        .iter()
+        .find_map(|s| s.get("properties").and_then(|p| p.get(name)))
+        .or_else(|| {
+            schemas.iter().find_map(|s| {
+                s.get("additionalProperties")
+                    .filter(|a| a.is_object())
+                    .or_else(|| {
+                        s.get("patternProperties")
+                            .and_then(Value::as_object)
+                            .and_then(|p| p.values().next())
+                    })
+            })
+        })
+}
+
+fn hide(value: &mut Value, root: &Value, node: &Value, undocumented: bool, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let mut schemas = Vec::new();
+    applicable(root, node, 0, &mut schemas);
+    match value {
+        Value::Object(members) => {
+            // A schema that lists no members describes a free-form object: all of it is kept.
+            let lists = schemas.iter().any(|s| {
+                s.get("properties").is_some()
+                    || s.get("additionalProperties").is_some_and(Value::is_object)
+                    || s.get("patternProperties").is_some()
+            });
+            if !lists {
+                if undocumented {
+                    for v in members.values_mut() {
+                        *v = Value::String(UNDESCRIBED.to_owned());
+                    }
+                }
+                return;
+            }
+            for (name, v) in members.iter_mut() {
+                match member_schema(root, node, name, 0) {
+                    Some(sub) => hide(v, root, sub, undocumented, depth + 1),
+                    None => *v = Value::String(UNDESCRIBED.to_owned()),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                let sub = schemas.iter().find_map(|s| {
+                    s.get("prefixItems")
+                        .and_then(|p| p.get(i))
+                        .or_else(|| s.get("items"))
+                });
+                if let Some(sub) = sub {
+                    hide(item, root, sub, undocumented, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a JSON Schema validator's message for `keyword` at `pointer` may quote personal data:
+/// at or in a marked member, any; above one, any but those of the keywords whose messages name
+/// members only (`required`, `additionalProperties`, `unevaluatedProperties`,
+/// `dependentRequired`).
+pub fn message_may_quote(members: &[PersonalMember], pointer: &str, keyword: &str) -> bool {
+    const NAMES_ONLY: [&str; 4] = [
+        "required",
+        "additionalProperties",
+        "unevaluatedProperties",
+        "dependentRequired",
+    ];
+    at_pointer(members, pointer).is_some()
+        || (may_hold(members, pointer) && !NAMES_ONLY.contains(&keyword))
+}
+
+fn tokens(pointer: &str) -> Vec<String> {
+    pointer
         .split('/')
         .skip(1)
         .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect();
+        .collect()
+}
+
+/// The category of the marked member that the JSON pointer `pointer` (an instance path from
+/// the delivery's root, `/data/guests/0/email`) is in or at, if any.
+pub fn at_pointer(members: &[PersonalMember], pointer: &str) -> Option<PersonalData> {
+    let tokens = tokens(pointer);
     members
         .iter()
         .find(|m| {
@@ -356,6 +522,39 @@ mod tests {
         assert_eq!(at_pointer(&members, "/data/guests/3"), None);
         assert_eq!(at_pointer(&members, "/data/notes"), None);
         assert_eq!(at_pointer(&members, ""), None);
+    }
+
+    #[test]
+    fn members_no_schema_describes_are_hidden_and_free_form_objects_kept() {
+        let schema = json!({
+            "$ref": "#/$defs/envelope",
+            "properties": { "data": { "properties": {
+                "guest": { "properties": { "name": { "type": "string" } } },
+                "rooms": { "items": { "properties": { "n": { "type": "integer" } } } },
+                "free": { "type": "object" },
+                "by_day": { "additionalProperties": { "type": "integer" } }
+            }}},
+            "$defs": { "envelope": { "properties": { "type": {}, "data": {} } } }
+        });
+        let mut v = json!({ "type": "x", "added": "Ana", "data": {
+            "guest": { "name": "n", "phone": "+34 600" },
+            "rooms": [{ "n": 1, "who": "Bo" }],
+            "free": { "anything": "kept" },
+            "by_day": { "mon": 1 }
+        }});
+        hide_undescribed(&mut v, &schema, "");
+        assert_eq!(
+            v,
+            json!({ "type": "x", "added": UNDESCRIBED, "data": {
+                "guest": { "name": "n", "phone": UNDESCRIBED },
+                "rooms": [{ "n": 1, "who": UNDESCRIBED }],
+                "free": { "anything": "kept" },
+                "by_day": { "mon": 1 }
+            }})
+        );
+        let mut data = json!({ "guest": { "name": "n", "phone": "+34 600" } });
+        hide_undescribed(&mut data, &schema, "/data");
+        assert_eq!(data["guest"]["phone"], UNDESCRIBED);
     }
 
     #[test]

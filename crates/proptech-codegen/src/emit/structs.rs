@@ -107,13 +107,23 @@ pub(super) fn opaque(
     let doc = doc_attr(doc.as_deref());
     let n = ident(name);
     let webhook = webhook_attr(model, event);
+    let name_str = name;
     Ok(quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, crate::WebhookEvent)]
+        #[derive(Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize, crate::WebhookEvent)]
         #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
         #[serde(transparent)]
         #webhook
         pub struct #n(pub ::serde_json::Value);
+
+        // Nobody has judged what an undescribed payload holds: its member names, not its values.
+        impl ::std::fmt::Debug for #n {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_tuple(#name_str)
+                    .field(&crate::__private::Undescribed(&self.0))
+                    .finish()
+            }
+        }
     })
 }
 

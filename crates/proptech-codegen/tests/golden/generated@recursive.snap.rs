@@ -337,19 +337,20 @@ impl Event {
         }
     }
     /// The delivery as JSON of the same shape with every member its schema marks as
-    /// personal data replaced (see [`crate::personal`]), for logs and support tickets.
-    /// Members the schema does not describe, and an unknown event type's body, are kept
-    /// as they came.
+    /// personal data replaced, and every member it does not describe hidden (see
+    /// [`crate::personal`]), for logs and support tickets. Of an unknown event type, only
+    /// the event type is shown.
     pub fn redacted(&self) -> ::serde_json::Value {
         match self {
             Self::SpacesBuildingCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <SpacesBuildingCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <SpacesBuildingCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
-            Self::Unknown(e) => crate::__private::redacted_json(e, &[], &[]),
+            Self::Unknown(e) => crate::__private::redacted_unknown(e, "type"),
         }
     }
     /// The delivery kept whole because this version does not know its event type, if it

@@ -139,10 +139,51 @@ fn violations_quote_no_personal_value_unless_asked() {
         assert_eq!(code, 1, "{stdout}");
         assert!(stdout.contains("/data/primaryGuest/email"), "{stdout}");
         assert!(!stdout.contains("Ana Ruiz"), "{stdout}");
-        assert!(stdout.contains("[redacted: contact]"), "{stdout}");
+        assert!(
+            stdout.contains("[not shown: the value here may hold personal data]"),
+            "{stdout}"
+        );
         args.push("--show-personal-data");
         let (code, stdout, _) = run(&args);
         assert_eq!(code, 1, "{stdout}");
         assert!(stdout.contains("Ana Ruiz at home"), "{stdout}");
+    }
+}
+
+/// The shapes an attack found quoting personal values: an item of a marked list, and the object
+/// holding marked members sent inside a list or as its own JSON text.
+#[test]
+fn personal_values_in_another_shape_are_not_quoted_either() {
+    let contact = std::fs::read(schema_file("lavanda/fixtures/v1.crm.contact.created.json"))
+        .expect("fixture");
+    let mut contact: Value = serde_json::from_slice(&contact).expect("JSON");
+    contact["contact"]["secondaryPhoneNumbers"] = json!([4_915_112_345_678_u64]);
+    contact["contact"]["secondaryEmails"] = json!([{ "address": "ana.ruiz@example.com" }]);
+    let reservation =
+        std::fs::read(schema_file("repull/fixtures/reservation.created.json")).expect("fixture");
+    let mut reservation: Value = serde_json::from_slice(&reservation).expect("JSON");
+    reservation["type"] = json!("reservation.created");
+    let guest = json!({ "firstName": "Ana", "lastName": "Ruiz", "email": "ana.ruiz@example.com" });
+    let mut in_a_list = reservation.clone();
+    in_a_list["data"]["primaryGuest"] = json!([guest]);
+    let mut as_text = reservation;
+    as_text["data"]["primaryGuest"] = json!(guest.to_string());
+    for (provider, name, v) in [
+        ("lavanda", "a1", contact),
+        ("repull", "a2", in_a_list),
+        ("repull", "a3", as_text),
+    ] {
+        let file = scratch(&format!("personal-{name}.json"), v.to_string().as_bytes());
+        for json in [false, true] {
+            let mut args = vec!["validate", "-p", provider, &file];
+            if json {
+                args.push("--json");
+            }
+            let (code, stdout, _) = run(&args);
+            assert_eq!(code, 1, "{stdout}");
+            for hidden in ["4915112345678", "ana.ruiz", "Ruiz"] {
+                assert!(!stdout.contains(hidden), "{name}: {hidden} in {stdout}");
+            }
+        }
     }
 }

@@ -2404,7 +2404,6 @@ impl ::std::fmt::Debug for Listing {
 }
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -2415,9 +2414,15 @@ impl ::std::fmt::Debug for Listing {
 #[serde(transparent)]
 #[webhook(provider = "everreal", event = "LISTING_ACTIVATED", path = "/data", unchecked)]
 pub struct ListingActivated(pub ::serde_json::Value);
+impl ::std::fmt::Debug for ListingActivated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingActivated")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -2428,6 +2433,13 @@ pub struct ListingActivated(pub ::serde_json::Value);
 #[serde(transparent)]
 #[webhook(provider = "everreal", event = "LISTING_ARCHIVED", path = "/data", unchecked)]
 pub struct ListingArchived(pub ::serde_json::Value);
+impl ::std::fmt::Debug for ListingArchived {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingArchived")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload (IListingCandidateApplied).
 ///
 /// Members the schema does not list are kept: see [`Self::unknown_members`].
@@ -3069,7 +3081,6 @@ impl ::std::fmt::Debug for ListingCandidateScheduleInvitedViewingCandidate {
 }
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -3085,9 +3096,15 @@ impl ::std::fmt::Debug for ListingCandidateScheduleInvitedViewingCandidate {
     unchecked
 )]
 pub struct ListingCandidateScheduleNewTimeslotsRequested(pub ::serde_json::Value);
+impl ::std::fmt::Debug for ListingCandidateScheduleNewTimeslotsRequested {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingCandidateScheduleNewTimeslotsRequested")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -3103,9 +3120,15 @@ pub struct ListingCandidateScheduleNewTimeslotsRequested(pub ::serde_json::Value
     unchecked
 )]
 pub struct ListingCandidateScheduleTimeslotBookedAdmin(pub ::serde_json::Value);
+impl ::std::fmt::Debug for ListingCandidateScheduleTimeslotBookedAdmin {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingCandidateScheduleTimeslotBookedAdmin")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -3121,9 +3144,15 @@ pub struct ListingCandidateScheduleTimeslotBookedAdmin(pub ::serde_json::Value);
     unchecked
 )]
 pub struct ListingCandidateScheduleTimeslotBookedCandidate(pub ::serde_json::Value);
+impl ::std::fmt::Debug for ListingCandidateScheduleTimeslotBookedCandidate {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingCandidateScheduleTimeslotBookedCandidate")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -3139,9 +3168,15 @@ pub struct ListingCandidateScheduleTimeslotBookedCandidate(pub ::serde_json::Val
     unchecked
 )]
 pub struct ListingCandidateScheduleTimeslotBookingRemovedAdmin(pub ::serde_json::Value);
+impl ::std::fmt::Debug for ListingCandidateScheduleTimeslotBookingRemovedAdmin {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingCandidateScheduleTimeslotBookingRemovedAdmin")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -3159,9 +3194,15 @@ pub struct ListingCandidateScheduleTimeslotBookingRemovedAdmin(pub ::serde_json:
 pub struct ListingCandidateScheduleTimeslotBookingRemovedCandidate(
     pub ::serde_json::Value,
 );
+impl ::std::fmt::Debug for ListingCandidateScheduleTimeslotBookingRemovedCandidate {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingCandidateScheduleTimeslotBookingRemovedCandidate")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -3177,6 +3218,13 @@ pub struct ListingCandidateScheduleTimeslotBookingRemovedCandidate(
     unchecked
 )]
 pub struct ListingContractFlowPartiallySigned(pub ::serde_json::Value);
+impl ::std::fmt::Debug for ListingContractFlowPartiallySigned {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingContractFlowPartiallySigned")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload (IListingContractFlowSignedAction).
 ///
 /// Members the schema does not list are kept: see [`Self::unknown_members`].
@@ -3745,7 +3793,6 @@ impl ::std::fmt::Debug for ListingContractFlowStarted {
 }
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -3761,9 +3808,15 @@ impl ::std::fmt::Debug for ListingContractFlowStarted {
     unchecked
 )]
 pub struct ListingContractFlowWithdrawn(pub ::serde_json::Value);
+impl ::std::fmt::Debug for ListingContractFlowWithdrawn {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingContractFlowWithdrawn")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -3774,9 +3827,15 @@ pub struct ListingContractFlowWithdrawn(pub ::serde_json::Value);
 #[serde(transparent)]
 #[webhook(provider = "everreal", event = "LISTING_CREATED", path = "/data", unchecked)]
 pub struct ListingCreated(pub ::serde_json::Value);
+impl ::std::fmt::Debug for ListingCreated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingCreated")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -3792,6 +3851,13 @@ pub struct ListingCreated(pub ::serde_json::Value);
     unchecked
 )]
 pub struct ListingDeactivated(pub ::serde_json::Value);
+impl ::std::fmt::Debug for ListingDeactivated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingDeactivated")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// `property: { … }` in IListingCandidateApplied; the interface carries no description.
 ///
 /// Members the schema does not list are kept: see [`Self::unknown_members`].
@@ -4396,7 +4462,6 @@ impl ::std::fmt::Debug for ListingPropertyAddressLocation {
 }
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -4412,6 +4477,13 @@ impl ::std::fmt::Debug for ListingPropertyAddressLocation {
     unchecked
 )]
 pub struct ListingPublishedToChannel(pub ::serde_json::Value);
+impl ::std::fmt::Debug for ListingPublishedToChannel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingPublishedToChannel")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// `unit: { … }` in IListingCandidateApplied; the interface carries no description.
 ///
 /// Members the schema does not list are kept: see [`Self::unknown_members`].
@@ -4614,7 +4686,6 @@ impl ::std::fmt::Debug for ListingUnit {
 }
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -4630,9 +4701,15 @@ impl ::std::fmt::Debug for ListingUnit {
     unchecked
 )]
 pub struct ListingUnpublishedFromChannel(pub ::serde_json::Value);
+impl ::std::fmt::Debug for ListingUnpublishedFromChannel {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingUnpublishedFromChannel")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -4643,9 +4720,15 @@ pub struct ListingUnpublishedFromChannel(pub ::serde_json::Value);
 #[serde(transparent)]
 #[webhook(provider = "everreal", event = "LISTING_UPDATED", path = "/data", unchecked)]
 pub struct ListingUpdated(pub ::serde_json::Value);
+impl ::std::fmt::Debug for ListingUpdated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("ListingUpdated")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -4656,9 +4739,15 @@ pub struct ListingUpdated(pub ::serde_json::Value);
 #[serde(transparent)]
 #[webhook(provider = "everreal", event = "OWNER_CREATED", path = "/data", unchecked)]
 pub struct OwnerCreated(pub ::serde_json::Value);
+impl ::std::fmt::Debug for OwnerCreated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("OwnerCreated")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -4669,9 +4758,15 @@ pub struct OwnerCreated(pub ::serde_json::Value);
 #[serde(transparent)]
 #[webhook(provider = "everreal", event = "OWNER_DELETED", path = "/data", unchecked)]
 pub struct OwnerDeleted(pub ::serde_json::Value);
+impl ::std::fmt::Debug for OwnerDeleted {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("OwnerDeleted")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -4682,9 +4777,15 @@ pub struct OwnerDeleted(pub ::serde_json::Value);
 #[serde(transparent)]
 #[webhook(provider = "everreal", event = "OWNER_UPDATED", path = "/data", unchecked)]
 pub struct OwnerUpdated(pub ::serde_json::Value);
+impl ::std::fmt::Debug for OwnerUpdated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("OwnerUpdated")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -4695,9 +4796,15 @@ pub struct OwnerUpdated(pub ::serde_json::Value);
 #[serde(transparent)]
 #[webhook(provider = "everreal", event = "PROPERTY_CREATED", path = "/data", unchecked)]
 pub struct PropertyCreated(pub ::serde_json::Value);
+impl ::std::fmt::Debug for PropertyCreated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("PropertyCreated")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -4708,9 +4815,15 @@ pub struct PropertyCreated(pub ::serde_json::Value);
 #[serde(transparent)]
 #[webhook(provider = "everreal", event = "PROPERTY_DELETED", path = "/data", unchecked)]
 pub struct PropertyDeleted(pub ::serde_json::Value);
+impl ::std::fmt::Debug for PropertyDeleted {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("PropertyDeleted")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -4721,9 +4834,15 @@ pub struct PropertyDeleted(pub ::serde_json::Value);
 #[serde(transparent)]
 #[webhook(provider = "everreal", event = "PROPERTY_UPDATED", path = "/data", unchecked)]
 pub struct PropertyUpdated(pub ::serde_json::Value);
+impl ::std::fmt::Debug for PropertyUpdated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("PropertyUpdated")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -4734,9 +4853,15 @@ pub struct PropertyUpdated(pub ::serde_json::Value);
 #[serde(transparent)]
 #[webhook(provider = "everreal", event = "UNIT_CREATED", path = "/data", unchecked)]
 pub struct UnitCreated(pub ::serde_json::Value);
+impl ::std::fmt::Debug for UnitCreated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("UnitCreated")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -4747,9 +4872,15 @@ pub struct UnitCreated(pub ::serde_json::Value);
 #[serde(transparent)]
 #[webhook(provider = "everreal", event = "UNIT_DELETED", path = "/data", unchecked)]
 pub struct UnitDeleted(pub ::serde_json::Value);
+impl ::std::fmt::Debug for UnitDeleted {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("UnitDeleted")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Event-specific payload; not documented.
 #[derive(
-    Debug,
     Clone,
     PartialEq,
     ::serde::Serialize,
@@ -4760,6 +4891,13 @@ pub struct UnitDeleted(pub ::serde_json::Value);
 #[serde(transparent)]
 #[webhook(provider = "everreal", event = "UNIT_UPDATED", path = "/data", unchecked)]
 pub struct UnitUpdated(pub ::serde_json::Value);
+impl ::std::fmt::Debug for UnitUpdated {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.debug_tuple("UnitUpdated")
+            .field(&crate::__private::Undescribed(&self.0))
+            .finish()
+    }
+}
 /// Every EverReal event, by its event type (`operation`).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -4886,208 +5024,236 @@ impl Event {
         }
     }
     /// The delivery as JSON of the same shape with every member its schema marks as
-    /// personal data replaced (see [`crate::personal`]), for logs and support tickets.
-    /// Members the schema does not describe, and an unknown event type's body, are kept
-    /// as they came.
+    /// personal data replaced, and every member it does not describe hidden (see
+    /// [`crate::personal`]), for logs and support tickets. Of an unknown event type, only
+    /// the event type is shown.
     pub fn redacted(&self) -> ::serde_json::Value {
         match self {
             Self::CandidateParsed(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CandidateParsed as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CandidateParsed as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingActivated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingActivated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingActivated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingArchived(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingArchived as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingArchived as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingCandidateApplied(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingCandidateApplied as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingCandidateApplied as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingCandidateScheduleInvitedViewing(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingCandidateScheduleInvitedViewing as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingCandidateScheduleInvitedViewing as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingCandidateScheduleNewTimeslotsRequested(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingCandidateScheduleNewTimeslotsRequested as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingCandidateScheduleNewTimeslotsRequested as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingCandidateScheduleTimeslotBookedAdmin(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingCandidateScheduleTimeslotBookedAdmin as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingCandidateScheduleTimeslotBookedAdmin as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingCandidateScheduleTimeslotBookedCandidate(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingCandidateScheduleTimeslotBookedCandidate as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingCandidateScheduleTimeslotBookedCandidate as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingCandidateScheduleTimeslotBookingRemovedAdmin(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingCandidateScheduleTimeslotBookingRemovedAdmin as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingCandidateScheduleTimeslotBookingRemovedAdmin as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingCandidateScheduleTimeslotBookingRemovedCandidate(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingCandidateScheduleTimeslotBookingRemovedCandidate as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingCandidateScheduleTimeslotBookingRemovedCandidate as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingContractFlowPartiallySigned(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingContractFlowPartiallySigned as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingContractFlowPartiallySigned as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingContractFlowSigned(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingContractFlowSigned as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingContractFlowSigned as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingContractFlowStarted(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingContractFlowStarted as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingContractFlowStarted as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingContractFlowWithdrawn(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingContractFlowWithdrawn as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingContractFlowWithdrawn as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingDeactivated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingDeactivated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingDeactivated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingPublishedToChannel(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingPublishedToChannel as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingPublishedToChannel as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingUnpublishedFromChannel(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingUnpublishedFromChannel as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingUnpublishedFromChannel as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::OwnerCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <OwnerCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <OwnerCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::OwnerDeleted(e) => {
                 crate::__private::redacted_json(
                     e,
                     <OwnerDeleted as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <OwnerDeleted as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::OwnerUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <OwnerUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <OwnerUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::PropertyCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <PropertyCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <PropertyCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::PropertyDeleted(e) => {
                 crate::__private::redacted_json(
                     e,
                     <PropertyDeleted as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <PropertyDeleted as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::PropertyUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <PropertyUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <PropertyUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::UnitCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <UnitCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <UnitCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::UnitDeleted(e) => {
                 crate::__private::redacted_json(
                     e,
                     <UnitDeleted as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <UnitDeleted as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::UnitUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <UnitUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <UnitUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
-            Self::Unknown(e) => crate::__private::redacted_json(e, &[], &[]),
+            Self::Unknown(e) => crate::__private::redacted_unknown(e, "operation"),
         }
     }
     /// The delivery kept whole because this version does not know its event type, if it

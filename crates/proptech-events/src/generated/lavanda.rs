@@ -11522,222 +11522,252 @@ impl Event {
         }
     }
     /// The delivery as JSON of the same shape with every member its schema marks as
-    /// personal data replaced (see [`crate::personal`]), for logs and support tickets.
-    /// Members the schema does not describe, and an unknown event type's body, are kept
-    /// as they came.
+    /// personal data replaced, and every member it does not describe hidden (see
+    /// [`crate::personal`]), for logs and support tickets. Of an unknown event type, only
+    /// the event type is shown.
     pub fn redacted(&self) -> ::serde_json::Value {
         match self {
             Self::AuthIdentityUserCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <AuthIdentityUserCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <AuthIdentityUserCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::AuthIdentityUserRoleBindingsUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <AuthIdentityUserRoleBindingsUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <AuthIdentityUserRoleBindingsUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::AuthIdentityUserUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <AuthIdentityUserUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <AuthIdentityUserUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::AvailabilityProductAvailabilityUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <AvailabilityProductAvailabilityUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <AvailabilityProductAvailabilityUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::AvailabilityUnitAvailabilityUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <AvailabilityUnitAvailabilityUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <AvailabilityUnitAvailabilityUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::BookingBookingTtlUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <BookingBookingTtlUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <BookingBookingTtlUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::BookingCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <BookingCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <BookingCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::BookingExpired(e) => {
                 crate::__private::redacted_json(
                     e,
                     <BookingExpired as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <BookingExpired as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::BookingUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <BookingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <BookingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CatalogProductCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CatalogProductCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CatalogProductCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CatalogProductDeleted(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CatalogProductDeleted as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CatalogProductDeleted as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CatalogProductUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CatalogProductUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CatalogProductUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CatalogProductGroupCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CatalogProductGroupCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CatalogProductGroupCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CatalogProductGroupUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CatalogProductGroupUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CatalogProductGroupUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CatalogProductRateUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CatalogProductRateUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CatalogProductRateUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CrmCompanyCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CrmCompanyCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CrmCompanyCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CrmCompanyUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CrmCompanyUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CrmCompanyUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CrmContactCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CrmContactCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CrmContactCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CrmContactUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CrmContactUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CrmContactUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CrmLeadCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CrmLeadCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CrmLeadCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CrmLeadStatusUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CrmLeadStatusUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CrmLeadStatusUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CrmLeadUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CrmLeadUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CrmLeadUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::SpacesBuildingCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <SpacesBuildingCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <SpacesBuildingCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::SpacesBuildingUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <SpacesBuildingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <SpacesBuildingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::SpacesUnitCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <SpacesUnitCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <SpacesUnitCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::SpacesUnitUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <SpacesUnitUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <SpacesUnitUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::TicketsTasksTaskCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <TicketsTasksTaskCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <TicketsTasksTaskCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::TicketsTasksTaskUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <TicketsTasksTaskUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <TicketsTasksTaskUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::TicketsTasksTicketCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <TicketsTasksTicketCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <TicketsTasksTicketCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::TicketsTasksTicketUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <TicketsTasksTicketUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <TicketsTasksTicketUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
-            Self::Unknown(e) => crate::__private::redacted_json(e, &[], &[]),
+            Self::Unknown(e) => crate::__private::redacted_unknown(e, "type"),
         }
     }
     /// The delivery kept whole because this version does not know its event type, if it

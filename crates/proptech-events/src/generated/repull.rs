@@ -5686,117 +5686,132 @@ impl Event {
         }
     }
     /// The delivery as JSON of the same shape with every member its schema marks as
-    /// personal data replaced (see [`crate::personal`]), for logs and support tickets.
-    /// Members the schema does not describe, and an unknown event type's body, are kept
-    /// as they came.
+    /// personal data replaced, and every member it does not describe hidden (see
+    /// [`crate::personal`]), for logs and support tickets. Of an unknown event type, only
+    /// the event type is shown.
     pub fn redacted(&self) -> ::serde_json::Value {
         match self {
             Self::AiOperationCompleted(e) => {
                 crate::__private::redacted_json(
                     e,
                     <AiOperationCompleted as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <AiOperationCompleted as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::AiOperationFailed(e) => {
                 crate::__private::redacted_json(
                     e,
                     <AiOperationFailed as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <AiOperationFailed as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::CalendarUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <CalendarUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <CalendarUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ConnectionCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ConnectionCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ConnectionCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ConnectionDisconnected(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ConnectionDisconnected as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ConnectionDisconnected as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingDeleted(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingDeleted as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingDeleted as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::PaymentCompleted(e) => {
                 crate::__private::redacted_json(
                     e,
                     <PaymentCompleted as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <PaymentCompleted as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::PaymentRefunded(e) => {
                 crate::__private::redacted_json(
                     e,
                     <PaymentRefunded as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <PaymentRefunded as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::RepullPing(e) => {
                 crate::__private::redacted_json(
                     e,
                     <RepullPing as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <RepullPing as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ReservationCancelled(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ReservationCancelled as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ReservationCancelled as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ReservationCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ReservationCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ReservationCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ReservationMessageReceived(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ReservationMessageReceived as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ReservationMessageReceived as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ReservationUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ReservationUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ReservationUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
-            Self::Unknown(e) => crate::__private::redacted_json(e, &[], &[]),
+            Self::Unknown(e) => crate::__private::redacted_unknown(e, "type"),
         }
     }
     /// The delivery kept whole because this version does not know its event type, if it

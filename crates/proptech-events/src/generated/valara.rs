@@ -6234,131 +6234,148 @@ impl Event {
         }
     }
     /// The delivery as JSON of the same shape with every member its schema marks as
-    /// personal data replaced (see [`crate::personal`]), for logs and support tickets.
-    /// Members the schema does not describe, and an unknown event type's body, are kept
-    /// as they came.
+    /// personal data replaced, and every member it does not describe hidden (see
+    /// [`crate::personal`]), for logs and support tickets. Of an unknown event type, only
+    /// the event type is shown.
     pub fn redacted(&self) -> ::serde_json::Value {
         match self {
             Self::AppointmentCancelled(e) => {
                 crate::__private::redacted_json(
                     e,
                     <AppointmentCancelled as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <AppointmentCancelled as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::AppointmentOrphanDetected(e) => {
                 crate::__private::redacted_json(
                     e,
                     <AppointmentOrphanDetected as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <AppointmentOrphanDetected as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::AppointmentRescheduled(e) => {
                 crate::__private::redacted_json(
                     e,
                     <AppointmentRescheduled as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <AppointmentRescheduled as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::AppointmentScheduled(e) => {
                 crate::__private::redacted_json(
                     e,
                     <AppointmentScheduled as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <AppointmentScheduled as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::InvoicePaymentMade(e) => {
                 crate::__private::redacted_json(
                     e,
                     <InvoicePaymentMade as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <InvoicePaymentMade as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingCancelled(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingCancelled as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingCancelled as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingSectionModified(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingSectionModified as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingSectionModified as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingStatusChanged(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingStatusChanged as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingStatusChanged as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::ListingUpdated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <ListingUpdated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <ListingUpdated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::MediaDeliveryCompleted(e) => {
                 crate::__private::redacted_json(
                     e,
                     <MediaDeliveryCompleted as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <MediaDeliveryCompleted as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::MediaDeliveryFailed(e) => {
                 crate::__private::redacted_json(
                     e,
                     <MediaDeliveryFailed as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <MediaDeliveryFailed as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::SubscriptionCancelled(e) => {
                 crate::__private::redacted_json(
                     e,
                     <SubscriptionCancelled as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <SubscriptionCancelled as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::SubscriptionCreated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <SubscriptionCreated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <SubscriptionCreated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::UserDeactivated(e) => {
                 crate::__private::redacted_json(
                     e,
                     <UserDeactivated as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <UserDeactivated as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::UserHierarchyChanged(e) => {
                 crate::__private::redacted_json(
                     e,
                     <UserHierarchyChanged as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <UserHierarchyChanged as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
             Self::UserSignedUp(e) => {
                 crate::__private::redacted_json(
                     e,
                     <UserSignedUp as crate::WebhookEvent>::PERSONAL_DATA,
-                    &[],
+                    <UserSignedUp as crate::WebhookEvent>::JSON_SCHEMA,
+                    "",
                 )
             }
-            Self::Unknown(e) => crate::__private::redacted_json(e, &[], &[]),
+            Self::Unknown(e) => crate::__private::redacted_unknown(e, "event_type"),
         }
     }
     /// The delivery kept whole because this version does not know its event type, if it

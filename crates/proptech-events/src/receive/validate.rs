@@ -64,9 +64,20 @@ impl Core {
                     .iter()
                     .find(|e| e.event_type == event_type)
                     .map_or(&[][..], |e| e.personal_data);
-                let message = crate::personal::scrub(&error.to_string(), &value, personal, &[]);
+                let instance_path = error.instance_path().to_string();
+                let keyword = error.kind().keyword();
+                let message =
+                    if crate::personal::message_may_quote(personal, &instance_path, keyword) {
+                        // The value here is, or holds, personal data in whatever shape it came:
+                        // the message names the rule, not the value.
+                        format!(
+                            "fails `{keyword}` (the value is not shown: it may hold personal data)"
+                        )
+                    } else {
+                        crate::personal::scrub(&error.to_string(), &value, personal, &[])
+                    };
                 return Err(ReceiveError::SchemaViolation {
-                    instance_path: error.instance_path().to_string(),
+                    instance_path,
                     message,
                 });
             }
