@@ -300,6 +300,7 @@ pub fn providers_module(providers: &[Descriptor]) -> Result<TokenStream, Error> 
 
             /// The delivery as JSON of the same shape with every member its schema marks as
             /// personal data replaced: for logs and support tickets (see [`crate::personal`]).
+            #[inline]
             pub fn redacted(&self) -> ::serde_json::Value {
                 match self {
                     #(

@@ -416,6 +416,7 @@ impl Event {
     /// personal data replaced, and every member it does not describe hidden (see
     /// [`crate::personal`]), for logs and support tickets. Of an unknown event type, only
     /// the event type is shown.
+    #[inline]
     pub fn redacted(&self) -> ::serde_json::Value {
         match self {
             Self::SpacesUnitCreated(e) => {

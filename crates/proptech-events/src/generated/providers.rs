@@ -279,6 +279,7 @@ impl AnyEvent {
     }
     /// The delivery as JSON of the same shape with every member its schema marks as
     /// personal data replaced: for logs and support tickets (see [`crate::personal`]).
+    #[inline]
     pub fn redacted(&self) -> ::serde_json::Value {
         match self {
             #[cfg(feature = "valara")]
