@@ -10,7 +10,7 @@
 //!
 //! ```
 //! # #[cfg(feature = "repull")] {
-//! use proptech_events::{AnyEvent, Provider, parse};
+//! use proptech_events::{Provider, parse};
 //!
 //! let body = br#"{"type":"reservation.message.received","deliveryId":"evt_1",
 //!   "createdAt":"2026-05-01T12:34:56.000Z","data":{"reservationId":42,"threadId":"thr_1",
@@ -555,6 +555,31 @@ mod tests {
         let mut data = json!({ "guest": { "name": "n", "phone": "+34 600" } });
         hide_undescribed(&mut data, &schema, "/data");
         assert_eq!(data["guest"]["phone"], UNDESCRIBED);
+    }
+
+    #[test]
+    fn a_value_above_a_marked_member_may_hold_it_and_only_some_messages_quote_it() {
+        let members = [PersonalMember::new(EMAIL, PersonalData::Contact)];
+        for holding in [
+            "",
+            "/data",
+            "/data/guests",
+            "/data/guests/0",
+            "/data/guests/0/email",
+        ] {
+            assert!(may_hold(&members, holding), "{holding}");
+        }
+        for apart in ["/type", "/data/nights", "/data/guests/0/name"] {
+            assert!(!may_hold(&members, apart), "{apart}");
+        }
+        assert!(message_may_quote(&members, "/data/guests/0", "type"));
+        assert!(!message_may_quote(&members, "/data/guests/0", "required"));
+        assert!(message_may_quote(
+            &members,
+            "/data/guests/0/email",
+            "required"
+        ));
+        assert!(!message_may_quote(&members, "/data/nights", "type"));
     }
 
     #[test]
