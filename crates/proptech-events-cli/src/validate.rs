@@ -51,14 +51,11 @@ fn scrubbed(
         .iter()
         .find(|e| Some(e.event_type) == event_type)
         .map_or(&[][..], |e| e.personal_data);
-    // (The typed parse withholds its own messages; the validator's quote what they judge.)
-    if keyword != "typed parse"
-        && proptech_events::personal::message_may_quote(members, instance_path, keyword)
-    {
-        // The value there is, or holds, personal data in whatever shape it came.
-        return "[not shown: the value here may hold personal data]".to_owned();
+    // The typed parse withholds its own messages; the validator's quote what they judge.
+    if keyword == "typed parse" {
+        return proptech_events::personal::scrub(text, value, members, &[]);
     }
-    proptech_events::personal::scrub(text, value, members, &[])
+    proptech_events::personal::violation_message(members, value, (instance_path, keyword), text)
 }
 
 fn judge(provider: Provider, bytes: &[u8], show_personal_data: bool) -> Verdict {

@@ -260,12 +260,17 @@ fn needle_parts(value: &Value, category: PersonalData, out: &mut Vec<(String, Pe
 /// member, or above one (an object or list that contains it, whatever shape it was sent in).
 pub fn may_hold(members: &[PersonalMember], pointer: &str) -> bool {
     let tokens = tokens(pointer);
-    members.iter().any(|m| {
-        m.path.iter().zip(&tokens).all(|(step, token)| match step {
-            Step::Member(name) => name == token,
-            Step::Any => true,
-        })
-    })
+    members
+        .iter()
+        .any(|m| m.path.iter().zip(&tokens).all(step_matches))
+}
+
+/// Whether a path step stands for a pointer token.
+fn step_matches((step, token): (&Step, &String)) -> bool {
+    match step {
+        Step::Member(name) => name == token,
+        Step::Any => true,
+    }
 }
 
 /// What stands in for the value of a member no schema describes.
@@ -391,6 +396,23 @@ fn hide(value: &mut Value, root: &Value, node: &Value, undocumented: bool, depth
     }
 }
 
+/// A JSON Schema validator's `message` for `keyword` at `pointer` of `delivery`, fit for a log:
+/// where it may quote personal data ([`message_may_quote`]) it names the rule only; elsewhere it
+/// is [`scrub`]bed of the delivery's marked values.
+pub fn violation_message(
+    members: &[PersonalMember],
+    delivery: &Value,
+    (pointer, keyword): (&str, &str),
+    message: &str,
+) -> String {
+    if message_may_quote(members, pointer, keyword) {
+        // The value here is, or holds, personal data in whatever shape it came.
+        format!("fails `{keyword}` [not shown: the value here may hold personal data]")
+    } else {
+        scrub(message, delivery, members, &[])
+    }
+}
+
 /// Whether a JSON Schema validator's message for `keyword` at `pointer` may quote personal data:
 /// at or in a marked member, any; above one, any but those of the keywords whose messages name
 /// members only (`required`, `additionalProperties`, `unevaluatedProperties`,
@@ -420,13 +442,7 @@ pub fn at_pointer(members: &[PersonalMember], pointer: &str) -> Option<PersonalD
     let tokens = tokens(pointer);
     members
         .iter()
-        .find(|m| {
-            m.path.len() <= tokens.len()
-                && m.path.iter().zip(&tokens).all(|(step, token)| match step {
-                    Step::Member(name) => name == token,
-                    Step::Any => true,
-                })
-        })
+        .find(|m| m.path.len() <= tokens.len() && m.path.iter().zip(&tokens).all(step_matches))
         .map(|m| m.category)
 }
 

@@ -65,17 +65,12 @@ impl Core {
                     .find(|e| e.event_type == event_type)
                     .map_or(&[][..], |e| e.personal_data);
                 let instance_path = error.instance_path().to_string();
-                let keyword = error.kind().keyword();
-                let message =
-                    if crate::personal::message_may_quote(personal, &instance_path, keyword) {
-                        // The value here is, or holds, personal data in whatever shape it came:
-                        // the message names the rule, not the value.
-                        format!(
-                            "fails `{keyword}` (the value is not shown: it may hold personal data)"
-                        )
-                    } else {
-                        crate::personal::scrub(&error.to_string(), &value, personal, &[])
-                    };
+                let message = crate::personal::violation_message(
+                    personal,
+                    &value,
+                    (&instance_path, error.kind().keyword()),
+                    &error.to_string(),
+                );
                 return Err(ReceiveError::SchemaViolation {
                     instance_path,
                     message,
