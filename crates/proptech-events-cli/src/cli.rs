@@ -3,13 +3,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use proptech_events::Provider;
 
-/// Validate, sign, send, verify and browse the webhooks of Valara, Repull, Lavanda and EverReal.
+/// Validate, sign, send, verify and browse the webhooks of the providers this build knows.
 #[derive(Debug, Parser)]
-#[command(
-    name = "proptech-events",
-    version,
-    after_help = "Example:\n  proptech-events events --provider repull\n  proptech-events send --provider repull --url http://127.0.0.1:3000/webhooks/repull --secret whsec_k7d9f2example --event repull.ping"
-)]
+#[command(name = "proptech-events", version, about = about(), after_help = cli_help())]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
@@ -61,8 +57,7 @@ impl From<ProviderArg> for Provider {
 /// `validate`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit status: 0 every payload is valid, 1 one is invalid, 2 an input is unusable \
-(unreadable, not JSON, no or unknown event type).\n\nExample:\n  proptech-events validate --provider repull delivery.json\n  pbpaste | proptech-events validate --provider lavanda --json -"
+    after_help = validate_help()
 )]
 pub struct ValidateArgs {
     /// The provider that sent the payloads.
@@ -87,13 +82,13 @@ pub struct SignArgs {
     /// The provider whose contract to sign with.
     #[arg(long, short)]
     pub provider: ProviderArg,
-    /// The signing secret (Repull: the whole `whsec_...`; Lavanda: `whsec_<base64>`).
+    /// The signing secret, in the form the provider's docs give it (see below).
     #[arg(long, short)]
     pub secret: String,
-    /// The delivery id header (Valara: `X-Webhook-Event-Id`, Lavanda: `webhook-id`).
+    /// The delivery id, for a provider that signs one (see below).
     #[arg(long)]
     pub id: Option<String>,
-    /// The signed timestamp, Unix seconds (Valara, Lavanda).
+    /// The signed timestamp, Unix seconds, for a provider that signs one (see below).
     #[arg(long, allow_negative_numbers = true)]
     pub timestamp: Option<i64>,
     /// The body to sign, exactly as it will be sent (`-` for standard input).
@@ -104,8 +99,7 @@ pub struct SignArgs {
 /// `send`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Each --event takes the documented sample of that event type with fresh ids and \
-timestamps; each FILE is sent as it is. Exit status: 0 every answer was 2xx, 1 otherwise.\n\nExample:\n  proptech-events send --provider repull --url http://127.0.0.1:3000/webhooks/repull \\\n    --secret whsec_k7d9f2example --event reservation.created\n  proptech-events send --provider lavanda --url http://127.0.0.1:3000/webhooks/lavanda \\\n    --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw --all --repeat 10 --concurrency 8"
+    after_help = send_help()
 )]
 pub struct SendArgs {
     /// The provider whose deliveries to imitate.
@@ -114,7 +108,7 @@ pub struct SendArgs {
     /// The endpoint to post to (http://).
     #[arg(long, short)]
     pub url: String,
-    /// The signing secret (not needed for EverReal, which signs nothing).
+    /// The signing secret (not needed for a provider that signs nothing).
     #[arg(long, short)]
     pub secret: Option<String>,
     /// Send the documented sample of this event type (repeatable).
@@ -137,8 +131,7 @@ pub struct SendArgs {
 /// `verify`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit status: 0 verified, 1 rejected (the reason is explained), 2 unusable \
-input.\n\nExample:\n  proptech-events verify --provider valara --secret test_secret_001 \\\n    --header 'X-Webhook-Signature: sha256=4f35…' --header 'X-Webhook-Timestamp: 1745339401' \\\n    --header 'X-Webhook-Event-Id: evt_4HVGMBFKYZ6D7ETQ43T30RNRQ2' --now 1745339401 body.json"
+    after_help = verify_help()
 )]
 pub struct VerifyArgs {
     /// The provider that sent the delivery.
@@ -165,7 +158,7 @@ pub struct VerifyArgs {
 #[derive(Debug, Args)]
 #[command(
     args_conflicts_with_subcommands = true,
-    after_help = "Example:\n  proptech-events events --provider valara listing\n  proptech-events events show reservation.cancelled"
+    after_help = events_help()
 )]
 pub struct EventsArgs {
     /// Only this provider's events.
@@ -184,7 +177,7 @@ pub struct EventsArgs {
 pub enum EventsCommand {
     /// Print an event's fields (with their documentation) and its sample.
     #[command(
-        after_help = "Example:\n  proptech-events events show --provider repull listing.created"
+        after_help = events_show_help()
     )]
     Show {
         /// The provider, when several send an event of that type.
@@ -237,6 +230,123 @@ fn signing() -> impl Iterator<Item = Provider> {
     Provider::ALL
         .into_iter()
         .filter(|p| p.contract().signature.is_some())
+}
+
+/// The provider the examples use: the first that signs and documents a test secret, or else the
+/// first; with the event type of its first embedded sample.
+fn example() -> Option<(Provider, &'static str, &'static str)> {
+    let provider = signing()
+        .find(|p| p.contract().test_secret.is_some())
+        .or_else(|| Provider::ALL.first().copied())?;
+    let event = provider
+        .events()
+        .iter()
+        .find(|e| crate::catalog::sample(provider, e.event_type).is_some())?;
+    let secret = provider.contract().test_secret.unwrap_or("<secret>");
+    Some((provider, event.event_type, secret))
+}
+
+/// The top-level summary: the providers this build knows, by name.
+fn about() -> String {
+    let names: Vec<&str> = Provider::ALL.iter().map(|p| p.display_name()).collect();
+    format!(
+        "Validate, sign, send, verify and browse the webhooks of {}.",
+        names.join(", ")
+    )
+}
+
+/// An example block, or nothing in a build without providers.
+fn examples(lines: Option<Vec<String>>) -> String {
+    lines
+        .map(|lines| format!("Example:\n  {}", lines.join("\n  ")))
+        .unwrap_or_default()
+}
+
+fn cli_help() -> String {
+    examples(example().map(|(p, event, secret)| {
+        vec![
+            format!("proptech-events events --provider {p}"),
+            format!(
+                "proptech-events send --provider {p} --url http://127.0.0.1:3000/webhooks/{p} \
+                 --secret {secret} --event {event}"
+            ),
+        ]
+    }))
+}
+
+fn validate_help() -> String {
+    let lines = example().map(|(p, _, _)| {
+        vec![
+            format!("proptech-events validate --provider {p} delivery.json"),
+            format!("pbpaste | proptech-events validate --provider {p} --json -"),
+        ]
+    });
+    format!(
+        "Exit status: 0 every payload is valid, 1 one is invalid, 2 an input is unusable \
+         (unreadable, not JSON, no or unknown event type).\n\n{}",
+        examples(lines)
+    )
+}
+
+fn send_help() -> String {
+    let lines = example().map(|(p, event, secret)| {
+        let url = format!("http://127.0.0.1:3000/webhooks/{p}");
+        vec![
+            format!("proptech-events send --provider {p} --url {url} \\\n    --secret {secret} --event {event}"),
+            format!(
+                "proptech-events send --provider {p} --url {url} \\\n    --secret {secret} --all --repeat 10 --concurrency 8"
+            ),
+        ]
+    });
+    format!(
+        "Each --event takes the documented sample of that event type with fresh ids and \
+         timestamps; each FILE is sent as it is. Exit status: 0 every answer was 2xx, 1 \
+         otherwise.\n\n{}",
+        examples(lines)
+    )
+}
+
+fn verify_help() -> String {
+    let lines = example().and_then(|(p, _, secret)| {
+        let recipe = p.contract().signature.as_ref()?;
+        let names = &recipe.headers[0];
+        let mut line = format!(
+            "proptech-events verify --provider {p} --secret {secret} \\\n    --header '{}: {}…'",
+            names.signature, recipe.prefix
+        );
+        if let Some(name) = names.timestamp {
+            line.push_str(&format!(" --header '{name}: 1745339401'"));
+        }
+        if let Some(name) = names.id {
+            line.push_str(&format!(" \\\n    --header '{name}: <delivery id>'"));
+        }
+        line.push_str(" --now 1745339401 body.json");
+        Some(vec![line])
+    });
+    format!(
+        "Exit status: 0 verified, 1 rejected (the reason is explained), 2 unusable input.\n\n{}",
+        examples(lines)
+    )
+}
+
+fn events_help() -> String {
+    examples(example().map(|(p, event, _)| {
+        vec![
+            format!(
+                "proptech-events events --provider {p} {}",
+                event.split('.').next().unwrap_or(event)
+            ),
+            format!("proptech-events events show {event}"),
+        ]
+    }))
+}
+
+fn events_show_help() -> String {
+    examples(example().map(|(p, event, _)| {
+        vec![format!(
+            "proptech-events events show --provider {p} {event}"
+        )]
+    }))
 }
 
 /// `sign`'s help: where each provider's id and timestamp come from, read from its contract.
