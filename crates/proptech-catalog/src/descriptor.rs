@@ -37,6 +37,35 @@ pub struct Descriptor {
     /// The HTTP headers every delivery carries, as the docs describe them.
     #[serde(default, rename = "header")]
     pub headers: Vec<Header>,
+    /// What orders the provider's events, where its docs say delivery order is not guaranteed:
+    /// the consumer's ordering guard reads it.
+    #[serde(default)]
+    pub ordering: Option<Ordering>,
+}
+
+/// The entity an event is about and the event's time, for the events whose order matters.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ordering {
+    /// The envelope member (an RFC 3339 date-time) that dates each event.
+    pub time_member: String,
+    /// Which member names the entity, per group of event types.
+    #[serde(rename = "entity")]
+    pub entities: Vec<Entity>,
+    /// The words that say order is not guaranteed.
+    pub evidence: Quote,
+}
+
+/// The member that names the entity a group of event types is about.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entity {
+    /// The kind of entity (`reservation`): events of one kind with one id are ordered together.
+    pub name: String,
+    /// Where the entity's id is in the body (a JSON pointer, `/data/id`).
+    pub member: String,
+    /// The event types it applies to.
+    pub events: Vec<String>,
 }
 
 /// Where a descriptor's fact comes from: a stored document and its words.
@@ -268,6 +297,9 @@ impl Descriptor {
         if let Some(q) = &self.delivery.retry_evidence {
             quotes.push(("retry_schedule", q));
         }
+        if let Some(o) = &self.ordering {
+            quotes.push(("ordering", &o.evidence));
+        }
         quotes
     }
 
@@ -392,6 +424,22 @@ impl Descriptor {
         }
         if !self.delivery.retry_schedule.is_empty() && self.delivery.retry_evidence.is_none() {
             return Err("delivery.retry_schedule needs delivery.retry_evidence".into());
+        }
+        if let Some(o) = &self.ordering {
+            let mut seen = std::collections::BTreeSet::new();
+            for e in &o.entities {
+                if !e.member.starts_with('/') {
+                    return Err(format!(
+                        "ordering.entity {:?}: member {:?} is not a JSON pointer (`/data/id`)",
+                        e.name, e.member
+                    ));
+                }
+                if let Some(t) = e.events.iter().find(|t| !seen.insert(t.as_str())) {
+                    return Err(format!(
+                        "ordering.entity: event type {t:?} is named by two entity rules"
+                    ));
+                }
+            }
         }
         Ok(())
     }

@@ -121,6 +121,17 @@ fn contract(d: &Descriptor) -> Result<TokenStream, Error> {
         None => quote!(None),
     };
     let schedule = &d.delivery.retry_schedule;
+    let ordering = match &d.ordering {
+        Some(o) => {
+            let time = &o.time_member;
+            let rules = o.entities.iter().map(|e| {
+                let (entity, member, events) = (&e.name, &e.member, &e.events);
+                quote!(EntityRule { entity: #entity, member: #member, events: &[#(#events),*] })
+            });
+            quote!(Some(Ordering { time_member: #time, entities: &[#(#rules),*] }))
+        }
+        None => quote!(None),
+    };
     let test_secret = opt_str(d.hmac().and_then(|h| h.test_secret).as_deref());
     let name = format_ident!("{}", d.name.to_uppercase());
     let doc = format!(" {}'s delivery contract.", d.display_name);
@@ -137,6 +148,7 @@ fn contract(d: &Descriptor) -> Result<TokenStream, Error> {
             tolerance: #tolerance,
             retry_schedule: &[#(#schedule),*],
             test_secret: #test_secret,
+            ordering: #ordering,
         };
     })
 }
@@ -162,6 +174,15 @@ pub fn providers_module(providers: &[Descriptor]) -> Result<TokenStream, Error> 
         .map(|d| format!(" A {} event.", d.display_name))
         .collect();
     let count = Literal::usize_unsuffixed(providers.len());
+    // Only when a descriptor orders its events: an unused import would not build under
+    // `-D warnings`.
+    let ordering_imports = if providers.iter().any(|d| d.ordering.is_some()) {
+        quote!(
+            use crate::receive::contract::{EntityRule, Ordering};
+        )
+    } else {
+        quote!()
+    };
     let expected = match names.as_slice() {
         [] => String::new(),
         [one] => (*one).to_owned(),
@@ -258,6 +279,7 @@ pub fn providers_module(providers: &[Descriptor]) -> Result<TokenStream, Error> 
                 Algorithm, Contract, Encoding, HeaderNames, Horizon, Nonce, Part, Recipe,
                 SecretForm,
             };
+            #ordering_imports
             #(#contracts)*
         }
 

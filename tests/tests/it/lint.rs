@@ -485,6 +485,73 @@ fn every_descriptor_quote_is_in_its_document() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// A descriptor's ordering rules name event types the provider has, and members each of those
+/// events' schemas require (inline objects, no `$ref` on the way), so the consumer's guard finds
+/// the entity in every valid delivery; the envelope requires the time member.
+#[test]
+fn every_ordering_rule_names_required_members_of_real_events() {
+    let set = schema_set();
+    let mut checked = 0;
+    for provider in set.providers() {
+        let Some(ordering) = &provider.ordering else {
+            continue;
+        };
+        let schemas: std::collections::HashMap<String, &serde_json::Value> = set
+            .docs()
+            .filter(|d| d.path.starts_with(&format!("{}/events/", provider.name)))
+            .filter_map(|d| {
+                let event = d.value.pointer("/properties/type/const")?.as_str()?;
+                Some((event.to_owned(), &d.value))
+            })
+            .collect();
+        let envelope = provider.envelope.schema.as_ref().and_then(|file| {
+            set.docs()
+                .find(|d| d.path == format!("{}/{file}", provider.name))
+                .map(|d| &d.value)
+        });
+        let required = envelope
+            .and_then(|e| e["required"].as_array())
+            .is_some_and(|r| r.iter().any(|m| *m == ordering.time_member.as_str()));
+        assert!(
+            required,
+            "{}: the envelope does not require the ordering time member {}",
+            provider.name, ordering.time_member
+        );
+        for rule in &ordering.entities {
+            for event in &rule.events {
+                let schema = schemas.get(event).unwrap_or_else(|| {
+                    panic!(
+                        "{}: ordering names {event}, which has no schema",
+                        provider.name
+                    )
+                });
+                {
+                    let member = rule.member.as_str();
+                    let mut at: &serde_json::Value = schema;
+                    for segment in member.trim_start_matches('/').split('/') {
+                        let requires = |schema: &serde_json::Value| {
+                            schema["required"]
+                                .as_array()
+                                .is_some_and(|r| r.iter().any(|m| m == segment))
+                        };
+                        // At the top, the envelope the event refers to may require it.
+                        let required = requires(at)
+                            || (std::ptr::eq(at, *schema) && envelope.is_some_and(requires));
+                        assert!(
+                            required,
+                            "{} {event}: ordering member {member} is not required at {segment}",
+                            provider.name
+                        );
+                        at = &at["properties"][segment];
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 6, "only {checked} ordering members checked");
+}
+
 /// Every member whose name looks personal (email, phone, name, address, message, …) or whose
 /// `format` is `email` carries an `x-personal-data` mark, or a `[[not-personal]]` decision in
 /// `schemas/evidence.toml` says why it is not a person's data.

@@ -114,6 +114,7 @@ mod contracts {
         Algorithm, Contract, Encoding, HeaderNames, Horizon, Nonce, Part, Recipe,
         SecretForm,
     };
+    use crate::receive::contract::{EntityRule, Ordering};
     /// Valara's delivery contract.
     pub(crate) const VALARA: Contract = Contract {
         provider: Provider::Valara,
@@ -144,6 +145,7 @@ mod contracts {
         tolerance: Some(300u64),
         retry_schedule: &[2u64, 4u64, 8u64, 16u64, 32u64],
         test_secret: Some("test_secret_001"),
+        ordering: None,
     };
     /// Repull's delivery contract.
     pub(crate) const REPULL: Contract = Contract {
@@ -175,6 +177,29 @@ mod contracts {
         tolerance: Some(300u64),
         retry_schedule: &[60u64, 300u64, 1800u64, 7200u64, 86400u64],
         test_secret: Some("whsec_k7d9f2example"),
+        ordering: Some(Ordering {
+            time_member: "createdAt",
+            entities: &[
+                EntityRule {
+                    entity: "reservation",
+                    member: "/data/id",
+                    events: &[
+                        "reservation.created",
+                        "reservation.updated",
+                        "reservation.cancelled",
+                    ],
+                },
+                EntityRule {
+                    entity: "reservation",
+                    member: "/data/reservationId",
+                    events: &[
+                        "payment.completed",
+                        "payment.refunded",
+                        "reservation.message.received",
+                    ],
+                },
+            ],
+        }),
     };
     /// Lavanda's delivery contract.
     pub(crate) const LAVANDA: Contract = Contract {
@@ -214,6 +239,7 @@ mod contracts {
         tolerance: Some(300u64),
         retry_schedule: &[],
         test_secret: Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+        ordering: None,
     };
     /// EverReal's delivery contract.
     pub(crate) const EVERREAL: Contract = Contract {
@@ -227,6 +253,7 @@ mod contracts {
         tolerance: None,
         retry_schedule: &[],
         test_secret: None,
+        ordering: None,
     };
 }
 /// An event of any provider.

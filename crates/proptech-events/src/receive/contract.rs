@@ -50,6 +50,31 @@ pub struct Contract {
     pub retry_schedule: &'static [u64],
     /// The secret the provider's docs sign their test vector with, if they publish one.
     pub test_secret: Option<&'static str>,
+    /// What orders the provider's events, where its docs say delivery order is not guaranteed
+    /// (read by the stream consumer's ordering guard).
+    pub ordering: Option<Ordering>,
+}
+
+/// The entity an event is about and the event's time, for the event types whose order matters.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Ordering {
+    /// The body member (an RFC 3339 date-time) that dates each event.
+    pub time_member: &'static str,
+    /// Which member names the entity, per group of event types.
+    pub entities: &'static [EntityRule],
+}
+
+/// The member that names the entity a group of event types is about.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct EntityRule {
+    /// The kind of entity (`reservation`): events of one kind with one id are ordered together.
+    pub entity: &'static str,
+    /// Where the entity's id is in the body (a JSON pointer).
+    pub member: &'static str,
+    /// The event types the rule applies to.
+    pub events: &'static [&'static str],
 }
 
 /// An HMAC signature recipe.
