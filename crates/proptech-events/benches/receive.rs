@@ -277,7 +277,10 @@ fn process_route(c: &mut Criterion) {
     });
     if let Some(server) = Redis::start() {
         let store = runtime
-            .block_on(RedisStore::connect(&server.1))
+            .block_on(RedisStore::connect_with(
+                &server.1,
+                proptech_events::receive::Durability::AcceptLoss,
+            ))
             .expect("connects");
         let redis = RepullReceiver::new([REPULL])
             .expect("secret")

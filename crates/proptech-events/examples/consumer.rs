@@ -1,125 +1,70 @@
-//! Reads the deliveries the receiver example appended to the Redis Streams `proptech:events`
-//! (signed) and `proptech:events:unverified` (EverReal), as one consumer of a consumer group,
-//! and acknowledges each one after handling it. An unverified entry is also deleted once
-//! acknowledged: that stream is bounded, and the receiver refuses new unverified deliveries
-//! while it is full.
+//! A stream consumer: one member of the consumer group that handles the deliveries the receiver
+//! example appended to Redis, built on `proptech_events::receive::stream::Consumer`.
 //!
 //! ```text
 //! REDIS_URL=redis://127.0.0.1:6379 cargo run -p proptech-events --features redis --example consumer
 //! ```
 //!
-//! An entry is acknowledged (`XACK`) only after it was handled; one read but not acknowledged
-//! (the consumer crashed) stays pending and can be claimed again (`XAUTOCLAIM`).
+//! Run as many as you like, each with its own `CONSUMER_NAME` (default: `consumer-{pid}`): they
+//! share the entries. An entry is acknowledged only after the handler returned `Ok`; one whose
+//! handler failed, or whose consumer died, is claimed again by another consumer once idle for
+//! `CONSUMER_LEASE_MS` (default 60000), and after `CONSUMER_MAX_ATTEMPTS` (default 5) attempts it
+//! moves to the dead-letter stream (`proptech-events queue dead`, `queue replay`). The ordering
+//! guard is on: an event older than one already handled for the same reservation is handed over
+//! as `Order::Stale`, and this handler logs it and does nothing else.
 
-use redis::aio::ConnectionManager;
-use redis::streams::{StreamReadOptions, StreamReadReply};
+use std::time::Duration;
 
-/// The stream the receiver appends signed deliveries to.
-pub const STREAM: &str = "proptech:events";
-/// The bounded stream the receiver appends unverified deliveries to.
-pub const UNVERIFIED_STREAM: &str = "proptech:events:unverified";
-/// The consumer group.
-pub const GROUP: &str = "proptech-consumers";
+use proptech_events::receive::Durability;
+use proptech_events::receive::stream::{Consumed, Consumer, Order};
 
-/// One delivery read from the stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(
-    clippy::exhaustive_structs,
-    reason = "an example's record, not library API"
-)]
-pub struct Entry {
-    /// The stream entry's id.
-    pub stream_id: String,
-    /// `valara`, `repull`, `lavanda` or `everreal`.
-    pub provider: String,
-    /// The delivery id.
-    pub id: String,
-    /// The event type.
-    pub event_type: String,
-    /// The raw delivery, as received.
-    pub body: Vec<u8>,
+/// Reads a number of milliseconds or attempts from the environment.
+fn number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
-/// Creates the consumer group (and the stream) if it does not exist yet.
-pub async fn ensure_group(conn: &mut ConnectionManager) -> redis::RedisResult<()> {
-    for stream in [STREAM, UNVERIFIED_STREAM] {
-        let created: redis::RedisResult<()> = redis::cmd("XGROUP")
-            .arg("CREATE")
-            .arg(stream)
-            .arg(GROUP)
-            .arg("0")
-            .arg("MKSTREAM")
-            .query_async(conn)
-            .await;
-        match created {
-            Err(e) if e.code() == Some("BUSYGROUP") => {}
-            other => other?,
-        }
+/// What this example does with an event: logs it (personal data redacted by `Debug`).
+async fn handle(consumed: Consumed) -> Result<(), std::convert::Infallible> {
+    match consumed.order {
+        Order::Stale { newest, time } => tracing::info!(
+            delivery = %consumed.delivery_id, newest, time,
+            "older than an event already handled for the same entity: skipped"
+        ),
+        _ => tracing::info!(
+            delivery = %consumed.delivery_id, attempt = consumed.attempt,
+            event = ?consumed.event, "handled"
+        ),
     }
     Ok(())
 }
 
-/// Reads up to `count` new entries for `consumer`, waiting at most `block_ms`, hands each to
-/// `handle`, and acknowledges the ones it handled. Returns the entries handled.
-pub async fn consume(
-    conn: &mut ConnectionManager,
-    consumer: &str,
-    count: usize,
-    block_ms: usize,
-    mut handle: impl FnMut(&Entry),
-) -> redis::RedisResult<Vec<Entry>> {
-    let options = StreamReadOptions::default()
-        .group(GROUP, consumer)
-        .count(count)
-        .block(block_ms);
-    let reply: StreamReadReply = redis::AsyncCommands::xread_options(
-        conn,
-        &[STREAM, UNVERIFIED_STREAM],
-        &[">", ">"],
-        &options,
-    )
-    .await?;
-    let mut handled = Vec::new();
-    for key in reply.keys {
-        let stream = key.key.clone();
-        for entry in key.ids {
-            let text = |field: &str| -> String { entry.get::<String>(field).unwrap_or_default() };
-            let item = Entry {
-                stream_id: entry.id.clone(),
-                provider: text("provider"),
-                id: text("id"),
-                event_type: text("event_type"),
-                body: entry.get::<Vec<u8>>("body").unwrap_or_default(),
-            };
-            handle(&item);
-            let _: i64 =
-                redis::AsyncCommands::xack(conn, &stream, GROUP, &[&item.stream_id]).await?;
-            if stream == UNVERIFIED_STREAM {
-                let _: i64 = redis::AsyncCommands::xdel(conn, &stream, &[&item.stream_id]).await?;
-            }
-            handled.push(item);
-        }
-    }
-    Ok(handled)
-}
-
-#[allow(dead_code)] // the integration tests include this file for `consume` only
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let mut conn = ConnectionManager::new(redis::Client::open(url)?).await?;
-    ensure_group(&mut conn).await?;
-    eprintln!("consuming {STREAM} as group {GROUP}");
-    loop {
-        consume(&mut conn, "consumer-1", 100, 5_000, |e| {
-            println!(
-                "{} {} {} ({} bytes)",
-                e.provider,
-                e.event_type,
-                e.id,
-                e.body.len()
-            );
+    let name = std::env::var("CONSUMER_NAME")
+        .unwrap_or_else(|_| format!("consumer-{}", std::process::id()));
+    let durability = if std::env::var("PROPTECH_REDIS_ACCEPT_LOSS").is_ok_and(|v| v == "1") {
+        Durability::AcceptLoss
+    } else {
+        Durability::Fsync
+    };
+    let consumer = Consumer::connect(&url, name, durability)
+        .await?
+        .with_lease(Duration::from_millis(number("CONSUMER_LEASE_MS", 60_000)))
+        .with_max_attempts(number("CONSUMER_MAX_ATTEMPTS", 5))
+        .with_ordering(Duration::from_secs(7 * 86_400));
+    eprintln!("consuming as {}", consumer.name());
+    consumer
+        .run(handle, async {
+            let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
-    }
+    Ok(())
 }

@@ -24,15 +24,15 @@
 //! | `PROPTECH_UNVERIFIED_STREAM_MAX` | 1000 | entries the unverified stream holds before it refuses more |
 //!
 //! Without `REDIS_URL`, deliveries are deduplicated in memory and logged. With `REDIS_URL`, the
-//! idempotency store is Redis (shared by every receiver process; its `maxmemory-policy` must be
-//! `noeviction`, checked at start-up) and each processed signed delivery is appended to the Redis
-//! Stream `proptech:events` (fields `provider`, `id`, `event_type`, `body`): acknowledge fast,
-//! process from a durable queue (see the `consumer` example). Unverified (EverReal) deliveries go
-//! to a stream of their own, `proptech:events:unverified`, which holds at most
-//! `PROPTECH_UNVERIFIED_STREAM_MAX` entries and is not appended to while Redis uses more than half
-//! of its `maxmemory` (`RedisStore::UNVERIFIED_MEMORY_SHARE`): past either bound the handler
-//! refuses to append, so anonymous posts can fill neither Redis nor the signed stream. If an append fails or is refused, the
-//! handler fails with `RetryLater`: the delivery is released and answered 503 with
+//! idempotency store is Redis (shared by every receiver process) and each processed delivery is
+//! appended to a Redis Stream by `RedisStreamSink` before the 2xx: `proptech:events` for signed
+//! deliveries, `proptech:events:unverified` (at most `PROPTECH_UNVERIFIED_STREAM_MAX` entries,
+//! and nothing while Redis uses more than half its `maxmemory`) for EverReal's. Acknowledge fast,
+//! process from the stream (see the `consumer` example). At start-up the receiver checks that
+//! Redis keeps what it acknowledged: `maxmemory-policy noeviction`, `appendonly yes`,
+//! `appendfsync always`. It refuses to start otherwise, unless `PROPTECH_REDIS_ACCEPT_LOSS=1`
+//! accepts losing acknowledged deliveries when Redis crashes. If an append fails or is refused,
+//! the handler fails with `RetryLater`: the delivery is released and answered 503 with
 //! `Retry-After`, for the provider's retry.
 //!
 //! Logs go to stderr; every value taken from a delivery is escaped first, so a delivery cannot
@@ -48,28 +48,13 @@ use axum::body::Bytes;
 use axum::extract::{FromRef, State};
 use axum::routing::get;
 use axum::{Json, Router};
+use proptech_events::Provider;
 use proptech_events::receive::server::Limits;
+use proptech_events::receive::stream::RedisStreamSink;
 use proptech_events::receive::{
-    Escaped, EverrealReceiver, IdempotencyStore, InMemoryStore, LavandaReceiver, Options,
-    RedisStore, RepullReceiver, RetryLater, ValaraReceiver,
+    Durability, Escaped, EverrealReceiver, IdempotencyStore, InMemoryStore, LavandaReceiver,
+    Options, RedisStore, RepullReceiver, RetryLater, ValaraReceiver,
 };
-
-/// The stream processed signed deliveries are appended to.
-pub const STREAM: &str = "proptech:events";
-/// The stream processed unverified (EverReal) deliveries are appended to, bounded.
-pub const UNVERIFIED_STREAM: &str = "proptech:events:unverified";
-
-/// Appends an entry to a stream only while it holds fewer than `ARGV[1]` entries and Redis uses
-/// less than `ARGV[6]` percent of `maxmemory`; `false` (0) when either bound is reached.
-const BOUNDED_XADD: &str = r"
-if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
-local info = redis.call('INFO', 'memory')
-local used = tonumber(string.match(info, 'used_memory:(%d+)'))
-local max = tonumber(string.match(info, 'maxmemory:(%d+)'))
-if max and used and max > 0 and used * 100 >= max * tonumber(ARGV[6]) then return 0 end
-redis.call('XADD', KEYS[1], '*', 'provider', ARGV[2], 'id', ARGV[3], 'event_type', ARGV[4], 'body', ARGV[5])
-return 1
-";
 
 /// The receivers, the stream connection and the count of deliveries processed.
 #[derive(Clone, FromRef)]
@@ -78,8 +63,7 @@ pub struct AppState {
     repull: Arc<RepullReceiver>,
     lavanda: Arc<LavandaReceiver>,
     everreal: Arc<EverrealReceiver>,
-    stream: Option<redis::aio::ConnectionManager>,
-    unverified_stream_max: u64,
+    stream: Option<RedisStreamSink>,
     processed: Arc<AtomicU64>,
 }
 
@@ -99,6 +83,9 @@ pub struct Config {
     pub max_body: usize,
     /// Redis for the idempotency store and the stream; `None` keeps both in memory (no stream).
     pub redis_url: Option<String>,
+    /// Run on a Redis whose settings lose acknowledged deliveries in a crash
+    /// (`PROPTECH_REDIS_ACCEPT_LOSS=1`; see `Durability::AcceptLoss`).
+    pub redis_accept_loss: bool,
     /// The largest unverified (EverReal) body accepted, in bytes.
     pub unverified_max_body: usize,
     /// The in-memory store's signed partition, in bytes (the unverified one gets a quarter).
@@ -123,6 +110,7 @@ impl Config {
             lavanda: vec![TEST_SECRETS[2].1.to_owned()],
             max_body: Options::default().max_body,
             redis_url: None,
+            redis_accept_loss: false,
             unverified_max_body: 64 << 10,
             store_bytes: 64 << 20,
             dedupe_window: Options::default().dedupe_window,
@@ -191,6 +179,7 @@ impl Config {
             lavanda: read(TEST_SECRETS[2])?,
             max_body: number("PROPTECH_MAX_BODY", defaults.max_body)?,
             redis_url: std::env::var("REDIS_URL").ok().filter(|v| !v.is_empty()),
+            redis_accept_loss: std::env::var("PROPTECH_REDIS_ACCEPT_LOSS").is_ok_and(|v| v == "1"),
             unverified_max_body: number(
                 "PROPTECH_UNVERIFIED_MAX_BODY",
                 defaults.unverified_max_body,
@@ -213,55 +202,20 @@ impl Config {
 /// logged by the route, never answered.
 async fn hand_off(
     state: &AppState,
-    provider: &str,
+    provider: Provider,
     id: &str,
     event_type: &str,
     body: &[u8],
 ) -> Result<Json<serde_json::Value>, RetryLater> {
-    if let Some(conn) = &state.stream {
-        let mut conn = conn.clone();
-        if provider == "everreal" {
-            let appended: i64 = redis::Script::new(BOUNDED_XADD)
-                .key(UNVERIFIED_STREAM)
-                .arg(state.unverified_stream_max)
-                .arg(provider)
-                .arg(id)
-                .arg(event_type)
-                .arg(body)
-                .arg(RedisStore::UNVERIFIED_MEMORY_SHARE)
-                .invoke_async(&mut conn)
-                .await
-                .map_err(|e| RetryLater::new(format!("appending to {UNVERIFIED_STREAM}: {e}")))?;
-            if appended == 0 {
-                return Err(RetryLater::new(format!(
-                    "{UNVERIFIED_STREAM} is at its bound ({} entries, or {}% of Redis's \
-                     maxmemory): not appended",
-                    state.unverified_stream_max,
-                    RedisStore::UNVERIFIED_MEMORY_SHARE
-                )));
-            }
-        } else {
-            let _: String = redis::cmd("XADD")
-                .arg(STREAM)
-                .arg("*")
-                .arg("provider")
-                .arg(provider)
-                .arg("id")
-                .arg(id)
-                .arg("event_type")
-                .arg(event_type)
-                .arg("body")
-                .arg(body)
-                .query_async(&mut conn)
-                .await
-                .map_err(|e| RetryLater::new(format!("appending to {STREAM}: {e}")).after(10))?;
-        }
+    if let Some(sink) = &state.stream {
+        sink.append(provider, id, event_type, body).await?;
     }
     let n = state.processed.fetch_add(1, Ordering::SeqCst) + 1;
     eprintln!(
         "processed #{n}: {provider} {} ({})",
         Escaped(event_type),
-        Escaped(id)
+        Escaped(id),
+        provider = provider.as_str(),
     );
     Ok(Json(
         serde_json::json!({ "processed": id, "event_type": event_type }),
@@ -281,9 +235,15 @@ pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
     let unverified_options = options.clone().with_max_body(config.unverified_max_body);
     let (store, stream): (Arc<dyn IdempotencyStore>, _) = match &config.redis_url {
         Some(url) => {
-            let redis = RedisStore::connect(url).await?;
-            let conn = redis.connection();
-            (Arc::new(redis), Some(conn))
+            let durability = if config.redis_accept_loss {
+                Durability::AcceptLoss
+            } else {
+                Durability::Fsync
+            };
+            let redis = RedisStore::connect_with(url, durability).await?;
+            let sink = RedisStreamSink::with_connection(redis.connection())
+                .with_unverified_max(config.unverified_stream_max);
+            (Arc::new(redis), Some(sink))
         }
         None => (
             Arc::new(InMemoryStore::new(
@@ -315,7 +275,6 @@ pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
                 .with_store(store),
         ),
         stream,
-        unverified_stream_max: config.unverified_stream_max,
         processed: Arc::new(AtomicU64::new(0)),
     };
     Ok(Router::new()
@@ -324,7 +283,7 @@ pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
             ValaraReceiver::route(|s: AppState, d, body: Bytes| async move {
                 // `Debug` of an event prints personal data redacted: safe to log.
                 tracing::debug!(event = ?d.event(), "received");
-                hand_off(&s, "valara", d.id(), d.event().event_type(), &body).await
+                hand_off(&s, Provider::Valara, d.id(), d.event().event_type(), &body).await
             }),
         )
         .route(
@@ -332,7 +291,7 @@ pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
             RepullReceiver::route(|s: AppState, d, body: Bytes| async move {
                 // `Debug` of an event prints personal data redacted: safe to log.
                 tracing::debug!(event = ?d.event(), "received");
-                hand_off(&s, "repull", d.id(), d.event().event_type(), &body).await
+                hand_off(&s, Provider::Repull, d.id(), d.event().event_type(), &body).await
             }),
         )
         .route(
@@ -340,7 +299,7 @@ pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
             LavandaReceiver::route(|s: AppState, d, body: Bytes| async move {
                 // `Debug` of an event prints personal data redacted: safe to log.
                 tracing::debug!(event = ?d.event(), "received");
-                hand_off(&s, "lavanda", d.id(), d.event().event_type(), &body).await
+                hand_off(&s, Provider::Lavanda, d.id(), d.event().event_type(), &body).await
             }),
         )
         .route(
@@ -348,7 +307,14 @@ pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
             EverrealReceiver::route(|s: AppState, d, body: Bytes| async move {
                 // `Debug` of an event prints personal data redacted: safe to log.
                 tracing::debug!(event = ?d.event(), "received");
-                hand_off(&s, "everreal", d.id(), d.event().event_type(), &body).await
+                hand_off(
+                    &s,
+                    Provider::Everreal,
+                    d.id(),
+                    d.event().event_type(),
+                    &body,
+                )
+                .await
             }),
         )
         .route("/stats", get(stats))

@@ -12,11 +12,6 @@ mod support {
 #[allow(dead_code)]
 mod receiver;
 
-/// The example stream consumer.
-#[path = "../../../crates/proptech-events/examples/consumer.rs"]
-#[allow(dead_code)]
-mod consumer;
-
 mod bundle;
 mod conformance;
 mod differential;
@@ -28,5 +23,6 @@ mod receiver_limits;
 mod receiver_redis;
 mod receiver_server;
 mod schemars_agreement;
+mod stream_consumer;
 mod typed;
 mod validate;

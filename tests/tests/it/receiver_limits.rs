@@ -66,6 +66,7 @@ impl Example {
             .env("PROPTECH_ADDR", "127.0.0.1:0");
         for name in [
             "REDIS_URL",
+            "PROPTECH_REDIS_ACCEPT_LOSS",
             "VALARA_SECRET",
             "REPULL_SECRET",
             "LAVANDA_SECRET",
@@ -538,8 +539,10 @@ async fn on_redis_a_full_store_and_an_unsigned_flood_process_nothing_twice() {
     };
     let mut admin = server.connection();
     config_set(&mut admin, "maxmemory", "24mb");
+    // A server without persistence (the test is about memory): the loss in a crash is accepted.
     let example = Example::start(&[
         ("REDIS_URL", server.url()),
+        ("PROPTECH_REDIS_ACCEPT_LOSS", "1".into()),
         ("PROPTECH_UNVERIFIED_MAX_BODY", (2 << 20).to_string()),
         ("PROPTECH_UNVERIFIED_STREAM_MAX", "4".into()),
     ]);
@@ -647,7 +650,10 @@ async fn on_redis_unsigned_posts_stop_at_half_of_maxmemory_and_signed_ones_go_on
     let mut admin = server.connection();
     config_set(&mut admin, "maxmemory", "16mb");
     // Every default bound: 1,000 stream entries of at most 64 KiB would be 64 MiB.
-    let example = Example::start(&[("REDIS_URL", server.url())]);
+    let example = Example::start(&[
+        ("REDIS_URL", server.url()),
+        ("PROPTECH_REDIS_ACCEPT_LOSS", "1".into()),
+    ]);
     let http = reqwest::Client::new();
     let flood: Vec<Delivery> = (0..300).map(|i| everreal(i, 60_000)).collect();
     let answers = send_all(&http, &example.base, &flood, 16).await;

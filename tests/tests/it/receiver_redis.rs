@@ -2,7 +2,8 @@
 //! delivery exactly once (the stream `proptech:events` holds each id once), the consumer example
 //! reads and acknowledges them, and a Redis outage answers 503 and loses nothing.
 
-use crate::{consumer, receiver};
+use crate::receiver;
+use proptech_events::receive::stream::{Consumer, Outcome, Streams};
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -15,8 +16,11 @@ use crate::support::signing::{sign_lavanda, sign_repull};
 const REPULL_SECRET: &str = "whsec_k7d9f2example";
 const LAVANDA_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-fn config(redis_url: &str) -> receiver::Config {
+/// The receiver's settings on `redis_url`; `persistent` says whether that Redis writes each
+/// command to disk before answering (else the receiver is told to accept the loss in a crash).
+fn config(redis_url: &str, persistent: bool) -> receiver::Config {
     receiver::Config {
+        redis_accept_loss: !persistent,
         valara: vec!["test_secret_001".into()],
         repull: vec![REPULL_SECRET.into()],
         lavanda: vec![LAVANDA_SECRET.into()],
@@ -93,7 +97,7 @@ async fn post(http: &reqwest::Client, base: &str, d: &Delivery) -> u16 {
 fn stream_ids(server: &RedisServer) -> HashMap<String, usize> {
     let mut conn = server.connection();
     let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-        .arg(receiver::STREAM)
+        .arg(Streams::default().signed())
         .arg("-")
         .arg("+")
         .query(&mut conn)
@@ -161,7 +165,7 @@ async fn child_receiver_process() {
     let Ok(url) = std::env::var("PROPTECH_CHILD_REDIS_URL") else {
         return;
     };
-    let app = receiver::app(config(&url)).await.expect("app");
+    let app = receiver::app(config(&url, false)).await.expect("app");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -219,32 +223,42 @@ async fn two_receiver_processes_on_one_redis_process_each_delivery_once() {
     }
     assert_eq!(ids.len(), batch.len(), "nothing else in the stream");
 
-    // The consumer example reads every entry through its group and acknowledges it.
+    // A consumer of the group reads every entry, parsed, and acknowledges it.
     let client = redis::Client::open(server.url()).expect("url");
-    let mut conn = redis::aio::ConnectionManager::new(client)
+    let conn = redis::aio::ConnectionManager::new(client)
         .await
         .expect("connects");
-    consumer::ensure_group(&mut conn).await.expect("group");
-    let mut consumed = Vec::new();
+    let consumer = Consumer::with_connection(conn, "c1").with_block(Duration::from_millis(100));
+    consumer.ensure_groups().await.expect("group");
+    let seen = std::sync::Mutex::new(Vec::new());
+    let handler = |c: proptech_events::receive::stream::Consumed| {
+        seen.lock()
+            .expect("lock")
+            .push((c.delivery_id.clone(), c.event.event_type().to_owned()));
+        async { Ok::<(), std::convert::Infallible>(()) }
+    };
+    let mut handled = 0;
     loop {
-        let got = consumer::consume(&mut conn, "c1", 64, 100, |_| {})
-            .await
-            .expect("reads");
-        if got.is_empty() {
+        let outcomes = consumer.poll(&handler).await.expect("reads");
+        if outcomes.is_empty() {
             break;
         }
-        consumed.extend(got);
+        for outcome in outcomes {
+            assert!(matches!(outcome, Outcome::Handled { .. }), "{outcome:?}");
+            handled += 1;
+        }
     }
-    assert_eq!(consumed.len(), batch.len());
-    assert!(
-        consumed
-            .iter()
-            .all(|e| !e.body.is_empty() && !e.event_type.is_empty())
-    );
+    assert_eq!(handled, batch.len());
+    let seen = seen.into_inner().expect("lock");
+    let mut ids: Vec<&str> = seen.iter().map(|(id, _)| id.as_str()).collect();
+    ids.sort_unstable();
+    let mut sent: Vec<&str> = batch.iter().map(|d| d.id.as_str()).collect();
+    sent.sort_unstable();
+    assert_eq!(ids, sent, "each delivery handed to the handler once");
     // XPENDING's summary starts with the number of entries read but not acknowledged.
     let pending: Vec<redis::Value> = redis::cmd("XPENDING")
-        .arg(consumer::STREAM)
-        .arg(consumer::GROUP)
+        .arg(Streams::default().signed())
+        .arg(Streams::default().group())
         .query(&mut server.connection())
         .expect("xpending");
     let unacknowledged: i64 = redis::from_redis_value(&pending[0]).expect("a count");
@@ -289,7 +303,9 @@ async fn a_redis_outage_answers_503_and_loses_nothing() {
     let Some(mut server) = RedisServer::start("outage", true) else {
         return;
     };
-    let app = receiver::app(config(&server.url())).await.expect("app");
+    let app = receiver::app(config(&server.url(), true))
+        .await
+        .expect("app");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

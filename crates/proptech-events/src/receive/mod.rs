@@ -42,6 +42,8 @@ mod receivers;
 #[cfg(feature = "axum")]
 pub mod server;
 mod store;
+#[cfg(feature = "redis")]
+pub mod stream;
 
 use std::sync::Arc;
 
@@ -57,7 +59,7 @@ pub use receiver::{Delivery, Receiver, Visit};
 #[allow(unused_imports)] // with every provider feature off, there is none
 pub use receivers::*;
 #[cfg(feature = "redis")]
-pub use redis::RedisStore;
+pub use redis::{Durability, RedisStore, check_settings};
 pub use store::{
     Claim, ClaimToken, IdempotencyStore, Partition, StoreError, StoreFuture, StoreKey,
 };

@@ -13,6 +13,13 @@
 //! with `:done` appended once done: 64 hex digits whatever the id's length, and every key carries
 //! a TTL (the lease, then the window), so Redis never keeps one forever.
 //!
+//! # Durability: the settings a crash needs
+//!
+//! A receiver acknowledges a delivery once Redis answered; Redis answers before its write is on
+//! disk unless it runs with `appendonly yes` and `appendfsync always`. [`RedisStore::connect`]
+//! refuses any other setting unless the application accepts the loss by name
+//! ([`Durability::AcceptLoss`]); see [`Durability`] for what each setting costs.
+//!
 //! # Memory: the settings the promise needs
 //!
 //! Redis must never evict these keys: an evicted claim or done key lets a delivery be processed
@@ -115,7 +122,7 @@ return released
 /// A Redis setting found wrong at start-up: the text of the [`StoreError`] that
 /// [`RedisStore::check_settings`] returns.
 #[derive(Debug, thiserror::Error)]
-#[error("Redis setting {setting} is {found:?}; the idempotency store needs {needed}: {why}")]
+#[error("Redis setting {setting} is {found:?}; receiving needs {needed}: {why}")]
 struct SettingsError {
     setting: &'static str,
     found: String,
@@ -145,12 +152,12 @@ impl std::fmt::Debug for RedisStore {
 }
 
 /// The error of a Redis call, which failed while doing `what`.
-fn unavailable(what: &'static str) -> impl FnOnce(redis::RedisError) -> StoreError {
+pub(crate) fn unavailable(what: &'static str) -> impl FnOnce(redis::RedisError) -> StoreError {
     move |e| StoreError::with_source(what, e)
 }
 
 /// Whether Redis refused a write because it reached `maxmemory` (policy `noeviction`).
-fn out_of_memory(e: &redis::RedisError) -> bool {
+pub(crate) fn out_of_memory(e: &redis::RedisError) -> bool {
     e.code() == Some("OOM") || e.to_string().contains("OOM command not allowed")
 }
 
@@ -160,6 +167,120 @@ fn millis(seconds: u64) -> u64 {
         .clamp(0, 100 * 365 * 86_400)
         .saturating_mul(1_000)
         .max(1)
+}
+
+/// What a crash of Redis may cost, and so which persistence settings [`check_settings`] asks
+/// for.
+///
+/// A receiver answers a provider `2xx` once the delivery is recorded in Redis (its done key, its
+/// stream entry). Redis answers a write before it reaches the disk unless it runs with
+/// `appendonly yes` and `appendfsync always`: with `appendfsync everysec` (Redis's default once
+/// `appendonly` is on) a crash of the machine or a `kill -9` loses up to a second of writes; with
+/// `appendonly no` and snapshots (`save`), everything since the last snapshot; without either,
+/// everything. A lost stream entry is a delivery the provider was told was received and no
+/// consumer will see; a lost done key lets the provider's retry be processed twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Durability {
+    /// Every acknowledged write is on disk: `appendonly yes` and `appendfsync always` are
+    /// required. Each write waits for an `fsync` (about 0.1 to 2 ms on an SSD).
+    #[default]
+    Fsync,
+    /// The application accepts that a crash of Redis loses what it acknowledged since the last
+    /// write to disk (`appendfsync everysec`: about one second; no persistence: everything).
+    /// For tests, caches, and a Redis kept durable by other means (replicas with `WAIT`).
+    AcceptLoss,
+}
+
+/// One `CONFIG GET` value ("" when Redis has no such setting).
+async fn config_get(conn: &ConnectionManager, name: &'static str) -> Result<String, StoreError> {
+    let mut conn = conn.clone();
+    let reply: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg(name)
+        .query_async(&mut conn)
+        .await
+        .map_err(unavailable(
+            "cannot read Redis's settings (CONFIG GET); if CONFIG is disabled, check them by hand \
+             (maxmemory-policy noeviction, appendonly yes, appendfsync always) and connect with \
+             connect_unchecked",
+        ))?;
+    Ok(reply.get(1).cloned().unwrap_or_default())
+}
+
+/// Checks the settings the promise needs on the Redis behind `conn`, and fails naming the first
+/// one that breaks it:
+///
+/// - `maxmemory-policy` must be `noeviction`: any other policy lets Redis evict a claim in flight,
+///   a done key or a stream entry under memory pressure.
+/// - with [`Durability::Fsync`], `appendonly` must be `yes` and `appendfsync` `always`, so that
+///   nothing Redis acknowledged is lost when it crashes.
+pub async fn check_settings(
+    conn: &ConnectionManager,
+    durability: Durability,
+) -> Result<(), StoreError> {
+    let wrong = |setting, found, needed, why| {
+        Err(StoreError::new(
+            SettingsError {
+                setting,
+                found,
+                needed,
+                why,
+            }
+            .to_string(),
+        ))
+    };
+    let policy = config_get(conn, "maxmemory-policy").await?;
+    if policy != "noeviction" {
+        return wrong(
+            "maxmemory-policy",
+            policy,
+            "noeviction",
+            "any other policy lets Redis evict a claim in flight or a done delivery under memory \
+             pressure, and that delivery is then processed twice; keep the store in a Redis of its \
+             own if other data needs eviction",
+        );
+    }
+    if durability == Durability::AcceptLoss {
+        return Ok(());
+    }
+    let appendonly = config_get(conn, "appendonly").await?;
+    if appendonly != "yes" {
+        return wrong(
+            "appendonly",
+            appendonly,
+            "yes (with appendfsync always)",
+            "without the append-only file a crash of Redis loses every delivery acknowledged since \
+             the last snapshot; set `appendonly yes` and `appendfsync always`, or accept the loss \
+             explicitly (Durability::AcceptLoss)",
+        );
+    }
+    let fsync = config_get(conn, "appendfsync").await?;
+    if fsync != "always" {
+        return wrong(
+            "appendfsync",
+            fsync,
+            "always",
+            "Redis answers a write before it is on disk, so a crash loses up to a second of \
+             acknowledged deliveries; set `appendfsync always`, or accept the loss explicitly \
+             (Durability::AcceptLoss)",
+        );
+    }
+    Ok(())
+}
+
+/// A reconnecting connection to `url`: commands time out after 2 s and reconnection attempts
+/// after 1 s, so an unreachable Redis answers an error instead of hanging.
+pub(crate) async fn connection_manager(url: &str) -> Result<ConnectionManager, StoreError> {
+    let client = redis::Client::open(url).map_err(unavailable("invalid Redis URL"))?;
+    let config = ConnectionManagerConfig::new()
+        .set_response_timeout(Duration::from_secs(2))
+        .set_connection_timeout(Duration::from_secs(1))
+        .set_number_of_retries(1)
+        .set_max_delay(200);
+    ConnectionManager::new_with_config(client, config)
+        .await
+        .map_err(unavailable("cannot connect to Redis"))
 }
 
 impl RedisStore {
@@ -174,58 +295,29 @@ impl RedisStore {
     /// Connects to `url` (`redis://host:port/db`), with commands timing out after 2 s and
     /// reconnection attempts after 1 s, so an unreachable Redis answers an error (and the
     /// receiver a 503) instead of hanging. Then checks the settings the promise needs
-    /// ([`check_settings`](Self::check_settings)) and refuses a Redis that could evict the
-    /// store's keys.
+    /// ([`check_settings`](Self::check_settings) with [`Durability::Fsync`]): it refuses a Redis
+    /// that could evict the store's keys or lose them in a crash.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, Durability::Fsync).await
+    }
+
+    /// Connects like [`connect`](Self::connect), checking durability as `durability` says.
+    pub async fn connect_with(url: &str, durability: Durability) -> Result<Self, StoreError> {
         let store = Self::connect_unchecked(url).await?;
-        store.check_settings().await?;
+        store.check_settings(durability).await?;
         Ok(store)
     }
 
     /// Connects like [`connect`](Self::connect) without checking Redis's settings: for a Redis
     /// whose `CONFIG` command is disabled, once its settings are known to be right.
     pub async fn connect_unchecked(url: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(unavailable("invalid Redis URL"))?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Duration::from_secs(2))
-            .set_connection_timeout(Duration::from_secs(1))
-            .set_number_of_retries(1)
-            .set_max_delay(200);
-        let conn = ConnectionManager::new_with_config(client, config)
-            .await
-            .map_err(unavailable("cannot connect to Redis"))?;
-        Ok(Self::with_connection(conn))
+        Ok(Self::with_connection(connection_manager(url).await?))
     }
 
-    /// Reads `maxmemory-policy` (`CONFIG GET`) and fails unless it is `noeviction`: under any
-    /// other policy Redis may evict a claim in flight or a done key, and a delivery would be
-    /// processed twice.
-    pub async fn check_settings(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
-        let reply: Vec<String> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("maxmemory-policy")
-            .query_async(&mut conn)
-            .await
-            .map_err(unavailable(
-                "cannot read Redis's maxmemory-policy; if CONFIG is disabled, check that it is \
-                 noeviction and use RedisStore::connect_unchecked",
-            ))?;
-        let policy = reply.get(1).cloned().unwrap_or_default();
-        if policy != "noeviction" {
-            return Err(StoreError::new(
-                SettingsError {
-                    setting: "maxmemory-policy",
-                    found: policy,
-                    needed: "noeviction",
-                    why: "any other policy lets Redis evict a claim in flight or a done delivery \
-                          under memory pressure, and that delivery is then processed twice; keep \
-                          the store in a Redis of its own if other data needs eviction",
-                }
-                .to_string(),
-            ));
-        }
-        Ok(())
+    /// Reads Redis's settings (`CONFIG GET`) and fails, naming the setting, on one that breaks
+    /// the promise: see [`check_settings`].
+    pub async fn check_settings(&self, durability: Durability) -> Result<(), StoreError> {
+        check_settings(&self.conn, durability).await
     }
 
     /// A store on an existing connection manager, with the key prefix `proptech:idem:`. Its
