@@ -27,6 +27,8 @@ pub enum Command {
     Events(EventsArgs),
     /// Receive deliveries locally: verify, deduplicate and pretty-print each one.
     Listen(ListenArgs),
+    /// Inspect the Redis stream consumers read: stats, dead letters, replay.
+    Queue(QueueArgs),
 }
 
 /// A provider, as named on the command line: any of `Provider::ALL`, by its schema name.
@@ -420,4 +422,91 @@ fn listen_help() -> String {
         routes.join(", "),
         variables.join(", ")
     )
+}
+
+fn queue_help() -> String {
+    let lines = example().map(|(p, event, _)| {
+        vec![
+            "proptech-events queue stats --redis redis://127.0.0.1:6379".to_owned(),
+            "proptech-events queue dead --json".to_owned(),
+            format!(
+                "proptech-events queue replay --provider {p} --event {event} --since \
+                 2026-12-01T00:00:00Z"
+            ),
+        ]
+    });
+    format!(
+        "The streams are the ones `RedisStreamSink` appends to and `Consumer` reads \
+         (proptech_events::receive::stream). Replay moves each selected dead letter back to its \
+         stream once; the consumers handle it again as a new entry.\n\n{}",
+        examples(lines)
+    )
+}
+
+/// `queue`.
+#[derive(Debug, Args)]
+#[command(after_help = queue_help())]
+pub struct QueueArgs {
+    /// The Redis holding the streams (default: `REDIS_URL`, else `redis://127.0.0.1:6379`).
+    #[arg(long, global = true, value_name = "URL")]
+    pub redis: Option<String>,
+    /// The streams' prefix: the signed stream, then `:unverified` and `:dead`.
+    #[arg(
+        long,
+        global = true,
+        default_value = "proptech:events",
+        value_name = "PREFIX"
+    )]
+    pub prefix: String,
+    /// The consumer group.
+    #[arg(
+        long,
+        global = true,
+        default_value = "proptech-consumers",
+        value_name = "GROUP"
+    )]
+    pub group: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: QueueCommand,
+}
+
+/// `queue` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Stream lengths, entries not yet read, pending entries per consumer, dead letters.
+    Stats {
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the dead letters, oldest first, with their last error.
+    Dead {
+        /// The most dead letters listed.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move dead letters back to the stream they came from, each once; consumers handle them
+    /// again as new entries.
+    Replay(ReplayArgs),
+}
+
+/// `queue replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Only this provider's dead letters.
+    #[arg(long, short)]
+    pub provider: Option<ProviderArg>,
+    /// Only this event type.
+    #[arg(long = "event", value_name = "TYPE")]
+    pub event_type: Option<String>,
+    /// Only deliveries received at or after this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only deliveries received before this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 }

@@ -7,6 +7,7 @@ mod catalog;
 mod cli;
 mod generated;
 mod listen;
+mod queue;
 mod send;
 mod sign;
 mod style;
@@ -73,6 +74,7 @@ fn main() -> ExitCode {
         cli::Command::Verify(args) => verify::run(&args),
         cli::Command::Events(args) => catalog::run(&args),
         cli::Command::Listen(args) => listen::run(&args),
+        cli::Command::Queue(args) => queue::run(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -4,7 +4,7 @@ use crate::run;
 
 #[test]
 fn every_help_text_has_an_example() {
-    let commands: [&[&str]; 8] = [
+    let commands: [&[&str]; 9] = [
         &[],
         &["validate"],
         &["sign"],
@@ -13,6 +13,7 @@ fn every_help_text_has_an_example() {
         &["events"],
         &["events", "show"],
         &["listen"],
+        &["queue"],
     ];
     for command in commands {
         let mut args = command.to_vec();

@@ -3,11 +3,17 @@
 
 mod events;
 mod help;
+mod queue;
 mod samples;
 mod send;
 mod sign;
 mod validate;
 mod verify;
+
+/// A real `redis-server`, as the workspace's Redis tests start it.
+#[path = "../../../../tests/tests/it/support/redis_server.rs"]
+#[allow(dead_code, reason = "shared with the workspace suite, which uses all of it")]
+mod redis_server;
 
 use std::path::{Path, PathBuf};
 
