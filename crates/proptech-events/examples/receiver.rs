@@ -38,8 +38,10 @@
 //! Logs go to stderr; every value taken from a delivery is escaped first, so a delivery cannot
 //! write a line of its own.
 //!
-//! Routes: `POST /webhooks/{valara,repull,lavanda,everreal}`, and `GET /stats` with the number
-//! of deliveries processed by this process.
+//! Routes: `POST /webhooks/{valara,repull,lavanda,everreal}`; `GET /stats` with the number of
+//! deliveries processed by this process; `GET /metrics`, what the receivers counted
+//! (`proptech_events::receive::telemetry`), as Prometheus text (`metrics-exporter-prometheus`,
+//! installed by `run` as the process's recorder).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -222,6 +224,22 @@ async fn hand_off(
     ))
 }
 
+/// The process's Prometheus recorder, installed once by [`run`]; `None` in a process that did not
+/// (the tests call [`app`] many times in one process).
+static METRICS: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
+    std::sync::OnceLock::new();
+
+/// `GET /metrics`: the counters and histograms, as Prometheus text.
+async fn metrics() -> (axum::http::StatusCode, String) {
+    match METRICS.get() {
+        Some(handle) => (axum::http::StatusCode::OK, handle.render()),
+        None => (
+            axum::http::StatusCode::NOT_FOUND,
+            "no metrics recorder in this process\n".to_owned(),
+        ),
+    }
+}
+
 async fn stats(State(s): State<AppState>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "processed": s.processed.load(Ordering::SeqCst) }))
 }
@@ -318,6 +336,7 @@ pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
             }),
         )
         .route("/stats", get(stats))
+        .route("/metrics", get(metrics))
         .with_state(state))
 }
 
@@ -338,6 +357,9 @@ pub async fn run(
             std::process::exit(2);
         }
     };
+    if let Ok(handle) = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+        let _ = METRICS.set(handle);
+    }
     let addr = std::env::var("PROPTECH_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
     let store = if config.redis_url.is_some() {
         "Redis (stream proptech:events)"

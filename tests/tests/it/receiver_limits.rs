@@ -10,7 +10,9 @@
 //! - a Redis whose `maxmemory-policy` could evict the store's keys is refused at start-up;
 //! - slow clients (half the headers, half the body) are cut off within the configured deadlines,
 //!   and a capped server still serves once they are;
-//! - a delivery with control characters cannot add a line to the log.
+//! - a delivery with control characters cannot add a line to the log;
+//! - `/metrics` counts what a client sent: received, rejected by code, duplicates, processed,
+//!   handler runs.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -919,6 +921,116 @@ async fn no_handler_error_or_panic_text_reaches_an_answer() {
         assert_eq!(
             a.body["message"], "the delivery could not be processed; retry later",
             "{text}"
+        );
+    }
+}
+
+/// The value of the Prometheus sample `name{labels}` in `text` (0 when absent: a counter never
+/// incremented is not printed).
+fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' '))
+        .find(|(series, _)| {
+            let (metric, rest) = series.split_once('{').unwrap_or((series, "}"));
+            let rest = rest.strip_suffix('}').unwrap_or(rest);
+            let mut have: Vec<&str> = rest.split(',').filter(|p| !p.is_empty()).collect();
+            let mut want: Vec<String> =
+                labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+            have.sort_unstable();
+            want.sort_unstable();
+            metric == name && have == want
+        })
+        .map_or(0.0, |(_, v)| v.parse().expect("a number"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_what_a_client_sent() {
+    let example = Example::start(&[("PROPTECH_MAX_BODY", "4096".into())]);
+    let http = reqwest::Client::new();
+    let fresh: Vec<Delivery> = (0..30).map(|i| repull(&format!("m-{i}"))).collect();
+    let mut forged: Vec<Delivery> = (0..5).map(|i| repull(&format!("f-{i}"))).collect();
+    for d in &mut forged {
+        d.headers = vec![("X-Repull-Signature", "0".repeat(64))];
+    }
+    let mut huge = repull("huge");
+    huge.body.extend(std::iter::repeat_n(b' ', 8 << 10));
+    let unsigned: Vec<Delivery> = (0..3).map(|i| everreal(i, 10)).collect();
+    let statuses = |answers: Vec<Answer>| answers.iter().map(|a| a.status).collect::<Vec<u16>>();
+    assert!(
+        statuses(send_all(&http, &example.base, &fresh, 4).await)
+            .iter()
+            .all(|s| *s == 200)
+    );
+    let again = statuses(send_all(&http, &example.base, &fresh[..10], 4).await);
+    assert!(
+        again.iter().all(|s| *s == 200),
+        "duplicates are acknowledged: {again:?}"
+    );
+    assert!(
+        statuses(send_all(&http, &example.base, &forged, 4).await)
+            .iter()
+            .all(|s| *s == 401)
+    );
+    assert_eq!(
+        statuses(send_all(&http, &example.base, &[huge], 1).await),
+        [413]
+    );
+    assert!(
+        statuses(send_all(&http, &example.base, &unsigned, 2).await)
+            .iter()
+            .all(|s| *s == 200)
+    );
+
+    let text = http
+        .get(format!("{}/metrics", example.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("a body");
+    let repull = [("provider", "repull")];
+    let counts = [
+        (
+            "proptech_deliveries_received_total",
+            &repull[..],
+            30.0 + 10.0 + 5.0 + 1.0,
+        ),
+        ("proptech_deliveries_processed_total", &repull[..], 30.0),
+        ("proptech_deliveries_duplicate_total", &repull[..], 10.0),
+        (
+            "proptech_deliveries_rejected_total",
+            &[("provider", "repull"), ("code", "bad_signature")][..],
+            5.0,
+        ),
+        (
+            "proptech_deliveries_rejected_total",
+            &[("provider", "repull"), ("code", "body_too_large")][..],
+            1.0,
+        ),
+        ("proptech_handler_duration_seconds_count", &repull[..], 30.0),
+        (
+            "proptech_deliveries_received_total",
+            &[("provider", "everreal")][..],
+            3.0,
+        ),
+        (
+            "proptech_deliveries_processed_total",
+            &[("provider", "everreal")][..],
+            3.0,
+        ),
+        (
+            "proptech_deliveries_failed_total",
+            &[("provider", "repull"), ("code", "in_flight")][..],
+            0.0,
+        ),
+    ];
+    for (name, labels, expected) in counts {
+        assert_eq!(
+            sample(&text, name, labels),
+            expected,
+            "{name}{labels:?} in\n{text}"
         );
     }
 }

@@ -656,3 +656,163 @@ async fn shuffled_deliveries_for_one_reservation_are_marked_stale_never_dropped(
     println!("{stale} of {n} shuffled events marked stale");
     assert!(stale > 0 && stale < n as usize);
 }
+
+#[test]
+fn consumer_metrics_count_handled_dead_lettered_and_stale_entries() {
+    let Some(server) = RedisServer::start("consumer_metrics", false) else {
+        return;
+    };
+    // A recorder of this test's own (thread-local), on a runtime on this thread.
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    metrics::with_local_recorder(&recorder, || {
+        runtime.block_on(async {
+            let sink = RedisStreamSink::with_connection(manager(&server).await);
+            for (id, event_type, at) in [
+                ("ok", "repull.ping", "2026-05-01T12:00:00Z"),
+                ("bad", "repull.ping", "2026-05-01T12:00:00Z"),
+                ("new", "reservation.updated", "2026-05-01T12:00:00Z"),
+                ("old", "reservation.updated", "2026-05-01T11:00:00Z"),
+            ] {
+                sink.append(
+                    Provider::Repull,
+                    id,
+                    event_type,
+                    &repull(id, event_type, at, 7),
+                )
+                .await
+                .expect("appended");
+            }
+            let consumer = Consumer::with_connection(manager(&server).await, "c1")
+                .with_block(Duration::from_millis(20))
+                .with_max_attempts(1)
+                .with_ordering(Duration::from_secs(60));
+            consumer.ensure_groups().await.expect("groups");
+            let handler = |c: Consumed| async move {
+                if c.delivery_id == "bad" {
+                    Err("refused")
+                } else {
+                    Ok(())
+                }
+            };
+            while !consumer.poll(&handler).await.expect("polls").is_empty() {}
+        });
+    });
+    let text = handle.render();
+    for (name, expected) in [
+        ("proptech_stream_handled_total", "3"),
+        ("proptech_stream_dead_lettered_total", "1"),
+        ("proptech_stream_stale_total", "1"),
+        ("proptech_stream_handler_duration_seconds_count", "4"),
+    ] {
+        let line = format!("{name}{{provider=\"repull\"}} {expected}");
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
+    assert!(!text.contains("proptech_stream_failed_total"), "{text}");
+}
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
+    type Writer = Buffer;
+    fn make_writer(&'a self) -> Buffer {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_delivery_and_entry_closes_a_span_with_its_outcome() {
+    let Some(server) = RedisServer::start("spans", false) else {
+        return;
+    };
+    let logs = Buffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = receiver::app(receiver::Config {
+        redis_url: Some(server.url()),
+        redis_accept_loss: true,
+        ..receiver::Config::with_test_secrets()
+    })
+    .await
+    .expect("app");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let serve = tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::new();
+    let body = repull(
+        "span-1",
+        "repull.ping",
+        &crate::support::clock::created_at_now(),
+        0,
+    );
+    for signature in [
+        sign_repull(REPULL_SECRET, &body),
+        sign_repull(REPULL_SECRET, &body),
+        "0".repeat(64),
+    ] {
+        http.post(format!("{base}/webhooks/repull"))
+            .header("X-Repull-Signature", signature)
+            .body(body.clone())
+            .send()
+            .await
+            .expect("answers");
+    }
+    serve.abort();
+    let consumer = Consumer::with_connection(manager(&server).await, "c1")
+        .with_block(Duration::from_millis(20));
+    consumer.ensure_groups().await.expect("groups");
+    let handler = |_: Consumed| async { Ok::<(), String>(()) };
+    while !consumer.poll(&handler).await.expect("polls").is_empty() {}
+    let text = String::from_utf8(logs.0.lock().expect("lock").clone()).expect("UTF-8");
+    let closed = |span: &str, fields: &[&str]| {
+        text.lines()
+            .filter(|l| l.contains(&format!("{span}{{")) && l.contains(": close "))
+            .filter(|l| fields.iter().all(|f| l.contains(f)))
+            .count()
+    };
+    let delivery = [
+        "provider=\"repull\"",
+        "event_type=repull.ping",
+        "delivery=span-1",
+    ];
+    for (outcome, count) in [("processed", 1), ("duplicate", 1)] {
+        let outcome = format!("outcome=\"{outcome}\"");
+        let fields = [&delivery[..], &[outcome.as_str(), "duration_ms="]].concat();
+        assert_eq!(closed("receive", &fields), count, "{fields:?} in\n{text}");
+    }
+    // A forged delivery is rejected before its id is read: provider and outcome only.
+    assert_eq!(
+        closed(
+            "receive",
+            &["provider=\"repull\"", "outcome=\"bad_signature\""]
+        ),
+        1,
+        "{text}"
+    );
+    assert_eq!(closed("process", &["keys=1"]), 2, "{text}");
+    let consumed = [&delivery[..], &["outcome=\"handled\"", "attempt=1"]].concat();
+    assert_eq!(closed("consume", &consumed), 1, "{consumed:?} in\n{text}");
+}

@@ -12,7 +12,10 @@ mod verify;
 
 /// A real `redis-server`, as the workspace's Redis tests start it.
 #[path = "../../../../tests/tests/it/support/redis_server.rs"]
-#[allow(dead_code, reason = "shared with the workspace suite, which uses all of it")]
+#[allow(
+    dead_code,
+    reason = "shared with the workspace suite, which uses all of it"
+)]
 mod redis_server;
 
 use std::path::{Path, PathBuf};

@@ -258,7 +258,12 @@ where
         let receiver = Arc::<R>::from_ref(&state);
         let (parts, bytes) = match body(req, receiver.options().max_body).await {
             Ok(read) => read,
-            Err(rejected) => return rejected.into_response(),
+            Err(rejected) => {
+                let provider = R::CONTRACT.provider.as_str();
+                super::telemetry::received(provider);
+                super::telemetry::rejected(provider, rejected.0.code());
+                return rejected.into_response();
+            }
         };
         let raw = Bytes::from(bytes);
         let result = super::process(&*receiver, &parts.headers, &raw.clone(), move |delivery| {

@@ -44,6 +44,8 @@ pub mod server;
 mod store;
 #[cfg(feature = "redis")]
 pub mod stream;
+#[cfg(feature = "process")]
+pub mod telemetry;
 
 use std::sync::Arc;
 

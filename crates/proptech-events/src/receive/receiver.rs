@@ -213,11 +213,73 @@ where
     F: FnOnce(R::Delivery) -> Fut,
     Fut: std::future::Future<Output = Result<T, E>>,
 {
-    let delivery = receiver
-        .receive(headers, body)
-        .map_err(super::ProcessError::Rejected)?;
-    let keys = delivery.dedupe_keys();
-    receiver.__core().process(delivery, keys, handler).await
+    use super::telemetry;
+    use super::{Escaped, ProcessError, Processed};
+    use crate::__private::ProviderEvent as _;
+    use tracing::Instrument as _;
+    use tracing::field::{Empty, display};
+
+    let provider = R::CONTRACT.provider.as_str();
+    let span = tracing::info_span!(
+        "receive",
+        provider,
+        event_type = Empty,
+        delivery = Empty,
+        outcome = Empty,
+        duration_ms = Empty
+    );
+    let started = std::time::Instant::now();
+    telemetry::received(provider);
+    let result = async {
+        let delivery = receiver
+            .receive(headers, body)
+            .map_err(ProcessError::Rejected)?;
+        let current = tracing::Span::current();
+        current.record(
+            "event_type",
+            display(Escaped(delivery.event().event_type())),
+        );
+        current.record("delivery", display(Escaped(delivery.id())));
+        let keys = delivery.dedupe_keys();
+        let timed = move |delivery| {
+            let run = handler(delivery);
+            let started = std::time::Instant::now();
+            async move {
+                let result = run.await;
+                telemetry::handler_duration(provider, started.elapsed().as_secs_f64());
+                result
+            }
+        };
+        let processing = tracing::info_span!("process", keys = keys.len());
+        receiver
+            .__core()
+            .process(delivery, keys, timed)
+            .instrument(processing)
+            .await
+    }
+    .instrument(span.clone())
+    .await;
+    let outcome = match &result {
+        Ok(Processed::Handled(_)) => {
+            telemetry::processed(provider);
+            "processed"
+        }
+        Ok(Processed::Duplicate { .. }) => {
+            telemetry::duplicate(provider);
+            "duplicate"
+        }
+        Err(ProcessError::Rejected(e)) => {
+            telemetry::rejected(provider, e.code());
+            e.code()
+        }
+        Err(e) => {
+            telemetry::failed(provider, e.code());
+            e.code()
+        }
+    };
+    span.record("outcome", outcome);
+    span.record("duration_ms", started.elapsed().as_millis() as u64);
+    result
 }
 
 /// Something to do with a provider's receiver type, whichever the provider:

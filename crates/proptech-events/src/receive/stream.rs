@@ -13,7 +13,7 @@
 //!   `body`) to the signed stream, or to the bounded unverified stream for a provider that signs
 //!   nothing. It fails with [`RetryLater`] when Redis refuses, so the route answers 503 and the
 //!   provider retries; a 2xx is answered only once the entry is in Redis (on disk, with the
-//!   settings [`Durability::Fsync`](super::Durability::Fsync) checks).
+//!   settings [`Durability::Fsync`] checks).
 //! - A [`Consumer`] is one member of the consumer group: any number of them, in any number of
 //!   processes, share the entries. Each entry is parsed into an [`AnyEvent`] (an event type the
 //!   build does not know arrives as its `Unknown` variant) and handed to the handler as a
@@ -151,7 +151,7 @@ impl RedisStreamSink {
     pub const UNVERIFIED_MAX: u64 = 1_000;
 
     /// Connects to `url` and checks Redis's settings for `durability` (see
-    /// [`check_settings`](super::check_settings)): an acknowledged delivery must survive a crash
+    /// [`check_settings`]): an acknowledged delivery must survive a crash
     /// of Redis unless the application accepts the loss by name.
     pub async fn connect(url: &str, durability: Durability) -> Result<Self, StoreError> {
         let conn = connection_manager(url).await?;
@@ -674,7 +674,7 @@ impl Consumer {
             .collect())
     }
 
-    /// Parses, guards, hands over and settles one entry.
+    /// [`Self::handle_entry`] in a `consume` span, counted (see [`telemetry`](super::telemetry)).
     async fn handle<F, Fut, E>(
         &self,
         handler: &F,
@@ -688,29 +688,72 @@ impl Consumer {
         Fut: Future<Output = Result<(), E>>,
         E: std::fmt::Display,
     {
+        use tracing::Instrument as _;
+        let provider = text(&fields, "provider")
+            .parse::<Provider>()
+            .map_or("unknown", Provider::as_str);
+        let span = tracing::info_span!(
+            "consume",
+            provider,
+            event_type = %Escaped(&text(&fields, "event_type")),
+            delivery = %Escaped(&text(&fields, "id")),
+            entry = %Escaped(&entry),
+            attempt,
+            outcome = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = std::time::Instant::now();
+        let handled = self
+            .handle_entry(handler, stream, entry, fields, attempt)
+            .instrument(span.clone())
+            .await?;
+        let (outcome, ran) = handled;
+        let name = match &outcome {
+            Outcome::Handled { .. } | Outcome::AlreadyAcknowledged { .. } => "handled",
+            Outcome::Failed { .. } => "failed",
+            Outcome::DeadLettered { .. } => "dead_lettered",
+        };
+        super::telemetry::consumed(provider, name, ran);
+        span.record("outcome", name);
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        Ok(outcome)
+    }
+
+    /// Parses, guards, hands over and settles one entry; with how long the handler ran, if it
+    /// did.
+    async fn handle_entry<F, Fut, E>(
+        &self,
+        handler: &F,
+        stream: String,
+        entry: String,
+        fields: HashMap<String, Value>,
+        attempt: u64,
+    ) -> Result<(Outcome, Option<f64>), StoreError>
+    where
+        F: Fn(Consumed) -> Fut,
+        Fut: Future<Output = Result<(), E>>,
+        E: std::fmt::Display,
+    {
         let provider_name = text(&fields, "provider");
         let body = bytes(&fields, "body");
         let provider = match provider_name.parse::<Provider>() {
             Ok(p) if p.enabled() => p,
             Ok(p) => {
                 let error = format!("provider {p:?} is not enabled in this build");
-                return self
-                    .dead_letter(&stream, &entry, &fields, attempt, error)
-                    .await;
+                let letter = self.dead_letter(&stream, &entry, &fields, attempt, error);
+                return Ok((letter.await?, None));
             }
             Err(e) => {
-                return self
-                    .dead_letter(&stream, &entry, &fields, attempt, e.to_string())
-                    .await;
+                let letter = self.dead_letter(&stream, &entry, &fields, attempt, e.to_string());
+                return Ok((letter.await?, None));
             }
         };
         let event = match crate::parse(provider, &body) {
             Ok(event) => event,
             Err(e) => {
                 let error = format!("the body does not parse: {e}");
-                return self
-                    .dead_letter(&stream, &entry, &fields, attempt, error)
-                    .await;
+                let letter = self.dead_letter(&stream, &entry, &fields, attempt, error);
+                return Ok((letter.await?, None));
             }
         };
         let event_type = text(&fields, "event_type");
@@ -727,6 +770,7 @@ impl Consumer {
                     .await
                     .map_err(unavailable("reading an entity's newest event time failed"))?;
                 if newest >= 0 {
+                    super::telemetry::consumed(provider.as_str(), "stale", None);
                     Order::Stale {
                         newest,
                         time: *time,
@@ -747,12 +791,14 @@ impl Consumer {
             order,
             body,
         };
+        let started = std::time::Instant::now();
         let run = std::panic::catch_unwind(AssertUnwindSafe(|| handler(consumed)))
             .map(|fut| CatchUnwind(Box::pin(fut)));
         let outcome = match run {
             Err(panic) => Ok(Err(panic)),
             Ok(fut) => tokio::time::timeout(self.handler_timeout, fut).await,
         };
+        let ran = Some(started.elapsed().as_secs_f64());
         let error = match outcome {
             Ok(Ok(Ok(()))) => {
                 if let (Some((key, time)), Some(memory)) = (&ordered, self.ordering) {
@@ -767,11 +813,12 @@ impl Consumer {
                         .map_err(unavailable("recording an entity's event time failed"))?;
                 }
                 let acked = self.settle(&stream, &entry, None).await?;
-                return Ok(if acked {
+                let outcome = if acked {
                     Outcome::Handled { entry }
                 } else {
                     Outcome::AlreadyAcknowledged { entry }
-                });
+                };
+                return Ok((outcome, ran));
             }
             Ok(Ok(Err(e))) => e.to_string(),
             Ok(Err(panic)) => format!("the handler panicked: {}", panic_message(panic.as_ref())),
@@ -781,19 +828,19 @@ impl Consumer {
             ),
         };
         if attempt >= self.max_attempts {
-            return self
-                .dead_letter(&stream, &entry, &fields, attempt, error)
-                .await;
+            let letter = self.dead_letter(&stream, &entry, &fields, attempt, error);
+            return Ok((letter.await?, ran));
         }
         tracing::warn!(
             stream = %Escaped(&stream), entry = %Escaped(&entry), attempt,
             error = %Escaped(&error), "the handler failed; the entry is claimed again after the lease"
         );
-        Ok(Outcome::Failed {
+        let failed = Outcome::Failed {
             entry,
             attempt,
             error,
-        })
+        };
+        Ok((failed, ran))
     }
 
     /// The entity key and event time (Unix ms) the ordering guard uses for an event, if it is on
