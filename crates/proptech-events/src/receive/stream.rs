@@ -695,8 +695,8 @@ impl Consumer {
         let span = tracing::info_span!(
             "consume",
             provider,
-            event_type = %Escaped(&text(&fields, "event_type")),
-            delivery = %Escaped(&text(&fields, "id")),
+            event_type = %Escaped(&super::truncate(&text(&fields, "event_type"))),
+            delivery = %Escaped(&super::truncate(&text(&fields, "id"))),
             entry = %Escaped(&entry),
             attempt,
             outcome = tracing::field::Empty,
@@ -938,7 +938,12 @@ impl Consumer {
         dead.push(("attempts".to_owned(), attempt.to_string().into_bytes()));
         dead.push(("stream".to_owned(), stream.as_bytes().to_vec()));
         dead.push(("entry".to_owned(), entry.as_bytes().to_vec()));
-        self.settle(stream, entry, Some(dead)).await?;
+        if !self.settle(stream, entry, Some(dead)).await? {
+            // Another consumer acknowledged it first: nothing was added to the dead letters.
+            return Ok(Outcome::AlreadyAcknowledged {
+                entry: entry.to_owned(),
+            });
+        }
         tracing::warn!(
             stream = %Escaped(stream), entry = %Escaped(entry), attempt,
             error = %Escaped(&error), "the entry moved to the dead-letter stream"
@@ -1224,4 +1229,52 @@ pub async fn stats(conn: &ConnectionManager, streams: &Streams) -> Result<QueueS
 /// read and move entries).
 pub async fn connect(url: &str) -> Result<ConnectionManager, StoreError> {
     connection_manager(url).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn letter(provider: &str, event_type: &str, received_ms: i64) -> DeadLetter {
+        DeadLetter {
+            entry: format!("{}-0", received_ms + 1_000),
+            stream: "proptech:events".into(),
+            original_entry: format!("{received_ms}-3"),
+            provider: provider.into(),
+            delivery_id: "d".into(),
+            event_type: event_type.into(),
+            error: "e".into(),
+            attempts: 5,
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_filter_selects_by_provider_event_type_and_received_time() {
+        let l = letter("repull", "payment.completed", 1_000_000);
+        assert_eq!((l.received_at(), l.failed_at()), (1_000_000, 1_001_000));
+        let mut f = ReplayFilter::default();
+        assert!(f.selects(&l));
+        f.provider = Some("valara".into());
+        assert!(!f.selects(&l));
+        f.provider = Some("repull".into());
+        f.event_type = Some("payment.completed".into());
+        assert!(f.selects(&l));
+        f.since = Some(1_000_000);
+        f.until = Some(1_000_001);
+        assert!(f.selects(&l), "since is inclusive");
+        f.until = Some(1_000_000);
+        assert!(!f.selects(&l), "until is exclusive");
+    }
+
+    #[test]
+    fn streams_are_named_from_one_prefix() {
+        let s = Streams::with_prefix("acme").with_group("g");
+        assert_eq!(
+            (s.signed(), s.unverified(), s.dead(), s.group()),
+            ("acme", "acme:unverified", "acme:dead", "g")
+        );
+        assert_eq!(Streams::default().signed(), "proptech:events");
+        assert_eq!(entry_millis("junk"), 0);
+    }
 }
