@@ -24,6 +24,34 @@ fn millis(flag: &str, text: &Option<String>) -> Result<Option<i64>, Failure> {
         .transpose()
 }
 
+/// `url` with its password (if any) replaced by `***`, for messages.
+fn masked(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let hidden = if userinfo.contains(':') { ":***" } else { "" };
+            format!("{}{user}{hidden}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A Redis failure as one line: what failed and why (its source), never the URL's password.
+fn redis_failure(url: &str, e: &proptech_events::receive::StoreError) -> Failure {
+    let mut message = e.message().to_owned();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    Failure {
+        message: format!("{} (Redis at {})", Escaped(&message), Escaped(&masked(url))),
+        code: 1,
+    }
+}
+
 /// Unix milliseconds as RFC 3339.
 fn time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -51,10 +79,7 @@ pub fn run(args: &QueueArgs) -> Outcome {
             code: 1,
         })?;
     runtime.block_on(async {
-        let unreachable = |e: proptech_events::receive::StoreError| Failure {
-            message: format!("{e} (Redis at {})", Escaped(&url)),
-            code: 1,
-        };
+        let unreachable = |e: proptech_events::receive::StoreError| redis_failure(&url, &e);
         let conn = stream::connect(&url).await.map_err(unreachable)?;
         match &args.command {
             QueueCommand::Stats { json } => {
@@ -95,6 +120,13 @@ fn filter(args: &ReplayArgs) -> Result<ReplayFilter, Failure> {
     filter.event_type = args.event_type.clone();
     filter.since = millis("--since", &args.since)?;
     filter.until = millis("--until", &args.until)?;
+    if let (Some(since), Some(until)) = (filter.since, filter.until)
+        && since >= until
+    {
+        return Err(Failure::usage(
+            "--since is not before --until: no delivery can match; swap them",
+        ));
+    }
     Ok(filter)
 }
 
@@ -171,4 +203,23 @@ fn print_dead(letters: &[stream::DeadLetter], json: bool) {
         );
     }
     println!("{} dead letters", letters.len());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked;
+
+    #[test]
+    fn a_password_in_a_redis_url_is_masked() {
+        assert_eq!(
+            masked("redis://:hunter2@127.0.0.1:1/0"),
+            "redis://:***@127.0.0.1:1/0"
+        );
+        assert_eq!(
+            masked("rediss://app:hunter2@host:6380"),
+            "rediss://app:***@host:6380"
+        );
+        assert_eq!(masked("redis://app@host"), "redis://app@host");
+        assert_eq!(masked("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    }
 }

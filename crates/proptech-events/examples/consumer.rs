@@ -15,8 +15,8 @@
 
 use std::time::Duration;
 
-use proptech_events::receive::Durability;
 use proptech_events::receive::stream::{Consumed, Consumer, Order};
+use proptech_events::receive::{Durability, Escaped};
 
 /// Reads a number of milliseconds or attempts from the environment.
 fn number(name: &str, default: u64) -> u64 {
@@ -26,23 +26,37 @@ fn number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// What this example does with an event: logs it (personal data redacted by `Debug`).
+/// What this example does with an event: logs it. The delivery id and event type are escaped (a
+/// delivery chooses them); the whole event, personal data redacted by `Debug`, only at debug
+/// level.
 async fn handle(consumed: Consumed) -> Result<(), std::convert::Infallible> {
+    let delivery = Escaped(&consumed.delivery_id);
+    let event_type = Escaped(&consumed.event_type);
     match consumed.order {
         Order::Stale { newest, time } => tracing::info!(
-            delivery = %consumed.delivery_id, newest, time,
+            %delivery, %event_type, newest, time,
             "older than an event already handled for the same entity: skipped"
         ),
-        _ => tracing::info!(
-            delivery = %consumed.delivery_id, attempt = consumed.attempt,
-            event = ?consumed.event, "handled"
-        ),
+        _ => {
+            tracing::info!(%delivery, %event_type, attempt = consumed.attempt, "handled");
+            tracing::debug!(event = ?consumed.event, "handled");
+        }
     }
     Ok(())
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("consumer stopped: {why}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)
@@ -56,7 +70,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Durability::Fsync
     };
     let consumer = Consumer::connect(&url, name, durability)
-        .await?
+        .await
+        .map_err(|e| match e.to_string() {
+            text if text.contains("AcceptLoss") => {
+                format!("{text}; here: PROPTECH_REDIS_ACCEPT_LOSS=1")
+            }
+            text => text,
+        })?
         .with_lease(Duration::from_millis(number("CONSUMER_LEASE_MS", 60_000)))
         .with_max_attempts(number("CONSUMER_MAX_ATTEMPTS", 5))
         .with_ordering(Duration::from_secs(7 * 86_400));
@@ -65,6 +85,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .run(handle, async {
             let _ = tokio::signal::ctrl_c().await;
         })
-        .await?;
-    Ok(())
+        .await
+        .map_err(|e| e.to_string())
 }

@@ -258,8 +258,16 @@ pub async fn app(config: Config) -> Result<Router, Box<dyn std::error::Error>> {
             } else {
                 Durability::Fsync
             };
-            let redis = RedisStore::connect_with(url, durability).await?;
+            let redis = RedisStore::connect_with(url, durability)
+                .await
+                .map_err(|e| match e.to_string() {
+                    text if text.contains("AcceptLoss") => {
+                        format!("{text}; here: PROPTECH_REDIS_ACCEPT_LOSS=1")
+                    }
+                    text => text,
+                })?;
             let sink = RedisStreamSink::with_connection(redis.connection())
+                .with_durability(durability)
                 .with_unverified_max(config.unverified_stream_max);
             (Arc::new(redis), Some(sink))
         }

@@ -816,3 +816,130 @@ async fn each_delivery_and_entry_closes_a_span_with_its_outcome() {
     let consumed = [&delivery[..], &["outcome=\"handled\"", "attempt=1"]].concat();
     assert_eq!(closed("consume", &consumed), 1, "{consumed:?} in\n{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_moves_each_letter_once_while_consumers_dead_letter_it_again() {
+    let Some(server) = RedisServer::start("replay_race", false) else {
+        return;
+    };
+    // 30 entries no build can parse: a consumer dead-letters each at once, again after a replay.
+    let mut admin = server.connection();
+    for i in 0..30 {
+        let _: String = redis::cmd("XADD")
+            .arg(Streams::default().signed())
+            .arg("*")
+            .arg("provider")
+            .arg("nope")
+            .arg("id")
+            .arg(format!("r-{i}"))
+            .arg("event_type")
+            .arg("x")
+            .arg("body")
+            .arg("{}")
+            .query(&mut admin)
+            .expect("xadd");
+    }
+    let consumer = Consumer::with_connection(manager(&server).await, "busy")
+        .with_block(Duration::from_millis(5))
+        .with_max_attempts(1);
+    consumer.ensure_groups().await.expect("groups");
+    let handler = |_: Consumed| async { Ok::<(), String>(()) };
+    while !consumer.poll(&handler).await.expect("polls").is_empty() {}
+    let conn = manager(&server).await;
+    assert_eq!(
+        stream::dead_letters(&conn, &Streams::default(), 100)
+            .await
+            .expect("reads")
+            .len(),
+        30
+    );
+    // The consumer keeps polling while the replay runs, dead-lettering every replayed entry again.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let busy = {
+        let stop = Arc::clone(&stop);
+        tokio::spawn(async move {
+            let handler = |_: Consumed| async { Ok::<(), String>(()) };
+            while !stop.load(Ordering::SeqCst) {
+                consumer.poll(&handler).await.expect("polls");
+            }
+        })
+    };
+    let replayed = stream::replay(&conn, &Streams::default(), &ReplayFilter::default())
+        .await
+        .expect("replays");
+    stop.store(true, Ordering::SeqCst);
+    busy.await.expect("consumer");
+    let mut ids: Vec<&str> = replayed
+        .iter()
+        .map(|r| r.letter.delivery_id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(
+        (replayed.len(), ids.len()),
+        (30, 30),
+        "each letter moved once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_stops_writing_to_disk_gets_no_acknowledgement_until_it_does_again() {
+    let Some(server) = RedisServer::start("settings_change", true) else {
+        return;
+    };
+    let app = receiver::app(receiver::Config {
+        redis_url: Some(server.url()),
+        ..receiver::Config::with_test_secrets()
+    })
+    .await
+    .expect("a durable Redis");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let serve = tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::new();
+    let post = |id: &'static str| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let body = repull(
+                id,
+                "repull.ping",
+                &crate::support::clock::created_at_now(),
+                0,
+            );
+            http.post(format!("{base}/webhooks/repull"))
+                .header("X-Repull-Signature", sign_repull(REPULL_SECRET, &body))
+                .body(body)
+                .send()
+                .await
+                .expect("answers")
+                .status()
+                .as_u16()
+        }
+    };
+    let set = |value: &str| {
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("appendonly")
+            .arg(value)
+            .query(&mut server.connection())
+            .expect("config set");
+    };
+    assert_eq!(post("before").await, 200);
+    set("no");
+    // Noticed within a second: every append after that is refused, for the provider's retry.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(post("during").await, 503);
+    set("yes");
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(post("during").await, 200, "the retry is processed");
+    assert_eq!(post("after").await, 200);
+    serve.abort();
+    let ids = stream_ids(&server);
+    assert_eq!(
+        (ids.get("before"), ids.get("during"), ids.get("after")),
+        (Some(&1), Some(&1), Some(&1)),
+        "{ids:?}"
+    );
+}

@@ -35,6 +35,8 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
 
 use redis::Value;
@@ -135,6 +137,52 @@ pub struct RedisStreamSink {
     streams: Streams,
     unverified_max: u64,
     bounded_xadd: redis::Script,
+    watch: Option<Arc<Watch>>,
+}
+
+/// Redis's settings, checked again at most once per [`Watch::INTERVAL`] while appending: a
+/// `CONFIG SET appendonly no`, or a restart with other settings, is noticed within a second.
+struct Watch {
+    durability: Durability,
+    started: std::time::Instant,
+    /// Milliseconds after `started` of the last check (`u64::MAX`: never).
+    checked_at: AtomicU64,
+    /// What the last check found wrong, if anything.
+    wrong: std::sync::Mutex<Option<String>>,
+}
+
+impl Watch {
+    const INTERVAL: Duration = Duration::from_secs(1);
+
+    fn new(durability: Durability) -> Self {
+        Self {
+            durability,
+            started: std::time::Instant::now(),
+            checked_at: AtomicU64::new(u64::MAX),
+            wrong: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// What is wrong with Redis's settings now (checked again when the last check is older than
+    /// the interval), or `None`.
+    async fn wrong(&self, conn: &ConnectionManager) -> Option<String> {
+        let now = self.started.elapsed().as_millis() as u64;
+        let last = self.checked_at.load(AtomicOrdering::Acquire);
+        let due = last == u64::MAX || now.saturating_sub(last) >= Self::INTERVAL.as_millis() as u64;
+        if due
+            && self
+                .checked_at
+                .compare_exchange(last, now, AtomicOrdering::AcqRel, AtomicOrdering::Acquire)
+                .is_ok()
+        {
+            let found = check_settings(conn, self.durability).await.err();
+            let found = found.map(|e| e.message().to_owned());
+            if let Ok(mut wrong) = self.wrong.lock() {
+                *wrong = found;
+            }
+        }
+        self.wrong.lock().ok().and_then(|w| w.clone())
+    }
 }
 
 impl std::fmt::Debug for RedisStreamSink {
@@ -156,7 +204,7 @@ impl RedisStreamSink {
     pub async fn connect(url: &str, durability: Durability) -> Result<Self, StoreError> {
         let conn = connection_manager(url).await?;
         check_settings(&conn, durability).await?;
-        Ok(Self::with_connection(conn))
+        Ok(Self::with_connection(conn).with_durability(durability))
     }
 
     /// A sink on an existing connection (not checked), with the default [`Streams`].
@@ -166,7 +214,18 @@ impl RedisStreamSink {
             streams: Streams::default(),
             unverified_max: Self::UNVERIFIED_MAX,
             bounded_xadd: redis::Script::new(BOUNDED_XADD),
+            watch: None,
         }
+    }
+
+    /// Keeps checking Redis's settings for `durability` while appending (at most once a second,
+    /// one round trip): while they would lose an acknowledged delivery in a crash (someone ran
+    /// `CONFIG SET appendonly no`, or Redis restarted with other settings), every append is
+    /// refused with [`RetryLater`], so nothing is acknowledged that a crash could lose. The
+    /// change is noticed within a second. [`connect`](Self::connect) turns this on.
+    pub fn with_durability(mut self, durability: Durability) -> Self {
+        self.watch = Some(Arc::new(Watch::new(durability)));
+        self
     }
 
     /// Replaces the stream names.
@@ -199,6 +258,11 @@ impl RedisStreamSink {
         event_type: &str,
         body: &[u8],
     ) -> Result<String, RetryLater> {
+        if let Some(watch) = &self.watch
+            && let Some(wrong) = watch.wrong(&self.conn).await
+        {
+            return Err(RetryLater::new(format!("not appended: {wrong}")).after(10));
+        }
         let mut conn = self.conn.clone();
         let stream = self.streams.for_provider(provider);
         let failed = |e: redis::RedisError| {
@@ -1069,7 +1133,9 @@ pub struct Replayed {
 
 /// Moves the dead letters `filter` selects back to the streams they came from, each once (a
 /// script deletes the dead letter and adds the entry in one step: two replays at once cannot
-/// both move it). The consumers then handle them as new entries, attempt 1.
+/// both move it). Only the letters present when the replay starts are moved: one that fails
+/// again meanwhile stays a dead letter. The consumers handle the moved ones as new entries,
+/// attempt 1.
 pub async fn replay(
     conn: &ConnectionManager,
     streams: &Streams,
@@ -1078,12 +1144,26 @@ pub async fn replay(
     let script = redis::Script::new(REPLAY);
     let mut conn = conn.clone();
     let mut replayed = Vec::new();
+    // The newest dead letter now is where this replay ends: a replayed entry that fails again
+    // while the replay runs is dead-lettered anew, after it, and must wait for the next replay.
+    let newest: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
+        .arg(&streams.dead)
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query_async(&mut conn)
+        .await
+        .map_err(unavailable("reading the dead-letter stream failed"))?;
+    let Some(end) = newest.ids.first().map(|e| e.id.clone()) else {
+        return Ok(Vec::new());
+    };
     let mut start = "-".to_owned();
     loop {
         let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
             .arg(&streams.dead)
             .arg(&start)
-            .arg("+")
+            .arg(&end)
             .arg("COUNT")
             .arg(100)
             .query_async(&mut conn)
