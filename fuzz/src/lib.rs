@@ -200,6 +200,14 @@ pub fn typed(provider: Provider, body: &[u8]) -> Typed {
     }
 }
 
+/// What the validated route (`receive::parse_validated`, a receiver's route with `validate`)
+/// made of `body`: the event serialised again, or the error's message.
+pub fn validated(provider: Provider, body: &[u8]) -> Result<serde_json::Value, String> {
+    proptech_events::receive::parse_validated(provider, body)
+        .map(|event| serde_json::to_value(&event).expect("an event serialises"))
+        .map_err(|e| e.to_string())
+}
+
 /// Whether two JSON texts are equal as JSON values, where a number is compared as a
 /// `serde_json::Value` number when both sides parse as one (`1.50` and `1.5` are equal, `1` and
 /// `1.0` are not) and as text otherwise (`1e400`, which no `f64` holds, equals only `1e400`).

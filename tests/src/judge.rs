@@ -44,13 +44,15 @@ pub enum Verdict {
     Unknown,
 }
 
-/// The JSON pointer of `provider`'s event type member.
-pub fn type_pointer(provider: &str) -> &'static str {
-    match provider {
-        "valara" => "/event_type",
-        "everreal" => "/operation",
-        _ => "/type",
-    }
+/// The JSON pointer of `provider`'s event type member, from its descriptor.
+pub fn type_pointer(provider: &str) -> String {
+    let member = schema_set()
+        .providers()
+        .iter()
+        .find(|d| d.name == provider)
+        .map(|d| d.envelope.type_member.as_str())
+        .unwrap_or("type");
+    format!("/{}", member.replace('~', "~0").replace('/', "~1"))
 }
 
 /// The schema `instance` is judged against: the event schema of the type it names, else (a type
@@ -59,7 +61,7 @@ pub fn type_pointer(provider: &str) -> &'static str {
 pub fn schema_for(provider: &str, instance: &Value) -> Option<String> {
     let set = schema_set();
     let named = instance
-        .pointer(type_pointer(provider))
+        .pointer(&type_pointer(provider))
         .and_then(Value::as_str)
         .and_then(|t| set.event(provider, t));
     named
@@ -76,7 +78,7 @@ pub fn judge(
     typed: &Typed,
 ) -> Result<Verdict, String> {
     judge_violations(
-        type_pointer(provider),
+        &type_pointer(provider),
         &violations(schema, instance),
         instance,
         typed,
@@ -144,5 +146,42 @@ pub fn judge_violations(
                 ))
             }
         }
+    }
+}
+
+/// Judges the validated route (`receive::parse_validated`) on one instance of `provider` against
+/// the schema at `schema`: it must accept exactly what the schema accepts, with no exception (a
+/// value outside an `enum` and an unknown event type are rejections here), and an accepted
+/// instance must serialise back to itself. `validated` is the route's event serialised again, or
+/// its error's message.
+pub fn judge_validated(
+    schema: &str,
+    instance: &Value,
+    validated: &Result<Value, String>,
+) -> Result<Verdict, String> {
+    judge_validated_violations(&violations(schema, instance), instance, validated)
+}
+
+/// [`judge_validated`], given the schema's `errors` on the instance.
+pub fn judge_validated_violations(
+    errors: &[Violation],
+    instance: &Value,
+    validated: &Result<Value, String>,
+) -> Result<Verdict, String> {
+    match (errors.is_empty(), validated) {
+        (true, Ok(back)) if back == instance => Ok(Verdict::BothAccept),
+        (true, Ok(back)) => Err(format!(
+            "does not round-trip:\n    sent {instance}\n    back {back}"
+        )),
+        (true, Err(e)) => Err(format!("valid, but the validated route rejects it: {e}")),
+        (false, Err(_)) => Ok(Verdict::BothReject),
+        (false, Ok(_)) => Err(format!(
+            "the schema rejects it ({}), the validated route accepts it",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
     }
 }

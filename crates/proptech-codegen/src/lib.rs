@@ -177,7 +177,7 @@ pub fn generate(set: &SchemaSet) -> Result<Vec<GeneratedFile>, Error> {
     )?);
     files.push(render(
         "crates/proptech-events/src/generated/patterns.rs",
-        emit::patterns_module(&config, &patterns),
+        emit::patterns_module(&config, &patterns)?,
     )?);
     files.push(render(
         "crates/proptech-events-derive/src/generated/schemas.rs",

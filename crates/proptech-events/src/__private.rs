@@ -18,6 +18,36 @@ pub use crate::{DocumentationStatus, Provider, WebhookEvent};
 
 use crate::{ParseError, ParseErrorKind};
 
+/// A schema pattern and its generated matcher.
+pub type PatternMatcher = (&'static str, fn(&str) -> bool);
+
+/// Every schema pattern with its generated matcher: the tests judge each against a JSON Schema
+/// validator.
+pub const PATTERN_MATCHERS: &[PatternMatcher] = crate::patterns::MATCHERS;
+
+thread_local! {
+    /// Set while parsing when a value lands in an open enum's catch-all, that is, where the
+    /// schema's `enum` or `const` would reject it; read by [`parse_watching_catch_alls`].
+    static CAUGHT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Notes that the value being parsed landed in a catch-all (called by `open_enum!`'s
+/// deserializer on that path only).
+#[inline]
+pub fn caught_in_catch_all() {
+    CAUGHT.with(|c| c.set(true));
+}
+
+/// Runs `parse` and says whether any value it parsed landed in an open enum's catch-all: with
+/// the typed parse accepting exactly what the schemas accept otherwise, `Ok` and `false` means
+/// the schema accepts the delivery too, with no second walk over it.
+pub fn parse_watching_catch_alls<T>(parse: impl FnOnce() -> T) -> (T, bool) {
+    let before = CAUGHT.with(|c| c.replace(false));
+    let out = parse();
+    let caught = CAUGHT.with(|c| c.replace(before));
+    (out, caught)
+}
+
 fn error(
     provider: Provider,
     event_type: Option<&str>,

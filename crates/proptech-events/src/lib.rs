@@ -214,6 +214,23 @@ pub struct EventInfo {
     pub personal_data: &'static [personal::PersonalMember],
 }
 
+impl Provider {
+    /// The catalog entry of `event_type`, if this version knows it (and the provider's feature
+    /// is on).
+    ///
+    /// ```
+    /// # #[cfg(feature = "repull")] {
+    /// use proptech_events::Provider;
+    ///
+    /// assert!(Provider::Repull.event("repull.ping").is_some());
+    /// assert!(Provider::Repull.event("repull.sent.next.year").is_none());
+    /// # }
+    /// ```
+    pub fn event(self, event_type: &str) -> Option<&'static EventInfo> {
+        self.events().iter().find(|e| e.event_type == event_type)
+    }
+}
+
 /// A delivery of an event type this crate does not know, kept whole. The parsers make it; a test
 /// of a handler can make one with [`UnknownEvent::new`].
 ///

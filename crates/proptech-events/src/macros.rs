@@ -73,7 +73,11 @@ macro_rules! open_enum {
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let value = <::std::borrow::Cow<'de, str>>::deserialize(d)?;
-                Ok(Self::from(&*value))
+                let parsed = Self::from(&*value);
+                if !parsed.is_documented() {
+                    $crate::__private::caught_in_catch_all();
+                }
+                Ok(parsed)
             }
         }
 
@@ -93,7 +97,7 @@ macro_rules! open_enum {
 macro_rules! pattern_newtype {
     (
         $(#[doc = $doc:expr])*
-        $vis:vis struct $name:ident($pattern:literal);
+        $vis:vis struct $name:ident($pattern:literal) = $matches:ident;
     ) => {
         $(#[doc = $doc])*
         #[doc = concat!("\n\nChecked against the pattern `", $pattern, "` when built or parsed.")]
@@ -106,12 +110,8 @@ macro_rules! pattern_newtype {
 
             /// Checks `value` against [`Self::PATTERN`].
             pub fn new(value: impl Into<String>) -> Result<Self, $crate::PatternError> {
-                static RE: ::std::sync::LazyLock<::regex_lite::Regex> =
-                    ::std::sync::LazyLock::new(|| {
-                        ::regex_lite::Regex::new($pattern).expect("the schema's pattern compiles")
-                    });
                 let value = value.into();
-                if RE.is_match(&value) {
+                if $matches(&value) {
                     Ok(Self(value))
                 } else {
                     Err($crate::PatternError { value, type_name: stringify!($name), pattern: $pattern })

@@ -8,12 +8,16 @@
 //! one object. The typed parse must accept exactly what the schema accepts, with two deliberate
 //! exceptions: a value outside a closed `enum` (or `const`) kept in the enum's catch-all, and an
 //! event type the crate does not know kept in `Unknown`. Every accepted mutant must serialise back
-//! to JSON equal to itself, unknown members included. The seeds and the judge are the library's
+//! to JSON equal to itself, unknown members included. The validated route
+//! (`receive::parse_validated`, what a receiver with `validate` runs) is judged on the same
+//! mutants with no exception at all. The seeds and the judge are the library's
 //! (`proptech_conformance::{seeds, judge}`), shared with the `differential` fuzz target.
 
 use std::collections::BTreeMap;
 
-use proptech_conformance::judge::{Typed, Verdict, judge};
+use proptech_conformance::judge::{
+    Typed, Verdict, judge, judge_validated_violations, judge_violations, type_pointer,
+};
 use proptech_conformance::mutate::mutants;
 use proptech_conformance::seeds::valid_seeds;
 use proptech_conformance::{tests_dir, violations};
@@ -35,6 +39,14 @@ fn typed(provider: Provider, body: &[u8]) -> Typed {
     }
 }
 
+/// What the validated route (`receive::parse_validated`) made of `body`: the event serialised
+/// again, or the error.
+fn validated(provider: Provider, body: &[u8]) -> Result<serde_json::Value, String> {
+    proptech_events::receive::parse_validated(provider, body)
+        .map(|event| serde_json::to_value(&event).expect("serialises"))
+        .map_err(|e| e.to_string())
+}
+
 #[derive(Default)]
 struct Tally {
     mutants: usize,
@@ -42,6 +54,8 @@ struct Tally {
     both_reject: usize,
     catch_all: usize,
     unknown: usize,
+    validated_accept: usize,
+    validated_reject: usize,
 }
 
 #[test]
@@ -65,18 +79,29 @@ fn typed_parse_accepts_exactly_what_the_schema_accepts() {
             *per_provider.entry(seed.provider.clone()).or_default() += 1;
             let body = serde_json::to_vec(&mutant).expect("serialises");
             let typed = typed(provider, &body);
-            match judge(&seed.provider, &seed.schema, &mutant, &typed) {
+            let errors = violations(&seed.schema, &mutant);
+            match judge_violations(&type_pointer(&seed.provider), &errors, &mutant, &typed) {
                 Ok(Verdict::BothAccept) => tally.both_accept += 1,
                 Ok(Verdict::BothReject) => tally.both_reject += 1,
                 Ok(Verdict::CatchAll) => tally.catch_all += 1,
                 Ok(Verdict::Unknown) => tally.unknown += 1,
                 Err(problem) => problems.push(format!("{} — {what}: {problem}", seed.origin)),
             }
+            // The validated route, with no exception at all.
+            let validated = validated(provider, &body);
+            match judge_validated_violations(&errors, &mutant, &validated) {
+                Ok(Verdict::BothAccept) => tally.validated_accept += 1,
+                Ok(_) => tally.validated_reject += 1,
+                Err(problem) => {
+                    problems.push(format!("{} — {what} (validated): {problem}", seed.origin));
+                }
+            }
         }
     }
     println!(
         "{} seeds, {} mutants ({}): {} accepted by both and round-tripped, {} rejected by both, \
-         {} kept in an enum's catch-all, {} kept as Unknown",
+         {} kept in an enum's catch-all, {} kept as Unknown; validated route: {} accepted, {} \
+         rejected",
         seeds.len(),
         tally.mutants,
         per_provider
@@ -88,6 +113,8 @@ fn typed_parse_accepts_exactly_what_the_schema_accepts() {
         tally.both_reject,
         tally.catch_all,
         tally.unknown,
+        tally.validated_accept,
+        tally.validated_reject,
     );
     assert!(
         problems.is_empty(),
@@ -97,6 +124,13 @@ fn typed_parse_accepts_exactly_what_the_schema_accepts() {
     );
     assert!(
         tally.both_accept > 0 && tally.both_reject > 0 && tally.catch_all > 0 && tally.unknown > 0
+    );
+    // Every catch-all and Unknown verdict of the typed parse is a rejection of the validated
+    // route.
+    assert_eq!(tally.validated_accept, tally.both_accept);
+    assert_eq!(
+        tally.validated_reject,
+        tally.both_reject + tally.catch_all + tally.unknown
     );
 }
 
@@ -335,4 +369,79 @@ fn date_times_are_judged_like_the_schema() {
             "0000-01-01T00:00:00+01:00",
         ]
     );
+}
+
+/// Every schema `pattern`'s generated matcher (a DFA written out as Rust) against the `jsonschema`
+/// crate's `pattern` verdict, over every string of the valid corpus and strings one edit away
+/// from each: a character dropped, doubled, or replaced by its neighbours and by a multi-byte one,
+/// the case flipped, and text put before and after.
+#[test]
+fn pattern_matchers_agree_with_the_schema_validator() {
+    fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    let mut corpus = Vec::new();
+    for seed in valid_seeds() {
+        strings(&seed.value, &mut corpus);
+    }
+    corpus.sort();
+    corpus.dedup();
+    let mut inputs = vec![String::new()];
+    for s in &corpus {
+        let chars: Vec<char> = s.chars().collect();
+        inputs.push(s.clone());
+        inputs.push(s.to_uppercase());
+        inputs.push(s.to_lowercase());
+        inputs.push(format!("x{s}"));
+        inputs.push(format!("{s}x"));
+        inputs.push(format!("{s}\n"));
+        for i in 0..chars.len().min(40) {
+            let with = |c: Option<char>, keep: bool| {
+                let mut v = chars.clone();
+                match (c, keep) {
+                    (Some(c), true) => v.insert(i, c),
+                    (Some(c), false) => v[i] = c,
+                    (None, _) => {
+                        v.remove(i);
+                    }
+                }
+                v.into_iter().collect::<String>()
+            };
+            inputs.push(with(None, false));
+            inputs.push(with(Some(chars[i]), true));
+            let c = u32::from(chars[i]);
+            for n in [c.wrapping_sub(1), c + 1, 0xE9] {
+                if let Some(n) = char::from_u32(n) {
+                    inputs.push(with(Some(n), false));
+                }
+            }
+        }
+    }
+    inputs.sort();
+    inputs.dedup();
+    assert!(!proptech_events::__private::PATTERN_MATCHERS.is_empty());
+    for &(pattern, matches) in proptech_events::__private::PATTERN_MATCHERS {
+        let schema = json!({ "type": "string", "pattern": pattern });
+        let validator = jsonschema::validator_for(&schema).expect("the pattern compiles");
+        let (mut accepted, mut rejected) = (0, 0);
+        for input in &inputs {
+            let expected = validator.is_valid(&json!(input));
+            assert_eq!(matches(input), expected, "{pattern} on {input:?}");
+            if expected {
+                accepted += 1;
+            } else {
+                rejected += 1;
+            }
+        }
+        println!(
+            "{pattern}: {accepted} accepted, {rejected} rejected of {}",
+            inputs.len()
+        );
+        assert!(accepted > 0 && rejected > 0, "{pattern}");
+    }
 }

@@ -132,10 +132,18 @@ fn every_negative_case_is_refused_and_where_the_schema_applies_at_its_path() {
             let result = receive(provider, &payload, true);
             if read_before_the_schema(provider).contains(&touched.as_str()) {
                 if case.expect.keyword == "const" {
-                    // Another event type: an unknown event, which has no schema to apply.
-                    let event = result.unwrap_or_else(|e| panic!("{what}: {e}"));
+                    // Another event type: one the schemas do not know, which `validate` refuses
+                    // at the member that names it (without it, the types keep it as Unknown).
+                    match &result {
+                        Err(ReceiveError::SchemaViolation { instance_path, .. }) => {
+                            assert_eq!(*instance_path, touched, "{what}");
+                        }
+                        other => panic!("{what}: {other:?}"),
+                    }
+                    let kept = receive(provider, &payload, false)
+                        .unwrap_or_else(|e| panic!("{what}: {e}"));
                     assert!(
-                        event.get(touched.trim_start_matches('/')).is_some(),
+                        kept.get(touched.trim_start_matches('/')).is_some(),
                         "{what}"
                     );
                     unknown += 1;
@@ -185,12 +193,22 @@ fn validation_refuses_what_the_open_types_accept() {
         }
         other => panic!("{other:?}"),
     }
-    // An event type with no schema is not validated: it is kept as Unknown (dated, as every
-    // Repull delivery is).
+    // An event type no schema describes: kept as Unknown without `validate` (dated, as every
+    // Repull delivery is), refused with it, at the member that names it.
     let unknown = serde_json::json!({
         "type": "sync.completed",
         "deliveryId": "d9",
         "createdAt": "2026-05-01T12:34:56Z",
     });
-    assert!(receive("repull", &unknown, true).is_ok());
+    assert!(receive("repull", &unknown, false).is_ok());
+    match receive("repull", &unknown, true) {
+        Err(ReceiveError::SchemaViolation {
+            instance_path,
+            message,
+        }) => {
+            assert_eq!(instance_path, "/type");
+            assert!(message.contains("sync.completed"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
 }

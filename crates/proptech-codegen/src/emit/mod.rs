@@ -15,6 +15,7 @@ mod debug;
 mod deserialize;
 mod enums;
 mod event;
+mod matcher;
 mod structs;
 
 use crate::Error;
@@ -133,26 +134,45 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
     })
 }
 
-/// The shared pattern newtypes used by any provider.
-pub fn patterns_module(config: &Config, used: &BTreeSet<String>) -> TokenStream {
+/// The shared pattern newtypes used by any provider, each with its pattern compiled into a
+/// matcher (see [`matcher`](matcher::matcher)).
+pub fn patterns_module(config: &Config, used: &BTreeSet<String>) -> Result<TokenStream, Error> {
     let mut items = Vec::new();
+    let mut table = Vec::new();
     for (pattern, named) in &config.pattern {
         if !used.contains(&named.name) {
             continue;
         }
         let doc = format!(" {}", named.doc);
         let n = ident(&named.name);
+        let body = matcher::matcher(pattern, &format!("codegen.toml pattern {}", named.name))?;
+        let matches = ident(&format!("matches_{}", crate::model::snake(&named.name)));
+        let matches_doc = format!(
+            " Whether `s` matches [`{}::PATTERN`]: the pattern's minimal DFA as a `match` over \
+             (state, byte).",
+            named.name
+        );
         items.push(quote! {
             pattern_newtype! {
                 #[doc = #doc]
-                pub struct #n(#pattern);
+                pub struct #n(#pattern) = #matches;
+            }
+
+            #[doc = #matches_doc]
+            fn #matches(s: &str) -> bool {
+                #body
             }
         });
+        table.push(quote! { (#n::PATTERN, #matches) });
     }
-    quote! {
+    Ok(quote! {
         #![doc = " Checked string newtypes, one per pattern the schemas use."]
         #(#items)*
-    }
+
+        #[doc = " Every pattern with its matcher, for the tests that judge the matchers against a JSON"]
+        #[doc = " Schema validator."]
+        pub(crate) const MATCHERS: &[crate::__private::PatternMatcher] = &[#(#table),*];
+    })
 }
 
 /// One row of the derive macro's schema table.

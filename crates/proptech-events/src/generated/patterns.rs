@@ -2,23 +2,581 @@
 //! Checked string newtypes, one per pattern the schemas use.
 pattern_newtype! {
     #[doc = " A Valara event id: a ULID, optionally behind an `evt_` prefix."] pub struct
-    EventId("^(evt_)?[0-7][0-9A-HJKMNP-TV-Z]{25}$");
+    EventId("^(evt_)?[0-7][0-9A-HJKMNP-TV-Z]{25}$") = matches_event_id;
+}
+/// Whether `s` matches [`EventId::PATTERN`]: the pattern's minimal DFA as a `match` over (state, byte).
+fn matches_event_id(s: &str) -> bool {
+    let mut state: u8 = 0;
+    for &byte in s.as_bytes() {
+        state = match (state, byte) {
+            (0, b'0'..=b'7') => 1,
+            (0, b'e') => 2,
+            (
+                1,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 3,
+            (2, b'v') => 4,
+            (
+                3,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 5,
+            (4, b't') => 6,
+            (
+                5,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 7,
+            (6, b'_') => 8,
+            (
+                7,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 9,
+            (8, b'0'..=b'7') => 1,
+            (
+                9,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 10,
+            (
+                10,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 11,
+            (
+                11,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 12,
+            (
+                12,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 13,
+            (
+                13,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 14,
+            (
+                14,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 15,
+            (
+                15,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 16,
+            (
+                16,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 17,
+            (
+                17,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 18,
+            (
+                18,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 19,
+            (
+                19,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 20,
+            (
+                20,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 21,
+            (
+                21,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 22,
+            (
+                22,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 23,
+            (
+                23,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 24,
+            (
+                24,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 25,
+            (
+                25,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 26,
+            (
+                26,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 27,
+            (
+                27,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 28,
+            (
+                28,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 29,
+            (
+                29,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 30,
+            _ => return false,
+        };
+    }
+    matches!(state, 30)
 }
 pattern_newtype! {
     #[doc = " A ULID: 26 Crockford base-32 characters."] pub struct
-    Ulid("^[0-7][0-9A-HJKMNP-TV-Z]{25}$");
+    Ulid("^[0-7][0-9A-HJKMNP-TV-Z]{25}$") = matches_ulid;
+}
+/// Whether `s` matches [`Ulid::PATTERN`]: the pattern's minimal DFA as a `match` over (state, byte).
+fn matches_ulid(s: &str) -> bool {
+    let mut state: u8 = 0;
+    for &byte in s.as_bytes() {
+        state = match (state, byte) {
+            (0, b'0'..=b'7') => 1,
+            (
+                1,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 2,
+            (
+                2,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 3,
+            (
+                3,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 4,
+            (
+                4,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 5,
+            (
+                5,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 6,
+            (
+                6,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 7,
+            (
+                7,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 8,
+            (
+                8,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 9,
+            (
+                9,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 10,
+            (
+                10,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 11,
+            (
+                11,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 12,
+            (
+                12,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 13,
+            (
+                13,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 14,
+            (
+                14,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 15,
+            (
+                15,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 16,
+            (
+                16,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 17,
+            (
+                17,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 18,
+            (
+                18,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 19,
+            (
+                19,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 20,
+            (
+                20,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 21,
+            (
+                21,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 22,
+            (
+                22,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 23,
+            (
+                23,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 24,
+            (
+                24,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 25,
+            (
+                25,
+                b'0'..=b'9'
+                | b'A'..=b'H'
+                | b'J'..=b'K'
+                | b'M'..=b'N'
+                | b'P'..=b'T'
+                | b'V'..=b'Z',
+            ) => 26,
+            _ => return false,
+        };
+    }
+    matches!(state, 26)
 }
 pattern_newtype! {
     #[doc =
     " The RFC 3339 shape every Lavanda span sample has, e.g. `2025-08-11T14:53:39Z`: upper-case `T` and `Z`, no space."]
     pub struct
-    Rfc3339Shape("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$");
+    Rfc3339Shape("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$")
+    = matches_rfc3339_shape;
+}
+/// Whether `s` matches [`Rfc3339Shape::PATTERN`]: the pattern's minimal DFA as a `match` over (state, byte).
+fn matches_rfc3339_shape(s: &str) -> bool {
+    let mut state: u8 = 0;
+    for &byte in s.as_bytes() {
+        state = match (state, byte) {
+            (0, b'0'..=b'9') => 1,
+            (1, b'0'..=b'9') => 2,
+            (2, b'0'..=b'9') => 3,
+            (3, b'0'..=b'9') => 4,
+            (4, b'-') => 5,
+            (5, b'0'..=b'9') => 6,
+            (6, b'0'..=b'9') => 7,
+            (7, b'-') => 8,
+            (8, b'0'..=b'9') => 9,
+            (9, b'0'..=b'9') => 10,
+            (10, b'T') => 11,
+            (11, b'0'..=b'9') => 12,
+            (12, b'0'..=b'9') => 13,
+            (13, b':') => 14,
+            (14, b'0'..=b'9') => 15,
+            (15, b'0'..=b'9') => 16,
+            (16, b':') => 17,
+            (17, b'0'..=b'9') => 18,
+            (18, b'0'..=b'9') => 19,
+            (19, b'+' | b'-') => 20,
+            (19, b'.') => 21,
+            (19, b'Z') => 22,
+            (20, b'0'..=b'9') => 23,
+            (21, b'0'..=b'9') => 24,
+            (23, b'0'..=b'9') => 25,
+            (24, b'+' | b'-') => 20,
+            (24, b'Z') => 22,
+            (24, b'0'..=b'9') => 24,
+            (25, b':') => 26,
+            (26, b'0'..=b'9') => 27,
+            (27, b'0'..=b'9') => 22,
+            _ => return false,
+        };
+    }
+    matches!(state, 22)
 }
 pattern_newtype! {
     #[doc = " An ISO-4217 currency code, e.g. `USD`."] pub struct
-    CurrencyCode("^[A-Z]{3}$");
+    CurrencyCode("^[A-Z]{3}$") = matches_currency_code;
+}
+/// Whether `s` matches [`CurrencyCode::PATTERN`]: the pattern's minimal DFA as a `match` over (state, byte).
+fn matches_currency_code(s: &str) -> bool {
+    let mut state: u8 = 0;
+    for &byte in s.as_bytes() {
+        state = match (state, byte) {
+            (0, b'A'..=b'Z') => 1,
+            (1, b'A'..=b'Z') => 2,
+            (2, b'A'..=b'Z') => 3,
+            _ => return false,
+        };
+    }
+    matches!(state, 3)
 }
 pattern_newtype! {
     #[doc = " A Valara public listing number: a 7-character lowercase nanoid."] pub
-    struct ListingNumber("^[a-z0-9]{7}$");
+    struct ListingNumber("^[a-z0-9]{7}$") = matches_listing_number;
 }
+/// Whether `s` matches [`ListingNumber::PATTERN`]: the pattern's minimal DFA as a `match` over (state, byte).
+fn matches_listing_number(s: &str) -> bool {
+    let mut state: u8 = 0;
+    for &byte in s.as_bytes() {
+        state = match (state, byte) {
+            (0, b'0'..=b'9' | b'a'..=b'z') => 1,
+            (1, b'0'..=b'9' | b'a'..=b'z') => 2,
+            (2, b'0'..=b'9' | b'a'..=b'z') => 3,
+            (3, b'0'..=b'9' | b'a'..=b'z') => 4,
+            (4, b'0'..=b'9' | b'a'..=b'z') => 5,
+            (5, b'0'..=b'9' | b'a'..=b'z') => 6,
+            (6, b'0'..=b'9' | b'a'..=b'z') => 7,
+            _ => return false,
+        };
+    }
+    matches!(state, 7)
+}
+/// Every pattern with its matcher, for the tests that judge the matchers against a JSON
+/// Schema validator.
+pub(crate) const MATCHERS: &[crate::__private::PatternMatcher] = &[
+    (EventId::PATTERN, matches_event_id),
+    (Ulid::PATTERN, matches_ulid),
+    (Rfc3339Shape::PATTERN, matches_rfc3339_shape),
+    (CurrencyCode::PATTERN, matches_currency_code),
+    (ListingNumber::PATTERN, matches_listing_number),
+];

@@ -554,7 +554,7 @@ impl Contract {
             })?;
         }
         let event_type = head.event_type.unwrap_or_default().into_owned();
-        let event = typed::<E>(core, event_type, body)?;
+        let event = typed::<E>(core, self.type_member, event_type, body)?;
 
         let window = self.id_window(&core.options);
         let nonce = match (self.nonce_window(&core.options), head.nonce) {
@@ -716,21 +716,32 @@ fn check_horizon(
     Ok(())
 }
 
-/// The typed event of `body`, whose event type is known: parsed straight from the bytes, or, with
-/// `Options::validate`, parsed once into a JSON value that is validated against the event's
-/// schema and then moved into the typed event without parsing the bytes again.
+/// The typed event of `body`, parsed straight from the bytes. With `Options::validate`, the
+/// typed parse is the validation: the types accept exactly what the schemas accept except a value
+/// outside an `enum` (kept in a catch-all, which the parse notes as it goes) and an event type the
+/// schemas do not know, so a delivery that parses with neither is valid. The schema validator
+/// runs only to explain a rejection.
 fn typed<E: crate::__private::ProviderEvent>(
     core: &Core,
+    type_member: &str,
     event_type: String,
     body: &[u8],
 ) -> Result<E, ReceiveError> {
     #[cfg(feature = "validate")]
     if core.options.validate {
-        let value = core.validate(E::PROVIDER, &event_type, body)?;
-        return E::parse_value_typed(event_type, value, body).map_err(ReceiveError::from_parse);
+        let (parsed, caught) =
+            crate::__private::parse_watching_catch_alls(|| E::parse_typed(event_type, body));
+        return super::validate::validated(
+            E::PROVIDER,
+            type_member,
+            parsed,
+            caught,
+            E::event_type,
+            body,
+        );
     }
     #[cfg(not(feature = "validate"))]
-    let _ = core;
+    let _ = (core, type_member);
     E::parse_typed(event_type, body).map_err(ReceiveError::from_parse)
 }
 

@@ -102,8 +102,12 @@ pub struct Options {
     /// seconds (default 20: the providers wait 5 s to 15 s for an answer, so a handler still
     /// running after that has already been retried or given up on).
     pub handler_timeout: u64,
-    /// Validate each delivery against its event's JSON Schema before the typed parse (off by
-    /// default). An event type the crate does not know has no schema and is not validated.
+    /// Accept only deliveries their event's JSON Schema accepts (off by default). The typed parse
+    /// is the check: it accepts exactly what the schemas accept, apart from a value outside an
+    /// `enum` (kept in a catch-all) and an event type the schemas do not know (kept as
+    /// `Unknown`), and with `validate` both of those are rejected as a
+    /// [`ReceiveError::SchemaViolation`] too. A compiled JSON Schema validator runs only to name
+    /// the violation. Leave it off to keep new event types and enum values as they arrive.
     #[cfg(feature = "validate")]
     pub validate: bool,
 }
@@ -516,7 +520,7 @@ thread_local! {
 #[cfg(feature = "validate")]
 mod validate;
 #[cfg(feature = "validate")]
-pub use validate::{SchemaViolation, schema_violations};
+pub use validate::{SchemaViolation, parse_validated, schema_violations};
 
 /// A required header as text.
 fn header<'h, H: Headers + ?Sized>(

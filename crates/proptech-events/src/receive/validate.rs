@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::{Core, ReceiveError};
-use crate::{ParseError, ParseErrorKind, Provider};
+use super::ReceiveError;
+use crate::{AnyEvent, ParseError, ParseErrorKind, Provider};
 
 type Validators = HashMap<&'static str, jsonschema::Validator>;
 
@@ -34,51 +34,118 @@ fn validators(provider: Provider) -> &'static Validators {
     })
 }
 
-impl Core {
-    /// Parses `body` once into a JSON value and validates it against `event_type`'s schema.
-    pub(super) fn validate(
-        &self,
-        provider: Provider,
-        event_type: &str,
-        body: &[u8],
-    ) -> Result<Value, ReceiveError> {
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            ReceiveError::MalformedJson(ParseError {
-                provider,
-                event_type: Some(event_type.to_owned()),
-                path: String::new(),
-                kind: ParseErrorKind::Syntax,
-                message: e.to_string(),
-            })
-        })?;
-        if let Some(validator) = validators(provider).get(event_type) {
-            // The boolean check is the fast path; the error is only worked out for a failure.
-            if validator.is_valid(&value) {
-                return Ok(value);
-            }
-            if let Some(error) = validator.iter_errors(&value).next() {
-                // The validator's message quotes the value it rejects: a personal one is not
-                // carried into the error (nor any log of it).
-                let personal = provider
-                    .events()
-                    .iter()
-                    .find(|e| e.event_type == event_type)
-                    .map_or(&[][..], |e| e.personal_data);
-                let instance_path = error.instance_path().to_string();
-                let message = crate::personal::violation_message(
-                    personal,
-                    &value,
-                    (&instance_path, error.kind().keyword()),
-                    &error.to_string(),
-                );
-                return Err(ReceiveError::SchemaViolation {
-                    instance_path,
-                    message,
-                });
-            }
+/// Parses `body` as one of `provider`'s events and accepts it only if its event's JSON Schema
+/// does: the route of a receiver with [`Options::validate`](super::Options::validate), after
+/// its signature and envelope checks.
+///
+/// The typed parse is the check. It accepts exactly what the schemas accept apart from a value
+/// outside an `enum` (kept in a catch-all, which the parse notes as it goes) and an event type
+/// the schemas do not know (kept as `Unknown`); here both of those are rejected too. A compiled
+/// JSON Schema validator runs only for a rejection, to name the first violation and its instance
+/// path ([`schema_violations`] lists them all).
+///
+/// ```
+/// use proptech_events::Provider;
+/// use proptech_events::receive::{ReceiveError, parse_validated};
+///
+/// let ping = br#"{"type": "repull.ping", "deliveryId": "evt_1",
+///     "createdAt": "2026-05-01T12:34:56Z", "data": {"message": "Ping from Repull."}}"#;
+/// assert!(parse_validated(Provider::Repull, ping).is_ok());
+///
+/// let new_type = br#"{"type": "repull.sent.next.year", "deliveryId": "evt_1",
+///     "createdAt": "2026-05-01T12:34:56Z", "data": {}}"#;
+/// // `parse` keeps it as `Unknown`; the schemas do not accept it.
+/// assert!(proptech_events::parse(Provider::Repull, new_type).is_ok());
+/// let Err(ReceiveError::SchemaViolation { instance_path, .. }) =
+///     parse_validated(Provider::Repull, new_type)
+/// else {
+///     panic!("rejected")
+/// };
+/// assert_eq!(instance_path, "/type");
+/// ```
+pub fn parse_validated(provider: Provider, body: &[u8]) -> Result<AnyEvent, ReceiveError> {
+    let (parsed, caught) =
+        crate::__private::parse_watching_catch_alls(|| crate::parse(provider, body));
+    let type_member = provider.contract().type_member;
+    validated(
+        provider,
+        type_member,
+        parsed,
+        caught,
+        AnyEvent::event_type,
+        body,
+    )
+}
+
+/// The verdict of the validated route on a typed parse of `body` (`parsed`, and whether a value
+/// landed in a catch-all): the event, or the first schema violation.
+pub(super) fn validated<T>(
+    provider: Provider,
+    type_member: &str,
+    parsed: Result<T, ParseError>,
+    caught: bool,
+    event_type: impl Fn(&T) -> &str,
+    body: &[u8],
+) -> Result<T, ReceiveError> {
+    match parsed {
+        Ok(event) if !caught && provider.event(event_type(&event)).is_some() => Ok(event),
+        // A value outside an enum, or an event type the schemas do not know.
+        Ok(event) => explain(provider, type_member, event_type(&event), body).map(|()| event),
+        Err(error) => {
+            let named = error.event_type.as_deref().unwrap_or_default();
+            explain(provider, type_member, named, body)?;
+            Err(ReceiveError::from_parse(error))
         }
-        Ok(value)
     }
+}
+
+/// Why `body`, which the typed parse rejected or kept in a catch-all, breaks `event_type`'s
+/// schema: the first violation, with its instance path. `Ok` when the schema accepts it after
+/// all (a repeated member, which a JSON value drops and the typed parse refuses). An event
+/// type the schemas do not know is a violation at its `type_member`.
+fn explain(
+    provider: Provider,
+    type_member: &str,
+    event_type: &str,
+    body: &[u8],
+) -> Result<(), ReceiveError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ReceiveError::MalformedJson(ParseError {
+            provider,
+            event_type: Some(event_type.to_owned()),
+            path: String::new(),
+            kind: ParseErrorKind::Syntax,
+            message: e.to_string(),
+        })
+    })?;
+    let Some(validator) = validators(provider).get(event_type) else {
+        return Err(ReceiveError::SchemaViolation {
+            instance_path: format!("/{}", type_member.replace('~', "~0").replace('/', "~1")),
+            message: format!(
+                "{:?} is not an event type of the {provider} schemas",
+                crate::receive::truncate(event_type)
+            ),
+        });
+    };
+    let Some(error) = validator.iter_errors(&value).next() else {
+        return Ok(());
+    };
+    // The validator's message quotes the value it rejects: a personal one is not carried
+    // into the error (nor any log of it).
+    let personal = provider
+        .event(event_type)
+        .map_or(&[][..], |e| e.personal_data);
+    let instance_path = error.instance_path().to_string();
+    let message = crate::personal::violation_message(
+        personal,
+        &value,
+        (&instance_path, error.kind().keyword()),
+        &error.to_string(),
+    );
+    Err(ReceiveError::SchemaViolation {
+        instance_path,
+        message,
+    })
 }
 
 /// One way a delivery breaks its event's JSON Schema, with what the schema expects there.
@@ -123,9 +190,7 @@ pub fn schema_violations(
 ) -> Option<Vec<SchemaViolation>> {
     let validator = validators(provider).get(event_type)?;
     let schema: Option<Value> = provider
-        .events()
-        .iter()
-        .find(|e| e.event_type == event_type)
+        .event(event_type)
         .and_then(|e| serde_json::from_str(e.json_schema).ok());
     let violations = validator
         .iter_errors(delivery)
