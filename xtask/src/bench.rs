@@ -10,7 +10,8 @@ pub fn run() -> Result<()> {
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     for (bench, features, extra) in [
-        ("peak_memory", "validate", &[][..]),
+        // One feature set for both, so they share one build of the crate and its dependencies.
+        ("peak_memory", "validate,redis", &[][..]),
         (
             "receive",
             "validate,redis",
@@ -47,57 +48,73 @@ pub fn run() -> Result<()> {
             .context("no throughput")?;
         Ok((ns, n))
     };
-    println!(
-        "| provider | bare typed parse | HMAC + bare parse (baseline) | verify + parse | verify + parse + validate | HMAC + naive validate route |"
-    );
-    println!("|---|---|---|---|---|---|");
     let set = proptech_catalog::SchemaSet::load(workspace_root().join("schemas"))?;
     // The providers that sign: a provider without a signature has no receive path to time.
-    let signed = set
+    let signed: Vec<&str> = set
         .providers()
         .iter()
         .filter(|d| d.hmac().is_some())
-        .map(|d| d.name.as_str());
-    for provider in signed {
-        let (bare, n) = read(provider, "bare_parse")?;
-        let (base, _) = read(provider, "hmac_plus_bare_parse")?;
-        let (verify, _) = read(provider, "verify_and_parse")?;
-        let (validated, _) = read(provider, "verify_parse_and_validate")?;
+        .map(|d| d.name.as_str())
+        .collect();
+    let per = |ns: f64, n: f64| format!("{:.2} us", ns / n / 1000.0);
+    println!("Per delivery over each provider's documented samples, and the ratio to the floor");
+    println!("(HMAC + bare typed parse), all measured in this run.\n");
+    println!(
+        "| provider | Value parse | bare typed parse (to Value) | floor: HMAC + bare parse | naive validated route | receive | receive + validate | standardwebhooks verify + parse |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for provider in &signed {
+        let (value, n) = read(provider, "value_parse")?;
+        let (bare, _) = read(provider, "bare_parse")?;
+        let (floor, _) = read(provider, "hmac_plus_bare_parse")?;
         let (naive, _) = read(provider, "hmac_plus_naive_validate")?;
-        let eps = |ns: f64| format!("{:.0}k/s", n / (ns * 1e-9) / 1000.0);
+        let (receive, _) = read(provider, "receive")?;
+        let (validated, _) = read(provider, "receive_validate")?;
+        let to_floor = |ns: f64| format!("{} ({:.2}x)", per(ns, n), ns / floor);
+        let standard = read(provider, "standardwebhooks_plus_bare_parse")
+            .map_or_else(|_| "n/a".to_owned(), |(ns, _)| to_floor(ns));
         println!(
-            "| {provider} | {} | {} (1.00x) | {} ({:.2}x) | {} ({:.2}x) | {} ({:.2}x) |",
-            eps(bare),
-            eps(base),
-            eps(verify),
-            verify / base,
-            eps(validated),
-            validated / base,
-            eps(naive),
-            naive / base,
+            "| {provider} | {} | {} ({:.2}x) | {} (1.00x) | {} | {} | {} | {standard} |",
+            per(value, n),
+            per(bare, n),
+            bare / value,
+            per(floor, n),
+            to_floor(naive),
+            to_floor(receive),
+            to_floor(validated),
         );
     }
-    // One new delivery through `process`: the store's cost on top of verify + parse.
-    let (plain, _) = read("process", "verify_and_parse")?;
-    println!("\n| route (one new delivery) | per delivery | ratio to verify + parse |");
-    println!("|---|---|---|");
+    println!("\n`process` over fresh deliveries (new ids, signed now), handler returning at once,");
+    println!("against `receive` over the same deliveries.\n");
     println!(
-        "| verify + parse (no dedupe) | {:.2} us | 1.00x |",
-        plain / 1000.0
+        "| provider | receive | process, in memory | process, Redis (one at a time) | process, Redis, 64 in flight: per second, p50, p99 |"
     );
-    let (memory, _) = read("process", "process_in_memory")?;
-    println!(
-        "| process, in-memory store | {:.2} us | {:.2}x |",
-        memory / 1000.0,
-        memory / plain
-    );
-    match read("process", "process_redis") {
-        Ok((redis, _)) => println!(
-            "| process, Redis store (loopback) | {:.2} us | {:.2}x |",
-            redis / 1000.0,
-            redis / plain
-        ),
-        Err(_) => println!("| process, Redis store | not measured (no redis-server) | |"),
+    println!("|---|---|---|---|---|");
+    for provider in &signed {
+        let (receive, n) = read(provider, "receive_fresh")?;
+        let (memory, _) = read(provider, "process_in_memory")?;
+        let redis = read(provider, "process_redis").map_or_else(
+            |_| "not measured (no redis-server)".to_owned(),
+            |(ns, _)| format!("{} ({:.2}x)", per(ns, n), ns / receive),
+        );
+        let file = dir.join(provider).join("process_redis_64/latency.json");
+        let flight = proptech_catalog::read_json(&file).map_or_else(
+            |_| "not measured".to_owned(),
+            |r| {
+                format!(
+                    "{:.0}/s, {:.0} us, {:.0} us",
+                    r["per_second"].as_f64().unwrap_or(0.0),
+                    r["p50_us"].as_f64().unwrap_or(0.0),
+                    r["p99_us"].as_f64().unwrap_or(0.0)
+                )
+            },
+        );
+        println!(
+            "| {provider} | {} (1.00x) | {} ({:.2}x) | {redis} | {flight} |",
+            per(receive, n),
+            per(memory, n),
+            memory / receive,
+        );
     }
     for validate in [false, true] {
         let file = dir.join(format!("peak-memory-validate-{validate}.txt"));

@@ -19,6 +19,10 @@ static ALLOC: dhat::Alloc = dhat::Alloc;
 
 const SECRET: &str = "whsec_k7d9f2example";
 
+/// The receiver's clock: the moment the delivery says it was created (2026-05-01T12:34:56Z),
+/// inside Repull's replay horizon.
+const NOW: i64 = 1_777_638_896;
+
 fn main() {
     let filler = "x".repeat(10 * 1024 * 1024 - 200);
     let body = format!(
@@ -39,7 +43,7 @@ fn main() {
         // (allocated before) is not counted and the peak is what receiving it cost.
         let profiler = dhat::Profiler::builder().testing().build();
         let event = receiver
-            .receive_at(&[("X-Repull-Signature", signature.as_str())], &body, 0)
+            .receive_at(&[("X-Repull-Signature", signature.as_str())], &body, NOW)
             .expect("verifies");
         let peak = dhat::HeapStats::get().max_bytes;
         drop(event);

@@ -1,6 +1,11 @@
-//! The receive path of each provider over its documented samples: signature check, typed parse,
-//! schema validation and the whole pipeline, against a bare serde_json typed parse of the same
-//! bytes measured in the same run. `cargo xtask bench` runs it and prints the README's table.
+//! The receive path of each provider over its documented samples, every row measured in the same
+//! run so that the ratios hold on any machine: a parse into `serde_json::Value`, the bare typed
+//! parse, the floor (HMAC + bare typed parse), the naive validated route, `receive` with and
+//! without `validate`, the `standardwebhooks` crate's `verify` plus the same typed parse (for a
+//! provider that speaks Standard Webhooks), and `process` over fresh deliveries, in memory and on
+//! Redis; then `process` on Redis with 64 deliveries in flight over one multiplexed connection,
+//! with its latency percentiles written beside criterion's estimates. `cargo xtask bench` runs it
+//! and prints the table.
 
 // criterion_group! defines an undocumented function.
 #![allow(missing_docs)]
@@ -11,16 +16,11 @@ use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, 
 use proptech_events::__private::ProviderEvent;
 use proptech_events::Provider;
 use proptech_events::receive::{
-    Delivery, InMemoryStore, Options, Receiver, RedisStore, RepullReceiver, Visit, dispatch,
+    Delivery, Durability, InMemoryStore, Options, Processed, Receiver, RedisStore, Visit, dispatch,
+    process,
 };
 
-/// The `X-Repull-Signature` value Repull sends for `body`.
-fn sign_repull(secret: &str, body: &[u8]) -> String {
-    RepullReceiver::signature(&[secret], "", 0, body).expect("any secret signs")
-}
-
 const NOW: i64 = 1_800_000_000;
-const REPULL: &str = "whsec_k7d9f2example";
 
 /// The samples of `provider` whose file is named after their event type, dated `NOW` where the
 /// contract reads a date (so every one is inside its windows), with a placeholder event type
@@ -83,9 +83,88 @@ fn headers<R: Receiver>(secret: &str, body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The clock now, in Unix seconds: `process` reads the real clock, so its deliveries are dated
+/// and signed now.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `id` with its last characters replaced by the decimal digits of `n`: a fresh id of the same
+/// length that keeps the id's shape (a ULID, a UUID's last group, a nanoid all take digits).
+fn fresh_id(id: &str, n: u64) -> String {
+    let digits = format!("{n:08}");
+    let keep = id.len().saturating_sub(digits.len());
+    match id.get(..keep) {
+        Some(head) => format!("{head}{digits}"),
+        None => format!("{id}{digits}"),
+    }
+}
+
+/// Deliveries ready to receive: each one's headers and body.
+type Signed = Vec<(Vec<(String, String)>, Vec<u8>)>;
+
+/// Fresh deliveries of `samples` for `process`: each with new ids (and nonce), dated and signed
+/// at `at`, so none is a duplicate of another.
+fn fresh<R: Receiver>(
+    secret: &str,
+    samples: &[(String, Vec<u8>)],
+    counter: &mut u64,
+    at: i64,
+) -> Signed {
+    let contract = R::CONTRACT;
+    samples
+        .iter()
+        .map(|(_, body)| {
+            *counter += 1;
+            let n = *counter;
+            let mut value: serde_json::Value = serde_json::from_slice(body).expect("JSON");
+            let mut id = format!("msg_bench{n}");
+            if let Some(member) = contract.id_member {
+                id = fresh_id(value[member].as_str().unwrap_or("bench"), n);
+                value[member] = id.clone().into();
+            }
+            if let Some(nonce) = &contract.nonce {
+                let old = value[nonce.member].as_str().unwrap_or("nonce").to_owned();
+                value[nonce.member] = fresh_id(&old, n).into();
+            }
+            if let Some(member) = contract.timestamp_member {
+                value[member] = at.into();
+            }
+            if let Some(horizon) = &contract.horizon {
+                let date = chrono::DateTime::from_timestamp(at, 0).expect("a date");
+                value[horizon.member] = date.to_rfc3339().into();
+            }
+            let body = serde_json::to_vec_pretty(&value).expect("JSON");
+            let headers = R::sign(&[secret], &id, at, &body)
+                .expect("signs")
+                .into_iter()
+                .map(|(n, v)| (n.to_owned(), v))
+                .collect();
+            (headers, body)
+        })
+        .collect()
+}
+
+/// Headers as the `standardwebhooks` crate reads them.
+fn header_map(headers: &[(String, String)]) -> http::HeaderMap {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                http::HeaderName::from_bytes(n.as_bytes()).expect("a header name"),
+                http::HeaderValue::from_str(v).expect("a header value"),
+            )
+        })
+        .collect()
+}
+
 /// One provider's receive path, against a bare typed parse of the same bytes.
 struct Bench<'c> {
     c: &'c mut Criterion,
+    runtime: &'c tokio::runtime::Runtime,
+    redis: Option<&'c str>,
 }
 
 impl Visit for Bench<'_> {
@@ -107,8 +186,18 @@ impl Visit for Bench<'_> {
             .collect();
         let mut group = self.c.benchmark_group(provider.as_str());
         group.throughput(Throughput::Elements(samples.len() as u64));
-        // The baseline: a bare typed parse of the delivery, which finds the event type and parses
-        // the bytes with serde_json into that event's Rust type.
+        // What serde_json does with the same bytes when it builds no Rust type of ours.
+        group.bench_function(BenchmarkId::from_parameter("value_parse"), |b| {
+            b.iter(|| {
+                for (_, body) in &samples {
+                    std::hint::black_box(
+                        serde_json::from_slice::<serde_json::Value>(body).expect("JSON"),
+                    );
+                }
+            })
+        });
+        // The bare typed parse of the delivery, which finds the event type and parses the bytes
+        // with serde_json into that event's Rust type.
         group.bench_function(BenchmarkId::from_parameter("bare_parse"), |b| {
             b.iter(|| {
                 for (_, body) in &samples {
@@ -125,6 +214,7 @@ impl Visit for Bench<'_> {
                 }
             })
         });
+        // The floor: the MAC and the bare typed parse, nothing else.
         group.bench_function(BenchmarkId::from_parameter("hmac_plus_bare_parse"), |b| {
             b.iter(|| {
                 for (_, body) in &samples {
@@ -136,11 +226,7 @@ impl Visit for Bench<'_> {
         let validators: Vec<_> = samples
             .iter()
             .map(|(t, _)| {
-                let info = provider
-                    .events()
-                    .iter()
-                    .find(|e| e.event_type == t)
-                    .expect("known");
+                let info = provider.event(t).expect("known");
                 let schema: serde_json::Value =
                     serde_json::from_str(info.json_schema).expect("schema");
                 jsonschema::options()
@@ -158,7 +244,7 @@ impl Visit for Bench<'_> {
                     for ((t, body), v) in samples.iter().zip(&validators) {
                         std::hint::black_box(mac(body));
                         let value: serde_json::Value = serde_json::from_slice(body).expect("JSON");
-                        assert!(v.iter_errors(&value).next().is_none());
+                        assert!(v.is_valid(&value));
                         std::hint::black_box(
                             R::Event::parse_value_typed(t.clone(), value, body).expect("parses"),
                         );
@@ -166,10 +252,7 @@ impl Visit for Bench<'_> {
                 })
             },
         );
-        for (label, validate) in [
-            ("verify_and_parse", false),
-            ("verify_parse_and_validate", true),
-        ] {
+        for (label, validate) in [("receive", false), ("receive_validate", true)] {
             let options = Options::default().with_validate(validate);
             let receiver = R::with_secrets([secret])
                 .expect("secret")
@@ -183,13 +266,181 @@ impl Visit for Bench<'_> {
                 })
             });
         }
+        // The `standardwebhooks` crate's `verify` and the same typed parse, for a provider whose
+        // deliveries it verifies: what a user would otherwise write. It reads the real clock, so
+        // its deliveries are signed now.
+        let at = now();
+        if let Ok(webhook) = standardwebhooks::Webhook::new(secret) {
+            let signed_now: Vec<_> = fresh::<R>(secret, &samples, &mut 0, at)
+                .into_iter()
+                .map(|(h, body)| (header_map(&h), body))
+                .collect();
+            if signed_now
+                .iter()
+                .all(|(h, body)| webhook.verify(body, h).is_ok())
+            {
+                group.bench_function(
+                    BenchmarkId::from_parameter("standardwebhooks_plus_bare_parse"),
+                    |b| {
+                        b.iter(|| {
+                            for (h, body) in &signed_now {
+                                webhook.verify(body, h).expect("verifies");
+                                std::hint::black_box(
+                                    proptech_events::parse(provider, body).expect("parses"),
+                                );
+                            }
+                        })
+                    },
+                );
+            }
+        }
+        // `process` over fresh deliveries (new ids, signed now, in the untimed setup), against
+        // `receive` over the same deliveries; the handler returns at once.
+        let mut counter = 0u64;
+        let mut batch = || fresh::<R>(secret, &samples, &mut counter, now());
+        let plain = R::with_secrets([secret]).expect("secret");
+        group.bench_function(BenchmarkId::from_parameter("receive_fresh"), |b| {
+            b.iter_batched(
+                &mut batch,
+                |deliveries| {
+                    for (h, body) in &deliveries {
+                        std::hint::black_box(plain.receive(h, body).expect("verifies"));
+                    }
+                    deliveries
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        let runtime = self.runtime;
+        // Room for every delivery the benchmark makes: a full store would refuse them.
+        let memory = R::with_secrets([secret])
+            .expect("secret")
+            .with_store(Arc::new(InMemoryStore::new(1 << 30, 1 << 20)));
+        group.bench_function(BenchmarkId::from_parameter("process_in_memory"), |b| {
+            b.iter_batched(
+                &mut batch,
+                |deliveries| {
+                    runtime.block_on(async {
+                        for (h, body) in &deliveries {
+                            let done =
+                                process(&memory, h, body, |_| async { Ok::<_, ()>(()) }).await;
+                            assert!(matches!(done, Ok(Processed::Handled(_))), "{done:?}");
+                        }
+                    });
+                    deliveries
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        if let Some(url) = self.redis {
+            let store = runtime
+                .block_on(RedisStore::connect_with(url, Durability::AcceptLoss))
+                .expect("connects");
+            let redis = Arc::new(
+                R::with_secrets([secret])
+                    .expect("secret")
+                    .with_store(Arc::new(store)),
+            );
+            group.bench_function(BenchmarkId::from_parameter("process_redis"), |b| {
+                b.iter_batched(
+                    &mut batch,
+                    |deliveries| {
+                        runtime.block_on(async {
+                            for (h, body) in &deliveries {
+                                let done =
+                                    process(&*redis, h, body, |_| async { Ok::<_, ()>(()) }).await;
+                                assert!(matches!(done, Ok(Processed::Handled(_))), "{done:?}");
+                            }
+                        });
+                        deliveries
+                    },
+                    BatchSize::SmallInput,
+                )
+            });
+            in_flight(runtime, &redis, provider, &mut batch);
+        }
         group.finish();
     }
 }
 
+/// How many deliveries `process` has in flight at once on Redis, and how many it processes in
+/// all for the percentiles.
+const IN_FLIGHT: usize = 64;
+const IN_FLIGHT_TOTAL: usize = 20_000;
+
+/// `process` on Redis with [`IN_FLIGHT`] deliveries in flight over the store's one multiplexed
+/// connection: throughput and per-delivery latency percentiles, written as JSON to
+/// `target/criterion/<provider>/process_redis_64/latency.json` for `cargo xtask bench`.
+fn in_flight<R: Receiver>(
+    runtime: &tokio::runtime::Runtime,
+    receiver: &Arc<R>,
+    provider: Provider,
+    mut batch: impl FnMut() -> Signed,
+) {
+    let mut deliveries = Vec::with_capacity(IN_FLIGHT_TOTAL);
+    while deliveries.len() < IN_FLIGHT_TOTAL {
+        deliveries.extend(batch());
+    }
+    deliveries.truncate(IN_FLIGHT_TOTAL);
+    let queue = Arc::new(std::sync::Mutex::new(deliveries));
+    let started = std::time::Instant::now();
+    let mut latencies: Vec<f64> = runtime.block_on(async {
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..IN_FLIGHT {
+            let (queue, receiver) = (Arc::clone(&queue), Arc::clone(receiver));
+            workers.spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let next = queue.lock().expect("queue").pop();
+                    let Some((h, body)) = next else { break };
+                    let t = std::time::Instant::now();
+                    let done = process(&*receiver, &h, &body, |_| async { Ok::<_, ()>(()) }).await;
+                    mine.push(t.elapsed().as_secs_f64() * 1e6);
+                    assert!(matches!(done, Ok(Processed::Handled(_))), "{done:?}");
+                }
+                mine
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(mine) = workers.join_next().await {
+            all.extend(mine.expect("a worker"));
+        }
+        all
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
+    let report = serde_json::json!({
+        "in_flight": IN_FLIGHT,
+        "deliveries": latencies.len(),
+        "per_second": latencies.len() as f64 / elapsed,
+        "p50_us": at(0.50),
+        "p99_us": at(0.99),
+    });
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/criterion")
+        .join(provider.as_str())
+        .join("process_redis_64");
+    std::fs::create_dir_all(&dir).expect("criterion's folder");
+    std::fs::write(dir.join("latency.json"), report.to_string()).expect("written");
+    println!("{provider}/process_redis_64: {report}");
+}
+
 fn receive_path(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = Redis::start();
     for provider in Provider::ALL {
-        dispatch(provider, Bench { c: &mut *c });
+        dispatch(
+            provider,
+            Bench {
+                c: &mut *c,
+                runtime: &runtime,
+                redis: server.as_ref().map(|s| s.1.as_str()),
+            },
+        );
     }
 }
 
@@ -233,72 +484,5 @@ impl Drop for Redis {
     }
 }
 
-/// The cost of processing one new Repull delivery (the `repull.ping` sample with a fresh
-/// `deliveryId`, signed in the untimed setup): verify and parse alone, then `process` with the
-/// in-memory store (claim + complete), then with Redis on loopback (two round trips).
-fn process_route(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let mut counter = 0u64;
-    let mut fresh = move || {
-        counter += 1;
-        let body = format!(
-            r#"{{"type":"repull.ping","deliveryId":"bench-{counter}","createdAt":"2026-05-01T12:34:56Z","data":{{"message":"Ping from Repull."}}}}"#
-        )
-        .into_bytes();
-        let headers = vec![("X-Repull-Signature".to_owned(), sign_repull(REPULL, &body))];
-        (headers, body)
-    };
-    let mut group = c.benchmark_group("process");
-    group.throughput(Throughput::Elements(1));
-    let plain = RepullReceiver::new([REPULL]).expect("secret");
-    group.bench_function(BenchmarkId::from_parameter("verify_and_parse"), |b| {
-        b.iter_batched(
-            &mut fresh,
-            |(h, body)| plain.receive(&h, &body).expect("verifies"),
-            BatchSize::SmallInput,
-        )
-    });
-    let memory = RepullReceiver::new([REPULL])
-        .expect("secret")
-        .with_store(Arc::new(InMemoryStore::default()));
-    group.bench_function(BenchmarkId::from_parameter("process_in_memory"), |b| {
-        b.iter_batched(
-            &mut fresh,
-            |(h, body)| {
-                runtime
-                    .block_on(memory.process(&h, &body, |d| async move { Ok::<_, ()>(d) }))
-                    .expect("processed")
-            },
-            BatchSize::SmallInput,
-        )
-    });
-    if let Some(server) = Redis::start() {
-        let store = runtime
-            .block_on(RedisStore::connect_with(
-                &server.1,
-                proptech_events::receive::Durability::AcceptLoss,
-            ))
-            .expect("connects");
-        let redis = RepullReceiver::new([REPULL])
-            .expect("secret")
-            .with_store(Arc::new(store));
-        group.bench_function(BenchmarkId::from_parameter("process_redis"), |b| {
-            b.iter_batched(
-                &mut fresh,
-                |(h, body)| {
-                    runtime
-                        .block_on(redis.process(&h, &body, |d| async move { Ok::<_, ()>(d) }))
-                        .expect("processed")
-                },
-                BatchSize::SmallInput,
-            )
-        });
-    }
-    group.finish();
-}
-
-criterion_group!(benches, receive_path, process_route);
+criterion_group!(benches, receive_path);
 criterion_main!(benches);

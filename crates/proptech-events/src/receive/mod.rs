@@ -405,6 +405,8 @@ pub(crate) fn truncate(text: &str) -> String {
 #[derive(Clone)]
 pub struct Core {
     keys: Vec<Vec<u8>>,
+    /// The keys as HMACs of the contract's hash, keyed once on first use.
+    keyed: std::sync::OnceLock<Vec<contract::Keyed>>,
     /// Scopes the store keys: receivers with different namespaces never share a delivery id.
     namespace: Arc<str>,
     options: Options,
@@ -449,6 +451,7 @@ impl Core {
     pub fn unsigned() -> Self {
         Self {
             keys: Vec::new(),
+            keyed: std::sync::OnceLock::new(),
             namespace: Arc::from(""),
             options: Options::default(),
             store: Arc::new(InMemoryStore::default()),
@@ -466,20 +469,9 @@ impl Core {
         Ok(())
     }
 
-    /// Each key's MAC of `parts`: one MAC per key, however many tags are compared.
-    fn macs(&self, algorithm: contract::Algorithm, parts: &[&[u8]]) -> Vec<Vec<u8>> {
-        self.keys
-            .iter()
-            .map(|key| {
-                #[cfg(test)]
-                MACS.with(|n| n.set(n.get() + 1));
-                algorithm.mac(key, parts)
-            })
-            .collect()
-    }
-
     /// Whether any key's MAC of `parts` equals any of `tags`, compared in constant time
-    /// (`subtle`). Each key's MAC is computed once; tags of another length never match.
+    /// (`subtle`). Each key's MAC is computed once, however many tags are compared, from an HMAC
+    /// keyed once per receiver; tags of another length never match.
     fn any_key_signs(
         &self,
         algorithm: contract::Algorithm,
@@ -487,11 +479,22 @@ impl Core {
         tags: &[&[u8]],
     ) -> bool {
         use subtle::ConstantTimeEq as _;
-        let macs = self.macs(algorithm, parts);
+        let keyed = self
+            .keyed
+            .get_or_init(|| self.keys.iter().map(|k| algorithm.keyed(k)).collect());
         let mut found = subtle::Choice::from(0);
-        for tag in tags.iter().filter(|t| t.len() == algorithm.mac_len()) {
-            for mac in &macs {
-                found |= mac.as_slice().ct_eq(tag);
+        let mut mac = [0u8; 64];
+        for (raw, key) in self.keys.iter().zip(keyed) {
+            #[cfg(test)]
+            MACS.with(|n| n.set(n.get() + 1));
+            // A receiver serves one contract, so one hash; another is keyed afresh.
+            let len = if key.algorithm() == algorithm {
+                key.mac(parts, &mut mac)
+            } else {
+                algorithm.keyed(raw).mac(parts, &mut mac)
+            };
+            for tag in tags.iter().filter(|t| t.len() == algorithm.mac_len()) {
+                found |= mac[..len].ct_eq(tag);
             }
         }
         found.into()
