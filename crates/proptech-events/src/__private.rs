@@ -44,7 +44,9 @@ pub fn caught_in_catch_all() {
 pub fn parse_watching_catch_alls<T>(parse: impl FnOnce() -> T) -> (T, bool) {
     let before = CAUGHT.with(|c| c.replace(false));
     let out = parse();
+    // A watch inside another passes its catches on to the outer one.
     let caught = CAUGHT.with(|c| c.replace(before));
+    CAUGHT.with(|c| c.set(before || caught));
     (out, caught)
 }
 

@@ -183,16 +183,25 @@ pub struct ClaimToken(u128);
 
 impl ClaimToken {
     /// A fresh token: unique in this process, and across processes sharing a store with
-    /// overwhelming probability. The high 64 bits are drawn at random once per process, the low
-    /// 64 bits are a random start plus a counter, so making one costs no system call.
+    /// overwhelming probability, at no system call per token. The low 64 bits are a random start
+    /// drawn once per process plus a counter, so no two tokens of one process are equal; the high
+    /// 64 bits are random bits drawn once mixed with the clock's nanoseconds (read through the
+    /// vDSO), so processes forked after the first token, which share the seed and the counter,
+    /// still make different tokens.
     pub fn random() -> Self {
         use std::sync::OnceLock;
         use std::sync::atomic::{AtomicU64, Ordering};
-        static SEED: OnceLock<u128> = OnceLock::new();
+        static SEED: OnceLock<(u64, u64)> = OnceLock::new();
         static COUNT: AtomicU64 = AtomicU64::new(0);
-        let seed = *SEED.get_or_init(|| uuid::Uuid::new_v4().as_u128());
+        let &(high, low) = SEED.get_or_init(|| {
+            let seed = uuid::Uuid::new_v4().as_u64_pair();
+            (seed.0, seed.1)
+        });
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
         let n = COUNT.fetch_add(1, Ordering::Relaxed);
-        Self(seed.wrapping_add(u128::from(n)))
+        Self(u128::from(high ^ nanos) << 64 | u128::from(low.wrapping_add(n)))
     }
 
     /// The token as text (32 hex digits), as stored by stores that keep text.
