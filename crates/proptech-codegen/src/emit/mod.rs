@@ -135,7 +135,7 @@ fn item(model: &ProviderModel, it: &Item) -> Result<TokenStream, Error> {
 }
 
 /// The shared pattern newtypes used by any provider, each with its pattern compiled into a
-/// matcher (see [`matcher`](matcher::matcher)).
+/// matcher: its minimal DFA written out as a `match` over (state, byte).
 pub fn patterns_module(config: &Config, used: &BTreeSet<String>) -> Result<TokenStream, Error> {
     let mut items = Vec::new();
     let mut table = Vec::new();
