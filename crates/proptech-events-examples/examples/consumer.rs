@@ -2,7 +2,7 @@
 //! example appended to Redis, built on `proptech_events::receive::stream::Consumer`.
 //!
 //! ```text
-//! REDIS_URL=redis://127.0.0.1:6379 cargo run -p proptech-events-examples --bin consumer
+//! REDIS_URL=redis://127.0.0.1:6379 cargo run -p proptech-events-examples --example consumer
 //! ```
 //!
 //! Run as many as you like, each with its own `CONSUMER_NAME` (default: `consumer-{pid}`): they

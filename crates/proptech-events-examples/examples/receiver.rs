@@ -2,7 +2,7 @@
 //! once and never twice, and hands it off.
 //!
 //! ```text
-//! PROPTECH_TEST_SECRETS=1 cargo run -p proptech-events-examples --bin receiver
+//! PROPTECH_TEST_SECRETS=1 cargo run -p proptech-events-examples --example receiver
 //! ```
 //!
 //! It listens on `PROPTECH_ADDR` (default `127.0.0.1:3000`) and reads the secrets from

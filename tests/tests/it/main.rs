@@ -8,7 +8,7 @@ mod support {
 }
 
 /// The example receiver, as the receiver tests start it.
-#[path = "../../../crates/proptech-events-examples/src/bin/receiver.rs"]
+#[path = "../../../crates/proptech-events-examples/examples/receiver.rs"]
 #[allow(dead_code)]
 mod receiver;
 
