@@ -1342,12 +1342,25 @@ fn audit_event_root(
     type_field: &str,
     event_type: &str,
 ) -> Result<(), Error> {
-    audit(path, "", schema, &["$ref", "properties", "required"])?;
+    audit(
+        path,
+        "",
+        schema,
+        &["$ref", "type", "properties", "required"],
+    )?;
     let is_envelope = str_of(schema, "$ref")
         .and_then(|r| set.follow(path, r).ok())
         .is_some_and(|t| t.file == envelope && t.pointer.is_empty());
     if !is_envelope {
         return Err(refuse("$ref", path, ""));
+    }
+    if let Some(ty) = schema.get("type") {
+        // `"type": "object"` beside `properties` (which strict validators such as Ajv ask for)
+        // says again what the envelope says; any other type would narrow it.
+        let envelope_type = set.get(envelope).and_then(|d| d.value.get("type"));
+        if ty != "object" || envelope_type != Some(ty) {
+            return Err(refuse("type", path, ""));
+        }
     }
     if let Some(required) = schema.get("required") {
         // Only members the envelope already requires: the envelope's struct decides presence.
@@ -1795,11 +1808,12 @@ mod tests {
         assert_eq!(fields["event_type"].rust, "event_type_2");
     }
 
-    #[test]
-    fn the_envelope_is_an_object_with_the_tag_and_the_payload() {
+    /// The model of an EverReal-like provider whose one event's root also carries `root_type`.
+    fn envelope_model(root_type: Option<&str>) -> Result<ProviderModel, Error> {
         let root = std::env::temp_dir().join(format!(
-            "proptech-codegen-model-envelope-{}",
-            std::process::id()
+            "proptech-codegen-model-envelope-{}-{}",
+            std::process::id(),
+            root_type.unwrap_or("none")
         ));
         std::fs::create_dir_all(root.join("everreal/events")).expect("temporary directory");
         let envelope = json!({
@@ -1820,6 +1834,10 @@ mod tests {
             "$ref": "../envelope.json",
             "properties": { "data": { "type": "object", "properties": { "id": { "type": "string" } } } }
         });
+        let mut event = event;
+        if let Some(ty) = root_type {
+            event["type"] = json!(ty);
+        }
         let write = |path: &str, v: &Value| {
             std::fs::write(root.join(path), serde_json::to_vec(v).expect("JSON")).expect("written")
         };
@@ -1833,7 +1851,23 @@ mod tests {
         let set = SchemaSet::load(&root).expect("set loads");
         let model = provider_model(&set, &Config::for_set(&set).expect("config"), "everreal");
         std::fs::remove_dir_all(&root).ok();
-        let model = model.expect("model");
+        model
+    }
+
+    #[test]
+    fn an_event_root_may_say_object_again_and_nothing_else() {
+        // Strict validators (Ajv's strictTypes) want `type` beside `properties`.
+        envelope_model(Some("object")).expect("the envelope's own type");
+        let err = envelope_model(Some("string")).expect_err("would narrow the envelope");
+        assert_eq!(
+            err.to_string(),
+            "type at everreal/events/UNIT_CREATED.json# is not enforced by the generated types"
+        );
+    }
+
+    #[test]
+    fn the_envelope_is_an_object_with_the_tag_and_the_payload() {
+        let model = envelope_model(None).expect("model");
         let Some(Item::Struct {
             name,
             fields,
