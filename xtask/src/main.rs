@@ -8,7 +8,8 @@
 //!   already built) with all providers and with each one alone, and print a Markdown table.
 //! - `publish [--out DIR]`: write the partner bundle (default `dist/`) for the workspace's version.
 //! - `samples [--out DIR]`: write the sample corpus the partner code generators are checked with,
-//!   one `<provider>.json` per provider (default `target/partner-samples/`).
+//!   one `<provider>.json` per provider (default `target/partner-samples/`), and the negative
+//!   corpus as `negative/<provider>.json`.
 //! - `compat --base <git ref | bundle dir> [--changelog FILE]`: compare the schemas of `base` with
 //!   the working tree's, print every change classified as breaking or compatible, and fail on a
 //!   breaking change unless the version's major part was bumped; with `--changelog`, also write the

@@ -54,6 +54,35 @@ pub fn samples(out: &Path) -> Result<()> {
         let text = serde_json::to_string_pretty(&json)?;
         std::fs::write(&path, text + "\n").with_context(|| path.display().to_string())?;
     }
-    eprintln!("wrote {} samples in {}", samples.len(), out.display());
+    // The negative corpus, for the partner validators (Ajv) to judge as the Rust suite does.
+    let negative_dir = out.join("negative");
+    std::fs::create_dir_all(&negative_dir).with_context(|| negative_dir.display().to_string())?;
+    let mut negatives = 0;
+    for provider in set.provider_names() {
+        let cases = proptech_conformance::NegativeCorpus::of(provider).case;
+        let json = cases
+            .iter()
+            .map(|case| {
+                let payload = case
+                    .payload(provider)
+                    .map_err(|e| anyhow::anyhow!("{provider}: {}: {e}", case.what))?;
+                Ok(serde_json::json!({
+                    "schema": format!("{provider}/{}", case.schema),
+                    "what": case.what,
+                    "expect": { "path": case.expect.path, "keyword": case.expect.keyword },
+                    "payload": payload,
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        negatives += json.len();
+        let path = negative_dir.join(format!("{provider}.json"));
+        let text = serde_json::to_string_pretty(&json)?;
+        std::fs::write(&path, text + "\n").with_context(|| path.display().to_string())?;
+    }
+    eprintln!(
+        "wrote {} samples and {negatives} negative cases in {}",
+        samples.len(),
+        out.display()
+    );
     Ok(())
 }

@@ -6,9 +6,13 @@
 //!   bundled under `$defs`), at the same path as in `schemas/` so that its `$id` locates it, with a
 //!   title on every node a code generator makes a type of ([`titles`]);
 //! - `draft-07/…`: the draft-07 twin of each of those, for code generators ([`draft07`]);
+//! - `vocabulary.json`: the annotation keywords (`x-…`) those schemas carry, for validators that
+//!   refuse unknown keywords ([`vocabulary`]);
 //! - `catalog/<provider>.json`: the provider's event catalog ([`catalog`]);
 //! - `asyncapi/<provider>.json`: an AsyncAPI 3.0 description of the provider's deliveries
 //!   ([`asyncapi`]);
+//! - `openapi/<provider>.json`: an OpenAPI 3.1 document with a `webhooks` entry per event
+//!   ([`openapi`]);
 //! - `reference/…`: a reference page per event, as Markdown and as static HTML ([`reference`](mod@reference));
 //! - `README.md`: what is where, and the commands that generate types from `draft-07/` in Rust
 //!   (typify), TypeScript (json-schema-to-typescript) and Python (datamodel-code-generator);
@@ -34,9 +38,11 @@ pub mod compat;
 pub mod delivery;
 pub mod draft07;
 pub mod events;
+pub mod openapi;
 pub mod reference;
 pub mod samples;
 pub mod titles;
+pub mod vocabulary;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -147,9 +153,15 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
     for (path, schema) in &bundled {
         files.push(OutputFile::json(format!("schemas/{path}"), schema));
     }
-    for (path, twin) in draft07_twins(&bundled) {
-        files.push(OutputFile::json(format!("{}/{path}", draft07::DIR), &twin));
+    let twins = draft07_twins(&bundled);
+    for (path, twin) in &twins {
+        files.push(OutputFile::json(format!("{}/{path}", draft07::DIR), twin));
     }
+    let schemas = bundled.iter().chain(&twins).map(|(p, s)| (p.as_str(), s));
+    files.push(OutputFile::json(
+        vocabulary::PATH,
+        &vocabulary::vocabulary(schemas)?,
+    ));
     for provider in set.provider_names() {
         let delivery = deliveries.get(provider).ok_or_else(|| {
             Error::Delivery(format!("no [{provider}] table: every provider needs one"))
@@ -162,6 +174,17 @@ pub fn publish(set: &SchemaSet, version: &str) -> Result<Vec<OutputFile>, Error>
         files.push(OutputFile::json(
             format!("asyncapi/{provider}.json"),
             &asyncapi::document(
+                provider,
+                version,
+                delivery,
+                &provider_events,
+                &bundled,
+                &events.vectors(provider).collect::<Vec<_>>(),
+            )?,
+        ));
+        files.push(OutputFile::json(
+            format!("openapi/{provider}.json"),
+            &openapi::document(
                 provider,
                 version,
                 delivery,
@@ -308,6 +331,7 @@ fn manifest(version: &str, providers: &[&str], events: &Events, files: &[OutputF
                 "events": provider_events.len(),
                 "catalog": format!("catalog/{p}.json"),
                 "asyncapi": format!("asyncapi/{p}.json"),
+                "openapi": format!("openapi/{p}.json"),
                 "reference": format!("reference/{p}/index.html"),
             });
             let api_versions: std::collections::BTreeSet<&str> = provider_events
@@ -333,6 +357,7 @@ fn manifest(version: &str, providers: &[&str], events: &Events, files: &[OutputF
         "schema_base": proptech_catalog::ID_BASE,
         "json_schema": "https://json-schema.org/draft/2020-12/schema",
         "draft_07": { "dir": draft07::DIR, "json_schema": draft07::DIALECT },
+        "vocabulary": vocabulary::PATH,
         "providers": providers,
         "sha256": checksums,
     })

@@ -192,6 +192,98 @@ fn asyncapi_payloads_judge_like_the_schema_set() {
 }
 
 #[test]
+fn openapi_request_bodies_judge_like_the_schema_set() {
+    let set = schema_set();
+    let mut checked = 0;
+    for event in set.events() {
+        let document = json_file(&format!("openapi/{}.json", event.provider));
+        assert_eq!(document["openapi"], "3.1.0");
+        assert_eq!(document["info"]["version"], VERSION);
+        let webhook = &document["webhooks"][event.event_type];
+        let operation = webhook
+            .as_object()
+            .and_then(|o| o.values().next())
+            .unwrap_or_else(|| panic!("{}: no webhook", event.event_type));
+        let media = operation["requestBody"]["content"]
+            .as_object()
+            .and_then(|o| o.values().next())
+            .expect("a request body");
+        // The body, resolved against the whole document as OpenAPI tools resolve it.
+        let mut root = document.clone();
+        root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+        root["$ref"] = media["schema"]["$ref"].clone();
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("{}: body does not compile: {e}", event.event_type));
+        for (what, instance) in instances(&event.doc.path) {
+            let expected: BTreeSet<String> = violations(&event.doc.path, &instance)
+                .into_iter()
+                .map(|v| v.instance_path)
+                .collect();
+            let actual: BTreeSet<String> = validator
+                .iter_errors(&instance)
+                .map(|e| e.instance_path().to_string())
+                .collect();
+            assert_eq!(expected, actual, "{}: {what}", event.doc.path);
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "only {checked} instances were checked");
+}
+
+/// The statuses of the processing table in the README (`| outcome | status | the provider then |`),
+/// `2XX` for the handler's own answer.
+fn readme_statuses() -> BTreeSet<String> {
+    let readme = std::fs::read_to_string(proptech_conformance::tests_dir().join("../README.md"))
+        .expect("README.md reads");
+    let table = readme
+        .split("| outcome | status | the provider then |")
+        .nth(1)
+        .expect("the README has its processing table");
+    let mut statuses = BTreeSet::new();
+    for row in table.lines().skip(2).take_while(|l| l.starts_with('|')) {
+        let status = row.split('|').nth(2).expect("a status column");
+        if status.contains("2xx") {
+            statuses.insert("2XX".to_owned());
+        }
+        let digits: Vec<char> = status.chars().collect();
+        for w in digits.windows(3) {
+            if w.iter().all(char::is_ascii_digit) {
+                statuses.insert(w.iter().collect());
+            }
+        }
+    }
+    statuses
+}
+
+#[test]
+fn openapi_responses_are_the_readme_processing_table() {
+    let statuses = readme_statuses();
+    assert!(statuses.len() > 5, "{statuses:?}");
+    for provider in schema_set().provider_names() {
+        let document = json_file(&format!("openapi/{provider}.json"));
+        let responses: BTreeSet<String> = document["components"]["responses"]
+            .as_object()
+            .expect("responses")
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(responses, statuses, "{provider}");
+        for (event, webhook) in document["webhooks"].as_object().expect("webhooks") {
+            let operation = webhook.as_object().and_then(|o| o.values().next());
+            let used: BTreeSet<String> = operation
+                .and_then(|o| o["responses"].as_object())
+                .expect("responses")
+                .keys()
+                .cloned()
+                .collect();
+            assert_eq!(used, statuses, "{provider} {event}");
+        }
+    }
+}
+
+#[test]
 fn draft07_twins_are_self_contained_and_judge_like_the_schema_set() {
     let set = schema_set();
     let mut checked = 0;
