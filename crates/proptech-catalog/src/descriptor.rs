@@ -41,6 +41,32 @@ pub struct Descriptor {
     /// the consumer's ordering guard reads it.
     #[serde(default)]
     pub ordering: Option<Ordering>,
+    /// What a delivery says as a CloudEvent: its `source`, and where its `time` is.
+    #[serde(default)]
+    pub cloudevents: Option<CloudEvents>,
+}
+
+/// The CloudEvents attributes a delivery's envelope does not carry itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudEvents {
+    /// The provider's documented base URL (the CloudEvent's `source`). One `{member}` may name a
+    /// top-level envelope member holding a DNS label (EverReal's `https://{subdomain}.everreal.co`).
+    pub source: String,
+    /// The envelope member (an RFC 3339 date-time) that dates the event; without one, the signed
+    /// timestamp does.
+    #[serde(default)]
+    pub time_member: Option<String>,
+    /// Where the docs give the base URL.
+    pub evidence: Quote,
+}
+
+impl CloudEvents {
+    /// The envelope member `source` names in braces, if any.
+    pub fn source_member(&self) -> Option<&str> {
+        let (_, rest) = self.source.split_once('{')?;
+        rest.split_once('}').map(|(member, _)| member)
+    }
 }
 
 /// The entity an event is about and the event's time, for the events whose order matters.
@@ -300,6 +326,9 @@ impl Descriptor {
         if let Some(o) = &self.ordering {
             quotes.push(("ordering", &o.evidence));
         }
+        if let Some(c) = &self.cloudevents {
+            quotes.push(("cloudevents", &c.evidence));
+        }
         quotes
     }
 
@@ -424,6 +453,18 @@ impl Descriptor {
         }
         if !self.delivery.retry_schedule.is_empty() && self.delivery.retry_evidence.is_none() {
             return Err("delivery.retry_schedule needs delivery.retry_evidence".into());
+        }
+        if let Some(c) = &self.cloudevents {
+            let braces = c.source.matches('{').count() + c.source.matches('}').count();
+            let member_ok = c
+                .source_member()
+                .is_none_or(|m| !m.is_empty() && !m.contains(['{', '/']));
+            if braces > 2 || braces == 1 || !member_ok || !c.source.starts_with("https://") {
+                return Err(format!(
+                    "cloudevents.source {:?}: an https URL with at most one `{{member}}`",
+                    c.source
+                ));
+            }
         }
         if let Some(o) = &self.ordering {
             let mut seen = std::collections::BTreeSet::new();

@@ -29,8 +29,8 @@ pub mod personal;
 pub mod redaction;
 
 pub use descriptor::{
-    Delivery, Descriptor, Envelope, Header, Hmac, Horizon, Nonce, Origin, Part, Quote, Replay,
-    Signature, StandardWebhooks, Unsigned, content_parts,
+    CloudEvents, Delivery, Descriptor, Envelope, Header, Hmac, Horizon, Nonce, Origin, Part, Quote,
+    Replay, Signature, StandardWebhooks, Unsigned, content_parts,
 };
 pub use errata::{Errata, Erratum, ExpectedError, Fix, path_matches};
 pub use evidence::{

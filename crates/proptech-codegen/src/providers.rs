@@ -132,6 +132,14 @@ fn contract(d: &Descriptor) -> Result<TokenStream, Error> {
         }
         None => quote!(None),
     };
+    let cloudevents = match &d.cloudevents {
+        Some(c) => {
+            let source = &c.source;
+            let time = opt_str(c.time_member.as_deref());
+            quote!(Some(crate::receive::contract::CloudEvents { source: #source, time_member: #time }))
+        }
+        None => quote!(None),
+    };
     let test_secret = opt_str(d.hmac().and_then(|h| h.test_secret).as_deref());
     let name = format_ident!("{}", d.name.to_uppercase());
     let doc = format!(" {}'s delivery contract.", d.display_name);
@@ -149,6 +157,7 @@ fn contract(d: &Descriptor) -> Result<TokenStream, Error> {
             retry_schedule: &[#(#schedule),*],
             test_secret: #test_secret,
             ordering: #ordering,
+            cloudevents: #cloudevents,
         };
     })
 }

@@ -816,7 +816,7 @@ impl<'de> DeserializeSeed<'de> for EventTypeSeed {
 
 /// A provider's `Event` enum, as the receivers parse it (implemented by the generated provider
 /// layer).
-pub trait ProviderEvent: Sized {
+pub trait ProviderEvent: Sized + serde::Serialize {
     /// The provider.
     const PROVIDER: Provider;
 

@@ -552,6 +552,56 @@ fn every_ordering_rule_names_required_members_of_real_events() {
     assert!(checked >= 6, "only {checked} ordering members checked");
 }
 
+/// A descriptor's `[cloudevents]` names members its envelope requires: the source's `{member}`
+/// and the time member are in every valid delivery; a provider without a time member signs a
+/// timestamp.
+#[test]
+fn cloudevents_tables_name_required_envelope_members() {
+    let set = schema_set();
+    let mut checked = 0;
+    for provider in set.providers() {
+        let c = provider
+            .cloudevents
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}: no [cloudevents] table", provider.name));
+        let envelope = provider.envelope.schema.as_ref().and_then(|file| {
+            set.docs()
+                .find(|d| d.path == format!("{}/{file}", provider.name))
+                .map(|d| &d.value)
+        });
+        let required = |member: &str| {
+            envelope
+                .and_then(|e| e["required"].as_array())
+                .is_some_and(|r| r.iter().any(|m| m == member))
+        };
+        for member in c
+            .source_member()
+            .into_iter()
+            .chain(c.time_member.as_deref())
+        {
+            assert!(
+                required(member),
+                "{}: [cloudevents] names {member}, which the envelope does not require",
+                provider.name
+            );
+            checked += 1;
+        }
+        if c.time_member.is_none() {
+            let signs_time = matches!(
+                &provider.signature,
+                proptech_catalog::Signature::StandardWebhooks(_)
+            ) || provider.hmac().is_some_and(|h| h.timestamp.is_some());
+            assert!(
+                signs_time,
+                "{}: [cloudevents] has no time_member and no timestamp is signed",
+                provider.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "only {checked} checked");
+}
+
 /// Every member whose name looks personal (email, phone, name, address, message, …) or whose
 /// `format` is `email` carries an `x-personal-data` mark, or a `[[not-personal]]` decision in
 /// `schemas/evidence.toml` says why it is not a person's data.

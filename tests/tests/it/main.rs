@@ -13,6 +13,7 @@ mod support {
 mod receiver;
 
 mod bundle;
+mod cloudevents;
 mod conformance;
 mod differential;
 mod external_crate;

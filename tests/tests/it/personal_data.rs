@@ -237,7 +237,8 @@ impl Visit for ReceiveBoth<'_> {
                     .expect("the test secret"),
             }
             .with_options(options);
-            let (headers, body) = signed(R::CONTRACT.provider, self.body, 1);
+            let (headers, body) =
+                crate::support::signing::delivered_now(R::CONTRACT.provider, self.body, 1);
             if let Err(e) = receiver.receive(&headers, &body) {
                 texts.push(format!("{e} / {e:?}"));
             }
@@ -248,53 +249,6 @@ impl Visit for ReceiveBoth<'_> {
     fn disabled(self, _: Provider) -> Vec<String> {
         Vec::new()
     }
-}
-
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-/// `body` as `provider` would deliver it now: fresh id (the `n`th), nonce and timestamps, signed
-/// with the documented test secret.
-fn signed(provider: Provider, body: &[u8], n: u64) -> (Vec<(String, String)>, Vec<u8>) {
-    let contract = provider.contract();
-    let mut value: Value = serde_json::from_slice(body).expect("JSON");
-    let ulid = format!("0{n:025}");
-    let id = match contract.id_member {
-        Some(member) if value[member].as_str().is_some_and(|s| s.len() == 36) => {
-            format!("00000000-0000-4000-8000-{n:012x}")
-        }
-        Some(_) => format!("evt_{ulid}"),
-        None => format!("msg_{ulid}"),
-    };
-    if let Some(member) = contract.id_member {
-        value[member] = Value::from(id.clone());
-    }
-    if let Some(nonce) = &contract.nonce {
-        value[nonce.member] = Value::from(ulid.clone());
-    }
-    let ts = now();
-    if let Some(member) = contract.timestamp_member {
-        value[member] = Value::from(ts);
-    }
-    if let Some(horizon) = &contract.horizon {
-        value[horizon.member] = Value::from(
-            chrono::Utc::now()
-                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-                .to_string(),
-        );
-    }
-    let body = serde_json::to_vec(&value).expect("serialises");
-    let headers = match contract.test_secret {
-        Some(secret) => contract
-            .sign(&[secret], &id, ts, &body)
-            .expect("the test secret signs")
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-        None => Vec::new(),
-    };
-    (headers, body)
 }
 
 #[test]
@@ -376,7 +330,11 @@ async fn the_example_receiver_logs_events_without_their_personal_values() {
         bodies.extend(mutants(&sample).into_iter().map(|m| (false, m)));
         for (valid, body) in bodies {
             n += 1;
-            let (headers, body) = signed(p, &serde_json::to_vec(&body).expect("JSON"), n);
+            let (headers, body) = crate::support::signing::delivered_now(
+                p,
+                &serde_json::to_vec(&body).expect("JSON"),
+                n,
+            );
             // Its ids and timestamps are fresh: the plain values it carries are the stamped ones.
             let stamped: Value = serde_json::from_slice(&body).expect("JSON");
             let mut request = http.post(format!("{base}/webhooks/{p}")).body(body);

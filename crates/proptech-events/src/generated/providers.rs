@@ -146,6 +146,10 @@ mod contracts {
         retry_schedule: &[2u64, 4u64, 8u64, 16u64, 32u64],
         test_secret: Some("test_secret_001"),
         ordering: None,
+        cloudevents: Some(crate::receive::contract::CloudEvents {
+            source: "https://valara.cloud",
+            time_member: None,
+        }),
     };
     /// Repull's delivery contract.
     pub(crate) const REPULL: Contract = Contract {
@@ -200,6 +204,10 @@ mod contracts {
                 },
             ],
         }),
+        cloudevents: Some(crate::receive::contract::CloudEvents {
+            source: "https://api.repull.dev",
+            time_member: Some("createdAt"),
+        }),
     };
     /// Lavanda's delivery contract.
     pub(crate) const LAVANDA: Contract = Contract {
@@ -240,6 +248,10 @@ mod contracts {
         retry_schedule: &[],
         test_secret: Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
         ordering: None,
+        cloudevents: Some(crate::receive::contract::CloudEvents {
+            source: "https://webhooks-docs.lavanda.app",
+            time_member: None,
+        }),
     };
     /// EverReal's delivery contract.
     pub(crate) const EVERREAL: Contract = Contract {
@@ -254,6 +266,10 @@ mod contracts {
         retry_schedule: &[],
         test_secret: None,
         ordering: None,
+        cloudevents: Some(crate::receive::contract::CloudEvents {
+            source: "https://{subdomain}.everreal.co",
+            time_member: Some("createdAt"),
+        }),
     };
 }
 /// An event of any provider.

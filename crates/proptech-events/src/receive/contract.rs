@@ -53,6 +53,22 @@ pub struct Contract {
     /// What orders the provider's events, where its docs say delivery order is not guaranteed
     /// (read by the stream consumer's ordering guard).
     pub ordering: Option<Ordering>,
+    /// What a delivery says as a CloudEvent beyond its envelope (its `source`, and what dates
+    /// it); `None` when the descriptor says nothing of it.
+    pub cloudevents: Option<CloudEvents>,
+}
+
+/// The CloudEvents attributes a delivery's envelope does not carry itself, as the provider's
+/// descriptor states them.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct CloudEvents {
+    /// The provider's documented base URL: the CloudEvent's `source`. A `{member}` in it stands
+    /// for the envelope member of that name (a DNS label), as in `https://{subdomain}.everreal.co`.
+    pub source: &'static str,
+    /// The envelope member (an RFC 3339 date-time) that dates the event; `None`: the signed
+    /// timestamp does.
+    pub time_member: Option<&'static str>,
 }
 
 /// The entity an event is about and the event's time, for the event types whose order matters.

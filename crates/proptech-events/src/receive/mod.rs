@@ -25,6 +25,8 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "cloudevents")]
+pub mod cloudevents;
 pub mod contract;
 mod error;
 mod explain;
@@ -301,6 +303,10 @@ impl<E: crate::__private::ProviderEvent> Delivery for Verified<E> {
     fn dedupe_keys(&self) -> Vec<StoreKey> {
         self.dedupe.keys(&self.id)
     }
+    #[cfg(feature = "cloudevents")]
+    fn to_cloud_event(&self) -> Result<::cloudevents::Event, cloudevents::CloudEventError> {
+        Self::to_cloud_event(self)
+    }
     fn __wrap(r: contract::Received<E>) -> Self {
         Self {
             event: r.event,
@@ -329,6 +335,10 @@ impl<E: crate::__private::ProviderEvent> Delivery for Unverified<E> {
     }
     fn dedupe_keys(&self) -> Vec<StoreKey> {
         self.dedupe.keys(&self.id)
+    }
+    #[cfg(feature = "cloudevents")]
+    fn to_cloud_event(&self) -> Result<::cloudevents::Event, cloudevents::CloudEventError> {
+        Self::to_cloud_event(self)
     }
     fn __wrap(r: contract::Received<E>) -> Self {
         Self {

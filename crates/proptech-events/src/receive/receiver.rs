@@ -32,6 +32,11 @@ pub trait Delivery: sealed::Sealed + Sized {
     /// The keys `process` claims for this delivery.
     fn dedupe_keys(&self) -> Vec<StoreKey>;
 
+    /// The delivery as a CloudEvent 1.0 (feature `cloudevents`; see
+    /// [`receive::cloudevents`](super::cloudevents)).
+    #[cfg(feature = "cloudevents")]
+    fn to_cloud_event(&self) -> Result<::cloudevents::Event, super::cloudevents::CloudEventError>;
+
     #[doc(hidden)]
     fn __wrap(received: Received<Self::Event>) -> Self;
 }

@@ -308,6 +308,29 @@ impl RedisStreamSink {
     }
 }
 
+#[cfg(feature = "cloudevents")]
+impl RedisStreamSink {
+    /// Appends `event` (made by `to_cloud_event` from a delivery of `provider`) to the provider's
+    /// stream as CloudEvents structured JSON (`application/cloudevents+json`): the entry's `body`
+    /// is the whole CloudEvent, its `id` the CloudEvent's id, its `event_type` the provider's
+    /// event type. Bounded and refused as [`append`](Self::append) is.
+    pub async fn append_cloud_event(
+        &self,
+        provider: Provider,
+        event: &cloudevents::Event,
+    ) -> Result<String, RetryLater> {
+        use cloudevents::AttributesReader as _;
+        let body = serde_json::to_vec(event)
+            .map_err(|e| RetryLater::new(format!("the CloudEvent did not serialise: {e}")))?;
+        let ty = event.ty();
+        let event_type = ty
+            .strip_prefix(provider.as_str())
+            .and_then(|t| t.strip_prefix('.'))
+            .unwrap_or(ty);
+        self.append(provider, event.id(), event_type, &body).await
+    }
+}
+
 /// Where a consumed event stands against the events already handled for the same entity (see
 /// [`Consumer::with_ordering`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
