@@ -17,6 +17,9 @@
 //! - `fuzz [TARGET] [--seconds N] [--jobs N]`: write the seed corpora, build the fuzz targets of
 //!   `fuzz/` and run each for N seconds (default: all of them, 60 s, two at a time); fail on a
 //!   crash, printing the reproducer.
+//! - `drift apply REPORT [--schemas DIR]`: turn a drift report (`proptech-events drift --json`)
+//!   into schema changes marked `x-observed`: new optional members with their observed types,
+//!   new enum values.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,6 +29,7 @@ use anyhow::{Context, Result, anyhow};
 mod bench;
 mod build_times;
 mod compat;
+mod drift;
 mod fuzz;
 mod generate;
 mod publish;
@@ -34,7 +38,8 @@ const USAGE: &str = "usage: cargo xtask gen [--check] | cargo xtask bench | \
 cargo xtask build-times [--runs N] | cargo xtask publish [--out DIR] | \
 cargo xtask samples [--out DIR] | \
 cargo xtask compat --base <git ref | bundle dir> [--changelog FILE] | \
-cargo xtask fuzz [TARGET] [--seconds N] [--jobs N]";
+cargo xtask fuzz [TARGET] [--seconds N] [--jobs N] | \
+cargo xtask drift apply REPORT [--schemas DIR]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -52,6 +57,10 @@ fn main() -> ExitCode {
         ["publish", "--out", dir] => publish::run(Path::new(dir)),
         ["samples"] => publish::samples(&workspace_root().join("target/partner-samples")),
         ["samples", "--out", dir] => publish::samples(Path::new(dir)),
+        ["drift", "apply", report] => drift::apply(Path::new(report), None),
+        ["drift", "apply", report, "--schemas", dir] => {
+            drift::apply(Path::new(report), Some(Path::new(dir)))
+        }
         ["compat", "--base", base] => compat::run(base, None),
         ["compat", "--base", base, "--changelog", file] => compat::run(base, Some(Path::new(file))),
         ["fuzz", rest @ ..] => fuzz::main(rest),

@@ -117,6 +117,19 @@ pub fn constraints(path: &str, schema: &Value) -> Vec<Constraint> {
     out
 }
 
+/// The annotation `cargo xtask drift apply` writes on what live deliveries showed and the docs do
+/// not: its own kind of evidence (counts and dates of observation, not a quote).
+pub const OBSERVED_KEYWORD: &str = "x-observed";
+
+/// Whether the schema object holding `c` in `schema` carries [`OBSERVED_KEYWORD`]: the constraint
+/// stands on observation, and needs no quote.
+fn observed(schema: &Value, c: &Constraint) -> bool {
+    let holder = c.pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
+    schema
+        .pointer(holder)
+        .is_some_and(|s| s.get(OBSERVED_KEYWORD).is_some())
+}
+
 /// Calls `visit(pointer, keyword, value)` for every keyword of every schema object in `schema`, in
 /// document order, each keyword before the subschemas under it; `pointer` is the JSON pointer of
 /// the keyword. Only schema positions are walked (`properties`, `$defs`, `items`, `allOf`, …):
@@ -233,7 +246,7 @@ impl<'a> EvidenceIndex<'a> {
         for (path, value) in docs {
             for c in constraints(path, value) {
                 audit.seen += 1;
-                let mut covered = false;
+                let mut covered = observed(value, &c);
                 for (i, (e, schemas, at)) in self.rows.iter().enumerate() {
                     if e.keyword == c.keyword
                         && schemas.iter().any(|m| m.is_match(&c.schema))
@@ -284,6 +297,21 @@ mod tests {
         document = "acme.txt"
         quote = "kind \"a\" | \"b\""
     "#;
+
+    #[test]
+    fn an_observed_constraint_needs_no_quote_and_an_unobserved_one_does() {
+        let table = table(ONE_ROW);
+        let index = table.index().expect("compiles");
+        let observed = json!({ "properties": { "data": { "properties": {
+            "level": { "enum": ["low", "high"], "x-observed": { "values": [] } } } } } });
+        let audit = index.audit([("acme/events/e.json", &observed)]);
+        assert!(audit.unannotated.is_empty(), "{:?}", audit.unannotated);
+        assert_eq!(audit.seen, 1);
+        let unobserved = json!({ "properties": { "data": { "properties": {
+            "level": { "enum": ["low", "high"] } } } } });
+        let audit = index.audit([("acme/events/e.json", &unobserved)]);
+        assert_eq!(audit.unannotated.len(), 1);
+    }
 
     #[test]
     fn constraints_are_found_in_schema_positions_only() {

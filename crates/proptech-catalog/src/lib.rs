@@ -34,8 +34,8 @@ pub use descriptor::{
 };
 pub use errata::{Errata, Erratum, ExpectedError, Fix, path_matches};
 pub use evidence::{
-    Audit, CONSTRAINT_KEYWORDS, Constraint, Evidence, EvidenceIndex, EvidenceTable, constraints,
-    quoted_in,
+    Audit, CONSTRAINT_KEYWORDS, Constraint, Evidence, EvidenceIndex, EvidenceTable,
+    OBSERVED_KEYWORD, constraints, quoted_in,
 };
 pub use fixtures::{Fixture, SignatureVector};
 pub use personal::{

@@ -29,6 +29,9 @@ pub enum Command {
     Listen(ListenArgs),
     /// Inspect the Redis stream consumers read: stats, dead letters, replay.
     Queue(QueueArgs),
+    /// Report what observed deliveries carry that the schemas do not say: new members, enum
+    /// values and event types, and required members that are missing.
+    Drift(DriftArgs),
 }
 
 /// A provider, as named on the command line: any of `Provider::ALL`, by its schema name.
@@ -441,6 +444,57 @@ fn queue_help() -> String {
          stream once; the consumers handle it again as a new entry.\n\n{}",
         examples(lines)
     )
+}
+
+fn drift_help() -> String {
+    let lines = example().map(|(p, _, _)| {
+        vec![
+            format!("proptech-events drift --provider {p} captured/*.json"),
+            "proptech-events drift --stream --redis redis://127.0.0.1:6379 --json > drift.json"
+                .to_owned(),
+            "cargo xtask drift apply drift.json   # in the proptech-events workspace".to_owned(),
+        ]
+    });
+    format!(
+        "Each delivery is judged against its event's schema with every described object closed: \
+         a member no schema names, a value outside an enum, a missing required member or an event \
+         type this version does not know is counted with the first and last time it was seen \
+         (a file's modification time, a stream entry's time). The report quotes one example \
+         value per new member: it holds delivery data, so keep it where the deliveries are \
+         kept.\n\n{}",
+        examples(lines)
+    )
+}
+
+/// `drift`.
+#[derive(Debug, Args)]
+#[command(after_help = drift_help())]
+pub struct DriftArgs {
+    /// The provider that sent the files.
+    #[arg(long, short, required_unless_present = "stream")]
+    pub provider: Option<ProviderArg>,
+    /// Delivery bodies, one per file; `-` reads standard input.
+    #[arg(
+        value_name = "FILE|-",
+        conflicts_with = "stream",
+        required_unless_present = "stream"
+    )]
+    pub files: Vec<String>,
+    /// Read the Redis streams the receivers append to (signed and unverified) instead of files.
+    #[arg(long)]
+    pub stream: bool,
+    /// The Redis holding the streams (default: `REDIS_URL`, else `redis://127.0.0.1:6379`).
+    #[arg(long, value_name = "URL", requires = "stream")]
+    pub redis: Option<String>,
+    /// The streams' prefix.
+    #[arg(long, default_value = "proptech:events", value_name = "PREFIX")]
+    pub prefix: String,
+    /// The most stream entries read.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub limit: usize,
+    /// Print the report as one JSON document (what `cargo xtask drift apply` reads).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `queue`.

@@ -1,10 +1,11 @@
 //! `proptech-events`: the command-line tool for integrators of the Valara, Repull, Lavanda and
 //! EverReal webhooks. Validate a payload, print the headers a provider would send, send signed test
-//! deliveries, explain why a signature does not verify, browse the event catalog, and receive
-//! deliveries locally. Everything it needs (schemas, samples) is embedded in the binary.
+//! deliveries, explain why a signature does not verify, browse the event catalog, receive
+//! deliveries locally, and report what live deliveries carry that the schemas do not say. Everything it needs (schemas, samples) is embedded in the binary.
 
 mod catalog;
 mod cli;
+mod drift;
 mod generated;
 mod listen;
 mod queue;
@@ -75,6 +76,7 @@ fn main() -> ExitCode {
         cli::Command::Events(args) => catalog::run(&args),
         cli::Command::Listen(args) => listen::run(&args),
         cli::Command::Queue(args) => queue::run(&args),
+        cli::Command::Drift(args) => drift::run(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -79,6 +79,9 @@ pub struct Field {
     pub description: String,
     /// The category of personal data it holds (`x-personal-data`), if the schema marks it.
     pub personal: Option<String>,
+    /// What live deliveries showed of it where the docs do not (`x-observed`, written by `cargo
+    /// xtask drift apply`): the member itself, or enum values beyond the documented ones.
+    pub observed: Option<String>,
 }
 
 /// Every event of the schema set, in catalog order, plus the provider-wide facts the pages need.
@@ -309,7 +312,33 @@ fn field(doc: &Value, path: String, schema: &Value, required: bool) -> Result<Fi
         required,
         description: description(schema, &resolved),
         personal: personal(doc, &resolved, 0)?,
+        observed: observed(&resolved),
     })
+}
+
+/// The `x-observed` mark of a field, in words: when deliveries showed the member, or which enum
+/// values they showed beyond the documented ones.
+fn observed(resolved: &Value) -> Option<String> {
+    let mark = resolved.get(proptech_catalog::OBSERVED_KEYWORD)?;
+    let when = |m: &Value| {
+        let count = m["count"].as_u64().unwrap_or_default();
+        format!(
+            "{count} {}, {} to {}",
+            if count == 1 { "delivery" } else { "deliveries" },
+            m["first_seen"].as_str().unwrap_or("?"),
+            m["last_seen"].as_str().unwrap_or("?")
+        )
+    };
+    match mark.get("values").and_then(Value::as_array) {
+        Some(values) => Some(
+            values
+                .iter()
+                .map(|v| format!("value {} ({})", v["value"], when(v)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        None => Some(format!("member ({})", when(mark))),
+    }
 }
 
 /// The personal-data mark of a field: on it (or what its `$ref` names), else on its items or

@@ -349,6 +349,24 @@ fn field_table(md: &mut String, fields: &[Field]) {
         );
     }
     md.push('\n');
+    // What only live deliveries showed stands apart from what the docs say.
+    let observed: Vec<&Field> = fields.iter().filter(|f| f.observed.is_some()).collect();
+    if !observed.is_empty() {
+        let _ = writeln!(
+            md,
+            "Observed in live deliveries, not documented by the provider (`x-observed`, from \
+             `proptech-events drift`):\n\n| Field | Observed |\n|---|---|"
+        );
+        for field in observed {
+            let _ = writeln!(
+                md,
+                "| `{}` | {} |",
+                field.path,
+                md_cell(field.observed.as_deref().unwrap_or_default())
+            );
+        }
+        md.push('\n');
+    }
 }
 
 /// Text from the docs, escaped so Markdown shows it as written (code spans kept as they are).

@@ -41,6 +41,12 @@ pub const KEYWORDS: &[(&str, &str)] = &[
         "The event type exactly as the provider sends it.",
     ),
     (
+        "x-observed",
+        "Seen in live deliveries, not documented by the provider (written by `cargo xtask drift \
+         apply`): on a member, `{count, first_seen, last_seen}`; beside an enum, `{values: [{value, \
+         count, first_seen, last_seen}]}` for the values beyond the documented ones.",
+    ),
+    (
         "x-personal-data",
         "What a member holding a person's data holds: `contact`, `identity`, `address`, \
          `free-text` or `network`.",

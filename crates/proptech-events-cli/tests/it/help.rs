@@ -4,7 +4,7 @@ use crate::run;
 
 #[test]
 fn every_help_text_has_an_example() {
-    let commands: [&[&str]; 9] = [
+    let commands: [&[&str]; 10] = [
         &[],
         &["validate"],
         &["sign"],
@@ -14,6 +14,7 @@ fn every_help_text_has_an_example() {
         &["events", "show"],
         &["listen"],
         &["queue"],
+        &["drift"],
     ];
     for command in commands {
         let mut args = command.to_vec();

@@ -1,6 +1,7 @@
 //! Tests of the `proptech-events` binary, run as a user runs it: every command, its help, its
 //! output and its exit status. The binary is built once, by cargo, for all of them.
 
+mod drift;
 mod events;
 mod help;
 mod queue;
