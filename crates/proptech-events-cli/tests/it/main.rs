@@ -2,6 +2,7 @@
 //! output and its exit status. The binary is built once, by cargo, for all of them.
 
 mod drift;
+mod drift_apply;
 mod events;
 mod help;
 mod queue;

@@ -4,6 +4,8 @@
 //! then `cargo xtask drift apply` on a copy of `schemas/`; the generator then types the new
 //! members and values, `compat` calls the change compatible, the evidence lint accepts the
 //! observations, and the reference pages show them apart from documented fields.
+//!
+//! `cargo xtask` runs as CI has already built it (`cargo xtask gen --check` comes first).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,14 +14,11 @@ use proptech_catalog::SchemaSet;
 use serde_json::Value;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace")
-        .to_path_buf()
+    crate::workspace()
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
@@ -72,25 +71,11 @@ fn deliveries_with_new_members_and_values_become_typed_members_compat_calls_comp
     }
 
     // The report, from the command-line tool as an operator runs it.
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(&cargo)
-        .current_dir(root())
-        .args([
-            "run",
-            "-q",
-            "-p",
-            "proptech-events-cli",
-            "--",
-            "drift",
-            "--provider",
-            "valara",
-            "--json",
-        ])
-        .args(&files)
-        .output()
-        .expect("the tool runs");
-    assert!(output.status.success(), "{output:?}");
-    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    let mut args = vec!["drift", "--provider", "valara", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, stdout, stderr) = crate::run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("a JSON report");
     let valara = &report["providers"]["valara"];
     assert_eq!(valara["deliveries"], 3);
     assert_eq!(
@@ -124,13 +109,15 @@ fn deliveries_with_new_members_and_values_become_typed_members_compat_calls_comp
     assert_eq!(event["unknown_enum_values"][0]["value"], "event_duplicated");
     assert_eq!(event["unknown_enum_values"][0]["path"], "/data/issue_type");
     let report_path = dir.join("report.json");
-    std::fs::write(&report_path, &output.stdout).expect("writes");
+    std::fs::write(&report_path, &stdout).expect("writes");
 
     // Applied to a copy of the schemas.
     let schemas = dir.join("schemas");
     copy_dir(&root().join("schemas"), &schemas);
-    let applied = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["drift", "apply"])
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let applied = Command::new(cargo)
+        .current_dir(root())
+        .args(["xtask", "drift", "apply"])
         .arg(&report_path)
         .arg("--schemas")
         .arg(&schemas)
