@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
+import { typeCheck } from './tsc-check.mjs';
 import { compile } from 'json-schema-to-typescript';
 
 const [bundle, samplesDir] = process.argv.slice(2);
@@ -121,24 +121,7 @@ for (const provider of Object.keys(manifest.providers)) {
 }
 
 // tsc checks the generated modules and the check files together.
-const tsconfig = {
-  compilerOptions: {
-    strict: true,
-    noEmit: true,
-    target: 'es2022',
-    module: 'nodenext',
-    moduleResolution: 'nodenext',
-    skipLibCheck: false,
-  },
-  files: checks.map((c) => c.file),
-};
-await writeFile(join(checkDir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
-try {
-  execFileSync(join(here, 'node_modules', '.bin', 'tsc'), ['-p', join(checkDir, 'tsconfig.json')], {
-    stdio: 'inherit',
-  });
-} catch {
-  console.error('tsc --noEmit --strict rejected the declarations or a sample');
+if (!(await typeCheck(checkDir, checks.map((c) => c.file), join(here, 'node_modules', '.bin', 'tsc')))) {
   failures++;
 }
 for (const c of checks) {

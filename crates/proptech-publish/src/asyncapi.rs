@@ -48,19 +48,7 @@ pub fn document(
         if let Some(defs) = schema.get("$defs").and_then(Value::as_object) {
             for (key, def) in defs {
                 let converted = draft07::translate(def, COMPONENTS);
-                match schemas.get(key) {
-                    Some(existing) if *existing != converted => {
-                        return Err(Error::Schema {
-                            path: event.schema_path.clone(),
-                            message: format!(
-                                "bundled definition {key} differs from the one of another event"
-                            ),
-                        });
-                    }
-                    _ => {
-                        schemas.insert(key.clone(), converted);
-                    }
-                }
+                crate::share_definition(&mut schemas, &event.schema_path, key, converted)?;
             }
         }
         let key = event.event_type.clone();
@@ -202,22 +190,7 @@ fn message(event: &Event, delivery: &Delivery, vectors: &[&Vector]) -> Value {
     }
     let mut examples = Vec::new();
     if let Some(sample) = &event.sample {
-        let mut summary = match &sample.source {
-            Some(source) => format!("The sample the docs print ({source})"),
-            None => "The sample the docs print".to_owned(),
-        };
-        if !sample.errata.is_empty() {
-            let ids: Vec<&str> = sample.errata.iter().map(|(id, _)| id.as_str()).collect();
-            let (noun, verb) = if ids.len() == 1 {
-                ("erratum", "resolves")
-            } else {
-                ("errata", "resolve")
-            };
-            summary.push_str(&format!(
-                ", corrected as {noun} {} {verb} it; the reference page says how",
-                ids.join(", ")
-            ));
-        }
+        let summary = sample.summary();
         examples.push(json!({
             "name": "documented-sample",
             "summary": summary,
@@ -225,16 +198,11 @@ fn message(event: &Event, delivery: &Delivery, vectors: &[&Vector]) -> Value {
         }));
     }
     for vector in vectors.iter().filter(|v| v.event_type == event.event_type) {
-        let mut headers = Map::new();
-        for header in &delivery.header {
-            let value = match header.carries.as_deref() {
-                Some("signature") => json!(vector.vector.signature),
-                Some("timestamp") => json!(vector.vector.timestamp.to_string()),
-                Some("id") => json!(vector.vector.event_id),
-                _ => continue,
-            };
-            headers.insert(header.name.clone(), value);
-        }
+        let headers: Map<String, Value> = vector
+            .headers(&delivery.header)
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), Value::String(value)))
+            .collect();
         if let Ok(payload) = serde_json::from_str::<Value>(&vector.body) {
             examples.push(json!({
                 "name": "signature-test-vector",

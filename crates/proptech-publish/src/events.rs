@@ -66,6 +66,29 @@ pub struct Sample {
     pub errata: Vec<(String, String)>,
 }
 
+impl Sample {
+    /// One line saying where the sample comes from and which errata corrected it.
+    pub fn summary(&self) -> String {
+        let mut summary = match &self.source {
+            Some(source) => format!("The sample the docs print ({source})"),
+            None => "The sample the docs print".to_owned(),
+        };
+        if !self.errata.is_empty() {
+            let ids: Vec<&str> = self.errata.iter().map(|(id, _)| id.as_str()).collect();
+            let (noun, verb) = if ids.len() == 1 {
+                ("erratum", "resolves")
+            } else {
+                ("errata", "resolve")
+            };
+            summary.push_str(&format!(
+                ", corrected as {noun} {} {verb} it; the reference page says how",
+                ids.join(", ")
+            ));
+        }
+        summary
+    }
+}
+
 /// One row of a field table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Field {
@@ -102,6 +125,25 @@ pub struct Vector {
     pub event_type: String,
     /// The exact bytes of the signed body.
     pub body: String,
+}
+
+impl Vector {
+    /// The headers that carry this vector's signature, timestamp and id, by the names `headers`
+    /// (a provider's descriptor) gives them, in that order.
+    pub fn headers<'a>(&self, headers: &'a [proptech_catalog::Header]) -> Vec<(&'a str, String)> {
+        headers
+            .iter()
+            .filter_map(|header| {
+                let value = match header.carries.as_deref() {
+                    Some("signature") => self.vector.signature.clone(),
+                    Some("timestamp") => self.vector.timestamp.to_string(),
+                    Some("id") => self.vector.event_id.clone(),
+                    _ => return None,
+                };
+                Some((header.name.as_str(), value))
+            })
+            .collect()
+    }
 }
 
 impl Events {

@@ -138,6 +138,28 @@ pub fn draft07_twins(bundled: &BTreeMap<String, Value>) -> BTreeMap<String, Valu
         .collect()
 }
 
+/// Adds the bundled definition `key` of the event schema at `path` to a document's shared
+/// definitions (AsyncAPI's and OpenAPI's `components.schemas`): every event bundles its own copy,
+/// and the copies must agree.
+pub(crate) fn share_definition(
+    shared: &mut BTreeMap<String, Value>,
+    path: &str,
+    key: &str,
+    definition: Value,
+) -> Result<(), Error> {
+    match shared.get(key) {
+        Some(existing) if *existing != definition => Err(Error::Schema {
+            path: path.to_owned(),
+            message: format!("bundled definition {key} differs from the one of another event"),
+        }),
+        Some(_) => Ok(()),
+        None => {
+            shared.insert(key.to_owned(), definition);
+            Ok(())
+        }
+    }
+}
+
 /// The bundle's `README.md`: what is where, and how partners generate types in Rust, TypeScript
 /// and Python.
 const PARTNER_README: &str = include_str!("partner-readme.md");

@@ -125,20 +125,7 @@ pub fn document(
             .unwrap_or_default();
         for (key, def) in defs.as_object().into_iter().flatten() {
             component_key(&event.schema_path, key)?;
-            let def = relocate(def);
-            match schemas.get(key) {
-                Some(existing) if *existing != def => {
-                    return Err(Error::Schema {
-                        path: event.schema_path.clone(),
-                        message: format!(
-                            "bundled definition {key} differs from the one of another event"
-                        ),
-                    });
-                }
-                _ => {
-                    schemas.insert(key.clone(), def);
-                }
-            }
+            crate::share_definition(&mut schemas, &event.schema_path, key, relocate(def))?;
         }
         let key = component_key(&event.schema_path, &event.event_type)?;
         if schemas.contains_key(&key) || key == ERROR_BODY {
@@ -266,32 +253,17 @@ fn operation(provider: &str, event: &Event, delivery: &Delivery, vectors: &[&Vec
     ));
     let mut examples = Map::new();
     if let Some(sample) = &event.sample {
-        let mut summary = match &sample.source {
-            Some(source) => format!("The sample the docs print ({source})"),
-            None => "The sample the docs print".to_owned(),
-        };
-        if !sample.errata.is_empty() {
-            let ids: Vec<&str> = sample.errata.iter().map(|(id, _)| id.as_str()).collect();
-            summary.push_str(&format!(", as errata {} correct it", ids.join(", ")));
-        }
+        let summary = sample.summary();
         examples.insert(
             "documented-sample".to_owned(),
             json!({ "summary": summary, "value": sample.value }),
         );
     }
     for vector in vectors.iter().filter(|v| v.event_type == event.event_type) {
-        let headers: Vec<String> = delivery
-            .header
-            .iter()
-            .filter_map(|header| {
-                let value = match header.carries.as_deref() {
-                    Some("signature") => vector.vector.signature.clone(),
-                    Some("timestamp") => vector.vector.timestamp.to_string(),
-                    Some("id") => vector.vector.event_id.clone(),
-                    _ => return None,
-                };
-                Some(format!("`{}: {value}`", header.name))
-            })
+        let headers: Vec<String> = vector
+            .headers(&delivery.header)
+            .into_iter()
+            .map(|(name, value)| format!("`{name}: {value}`"))
             .collect();
         if let Ok(payload) = serde_json::from_str::<Value>(&vector.body) {
             examples.insert(

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
+import { typeCheck } from '../tsc-check.mjs';
 import openapiTS, { astToString } from 'openapi-typescript';
 
 const [bundle, samplesDir] = process.argv.slice(2);
@@ -55,24 +55,7 @@ for (const [provider, entry] of Object.entries(manifest.providers)) {
   await writeFile(join(checkDir, `${provider}.check.ts`), check);
 }
 
-const tsconfig = {
-  compilerOptions: {
-    strict: true,
-    noEmit: true,
-    target: 'es2022',
-    module: 'nodenext',
-    moduleResolution: 'nodenext',
-    skipLibCheck: false,
-  },
-  files: checks.map((c) => c.file),
-};
-await writeFile(join(checkDir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
-try {
-  execFileSync(join(here, 'node_modules', '.bin', 'tsc'), ['-p', join(checkDir, 'tsconfig.json')], {
-    stdio: 'inherit',
-  });
-} catch {
-  console.error('tsc --noEmit --strict rejected the declarations or a sample');
+if (!(await typeCheck(checkDir, checks.map((c) => c.file), join(here, 'node_modules', '.bin', 'tsc')))) {
   failures++;
 }
 for (const c of checks) {

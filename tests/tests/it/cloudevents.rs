@@ -65,6 +65,31 @@ impl Visit for ToCloudEvent<'_> {
     }
 }
 
+/// A delivery of `value` as `provider` sends it now (the `n`th: fresh id), received and written as
+/// a CloudEvent (with the delivery's id), and the headers and body it was sent with.
+struct Converted {
+    event: Result<(cloudevents::Event, String), String>,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+fn convert(provider: Provider, value: &Value, n: u64) -> Converted {
+    let raw = serde_json::to_vec(value).expect("JSON");
+    let (headers, body) = delivered_now(provider, &raw, n);
+    let event = dispatch(
+        provider,
+        ToCloudEvent {
+            headers: &headers,
+            body: &body,
+        },
+    );
+    Converted {
+        event,
+        headers,
+        body,
+    }
+}
+
 /// What the source of `provider`'s CloudEvents is for `body`, read off the descriptor.
 fn expected_source(provider: &str, body: &Value) -> String {
     let descriptor = schema_set()
@@ -91,20 +116,12 @@ fn every_sample_is_a_cloud_event_the_spec_schema_accepts_and_the_sdk_reads_back(
     let mut checked = std::collections::BTreeMap::<String, usize>::new();
     for (n, sample) in valid_samples().iter().enumerate() {
         let provider: Provider = sample.provider.parse().expect("a provider");
-        let raw = serde_json::to_vec(&sample.value).expect("JSON");
-        let (headers, body) = delivered_now(provider, &raw, n as u64 + 1);
         let what = format!(
             "{} {} ({})",
             sample.provider, sample.event_type, sample.what
         );
-        let (event, id) = dispatch(
-            provider,
-            ToCloudEvent {
-                headers: &headers,
-                body: &body,
-            },
-        )
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let Converted { event, body, .. } = convert(provider, &sample.value, n as u64 + 1);
+        let (event, id) = event.unwrap_or_else(|e| panic!("{what}: {e}"));
         let delivered: Value = serde_json::from_slice(&body).expect("JSON");
 
         let structured = serde_json::to_value(&event).expect("structured JSON");
@@ -156,16 +173,12 @@ fn every_sample_is_a_cloud_event_the_spec_schema_accepts_and_the_sdk_reads_back(
 fn the_time_is_the_member_the_descriptor_names_else_the_signed_timestamp() {
     for sample in valid_samples() {
         let provider: Provider = sample.provider.parse().expect("a provider");
-        let raw = serde_json::to_vec(&sample.value).expect("JSON");
-        let (headers, body) = delivered_now(provider, &raw, 1);
-        let (event, _) = dispatch(
-            provider,
-            ToCloudEvent {
-                headers: &headers,
-                body: &body,
-            },
-        )
-        .expect("a CloudEvent");
+        let Converted {
+            event,
+            headers,
+            body,
+        } = convert(provider, &sample.value, 1);
+        let (event, _) = event.expect("a CloudEvent");
         let delivered: Value = serde_json::from_slice(&body).expect("JSON");
         let time = event.time().expect("a time");
         match provider
@@ -220,16 +233,9 @@ fn a_source_member_that_is_not_a_dns_label_is_refused_not_written_into_the_host(
         .and_then(|c| c.source_member().map(str::to_owned))
         .expect("a member");
     value[&member] = Value::from("evil.example/x?");
-    let raw = serde_json::to_vec(&value).expect("JSON");
-    let (headers, body) = delivered_now(provider, &raw, 1);
-    let err = dispatch(
-        provider,
-        ToCloudEvent {
-            headers: &headers,
-            body: &body,
-        },
-    )
-    .expect_err("not a DNS label");
+    let err = convert(provider, &value, 1)
+        .event
+        .expect_err("not a DNS label");
     assert!(err.contains(&member), "{err}");
     assert!(!err.contains("evil"), "the value is echoed: {err}");
 }
@@ -247,16 +253,9 @@ async fn the_stream_sink_writes_cloud_events_as_structured_json() {
     let mut written = Vec::new();
     for (n, sample) in valid_samples().iter().enumerate() {
         let provider: Provider = sample.provider.parse().expect("a provider");
-        let raw = serde_json::to_vec(&sample.value).expect("JSON");
-        let (headers, body) = delivered_now(provider, &raw, n as u64 + 1);
-        let (event, _) = dispatch(
-            provider,
-            ToCloudEvent {
-                headers: &headers,
-                body: &body,
-            },
-        )
-        .expect("a CloudEvent");
+        let (event, _) = convert(provider, &sample.value, n as u64 + 1)
+            .event
+            .expect("a CloudEvent");
         sink.append_cloud_event(provider, &event)
             .await
             .expect("appended");
@@ -264,7 +263,6 @@ async fn the_stream_sink_writes_cloud_events_as_structured_json() {
     }
     let mut read = 0;
     for (provider, event_type, event) in &written {
-        let _ = event_type;
         let stream = Streams::default().for_provider(*provider).to_owned();
         let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
             .arg(&stream)
