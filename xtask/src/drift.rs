@@ -84,7 +84,15 @@ pub fn propose(set: &SchemaSet, report: &Value) -> Result<Proposal> {
             let file = event.doc.path.clone();
             for m in e["unknown_members"].as_array().into_iter().flatten() {
                 let path = m["path"].as_str().context("a member without a path")?;
-                let (holder, name) = locate_parent(set, &mut proposal.files, &file, path)?;
+                let (holder, name) = match locate_parent(set, &mut proposal.files, &file, path) {
+                    Ok(place) => place,
+                    Err(why) => {
+                        proposal
+                            .skipped
+                            .push(format!("{provider} {event_type}: member {path}: {why:#}"));
+                        continue;
+                    }
+                };
                 let schema = member_schema(m)?;
                 let object = object_at(&mut proposal.files, set, &holder)?;
                 let properties = object
@@ -104,7 +112,15 @@ pub fn propose(set: &SchemaSet, report: &Value) -> Result<Proposal> {
             }
             for v in e["unknown_enum_values"].as_array().into_iter().flatten() {
                 let path = v["path"].as_str().context("a value without a path")?;
-                let holder = locate(set, &mut proposal.files, &file, path)?;
+                let holder = match locate(set, &mut proposal.files, &file, path) {
+                    Ok(place) => place,
+                    Err(why) => {
+                        proposal
+                            .skipped
+                            .push(format!("{provider} {event_type}: value at {path}: {why:#}"));
+                        continue;
+                    }
+                };
                 let object = object_at(&mut proposal.files, set, &holder)?;
                 let Some(Value::Array(values)) = object.get_mut("enum") else {
                     proposal.skipped.push(format!(
@@ -249,8 +265,11 @@ fn step(
             .pointer(&at.1)
             .with_context(|| format!("{}#{}: nothing there", at.0, at.1))?;
         if token == "*" {
-            if node.get("items").is_some() {
-                return Ok(Some((at.0.clone(), format!("{}/items", at.1))));
+            // An array's elements, or the values of a map.
+            for keyword in ["items", "additionalProperties"] {
+                if node.get(keyword).is_some_and(Value::is_object) {
+                    return Ok(Some((at.0.clone(), format!("{}/{keyword}", at.1))));
+                }
             }
         } else if node.get("properties").and_then(|p| p.get(token)).is_some() {
             return Ok(Some((

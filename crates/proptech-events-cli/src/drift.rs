@@ -65,6 +65,8 @@ struct EventDrift {
     enum_values: BTreeMap<(String, String), (Seen, Value)>,
     missing: BTreeMap<String, Seen>,
     other: BTreeMap<(String, String), Seen>,
+    /// Findings past [`MAX_LISTED`] distinct ones of a kind: counted, not listed.
+    not_listed: u64,
 }
 
 /// What one provider's deliveries showed.
@@ -74,30 +76,55 @@ struct ProviderDrift {
     unknown_types: BTreeMap<String, Seen>,
     unreadable: BTreeMap<String, Seen>,
     events: BTreeMap<String, EventDrift>,
+    /// Unknown event types past [`MAX_LISTED`]: counted, not listed.
+    not_listed: u64,
 }
 
 /// Runs `drift`.
 pub fn run(args: &DriftArgs) -> Outcome {
-    let observed = if args.stream {
-        from_stream(args)?
+    let mut judge = Judge::default();
+    // One delivery at a time: memory holds the report, not the deliveries.
+    if args.stream {
+        from_stream(args, &mut |o| judge.add(&o))?;
     } else {
         let provider = args.provider.map(Provider::from).ok_or_else(|| {
             Failure::usage("name the provider of the files with --provider (or read --stream)")
         })?;
-        from_files(provider, &args.files)?
+        from_files(provider, &args.files, &mut |o| judge.add(&o))?;
+    }
+    let value = to_json(&judge.report, judge.deliveries);
+    let text = if args.json {
+        let mut text = terminal_safe(&serde_json::to_string_pretty(&value).unwrap_or_default());
+        text.push('\n');
+        text
+    } else {
+        text_report(&value)
     };
-    let mut validators: BTreeMap<(Provider, String), jsonschema::Validator> = BTreeMap::new();
-    let mut report: BTreeMap<Provider, ProviderDrift> = BTreeMap::new();
-    for delivery in &observed {
-        let drift = report.entry(delivery.provider).or_default();
+    // A closed pipe (`| head`) ends the output, not the process with a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The report being built, and the compiled schemas it judges with.
+#[derive(Default)]
+struct Judge {
+    validators: BTreeMap<(Provider, String), jsonschema::Validator>,
+    report: BTreeMap<Provider, ProviderDrift>,
+    deliveries: usize,
+}
+
+impl Judge {
+    fn add(&mut self, delivery: &Observed) -> Result<(), Failure> {
+        self.deliveries += 1;
+        let drift = self.report.entry(delivery.provider).or_default();
         drift.deliveries += 1;
         let Ok(body) = serde_json::from_slice::<Value>(&delivery.body) else {
             drift
                 .unreadable
-                .entry("not JSON".to_owned())
+                .entry("not JSON (or a number no f64 holds)".to_owned())
                 .or_default()
                 .note(&delivery.seen);
-            continue;
+            return Ok(());
         };
         let type_member = delivery.provider.contract().type_member;
         let Some(event_type) = body.get(type_member).and_then(Value::as_str) else {
@@ -106,18 +133,24 @@ pub fn run(args: &DriftArgs) -> Outcome {
                 .entry(format!("no string {type_member}"))
                 .or_default()
                 .note(&delivery.seen);
-            continue;
+            return Ok(());
         };
         let Some(info) = delivery.provider.event(event_type) else {
-            drift
-                .unknown_types
-                .entry(event_type.to_owned())
-                .or_default()
-                .note(&delivery.seen);
-            continue;
+            if drift.unknown_types.contains_key(event_type)
+                || drift.unknown_types.len() < MAX_LISTED
+            {
+                drift
+                    .unknown_types
+                    .entry(event_type.to_owned())
+                    .or_default()
+                    .note(&delivery.seen);
+            } else {
+                drift.not_listed += 1;
+            }
+            return Ok(());
         };
         let key = (delivery.provider, event_type.to_owned());
-        if !validators.contains_key(&key) {
+        if !self.validators.contains_key(&key) {
             let validator = closed_validator(info.json_schema).map_err(|e| Failure {
                 message: format!(
                     "{}: the embedded schema does not compile: {e}",
@@ -125,22 +158,29 @@ pub fn run(args: &DriftArgs) -> Outcome {
                 ),
                 code: 1,
             })?;
-            validators.insert(key.clone(), validator);
+            self.validators.insert(key.clone(), validator);
         }
         let event = drift.events.entry(event_type.to_owned()).or_default();
         event.deliveries += 1;
-        note_errors(&validators[&key], &body, &delivery.seen, event);
+        note_errors(&self.validators[&key], &body, &delivery.seen, event);
+        Ok(())
     }
-    let value = to_json(&report, observed.len());
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
-    } else {
-        print_text(&value);
+}
+
+/// JSON text with the characters a terminal or an editor acts on (C0 and C1 controls, DEL, line
+/// and paragraph separators, bidirectional overrides) written as `\u` escapes. They only occur
+/// inside strings, where the escape means the same.
+fn terminal_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        let risky = matches!(c, '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if risky {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    out
 }
 
 /// The event's schema with every object that lists its members and says nothing of others
@@ -186,19 +226,71 @@ fn close(schema: &mut Value) {
     }
 }
 
-/// An instance path with array indices written `*`, so one member of every element is one path.
-fn generalised(pointer: &str) -> String {
+/// The instance path of `error`, with each array index and each key of a map (a member matched
+/// by `additionalProperties` or `patternProperties`) written `*`: one member of every element is
+/// one path, and a member named `7` stays `7`. Read off the error's evaluation path (which
+/// keyword took each step); where that cannot be aligned, array indices are found in `body`.
+fn generalised(error: &jsonschema::ValidationError<'_>, body: &Value) -> String {
+    let instance: Vec<String> = tokens(&error.instance_path().to_string());
+    let evaluation = tokens(&error.evaluation_path().to_string());
+    let mut steps = Vec::new();
+    // The last token is the failing keyword itself, not a step.
+    let mut keywords = evaluation
+        .iter()
+        .take(evaluation.len().saturating_sub(1))
+        .peekable();
+    while let Some(keyword) = keywords.next() {
+        match keyword.as_str() {
+            "properties" => {
+                if let Some(name) = keywords.next() {
+                    steps.push(escape_token(name));
+                }
+            }
+            "patternProperties" | "prefixItems" => {
+                keywords.next();
+                steps.push("*".to_owned());
+            }
+            "additionalProperties"
+            | "unevaluatedProperties"
+            | "items"
+            | "additionalItems"
+            | "unevaluatedItems"
+            | "contains" => steps.push("*".to_owned()),
+            "$defs" | "definitions" | "dependentSchemas" | "allOf" | "anyOf" | "oneOf" => {
+                keywords.next();
+            }
+            _ => {}
+        }
+    }
+    if steps.len() == instance.len() {
+        return steps.iter().map(|t| format!("/{t}")).collect();
+    }
+    // Not aligned: only array indices are known, from the instance.
+    let mut at = body;
+    let mut out = String::new();
+    for token in &instance {
+        let (next, written) = match at {
+            Value::Array(items) => (
+                token.parse::<usize>().ok().and_then(|i| items.get(i)),
+                "*".to_owned(),
+            ),
+            Value::Object(members) => (members.get(token), escape_token(token)),
+            _ => (None, escape_token(token)),
+        };
+        out.push('/');
+        out.push_str(&written);
+        at = next.unwrap_or(&Value::Null);
+    }
+    out
+}
+
+/// The decoded tokens of a JSON pointer.
+fn tokens(pointer: &str) -> Vec<String> {
     pointer
         .split('/')
-        .map(|t| {
-            if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-                "*"
-            } else {
-                t
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect()
 }
 
 fn escape_token(name: &str) -> String {
@@ -217,6 +309,32 @@ fn json_type(v: &Value) -> &'static str {
     }
 }
 
+/// The most distinct findings of one kind kept per event: past it, findings are only counted
+/// (`not_listed`), so a body with a million distinct members costs no more than this.
+const MAX_LISTED: usize = 1_000;
+
+/// An example value as the report shows it: whole when short, else what it was.
+fn example(value: &Value) -> Value {
+    const MAX: usize = 200;
+    match value {
+        Value::String(s) if s.len() > MAX => {
+            let cut = (0..=MAX)
+                .rev()
+                .find(|i| s.is_char_boundary(*i))
+                .unwrap_or(0);
+            Value::String(format!("{}… ({} bytes)", &s[..cut], s.len()))
+        }
+        Value::Array(_) | Value::Object(_) if value.to_string().len() > MAX => {
+            Value::String(format!(
+                "({} bytes of {}, not shown)",
+                value.to_string().len(),
+                json_type(value)
+            ))
+        }
+        _ => value.clone(),
+    }
+}
+
 fn note_errors(
     validator: &jsonschema::Validator,
     body: &Value,
@@ -224,47 +342,93 @@ fn note_errors(
     event: &mut EventDrift,
 ) {
     use jsonschema::error::ValidationErrorKind as Kind;
+    // Each finding counts once per delivery, however often the delivery repeats it (array
+    // elements, a member two closed schemas both name).
+    let mut members: BTreeMap<String, (std::collections::BTreeSet<&'static str>, Value)> =
+        BTreeMap::new();
+    let mut values: BTreeMap<(String, String), Value> = BTreeMap::new();
+    let mut missing = std::collections::BTreeSet::new();
+    let mut other = std::collections::BTreeSet::new();
     for error in validator.iter_errors(body) {
         let at = error.instance_path().to_string();
+        let path = generalised(&error, body);
         match error.kind() {
             Kind::UnevaluatedProperties { unexpected }
             | Kind::AdditionalProperties { unexpected } => {
                 for name in unexpected {
-                    let pointer = format!("{at}/{}", escape_token(name));
-                    let value = body.pointer(&pointer).cloned().unwrap_or(Value::Null);
-                    let member = event.members.entry(generalised(&pointer)).or_default();
-                    member.seen.note(seen);
-                    member.types.insert(json_type(&value));
-                    member.example.get_or_insert(value);
+                    let key = format!("{path}/{}", escape_token(name));
+                    if members.len() >= MAX_LISTED && !members.contains_key(&key) {
+                        // One delivery holds no more than the report lists of it.
+                        event.not_listed += 1;
+                        continue;
+                    }
+                    let value = body
+                        .pointer(&format!("{at}/{}", escape_token(name)))
+                        .unwrap_or(&Value::Null);
+                    let entry = members
+                        .entry(key)
+                        .or_insert_with(|| (Default::default(), example(value)));
+                    entry.0.insert(json_type(value));
                 }
             }
-            Kind::Enum { .. } => {
+            Kind::Enum { options } => {
+                // A value of another type than the enum's is a type error, not a new value.
                 let value = error.instance().clone().into_owned();
-                let text = value
-                    .as_str()
-                    .map_or_else(|| value.to_string(), str::to_owned);
-                let entry = event
-                    .enum_values
-                    .entry((generalised(&at), text))
-                    .or_insert_with(|| (Seen::default(), value));
-                entry.0.note(seen);
+                let same_type = options
+                    .as_array()
+                    .is_some_and(|o| o.iter().any(|v| json_type(v) == json_type(&value)));
+                if same_type && !value.is_array() && !value.is_object() {
+                    values.insert((path, value.to_string()), value);
+                } else {
+                    other.insert((path, "type".to_owned()));
+                }
             }
             Kind::Required { property } => {
                 let name = property
                     .as_str()
                     .map_or_else(|| property.to_string(), str::to_owned);
-                let path = generalised(&format!("{at}/{}", escape_token(&name)));
-                event.missing.entry(path).or_default().note(seen);
+                missing.insert(format!("{path}/{}", escape_token(&name)));
             }
             kind => {
-                let keyword = kind.keyword().to_owned();
-                event
-                    .other
-                    .entry((generalised(&at), keyword))
-                    .or_default()
-                    .note(seen);
+                other.insert((path, kind.keyword().to_owned()));
             }
         }
+    }
+    for (path, (types, value)) in members {
+        if !event.members.contains_key(&path) && event.members.len() >= MAX_LISTED {
+            event.not_listed += 1;
+            continue;
+        }
+        let member = event.members.entry(path).or_default();
+        member.seen.note(seen);
+        member.types.extend(types);
+        member.example.get_or_insert(value);
+    }
+    for (key, value) in values {
+        if !event.enum_values.contains_key(&key) && event.enum_values.len() >= MAX_LISTED {
+            event.not_listed += 1;
+            continue;
+        }
+        event
+            .enum_values
+            .entry(key)
+            .or_insert_with(|| (Seen::default(), value))
+            .0
+            .note(seen);
+    }
+    for path in missing {
+        if !event.missing.contains_key(&path) && event.missing.len() >= MAX_LISTED {
+            event.not_listed += 1;
+            continue;
+        }
+        event.missing.entry(path).or_default().note(seen);
+    }
+    for key in other {
+        if !event.other.contains_key(&key) && event.other.len() >= MAX_LISTED {
+            event.not_listed += 1;
+            continue;
+        }
+        event.other.entry(key).or_default().note(seen);
     }
 }
 
@@ -322,6 +486,7 @@ fn to_json(report: &BTreeMap<Provider, ProviderDrift>, deliveries: usize) -> Val
                     "unknown_enum_values": enum_values,
                     "missing_required": missing,
                     "other_violations": other,
+                    "not_listed": e.not_listed,
                 }),
             );
         }
@@ -340,6 +505,7 @@ fn to_json(report: &BTreeMap<Provider, ProviderDrift>, deliveries: usize) -> Val
                 "deliveries": drift.deliveries,
                 "unknown_event_types": named(&drift.unknown_types, "event_type"),
                 "unreadable": named(&drift.unreadable, "reason"),
+                "unknown_event_types_not_listed": drift.not_listed,
                 "events": events,
             }),
         );
@@ -351,48 +517,60 @@ fn to_json(report: &BTreeMap<Provider, ProviderDrift>, deliveries: usize) -> Val
     })
 }
 
-fn print_text(report: &Value) {
-    println!("{} deliveries read", report["deliveries"]);
+/// The report as text, every value from a delivery escaped and long ones cut.
+fn text_report(report: &Value) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} deliveries read", report["deliveries"]);
     let empty = Map::new();
     for (provider, p) in report["providers"].as_object().unwrap_or(&empty) {
-        println!("\n{provider}: {} deliveries", p["deliveries"]);
+        let _ = writeln!(out, "\n{provider}: {} deliveries", p["deliveries"]);
         let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
         for t in list(&p["unknown_event_types"]) {
-            println!(
+            let _ = writeln!(
+                out,
                 "  unknown event type {} ({} seen, {} .. {})",
-                Escaped(t["event_type"].as_str().unwrap_or_default()),
+                Escaped(&cut(t["event_type"].as_str().unwrap_or_default())),
                 t["count"],
                 t["first_seen"].as_str().unwrap_or_default(),
                 t["last_seen"].as_str().unwrap_or_default()
             );
         }
         for t in list(&p["unreadable"]) {
-            println!(
+            let _ = writeln!(
+                out,
                 "  unreadable: {} ({} seen)",
                 t["reason"].as_str().unwrap_or_default(),
                 t["count"]
             );
         }
         for (event_type, e) in p["events"].as_object().unwrap_or(&empty) {
-            let findings = [
-                "unknown_members",
-                "unknown_enum_values",
-                "missing_required",
-                "other_violations",
-            ]
-            .iter()
-            .map(|k| list(&e[*k]).len())
-            .sum::<usize>();
+            let findings = e["not_listed"].as_u64().unwrap_or_default() as usize
+                + [
+                    "unknown_members",
+                    "unknown_enum_values",
+                    "missing_required",
+                    "other_violations",
+                ]
+                .iter()
+                .map(|k| list(&e[*k]).len())
+                .sum::<usize>();
             if findings == 0 {
                 continue;
             }
-            println!("  {} ({} deliveries)", Escaped(event_type), e["deliveries"]);
+            let _ = writeln!(
+                out,
+                "  {} ({} deliveries)",
+                Escaped(event_type),
+                e["deliveries"]
+            );
             for m in list(&e["unknown_members"]) {
                 let example = m["example"].to_string();
                 let example: String = example.chars().take(60).collect();
-                println!(
+                let _ = writeln!(
+                    out,
                     "    new member {} {} ({} seen, {} .. {}) e.g. {}",
-                    Escaped(m["path"].as_str().unwrap_or_default()),
+                    Escaped(&cut(m["path"].as_str().unwrap_or_default())),
                     m["types"],
                     m["count"],
                     m["first_seen"].as_str().unwrap_or_default(),
@@ -401,34 +579,56 @@ fn print_text(report: &Value) {
                 );
             }
             for v in list(&e["unknown_enum_values"]) {
-                println!(
+                let _ = writeln!(
+                    out,
                     "    new value {} at {} ({} seen)",
-                    Escaped(&v["value"].to_string()),
-                    Escaped(v["path"].as_str().unwrap_or_default()),
+                    Escaped(&cut(&v["value"].to_string())),
+                    Escaped(&cut(v["path"].as_str().unwrap_or_default())),
                     v["count"]
                 );
             }
             for v in list(&e["missing_required"]) {
-                println!(
+                let _ = writeln!(
+                    out,
                     "    required member missing: {} ({} deliveries)",
-                    Escaped(v["path"].as_str().unwrap_or_default()),
+                    Escaped(&cut(v["path"].as_str().unwrap_or_default())),
                     v["count"]
                 );
             }
+            if e["not_listed"].as_u64().unwrap_or_default() > 0 {
+                let _ = writeln!(
+                    out,
+                    "    and {} more findings, counted but not listed",
+                    e["not_listed"]
+                );
+            }
             for v in list(&e["other_violations"]) {
-                println!(
+                let _ = writeln!(
+                    out,
                     "    {} at {} ({} deliveries)",
                     Escaped(v["keyword"].as_str().unwrap_or_default()),
-                    Escaped(v["path"].as_str().unwrap_or_default()),
+                    Escaped(&cut(v["path"].as_str().unwrap_or_default())),
                     v["count"]
                 );
             }
         }
     }
+    out
 }
 
-fn from_files(provider: Provider, files: &[String]) -> Result<Vec<Observed>, Failure> {
-    let mut out = Vec::new();
+/// `text` cut to 120 characters, for one line of text output.
+fn cut(text: &str) -> String {
+    match text.char_indices().nth(120) {
+        Some((at, _)) => format!("{}… ({} bytes)", &text[..at], text.len()),
+        None => text.to_owned(),
+    }
+}
+
+fn from_files(
+    provider: Provider,
+    files: &[String],
+    judge: &mut dyn FnMut(Observed) -> Result<(), Failure>,
+) -> Result<(), Failure> {
     for file in files {
         let body = crate::read_input(file)?;
         let seen = std::fs::metadata(file)
@@ -437,16 +637,19 @@ fn from_files(provider: Provider, files: &[String]) -> Result<Vec<Observed>, Fai
             .map(chrono::DateTime::<chrono::Utc>::from)
             .unwrap_or_else(chrono::Utc::now)
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        out.push(Observed {
+        judge(Observed {
             provider,
             body,
             seen,
-        });
+        })?;
     }
-    Ok(out)
+    Ok(())
 }
 
-fn from_stream(args: &DriftArgs) -> Result<Vec<Observed>, Failure> {
+fn from_stream(
+    args: &DriftArgs,
+    judge: &mut dyn FnMut(Observed) -> Result<(), Failure>,
+) -> Result<(), Failure> {
     let url = args
         .redis
         .clone()
@@ -461,7 +664,7 @@ fn from_stream(args: &DriftArgs) -> Result<Vec<Observed>, Failure> {
     let mut conn = client
         .get_connection()
         .map_err(|e| failed("cannot reach Redis", &e))?;
-    let mut out = Vec::new();
+    let mut read = 0;
     for stream in [streams.signed(), streams.unverified()] {
         let mut after = "-".to_owned();
         loop {
@@ -494,13 +697,14 @@ fn from_stream(args: &DriftArgs) -> Result<Vec<Observed>, Failure> {
                 let seen = chrono::DateTime::from_timestamp_millis(ms)
                     .unwrap_or_default()
                     .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-                out.push(Observed {
+                judge(Observed {
                     provider,
                     body,
                     seen,
-                });
-                if out.len() >= args.limit {
-                    return Ok(out);
+                })?;
+                read += 1;
+                if read >= args.limit {
+                    return Ok(());
                 }
             }
             after = format!(
@@ -509,7 +713,7 @@ fn from_stream(args: &DriftArgs) -> Result<Vec<Observed>, Failure> {
             );
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -545,7 +749,7 @@ mod tests {
         );
         assert_eq!(
             event.enum_values.keys().next(),
-            Some(&("/data/a".to_owned(), "B".to_owned()))
+            Some(&("/data/a".to_owned(), "\"B\"".to_owned()))
         );
         let missing = json!({ "data": {} });
         note_errors(&validator, &missing, "2026-12-02T00:00:00Z", &mut event);
@@ -557,8 +761,74 @@ mod tests {
     }
 
     #[test]
-    fn array_indices_are_one_path() {
-        assert_eq!(generalised("/data/items/12/name"), "/data/items/*/name");
-        assert_eq!(generalised("/data/0x/1"), "/data/0x/*");
+    fn array_indices_and_map_keys_are_one_path_and_each_finding_counts_once_a_delivery() {
+        let schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "properties": {
+                "items": { "type": "array", "items": { "type": "object", "properties": { "a": {} } } },
+                "changes": { "type": "object", "additionalProperties": {
+                    "type": "object", "properties": { "from": {}, "to": {} } } },
+                "named": { "type": "object", "properties": { "7": { "type": "object", "properties": {} } } }
+            }
+        });
+        let validator = closed_validator(&schema.to_string()).expect("compiles");
+        let body = json!({
+            "items": [{ "a": 1, "b": 1 }, { "a": 2, "b": "x" }, { "b": null }],
+            "changes": { "k0": { "from": 1, "zz": 1 }, "k1": { "zz": 2 } },
+            "named": { "7": { "new": true } }
+        });
+        let mut event = EventDrift::default();
+        note_errors(&validator, &body, "2026-12-01T00:00:00Z", &mut event);
+        let paths: Vec<&String> = event.members.keys().collect();
+        assert_eq!(paths, ["/changes/*/zz", "/items/*/b", "/named/7/new"]);
+        assert!(
+            event.members.values().all(|m| m.seen.count == 1),
+            "counted per delivery"
+        );
+        let types: Vec<&&str> = event.members["/items/*/b"].types.iter().collect();
+        assert_eq!(types, [&"integer", &"null", &"string"]);
+    }
+
+    #[test]
+    fn findings_past_the_cap_are_counted_not_listed() {
+        let schema = json!({ "type": "object", "properties": { "a": {} } });
+        let validator = closed_validator(&schema.to_string()).expect("compiles");
+        let body: Value = (0..MAX_LISTED + 5)
+            .map(|i| (format!("m{i}"), json!(1)))
+            .collect::<Map<String, Value>>()
+            .into();
+        let mut event = EventDrift::default();
+        note_errors(&validator, &body, "2026-12-01T00:00:00Z", &mut event);
+        assert_eq!(event.members.len(), MAX_LISTED);
+        assert_eq!(event.not_listed, 5);
+    }
+
+    #[test]
+    fn an_enum_of_strings_does_not_take_a_number_or_an_object() {
+        let schema = json!({ "type": "object", "properties": { "s": { "enum": ["a"] } } });
+        let validator = closed_validator(&schema.to_string()).expect("compiles");
+        let mut event = EventDrift::default();
+        for v in [json!("b"), json!(1), json!({ "x": 1 }), json!("1")] {
+            note_errors(
+                &validator,
+                &json!({ "s": v }),
+                "2026-12-01T00:00:00Z",
+                &mut event,
+            );
+        }
+        let values: Vec<&String> = event.enum_values.keys().map(|(_, v)| v).collect();
+        assert_eq!(values, ["\"1\"", "\"b\""]);
+        assert_eq!(event.other.values().map(|s| s.count).sum::<u64>(), 2);
+    }
+
+    #[test]
+    fn json_output_escapes_what_a_terminal_acts_on() {
+        let text =
+            serde_json::to_string(&json!({ "k": "a\u{9b}b\u{202e}c\u{2028}" })).expect("JSON");
+        let safe = terminal_safe(&text);
+        assert_eq!(safe, r#"{"k":"a\u009bb\u202ec\u2028"}"#);
+        let back: Value = serde_json::from_str(&safe).expect("still JSON");
+        assert_eq!(back["k"], "a\u{9b}b\u{202e}c\u{2028}");
     }
 }

@@ -10,6 +10,10 @@
 //! | `dataschema` | the event schema's `$id`; absent for an event type this version does not know |
 //! | `datacontenttype`, `data` | `application/json`, the delivery's JSON (the typed event keeps every member) |
 //!
+//! An [`Unverified`] delivery's CloudEvent is only what its body says: EverReal signs nothing,
+//! so its `source` (the body's `subdomain`), `id` and `time` are the sender's word. Do not take
+//! that `source` for the tenant's identity.
+//!
 //! ```
 //! # #[cfg(feature = "repull")] {
 //! use proptech_events::receive::{Receiver, RepullReceiver};
@@ -145,7 +149,8 @@ fn source(template: &'static str, data: &Value) -> Result<String, CloudEventErro
         .and_then(Value::as_str)
         .filter(|l| is_dns_label(l))
         .ok_or(CloudEventError::SourceMember { member })?;
-    Ok(format!("{head}{label}{tail}"))
+    // Host names are case-insensitive: one tenant, one source.
+    Ok(format!("{head}{}{tail}", label.to_ascii_lowercase()))
 }
 
 /// RFC 1123: 1 to 63 letters, digits and hyphens, neither first nor last a hyphen.
@@ -175,7 +180,7 @@ mod tests {
     #[test]
     fn a_source_member_must_be_a_dns_label() {
         let template = "https://{subdomain}.everreal.co";
-        let ok = serde_json::json!({ "subdomain": "acme-homes" });
+        let ok = serde_json::json!({ "subdomain": "Acme-Homes" });
         assert_eq!(
             source(template, &ok).expect("a label"),
             "https://acme-homes.everreal.co"
