@@ -16,6 +16,7 @@ mod bundle;
 mod cloudevents;
 mod conformance;
 mod differential;
+mod docs;
 mod external_crate;
 mod lint;
 mod personal_data;
