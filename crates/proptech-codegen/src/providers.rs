@@ -252,6 +252,7 @@ pub fn providers_module(providers: &[Descriptor]) -> Result<TokenStream, Error> 
 
             /// The provider's delivery contract: its envelope members, how it signs, its windows
             /// and its retry schedule, as its descriptor states them.
+            #[cfg(feature = "receive")]
             pub const fn contract(self) -> &'static crate::receive::contract::Contract {
                 match self {
                     #(Provider::#variants => &contracts::#consts,)*
@@ -282,6 +283,7 @@ pub fn providers_module(providers: &[Descriptor]) -> Result<TokenStream, Error> 
         pub(crate) const EXPECTED: &str = #expected;
 
         /// Each provider's delivery contract.
+        #[cfg(feature = "receive")]
         mod contracts {
             use crate::Provider;
             use crate::receive::contract::{
@@ -654,7 +656,9 @@ pub fn cargo_features(manifest: &str, providers: &[Descriptor]) -> Result<String
     let body = begin + manifest[begin..].find('\n').ok_or_else(missing)? + 1;
     let end = body + manifest[body..].find(FEATURES_END).ok_or_else(missing)?;
     let names: Vec<String> = providers.iter().map(|d| format!("{:?}", d.name)).collect();
-    let mut features = format!("default = [{}]\n", names.join(", "));
+    // `receive` (verification, processing, stores) is on by default; without it the crate is the
+    // types alone, and compiles no crypto and no HTTP types.
+    let mut features = format!("default = [\"receive\", {}]\n", names.join(", "));
     for d in providers {
         features.push_str(&format!("{} = []\n", d.name));
     }

@@ -27,6 +27,10 @@
 //! [`valara`], [`repull`], [`lavanda`], [`everreal`]. With the `schemars` feature every type also
 //! derives `schemars::JsonSchema`.
 //!
+//! Receiving (`receive`: signature verification, the receivers, processing, stores) is the
+//! `receive` feature, on by default. A crate that only needs the types takes
+//! `default-features = false, features = ["repull"]` and compiles no crypto and no HTTP types.
+//!
 //! The types live in `src/generated/`, written by `cargo xtask gen` from the workspace's `schemas/`;
 //! never edit them by hand.
 
@@ -42,6 +46,7 @@ mod macros;
 pub mod __private;
 mod error;
 pub mod personal;
+#[cfg(feature = "receive")]
 pub mod receive;
 mod types;
 

@@ -72,6 +72,7 @@ impl Provider {
     }
     /// The provider's delivery contract: its envelope members, how it signs, its windows
     /// and its retry schedule, as its descriptor states them.
+    #[cfg(feature = "receive")]
     pub const fn contract(self) -> &'static crate::receive::contract::Contract {
         match self {
             Provider::Valara => &contracts::VALARA,
@@ -108,6 +109,7 @@ impl Provider {
 /// The known providers' names, as [`UnknownProvider`](crate::UnknownProvider) lists them.
 pub(crate) const EXPECTED: &str = "valara, repull, lavanda or everreal";
 /// Each provider's delivery contract.
+#[cfg(feature = "receive")]
 mod contracts {
     use crate::Provider;
     use crate::receive::contract::{
