@@ -72,8 +72,8 @@ pub trait Receiver: sealed::Sealed + Sized + Send + Sync + 'static {
     fn __core_mut(&mut self) -> &mut Core;
 
     /// Verifies and parses a delivery as if the clock read `now` (Unix seconds). It does **not**
-    /// deduplicate: use [`process`], or record the delivery's `dedupe_keys` in your own
-    /// transaction.
+    /// deduplicate: use `process` (feature `process`), or record the delivery's `dedupe_keys` in
+    /// your own transaction.
     fn receive_at<H: Headers + ?Sized>(
         &self,
         headers: &H,
