@@ -74,13 +74,15 @@ pub fn propose(set: &SchemaSet, report: &Value) -> Result<Proposal> {
             ));
         }
         for (event_type, e) in p["events"].as_object().unwrap_or(&empty) {
-            let event = set
-                .event(provider, event_type)
-                .or_else(|| {
-                    set.events()
-                        .find(|ev| ev.provider == provider.as_str() && ev.event_type == event_type)
-                })
-                .with_context(|| format!("{provider} {event_type}: no schema in this set"))?;
+            let Some(event) = set.event(provider, event_type).or_else(|| {
+                set.events()
+                    .find(|ev| ev.provider == provider.as_str() && ev.event_type == event_type)
+            }) else {
+                proposal.skipped.push(format!(
+                    "{provider} {event_type}: no schema in this set (a report of another version?)"
+                ));
+                continue;
+            };
             let file = event.doc.path.clone();
             for m in e["unknown_members"].as_array().into_iter().flatten() {
                 let path = m["path"].as_str().context("a member without a path")?;
@@ -298,7 +300,7 @@ fn locate(
             .with_context(|| format!("{file}: no schema describes {path} (at {token})"))?;
     }
     // The member's own schema may be a `$ref` to the definition holding its enum.
-    loop {
+    for _ in 0..32 {
         let node = current(files, set, &at.0)?.pointer(&at.1);
         match node.and_then(|n| n.get("$ref")).and_then(Value::as_str) {
             Some(reference) if node.and_then(|n| n.get("enum")).is_none() => {
@@ -307,6 +309,7 @@ fn locate(
             _ => return Ok(at),
         }
     }
+    bail!("{}#{}: a $ref cycle", at.0, at.1)
 }
 
 /// The schema object that should describe the new member at `path`, and the member's name: the
@@ -329,7 +332,7 @@ fn locate_parent(
     }
     // Where the parent's members are written: past `$ref`s that lead to `properties`, and from
     // an event's root to its envelope (the root only fixes the envelope's type and data).
-    loop {
+    for _ in 0..32 {
         let node = current(files, set, &at.0)?
             .pointer(&at.1)
             .with_context(|| format!("{}#{}: nothing there", at.0, at.1))?;
@@ -341,6 +344,7 @@ fn locate_parent(
             _ => return Ok((at, name)),
         }
     }
+    bail!("{}#{}: a $ref cycle", at.0, at.1)
 }
 
 /// Where `reference`, written at `at`, leads.

@@ -456,10 +456,16 @@ impl Descriptor {
         }
         if let Some(c) = &self.cloudevents {
             let braces = c.source.matches('{').count() + c.source.matches('}').count();
+            let ordered = c.source.find('{') <= c.source.find('}');
             let member_ok = c
                 .source_member()
                 .is_none_or(|m| !m.is_empty() && !m.contains(['{', '/']));
-            if braces > 2 || braces == 1 || !member_ok || !c.source.starts_with("https://") {
+            if braces > 2
+                || braces == 1
+                || !ordered
+                || !member_ok
+                || !c.source.starts_with("https://")
+            {
                 return Err(format!(
                     "cloudevents.source {:?}: an https URL with at most one `{{member}}`",
                     c.source

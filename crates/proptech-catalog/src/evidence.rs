@@ -121,13 +121,27 @@ pub fn constraints(path: &str, schema: &Value) -> Vec<Constraint> {
 /// not: its own kind of evidence (counts and dates of observation, not a quote).
 pub const OBSERVED_KEYWORD: &str = "x-observed";
 
-/// Whether the schema object holding `c` in `schema` carries [`OBSERVED_KEYWORD`]: the constraint
-/// stands on observation, and needs no quote.
+/// Whether `c` stands on observation alone: an `enum` every value of which its schema object's
+/// [`OBSERVED_KEYWORD`] lists as seen in deliveries (`cargo xtask drift apply` writes them so).
+/// Documented values, and every other constraint, still need a quote.
 fn observed(schema: &Value, c: &Constraint) -> bool {
+    if c.keyword != "enum" {
+        return false;
+    }
     let holder = c.pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
-    schema
-        .pointer(holder)
-        .is_some_and(|s| s.get(OBSERVED_KEYWORD).is_some())
+    let Some(object) = schema.pointer(holder) else {
+        return false;
+    };
+    let seen: Vec<&Value> = object
+        .get(OBSERVED_KEYWORD)
+        .and_then(|o| o.get("values"))
+        .and_then(Value::as_array)
+        .map(|values| values.iter().filter_map(|v| v.get("value")).collect())
+        .unwrap_or_default();
+    object
+        .get("enum")
+        .and_then(Value::as_array)
+        .is_some_and(|values| !values.is_empty() && values.iter().all(|v| seen.contains(&v)))
 }
 
 /// Calls `visit(pointer, keyword, value)` for every keyword of every schema object in `schema`, in
@@ -299,18 +313,25 @@ mod tests {
     "#;
 
     #[test]
-    fn an_observed_constraint_needs_no_quote_and_an_unobserved_one_does() {
+    fn an_enum_all_of_whose_values_were_observed_needs_no_quote_and_no_other_does() {
         let table = table(ONE_ROW);
         let index = table.index().expect("compiles");
-        let observed = json!({ "properties": { "data": { "properties": {
-            "level": { "enum": ["low", "high"], "x-observed": { "values": [] } } } } } });
-        let audit = index.audit([("acme/events/e.json", &observed)]);
+        let level = |enum_values: Value, observed: Value| {
+            json!({ "properties": { "data": { "properties": { "level": {
+                "enum": enum_values, "x-observed": { "values": observed } } } } } })
+        };
+        let seen = |v: &str| json!({ "value": v, "count": 1 });
+        let all = level(json!(["low", "high"]), json!([seen("low"), seen("high")]));
+        let audit = index.audit([("acme/events/e.json", &all)]);
         assert!(audit.unannotated.is_empty(), "{:?}", audit.unannotated);
         assert_eq!(audit.seen, 1);
-        let unobserved = json!({ "properties": { "data": { "properties": {
-            "level": { "enum": ["low", "high"] } } } } });
-        let audit = index.audit([("acme/events/e.json", &unobserved)]);
-        assert_eq!(audit.unannotated.len(), 1);
+        for partly in [
+            level(json!(["low", "high"]), json!([seen("high")])),
+            level(json!(["low"]), json!([])),
+        ] {
+            let audit = index.audit([("acme/events/e.json", &partly)]);
+            assert_eq!(audit.unannotated.len(), 1, "{partly}");
+        }
     }
 
     #[test]

@@ -213,11 +213,15 @@ fn close(schema: &mut Value) {
         match key.as_str() {
             "examples" | "const" | "enum" | "default" | "required" => {}
             k if k.starts_with("x-") => {}
-            "properties" | "patternProperties" | "$defs" | "dependentSchemas" => {
+            "properties" | "patternProperties" | "$defs" => {
                 if let Value::Object(members) = child {
                     members.values_mut().for_each(close);
                 }
             }
+            // A closed branch or condition would change its verdict (a closed `if` stops
+            // matching, a closed `not` starts passing): only plain object schemas are closed.
+            "allOf" | "anyOf" | "oneOf" | "if" | "then" | "else" | "not" | "contains"
+            | "propertyNames" | "dependentSchemas" => {}
             _ => close(child),
         }
     }
@@ -665,6 +669,9 @@ fn from_stream(
         .get_connection()
         .map_err(|e| failed("cannot reach Redis", &e))?;
     let mut read = 0;
+    if args.limit == 0 {
+        return Ok(());
+    }
     for stream in [streams.signed(), streams.unverified()] {
         let mut after = "-".to_owned();
         loop {
@@ -788,6 +795,30 @@ mod tests {
         );
         let types: Vec<&&str> = event.members["/items/*/b"].types.iter().collect();
         assert_eq!(types, [&"integer", &"null", &"string"]);
+    }
+
+    #[test]
+    fn branches_and_conditions_are_not_closed() {
+        let schema = json!({
+            "type": "object",
+            "properties": { "a": {}, "b": {} },
+            "if": { "properties": { "a": { "const": 1 } } },
+            "then": { "required": ["b"] },
+            "not": { "properties": { "a": { "const": 2 } }, "required": ["a"] }
+        });
+        let validator = closed_validator(&schema.to_string()).expect("compiles");
+        let mut event = EventDrift::default();
+        note_errors(
+            &validator,
+            &json!({ "a": 1, "b": 0 }),
+            "2026-12-01T00:00:00Z",
+            &mut event,
+        );
+        assert!(
+            event.other.is_empty() && event.members.is_empty(),
+            "{:?}",
+            event.other.keys()
+        );
     }
 
     #[test]

@@ -146,6 +146,14 @@ pub fn document(
             json!({ delivery.method.to_lowercase(): operation(provider, event, delivery, vectors) }),
         );
     }
+    if schemas.contains_key(ERROR_BODY) {
+        return Err(Error::Schema {
+            path: provider.to_owned(),
+            message: format!(
+                "a bundled definition is named {ERROR_BODY}, the receiver's error body"
+            ),
+        });
+    }
     schemas.insert(
         ERROR_BODY.to_owned(),
         json!({
@@ -259,15 +267,23 @@ fn operation(provider: &str, event: &Event, delivery: &Delivery, vectors: &[&Vec
             json!({ "summary": summary, "value": sample.value }),
         );
     }
-    for vector in vectors.iter().filter(|v| v.event_type == event.event_type) {
+    for (i, vector) in vectors
+        .iter()
+        .filter(|v| v.event_type == event.event_type)
+        .enumerate()
+    {
         let headers: Vec<String> = vector
             .headers(&delivery.header)
             .into_iter()
             .map(|(name, value)| format!("`{name}: {value}`"))
             .collect();
         if let Ok(payload) = serde_json::from_str::<Value>(&vector.body) {
+            let name = match i {
+                0 => "signature-test-vector".to_owned(),
+                i => format!("signature-test-vector-{}", i + 1),
+            };
             examples.insert(
-                "signature-test-vector".to_owned(),
+                name,
                 json!({
                     "summary": "The documented signature test vector",
                     "description": format!(
@@ -381,11 +397,13 @@ fn relocate(schema: &Value) -> Value {
                         });
                         continue;
                     }
-                    // Instances, not schemas.
+                    // Instances and annotations, not schemas.
                     ("examples" | "const" | "enum" | "default", _) => v.clone(),
+                    (k, _) if k.starts_with("x-") => v.clone(),
                     // Names of members and definitions, each holding a schema.
                     (
-                        "properties" | "patternProperties" | "$defs" | "dependentSchemas",
+                        "properties" | "patternProperties" | "$defs" | "definitions"
+                        | "dependentSchemas",
                         Value::Object(members),
                     ) => Value::Object(
                         members

@@ -236,6 +236,7 @@ fn a_source_member_that_is_not_a_dns_label_is_refused_not_written_into_the_host(
     let err = convert(provider, &value, 1)
         .event
         .expect_err("not a DNS label");
+    assert!(!err.starts_with("not received"), "{err}");
     assert!(err.contains(&member), "{err}");
     assert!(!err.contains("evil"), "the value is echoed: {err}");
 }
@@ -263,7 +264,7 @@ async fn the_stream_sink_writes_cloud_events_as_structured_json() {
     }
     let mut read = 0;
     for (provider, event_type, event) in &written {
-        let stream = Streams::default().for_provider(*provider).to_owned();
+        let stream = Streams::default().cloud_events_for(*provider).to_owned();
         let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
             .arg(&stream)
             .arg("-")
@@ -288,4 +289,12 @@ async fn the_stream_sink_writes_cloud_events_as_structured_json() {
     }
     assert_eq!(read, written.len());
     assert!(read > 100, "only {read}");
+    // The streams consumers read hold deliveries only: no CloudEvent reaches them.
+    for stream in [Streams::default().signed(), Streams::default().unverified()] {
+        let len: usize = redis::cmd("XLEN")
+            .arg(stream)
+            .query(&mut server.connection())
+            .expect("xlen");
+        assert_eq!(len, 0, "{stream} holds CloudEvents");
+    }
 }

@@ -54,6 +54,8 @@ pub struct Streams {
     unverified: String,
     dead: String,
     group: String,
+    cloud_events: String,
+    cloud_events_unverified: String,
 }
 
 impl Default for Streams {
@@ -73,6 +75,8 @@ impl Streams {
             unverified: format!("{prefix}:unverified"),
             dead: format!("{prefix}:dead"),
             group: "proptech-consumers".to_owned(),
+            cloud_events: format!("{prefix}:cloudevents"),
+            cloud_events_unverified: format!("{prefix}:unverified:cloudevents"),
         }
     }
 
@@ -108,6 +112,18 @@ impl Streams {
             &self.signed
         } else {
             &self.unverified
+        }
+    }
+
+    /// The stream [`RedisStreamSink::append_cloud_event`] writes a delivery of `provider` to:
+    /// `{prefix}:cloudevents`, or `{prefix}:unverified:cloudevents` (bounded like the unverified
+    /// stream) for a provider that signs nothing. Consumers do not read them: their entries are
+    /// CloudEvents for your own pipeline, not deliveries.
+    pub fn cloud_events_for(&self, provider: Provider) -> &str {
+        if provider.contract().signature.is_some() {
+            &self.cloud_events
+        } else {
+            &self.cloud_events_unverified
         }
     }
 
@@ -258,13 +274,25 @@ impl RedisStreamSink {
         event_type: &str,
         body: &[u8],
     ) -> Result<String, RetryLater> {
+        let stream = self.streams.for_provider(provider);
+        self.append_to(stream, provider, id, event_type, body).await
+    }
+
+    /// [`append`](Self::append) to `stream`: bounded when `provider` signs nothing.
+    async fn append_to(
+        &self,
+        stream: &str,
+        provider: Provider,
+        id: &str,
+        event_type: &str,
+        body: &[u8],
+    ) -> Result<String, RetryLater> {
         if let Some(watch) = &self.watch
             && let Some(wrong) = watch.wrong(&self.conn).await
         {
             return Err(RetryLater::new(format!("not appended: {wrong}")).after(10));
         }
         let mut conn = self.conn.clone();
-        let stream = self.streams.for_provider(provider);
         let failed = |e: redis::RedisError| {
             let after = if out_of_memory(&e) { 60 } else { 10 };
             RetryLater::new(format!("appending to {stream}: {e}")).after(after)
@@ -310,10 +338,11 @@ impl RedisStreamSink {
 
 #[cfg(feature = "cloudevents")]
 impl RedisStreamSink {
-    /// Appends `event` (made by `to_cloud_event` from a delivery of `provider`) to the provider's
-    /// stream as CloudEvents structured JSON (`application/cloudevents+json`): the entry's `body`
-    /// is the whole CloudEvent, its `id` the CloudEvent's id, its `event_type` the provider's
-    /// event type. Bounded and refused as [`append`](Self::append) is.
+    /// Appends `event` (made by `to_cloud_event` from a delivery of `provider`) as CloudEvents
+    /// structured JSON (`application/cloudevents+json`) to the CloudEvents stream
+    /// ([`Streams::cloud_events_for`]), which consumers of deliveries do not read: the entry's
+    /// `body` is the whole CloudEvent, its `id` the CloudEvent's id, its `event_type` the
+    /// provider's event type. Bounded and refused as [`append`](Self::append) is.
     pub async fn append_cloud_event(
         &self,
         provider: Provider,
@@ -327,7 +356,9 @@ impl RedisStreamSink {
             .strip_prefix(provider.as_str())
             .and_then(|t| t.strip_prefix('.'))
             .unwrap_or(ty);
-        self.append(provider, event.id(), event_type, &body).await
+        let stream = self.streams.cloud_events_for(provider);
+        self.append_to(stream, provider, event.id(), event_type, &body)
+            .await
     }
 }
 
