@@ -115,10 +115,10 @@ impl Streams {
         }
     }
 
-    /// The stream [`RedisStreamSink::append_cloud_event`] writes a delivery of `provider` to:
-    /// `{prefix}:cloudevents`, or `{prefix}:unverified:cloudevents` (bounded like the unverified
-    /// stream) for a provider that signs nothing. Consumers do not read them: their entries are
-    /// CloudEvents for your own pipeline, not deliveries.
+    /// The stream `RedisStreamSink::append_cloud_event` (feature `cloudevents`) writes a delivery
+    /// of `provider` to: `{prefix}:cloudevents`, or `{prefix}:unverified:cloudevents` (bounded
+    /// like the unverified stream) for a provider that signs nothing. Consumers do not read them:
+    /// their entries are CloudEvents for your own pipeline, not deliveries.
     pub fn cloud_events_for(&self, provider: Provider) -> &str {
         if provider.contract().signature.is_some() {
             &self.cloud_events
