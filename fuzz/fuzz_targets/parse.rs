@@ -3,7 +3,7 @@
 //! Input: a provider byte, then the body.
 //!
 //! Invariants, beyond "no panic" and libFuzzer's time and memory limits: every accepted body is
-//! JSON text (UTF-8), and its event serialises back to JSON equal to the body (the README's
+//! JSON text (UTF-8), and its event serialises back to JSON equal to the body (the types guide's
 //! lossless promise: `serde_json::Value` equality where the body parses as a `Value`, and numbers
 //! no `f64` holds, like `1e400`, kept as the same text; see `same_json`); parsing that JSON again
 //! gives the same event.

@@ -23,13 +23,23 @@
 //! # Ok::<(), proptech_events::ParseError>(())
 //! ```
 //!
-//! One module per provider, each behind a Cargo feature of the same name (all on by default):
-//! [`valara`], [`repull`], [`lavanda`], [`everreal`]. With the `schemars` feature every type also
-//! derives `schemars::JsonSchema`.
+//! The [`guide`] has a chapter per task, each with examples that run: [the types and what they
+//! promise](guide::types), [receiving](guide::receiving), [processing at least once and never
+//! twice](guide::processing), [Redis and the streams](guide::streams), [personal
+//! data](guide::personal_data), [the derive](guide::derive) and [CloudEvents](guide::cloudevents).
 //!
-//! Receiving (`receive`: signature verification, the receivers, processing, stores) is the
-//! `receive` feature, on by default. A crate that only needs the types takes
-//! `default-features = false, features = ["repull"]` and compiles no crypto and no HTTP types.
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `valara`, `repull`, `lavanda`, `everreal` | on | the provider's module: its types, `Event` enum and (with `receive`) receiver |
+//! | `receive` | on | [`receive`]: signature verification, the receivers, the in-memory idempotency store. Without it the crate is the types alone: `default-features = false, features = ["repull"]` compiles no crypto and no HTTP types |
+//! | `process` | | processing each delivery at least once and never twice (tokio's timer, `tracing`, `metrics`) |
+//! | `axum` | | routes and extractors for axum, and a server with the bounds a public endpoint needs (implies `process`) |
+//! | `redis` | | a Redis idempotency store shared by every process, and the Redis streams and consumers (implies `process`) |
+//! | `validate` | | validation of deliveries against the JSON Schemas, and the list of a delivery's violations |
+//! | `cloudevents` | | deliveries as CloudEvents 1.0, with the CNCF's SDK |
+//! | `schemars` | | `schemars::JsonSchema` on every type |
 //!
 //! The types live in `src/generated/`, written by `cargo xtask gen` from the workspace's `schemas/`;
 //! never edit them by hand.
@@ -45,6 +55,7 @@ mod macros;
 #[doc(hidden)]
 pub mod __private;
 mod error;
+pub mod guide;
 pub mod personal;
 #[cfg(feature = "receive")]
 pub mod receive;

@@ -6,7 +6,7 @@
 //! 3.1 takes JSON Schema 2020-12 as is; each `$defs` entry moves to `components/schemas`, where
 //! references in an OpenAPI document resolve), the documented sample and signature test vector as
 //! examples, and the answers a receiver built with the `proptech-events` crate gives as responses
-//! ([`RESPONSES`], the processing table of the crate's README).
+//! ([`RESPONSES`], the processing table of the crate guide's processing chapter).
 
 use std::collections::BTreeMap;
 
@@ -22,7 +22,7 @@ const COMPONENTS: &str = "#/components/schemas/";
 /// The component that describes the body of every answer but a success.
 const ERROR_BODY: &str = "proptech.ReceiverError";
 
-/// One answer of a receiver: its status and when it is given, as the crate's README processing
+/// One answer of a receiver: its status and when it is given, as the crate guide's processing
 /// table says. `retry_after` marks the answers that carry a `Retry-After` header.
 #[derive(Debug, Clone, Copy)]
 pub struct Response {
@@ -35,7 +35,7 @@ pub struct Response {
 }
 
 /// The answers of a receiver built with the `proptech-events` crate, by status: the rows of the
-/// processing table in the crate's README (a test holds the two together).
+/// processing table in the crate guide's processing chapter (a test holds the two together).
 pub const RESPONSES: &[Response] = &[
     Response {
         status: "200",

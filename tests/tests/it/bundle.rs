@@ -227,15 +227,16 @@ fn openapi_request_bodies_judge_like_the_schema_set() {
     assert!(checked > 300, "only {checked} instances were checked");
 }
 
-/// The statuses of the processing table in the README (`| outcome | status | the provider then |`),
-/// `2XX` for the handler's own answer.
+/// The statuses of the processing table in the crate guide's processing chapter (`| outcome |
+/// status | the provider then |`), `2XX` for the handler's own answer.
 fn readme_statuses() -> BTreeSet<String> {
-    let readme = std::fs::read_to_string(proptech_conformance::tests_dir().join("../README.md"))
-        .expect("README.md reads");
+    let guide =
+        proptech_conformance::tests_dir().join("../crates/proptech-events/guide/processing.md");
+    let readme = std::fs::read_to_string(guide).expect("guide/processing.md reads");
     let table = readme
         .split("| outcome | status | the provider then |")
         .nth(1)
-        .expect("the README has its processing table");
+        .expect("the processing guide has its processing table");
     let mut statuses = BTreeSet::new();
     for row in table.lines().skip(2).take_while(|l| l.starts_with('|')) {
         let status = row.split('|').nth(2).expect("a status column");
