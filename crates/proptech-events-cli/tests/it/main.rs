@@ -6,6 +6,7 @@ mod drift_apply;
 mod events;
 mod help;
 mod queue;
+mod readme;
 mod samples;
 mod send;
 mod sign;
