@@ -1,4 +1,4 @@
-//! `cargo xtask bench`: the receive benchmarks, printed as the README's table.
+//! `cargo xtask bench`: the receive benchmarks, printed as the tables of `docs/performance.md`.
 
 use anyhow::{Context, Result, bail};
 

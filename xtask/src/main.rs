@@ -2,7 +2,7 @@
 //!
 //! - `gen [--check]`: regenerate the typed crates from `schemas/`; with `--check`, change nothing
 //!   and fail if any generated file is stale.
-//! - `bench`: run the receive benchmarks and print the README's table of events per second and
+//! - `bench`: run the receive benchmarks and print `docs/performance.md`'s table of events per second and
 //!   ratios to the baseline measured in the same run.
 //! - `build-times [--runs N]`: measure the release build of `proptech-events` itself (dependencies
 //!   already built) with all providers and with each one alone, and print a Markdown table.

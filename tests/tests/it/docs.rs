@@ -1,6 +1,7 @@
 //! The project's Markdown, as a reader follows it: every relative link of every tracked Markdown
 //! file names a file that exists, and every `#anchor` a heading of the file it points into
-//! (GitHub's rule: lower case, punctuation dropped, spaces as hyphens).
+//! (GitHub's rule: lower case, punctuation dropped, spaces as hyphens); and every shell command of
+//! them is run by CI or by a test.
 
 use std::path::{Path, PathBuf};
 
@@ -106,6 +107,11 @@ fn every_relative_link_and_anchor_of_the_markdown_resolves() {
             if link.contains("://") || link.starts_with("mailto:") || link.starts_with('<') {
                 continue;
             }
+            // The crate guide's links to Rust items (`crate::receive::Receiver`) are rustdoc's
+            // to resolve: `cargo doc` with warnings denied checks them.
+            if link.contains("::") {
+                continue;
+            }
             checked += 1;
             let (path, anchor) = link.split_once('#').unwrap_or((&link, ""));
             let target: PathBuf = if path.is_empty() {
@@ -134,4 +140,111 @@ fn the_link_reader_finds_links_and_anchors_as_github_does() {
     let text = "See [a](b.md#c-d) and `[not](x.md)`.\n```\n[nor](y.md)\n```\n## C, `d`!\n";
     assert_eq!(links(text), ["b.md#c-d"]);
     assert_eq!(anchors(text), ["c-d"]);
+}
+
+/// The Markdown files whose ```` ```console ```` sessions the CLI's `tests/it/readme.rs` runs as
+/// written, output compared.
+const CONSOLE_SESSIONS_RUN: &[&str] = &["README.md", "crates/proptech-events-cli/README.md"];
+
+/// Shell commands of the docs that CI does not run as written, and why. Each must still be in
+/// the docs: a stale entry fails.
+const NOT_RUN_BY_CI: &[(&str, &str)] = &[(
+    "cargo xtask fuzz receive_signed --seconds 600",
+    "a ten-minute run of one target; CI runs every target for 60 s with the same command",
+)];
+
+/// The shell commands of `text`'s ```` ```sh ```` blocks: comments dropped, `\` continuations
+/// joined, `&&` chains split, whitespace collapsed.
+fn shell_commands(text: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    let mut pending = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            in_sh = !in_sh && matches!(trimmed, "```sh" | "```bash" | "```shell");
+            continue;
+        }
+        if !in_sh {
+            continue;
+        }
+        // A comment starts at a `#` at the line's start or after whitespace.
+        let code = match line.find(" #") {
+            _ if trimmed.starts_with('#') => "",
+            Some(at) => &line[..at],
+            None => line,
+        };
+        pending.push_str(code.trim_end().trim_end_matches('\\'));
+        pending.push(' ');
+        if code.trim_end().ends_with('\\') {
+            continue;
+        }
+        for part in pending.split("&&") {
+            let part = collapse(part);
+            if !part.is_empty() {
+                commands.push(part);
+            }
+        }
+        pending.clear();
+    }
+    commands
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether the Markdown has a fenced block of `language`.
+fn has_block(text: &str, language: &str) -> bool {
+    text.lines()
+        .any(|line| line.trim_start() == format!("```{language}"))
+}
+
+#[test]
+fn every_shell_command_of_the_docs_is_run_by_ci_or_a_test() {
+    let root = root();
+    let ci: Vec<String> = std::fs::read_to_string(root.join(".ci/run"))
+        .expect(".ci/run reads")
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .map(collapse)
+        .collect();
+    let mut not_run = Vec::new();
+    let mut exempt_seen = vec![false; NOT_RUN_BY_CI.len()];
+    let mut checked = 0;
+    for file in markdown_files() {
+        // The generator's test schema sets quote provider docs, not commands of this project.
+        if file.starts_with("crates/proptech-codegen/tests") {
+            continue;
+        }
+        let text = std::fs::read_to_string(root.join(&file)).expect("reads");
+        let name = file.to_string_lossy().replace('\\', "/");
+        if has_block(&text, "console") && !CONSOLE_SESSIONS_RUN.contains(&name.as_str()) {
+            not_run.push(format!(
+                "{name}: a ```console session no test runs (CONSOLE_SESSIONS_RUN)"
+            ));
+        }
+        for command in shell_commands(&text) {
+            checked += 1;
+            if let Some(i) = NOT_RUN_BY_CI.iter().position(|(c, _)| *c == command) {
+                exempt_seen[i] = true;
+            } else if !ci.iter().any(|line| line.contains(&command)) {
+                not_run.push(format!("{name}: `{command}` is not run by .ci/run"));
+            }
+        }
+    }
+    for (seen, (command, _)) in exempt_seen.iter().zip(NOT_RUN_BY_CI) {
+        if !seen {
+            not_run.push(format!("NOT_RUN_BY_CI lists `{command}`, which no doc has"));
+        }
+    }
+    assert!(checked >= 15, "only {checked} shell commands found");
+    assert!(not_run.is_empty(), "{not_run:#?}");
+}
+
+#[test]
+fn the_shell_reader_splits_chains_and_drops_comments() {
+    let text =
+        "```sh\n# a comment\na && b --x   # why\nc \\\n  --d\n```\n```text\nnot shell\n```\n";
+    assert_eq!(shell_commands(text), ["a", "b --x", "c --d"]);
 }
