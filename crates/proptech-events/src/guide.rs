@@ -2,17 +2,18 @@
 //!
 //! | chapter | for | features |
 //! |---|---|---|
-//! | [`types`] | the typed events and what they promise: open, exactly the schema, lossless; semver | a provider |
-//! | [`receiving`] | verifying a delivery's signature, then parsing it; errors; validation | `receive` (default) |
+//! | [`types`] | the typed events and what they promise: open, exactly the schema, lossless; absent vs null; semver; `schemars` | a provider |
+//! | [`receiving`] | verifying a delivery's signature, then parsing it; errors; validation | `receive` (default); `validate` |
 //! | [`processing`] | processing each delivery at least once and never twice; the answers; stores; axum | `axum` (or `process`) |
-//! | [`streams`] | Redis: a store shared by every process, the stream, its consumers, dead letters | `redis` |
+//! | [`streams`] | Redis: a store shared by every process, the stream, its consumers, dead letters | `redis`, `axum` |
 //! | [`personal_data`] | keeping personal data out of logs | a provider |
 //! | [`derive`](mod@derive) | your own subset struct, checked against the schema at compile time | a provider |
 //! | [`cloudevents`] | deliveries as CloudEvents 1.0 | `cloudevents` |
 //!
 //! Every chapter is in the documentation whatever the features; its examples run as doctests when
 //! the features it names are on (docs.rs builds with all of them).
-//! The chapters are the Markdown files of the crate's `guide/` folder.
+//! The chapters are the Markdown files of the crate's `guide/` folder, which its `README.md`
+//! indexes for readers of the repository.
 
 #[cfg(any(doc, feature = "repull"))]
 #[doc = include_str!("../guide/types.md")]
@@ -26,7 +27,7 @@ pub mod receiving {}
 #[doc = include_str!("../guide/processing.md")]
 pub mod processing {}
 
-#[cfg(any(doc, all(feature = "redis", feature = "repull")))]
+#[cfg(any(doc, all(feature = "redis", feature = "axum", feature = "repull")))]
 #[doc = include_str!("../guide/streams.md")]
 pub mod streams {}
 
