@@ -1,7 +1,7 @@
 //! The in-memory [`IdempotencyStore`]: one process, bounded in bytes, keys hashed, only expired
 //! entries forgotten, unverified deliveries in their own partition.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -9,8 +9,11 @@ use super::store::{Claim, ClaimToken, IdempotencyStore, Partition, StoreFuture, 
 
 /// What one entry may cost at worst: its hash-map slot (digest, expiry, state and control byte:
 /// 81 bytes) times the table's slack right after it doubled (up to 2.3 slots per entry), plus its
-/// element of the expiry index with its share of the tree's nodes (up to about 170 bytes). The
-/// test `memory_bound` fills a partition sized for that worst case and measures it with dhat.
+/// place in an expiry index: an element of the ordered index with its share of the tree's nodes
+/// (up to about 170 bytes) for a claim in flight, or an element of its window's queue (40 bytes,
+/// at most four times over while the queue's buffer has not shrunk after a burst) for a done
+/// entry. The test `memory_bound` fills a partition sized for that worst case and measures it
+/// with dhat.
 pub const ENTRY_BYTES: usize = 384;
 
 /// The default in-memory [`IdempotencyStore`] of every receiver.
@@ -38,11 +41,29 @@ pub struct InMemoryStore {
     refused_unverified: AtomicU64,
 }
 
+/// How many distinct windows get a queue of their own in a partition. A store serves a few
+/// receivers, each with a few windows (a dedupe window, a nonce window); done entries of any
+/// further window are indexed in the ordered set instead.
+const QUEUES: usize = 8;
+
+/// The done entries of one window, in the order they were completed: expiry and digest.
+type Queue = VecDeque<(i64, [u8; 32])>;
+
+/// One partition. Every entry is in `entries` and in exactly one expiry index:
+///
+/// - a claim in flight, and a done entry whose window has no queue, in `by_expiry`, an ordered
+///   set (claims in flight are few: one per delivery being handled);
+/// - a done entry in the queue of its window, in the order it was completed. A done entry never
+///   changes until it expires, and entries of one window complete in the clock's order, so each
+///   queue is in expiry order and its front is the next to expire: completing costs a push, not
+///   an insertion into a tree that holds every delivery of the window. Should the clock step
+///   back, an entry behind a later one is forgotten late, never early.
 #[derive(Debug)]
 struct Part {
     max_entries: usize,
     entries: HashMap<[u8; 32], Entry>,
     by_expiry: BTreeSet<(i64, [u8; 32])>,
+    done: Vec<(u64, Queue)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -67,20 +88,46 @@ impl Part {
             max_entries: (bytes / ENTRY_BYTES).max(1),
             entries: HashMap::new(),
             by_expiry: BTreeSet::new(),
+            done: Vec::new(),
         }
     }
 
-    fn remove(&mut self, digest: &[u8; 32]) -> Option<Entry> {
-        let entry = self.entries.remove(digest)?;
-        self.by_expiry.remove(&(entry.expiry, *digest));
-        Some(entry)
-    }
-
-    fn set(&mut self, digest: [u8; 32], entry: Entry) {
-        if let Some(old) = self.entries.insert(digest, entry) {
+    /// Records a claim in flight on a key that has no entry.
+    fn claim(&mut self, digest: [u8; 32], expiry: i64, token: ClaimToken) {
+        let state = State::InFlight(token);
+        if let Some(old) = self.entries.insert(digest, Entry { expiry, state }) {
             self.by_expiry.remove(&(old.expiry, digest));
         }
-        self.by_expiry.insert((entry.expiry, digest));
+        self.by_expiry.insert((expiry, digest));
+    }
+
+    /// Turns a claim in flight into a done entry kept for `window` seconds, until `expiry`.
+    fn complete(&mut self, digest: [u8; 32], expiry: i64, window: u64) {
+        let state = State::Done;
+        if let Some(old) = self.entries.insert(digest, Entry { expiry, state }) {
+            self.by_expiry.remove(&(old.expiry, digest));
+        }
+        let queue = match self.done.iter().position(|(w, _)| *w == window) {
+            Some(i) => Some(i),
+            None if self.done.len() < QUEUES => {
+                self.done.push((window, Queue::new()));
+                Some(self.done.len() - 1)
+            }
+            None => None,
+        };
+        match queue {
+            Some(i) => self.done[i].1.push_back((expiry, digest)),
+            None => {
+                self.by_expiry.insert((expiry, digest));
+            }
+        }
+    }
+
+    /// Removes a claim in flight.
+    fn release(&mut self, digest: &[u8; 32]) {
+        if let Some(entry) = self.entries.remove(digest) {
+            self.by_expiry.remove(&(entry.expiry, *digest));
+        }
     }
 
     fn forget_expired(&mut self, now: i64) {
@@ -90,6 +137,28 @@ impl Part {
             }
             self.by_expiry.pop_first();
             self.entries.remove(&digest);
+        }
+        for (_, queue) in &mut self.done {
+            while let Some(&(expiry, digest)) = queue.front() {
+                if expiry > now {
+                    break;
+                }
+                queue.pop_front();
+                // The entry this element was queued for: done, and expired (only its own element
+                // removes it).
+                if self
+                    .entries
+                    .get(&digest)
+                    .is_some_and(|e| e.state == State::Done && e.expiry <= now)
+                {
+                    self.entries.remove(&digest);
+                }
+            }
+            // After a burst, give back what the queue no longer needs (at most four times its
+            // length stays allocated).
+            if queue.capacity() > 64 && queue.len() < queue.capacity() / 4 {
+                queue.shrink_to(queue.len() * 2);
+            }
         }
     }
 
@@ -201,12 +270,11 @@ impl InMemoryStore {
                 return Claim::Full;
             }
         }
-        let entry = Entry {
-            expiry: at(now, lease),
-            state: State::InFlight(token),
-        };
+        let expiry = at(now, lease);
         for key in keys {
-            locked.part(key.partition()).set(*key.digest(), entry);
+            locked
+                .part(key.partition())
+                .claim(*key.digest(), expiry, token);
         }
         Claim::Claimed
     }
@@ -222,11 +290,11 @@ impl InMemoryStore {
             return false;
         }
         for key in keys {
-            let entry = Entry {
-                expiry: at(now, key.window()),
-                state: State::Done,
-            };
-            locked.part(key.partition()).set(*key.digest(), entry);
+            locked.part(key.partition()).complete(
+                *key.digest(),
+                at(now, key.window()),
+                key.window(),
+            );
         }
         true
     }
@@ -238,7 +306,7 @@ impl InMemoryStore {
         for key in keys {
             let part = locked.part(key.partition());
             if part.held(key.digest(), token) {
-                part.remove(key.digest());
+                part.release(key.digest());
                 released = true;
             }
         }
@@ -419,6 +487,55 @@ mod tests {
         assert_eq!(s.claim_now(one(&signed), t, 10, 2), Claim::Done { key: 0 });
         let k = key("signed-2", Partition::Signed, 100);
         assert_eq!(s.claim_now(one(&k), t, 10, 2), Claim::Claimed);
+    }
+
+    #[test]
+    fn done_entries_of_any_window_expire_with_it_and_never_before() {
+        let s = InMemoryStore::default();
+        let t = ClaimToken::random();
+        // More windows than a partition has queues: the rest are indexed in the ordered set.
+        let windows: Vec<u64> = (1..=2 * QUEUES as u64).map(|w| w * 10).collect();
+        let keys: Vec<StoreKey> = windows
+            .iter()
+            .map(|w| key(&format!("w{w}"), Partition::Signed, *w))
+            .collect();
+        for k in &keys {
+            assert_eq!(s.claim_now(one(k), t, 5, 0), Claim::Claimed);
+            assert!(s.complete_now(one(k), t, 0));
+        }
+        for (k, w) in keys.iter().zip(&windows) {
+            let w = i64::try_from(*w).expect("small");
+            assert_eq!(s.claim_now(one(k), t, 5, w - 1), Claim::Done { key: 0 });
+            assert_eq!(
+                s.claim_now(one(k), t, 5, w),
+                Claim::Claimed,
+                "window {w} over"
+            );
+        }
+    }
+
+    #[test]
+    fn a_clock_stepping_back_makes_entries_expire_late_never_early() {
+        let s = InMemoryStore::default();
+        let t = ClaimToken::random();
+        let (a, b) = (
+            key("a", Partition::Signed, 100),
+            key("b", Partition::Signed, 100),
+        );
+        assert_eq!(s.claim_now(one(&a), t, 5, 1_000), Claim::Claimed);
+        assert!(s.complete_now(one(&a), t, 1_000));
+        // The clock steps back 500 s: `b` expires first but is queued behind `a`.
+        assert_eq!(s.claim_now(one(&b), t, 5, 500), Claim::Claimed);
+        assert!(s.complete_now(one(&b), t, 500));
+        assert_eq!(s.claim_now(one(&b), t, 5, 599), Claim::Done { key: 0 });
+        assert_eq!(s.claim_now(one(&a), t, 5, 1_099), Claim::Done { key: 0 });
+        assert_eq!(
+            s.claim_now(one(&b), t, 5, 700),
+            Claim::Done { key: 0 },
+            "forgotten late: behind `a`"
+        );
+        assert_eq!(s.claim_now(one(&a), t, 5, 1_100), Claim::Claimed);
+        assert_eq!(s.claim_now(one(&b), t, 5, 1_100), Claim::Claimed);
     }
 
     #[test]
