@@ -206,15 +206,58 @@ struct Background(Vec<Child>);
 impl Drop for Background {
     fn drop(&mut self) {
         for child in &mut self.0 {
-            // The whole group: `sh` and whatever it started.
-            let group = format!("-{}", child.id());
-            let _ = Command::new("kill")
-                .args(["-s", "KILL", "--", &group])
-                .status();
-            let _ = child.kill();
-            let _ = child.wait();
+            kill_group(child);
         }
     }
+}
+
+/// Kills the process group `child` leads (`sh` and whatever it started) with the shell's own
+/// `kill` builtin, so no `kill` program is needed, then reaps `child`.
+fn kill_group(child: &mut Child) {
+    let _ = Command::new("sh")
+        .args(["-c", &format!("kill -s KILL -- -{}", child.id())])
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// How long a foreground command of a session may take before it is killed and the test fails
+/// (a README edit that drops a `&` must not hang the suite).
+const COMMAND_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Runs `command` in `dir` in a process group of its own, to its end or to [`COMMAND_DEADLINE`]:
+/// its exit status, stdout and stderr.
+fn run_to_end(command: &str, dir: &Path) -> (std::process::ExitStatus, String, String) {
+    use std::io::Read;
+    let mut child = shell(command, dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("sh starts");
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = pipe.read_to_end(&mut text);
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().expect("piped")));
+    let stderr = read(Box::new(child.stderr.take().expect("piped")));
+    let deadline = Instant::now() + COMMAND_DEADLINE;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            kill_group(&mut child);
+            panic!("`{command}` still runs after {COMMAND_DEADLINE:?}: killed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = stdout.join().expect("stdout read");
+    let stderr = stderr.join().expect("stderr read");
+    (status, stdout, stderr)
 }
 
 /// `sh -c command` in `dir`, with the binary's directory first on `PATH`, no colours and no
@@ -339,16 +382,25 @@ fn run_session(readme: &str, scratch: &str, min_steps: usize) {
             println!("$ {command}\n[background, listening on {addr}]");
             continue;
         }
-        let output = shell(&command, &dir).output().expect("sh runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        println!("$ {command}\n[{}]\n{stdout}{stderr}", output.status);
+        let (status, stdout, stderr) = run_to_end(&command, &dir);
+        println!("$ {command}\n[{status}]\n{stdout}{stderr}");
+        // A command succeeds, unless the README shows it refusing (`verify` explaining a
+        // rejection exits 1).
+        let refuses = step
+            .expected
+            .first()
+            .is_some_and(|l| l.starts_with("rejected:"));
+        assert!(
+            status.success() || refuses,
+            "README command {} failed: `{command}` ({status})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+            n + 1
+        );
         let actual: Vec<String> = stdout.lines().map(normalise).collect();
         if let Err(difference) = matches(&expected, &actual) {
             panic!(
                 "README command {} differs: `{command}` ({})\n{difference}\n--- expected (normalised)\n{}\n--- actual stdout (normalised)\n{}\n--- stderr\n{stderr}",
                 n + 1,
-                output.status,
+                status,
                 expected.join("\n"),
                 actual.join("\n"),
             );
