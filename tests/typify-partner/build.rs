@@ -61,7 +61,7 @@ fn main() {
 
 /// typify's output for one twin: the root type's name and the formatted code.
 fn generate(twin: &Value) -> Result<(String, String), String> {
-    let schema: schemars08::schema::RootSchema =
+    let schema: schemars::schema::RootSchema =
         serde_json::from_value(twin.clone()).map_err(|e| format!("not a schema: {e}"))?;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));

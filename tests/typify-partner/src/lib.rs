@@ -33,3 +33,8 @@ where
     let typed: T = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
     serde_json::to_value(&typed).map_err(|e| e.to_string())
 }
+
+/// The bundle README's Rust (the `build.rs` partners run typify with), compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../crates/proptech-publish/src/partner-readme.md")]
+pub struct PartnerReadmeDoctests;
