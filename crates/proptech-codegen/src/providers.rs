@@ -162,8 +162,8 @@ fn contract(d: &Descriptor) -> Result<TokenStream, Error> {
     })
 }
 
-/// `generated/providers.rs` of `proptech-events`: `Provider`, `AnyEvent`, `parse` and the
-/// contracts.
+/// `generated/providers.rs` of `proptech-events`: `Provider`, `AnyEvent`, `parse`, the
+/// contracts, and `with_every_provider!` (the provider features, for the guide's `cfg`).
 pub fn providers_module(providers: &[Descriptor]) -> Result<TokenStream, Error> {
     let names: Vec<&str> = providers.iter().map(|d| d.name.as_str()).collect();
     let variants: Vec<Ident> = names.iter().map(|n| variant(n)).collect();
@@ -211,6 +211,12 @@ pub fn providers_module(providers: &[Descriptor]) -> Result<TokenStream, Error> 
         .collect::<Result<Vec<_>, _>>()?;
     let paths: Vec<String> = names.iter().map(|n| format!("{n}.rs")).collect();
     Ok(quote! {
+        /// Compiles the items it wraps for the docs, and otherwise only when every provider's
+        /// feature is on (the default): for the guide, whose examples use the providers' types.
+        macro_rules! with_every_provider {
+            ($($item:item)*) => { $( #[cfg(any(doc, all(#(#features),*)))] $item )* };
+        }
+
         #(
             #[cfg(#features)]
             #[rustfmt::skip]

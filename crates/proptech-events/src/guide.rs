@@ -11,34 +11,34 @@
 //! | [`cloudevents`] | deliveries as CloudEvents 1.0 | `cloudevents` |
 //!
 //! Every chapter is in the documentation whatever the features; its examples run as doctests when
-//! the features it names are on (docs.rs builds with all of them).
+//! the features it names and every provider's are on (the default; docs.rs builds with all
+//! features).
 //! The chapters are the Markdown files of the crate's `guide/` folder, which its `README.md`
 //! indexes for readers of the repository.
 
-#[cfg(any(doc, feature = "repull"))]
-#[doc = include_str!("../guide/types.md")]
-pub mod types {}
+with_every_provider! {
+    #[doc = include_str!("../guide/types.md")]
+    pub mod types {}
 
-#[cfg(any(doc, all(feature = "receive", feature = "repull")))]
-#[doc = include_str!("../guide/receiving.md")]
-pub mod receiving {}
+    #[cfg(any(doc, feature = "receive"))]
+    #[doc = include_str!("../guide/receiving.md")]
+    pub mod receiving {}
 
-#[cfg(any(doc, all(feature = "axum", feature = "repull")))]
-#[doc = include_str!("../guide/processing.md")]
-pub mod processing {}
+    #[cfg(any(doc, feature = "axum"))]
+    #[doc = include_str!("../guide/processing.md")]
+    pub mod processing {}
 
-#[cfg(any(doc, all(feature = "redis", feature = "axum", feature = "repull")))]
-#[doc = include_str!("../guide/streams.md")]
-pub mod streams {}
+    #[cfg(any(doc, all(feature = "redis", feature = "axum")))]
+    #[doc = include_str!("../guide/streams.md")]
+    pub mod streams {}
 
-#[cfg(any(doc, feature = "repull"))]
-#[doc = include_str!("../guide/personal-data.md")]
-pub mod personal_data {}
+    #[doc = include_str!("../guide/personal-data.md")]
+    pub mod personal_data {}
 
-#[cfg(any(doc, feature = "repull"))]
-#[doc = include_str!("../guide/derive.md")]
-pub mod derive {}
+    #[doc = include_str!("../guide/derive.md")]
+    pub mod derive {}
 
-#[cfg(any(doc, all(feature = "cloudevents", feature = "repull")))]
-#[doc = include_str!("../guide/cloudevents.md")]
-pub mod cloudevents {}
+    #[cfg(any(doc, feature = "cloudevents"))]
+    #[doc = include_str!("../guide/cloudevents.md")]
+    pub mod cloudevents {}
+}

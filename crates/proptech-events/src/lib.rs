@@ -55,7 +55,6 @@ mod macros;
 #[doc(hidden)]
 pub mod __private;
 mod error;
-pub mod guide;
 pub mod personal;
 #[cfg(feature = "receive")]
 pub mod receive;
@@ -78,6 +77,9 @@ pub use patterns::*;
 // The provider modules (one per descriptor, each behind its Cargo feature), `Provider`, `AnyEvent`
 // and `parse`, written by `cargo xtask gen` from `schemas/<provider>/provider.toml`.
 include!("generated/providers.rs");
+
+// After the generated module: the guide's chapters are wrapped in its `with_every_provider!`.
+pub mod guide;
 
 impl fmt::Display for Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
