@@ -272,10 +272,10 @@ fn shell(command: &str, dir: &Path) -> Command {
         .current_dir(dir)
         .env("PATH", std::env::join_paths(dirs).expect("a joinable PATH"))
         .env("NO_COLOR", "1")
-        .env_remove("VALARA_SECRET")
-        .env_remove("REPULL_SECRET")
-        .env_remove("LAVANDA_SECRET")
         .stdin(Stdio::null());
+    for name in crate::secret_variables() {
+        cmd.env_remove(name);
+    }
     cmd
 }
 
@@ -406,4 +406,25 @@ fn run_session(readme: &str, scratch: &str, min_steps: usize) {
             );
         }
     }
+}
+
+#[test]
+fn the_matcher_normalises_volatile_tokens_and_skips_lines_at_an_ellipsis() {
+    assert_eq!(
+        normalise("200 evt_3JAMQ8G5AN8MQ8VNS0PXTTNX7D 1.4 ms at 2026-11-29T06:14:55.735Z  "),
+        "200 evt_<id> <n> ms at <time>"
+    );
+    let lines = |s: &[&str]| s.iter().map(|l| (*l).to_owned()).collect::<Vec<_>>();
+    let actual = lines(&["a", "b", "c", "d"]);
+    assert!(matches(&lines(&["a", "...", "d"]), &actual).is_ok());
+    assert!(matches(&lines(&["a", "..."]), &actual).is_ok());
+    assert!(
+        matches(&lines(&["a", "b"]), &actual).is_err(),
+        "unexpected lines after"
+    );
+    assert!(
+        matches(&lines(&["a", "...", "e"]), &actual).is_err(),
+        "e never comes"
+    );
+    assert!(matches(&lines(&["a", "c"]), &actual).is_err());
 }

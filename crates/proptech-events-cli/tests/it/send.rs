@@ -17,13 +17,14 @@ struct Listener {
 
 impl Listener {
     fn start(extra: &[&str]) -> Listener {
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        for name in crate::secret_variables() {
+            command.env_remove(name);
+        }
+        let mut child = command
             .args(["listen", "--addr", "127.0.0.1:0"])
             .args(extra)
             .env("NO_COLOR", "1")
-            .env_remove("VALARA_SECRET")
-            .env_remove("REPULL_SECRET")
-            .env_remove("LAVANDA_SECRET")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
