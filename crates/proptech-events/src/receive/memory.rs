@@ -2,18 +2,20 @@
 //! entries forgotten, unverified deliveries in their own partition.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::store::{Claim, ClaimToken, IdempotencyStore, Partition, StoreFuture, StoreKey};
 
-/// What one entry may cost at worst: its hash-map slot (digest, expiry, state and control byte:
-/// 81 bytes) times the table's slack right after it doubled (up to 2.3 slots per entry), plus its
-/// place in an expiry index: an element of the ordered index with its share of the tree's nodes
-/// (up to about 170 bytes) for a claim in flight, or an element of its window's queue (40 bytes,
-/// at most four times over while the queue's buffer has not shrunk after a burst) for a done
-/// entry. The test `memory_bound` fills a partition sized for that worst case and measures it
-/// with dhat.
+/// What one entry may cost at worst: its hash-map slot (digest and its hash, expiry, state and
+/// control byte: 73 bytes) times the table's slack right after it doubled (up to 2.3 slots per
+/// entry), plus its place in an expiry index: an element of its window's queue for a done entry,
+/// or of its lease's queue for a claim in flight (48 bytes, at most four times over: a queue's
+/// buffer is given back once it is a quarter full, and a claim queue holds at most one and a half
+/// elements per claim in flight), or an element of the ordered index with its share of the tree's
+/// nodes (up to about 170 bytes) beyond the first eight windows or leases. The tests
+/// `memory_bound` fill a partition sized for that worst case and measure it with dhat.
 pub const ENTRY_BYTES: usize = 384;
 
 /// The default in-memory [`IdempotencyStore`] of every receiver.
@@ -41,29 +43,95 @@ pub struct InMemoryStore {
     refused_unverified: AtomicU64,
 }
 
-/// How many distinct windows get a queue of their own in a partition. A store serves a few
-/// receivers, each with a few windows (a dedupe window, a nonce window); done entries of any
-/// further window are indexed in the ordered set instead.
+/// How many distinct windows, and how many distinct leases, get a queue of their own in a
+/// partition. A store serves a few receivers, each with a few windows (a dedupe window, a nonce
+/// window) and one lease; entries of any further window or lease are indexed in the ordered set
+/// instead.
 const QUEUES: usize = 8;
 
-/// The done entries of one window, in the order they were completed: expiry and digest.
-type Queue = VecDeque<(i64, [u8; 32])>;
+/// The done entries of one window, in the order they were completed: expiry and key.
+type Queue = VecDeque<(i64, Tagged)>;
 
-/// One partition. Every entry is in `entries` and in exactly one expiry index:
+/// A key's digest with the partition's keyed hash of it, computed once per store call: the
+/// table, the expiry indexes and a resize all reuse it instead of hashing the digest again.
 ///
-/// - a claim in flight, and a done entry whose window has no queue, in `by_expiry`, an ordered
-///   set (claims in flight are few: one per delivery being handled);
+/// The hash is SipHash keyed at random per partition, as `HashMap`'s default is: ids are chosen
+/// by senders (anonymous ones, in the unverified partition), and although a digest is SHA-256,
+/// grinding ids for digests whose unkeyed low bits collide costs a sender little.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Tagged {
+    hash: u64,
+    digest: [u8; 32],
+}
+
+impl Hash for Tagged {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// The hasher of the table: it passes on the hash a [`Tagged`] carries.
+#[derive(Default)]
+struct Carried(u64);
+
+impl Hasher for Carried {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `Tagged` is hashed here, through `write_u64`; any other input still hashes.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// One partition. Every entry is in `entries` and in an expiry index:
+///
 /// - a done entry in the queue of its window, in the order it was completed. A done entry never
 ///   changes until it expires, and entries of one window complete in the clock's order, so each
 ///   queue is in expiry order and its front is the next to expire: completing costs a push, not
 ///   an insertion into a tree that holds every delivery of the window. Should the clock step
 ///   back, an entry behind a later one is forgotten late, never early.
+/// - a claim in flight in the queue of its lease, in the order it was claimed, for the same
+///   reason. A claim leaves its place behind when it completes or is released: an element whose
+///   entry is no longer that claim (in flight, with that expiry) is passed over when it comes to
+///   the front, and the queues are compacted once they hold more than one and a half times the
+///   claims in flight plus [`SLACK`], so that what is left behind stays bounded by what is live.
+/// - an entry of a window or lease beyond the first [`QUEUES`], in `by_expiry`, an ordered set.
 #[derive(Debug)]
 struct Part {
     max_entries: usize,
-    entries: HashMap<[u8; 32], Entry>,
-    by_expiry: BTreeSet<(i64, [u8; 32])>,
+    /// The key of [`Tagged::hash`].
+    keyed: RandomState,
+    entries: HashMap<Tagged, Entry, BuildHasherDefault<Carried>>,
+    by_expiry: BTreeSet<(i64, Tagged)>,
     done: Vec<(u64, Queue)>,
+    /// Claims in flight by lease, with the elements their completion or release left behind.
+    claims: Vec<(u64, Queue)>,
+    /// How many entries are claims in flight.
+    in_flight: usize,
+}
+
+/// How many elements left behind the claim queues may hold beyond the claims in flight before
+/// they are compacted.
+const SLACK: usize = 64;
+
+/// The index of the queue of `seconds` in `queues`, made if there is room for one more.
+fn queue_of(queues: &mut Vec<(u64, Queue)>, seconds: u64) -> Option<usize> {
+    match queues.iter().position(|(s, _)| *s == seconds) {
+        Some(i) => Some(i),
+        None if queues.len() < QUEUES => {
+            queues.push((seconds, Queue::new()));
+            Some(queues.len() - 1)
+        }
+        None => None,
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -74,8 +142,16 @@ struct Entry {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    InFlight(ClaimToken),
+    /// The claim's token, as two halves: a `u128` would align the entry to 16 bytes and make it a
+    /// third larger.
+    InFlight([u64; 2]),
     Done,
+}
+
+impl State {
+    fn in_flight(token: ClaimToken) -> Self {
+        Self::InFlight(token.halves())
+    }
 }
 
 fn at(now: i64, seconds: u64) -> i64 {
@@ -86,36 +162,85 @@ impl Part {
     fn new(bytes: usize) -> Self {
         Self {
             max_entries: (bytes / ENTRY_BYTES).max(1),
-            entries: HashMap::new(),
+            keyed: RandomState::new(),
+            entries: HashMap::default(),
             by_expiry: BTreeSet::new(),
             done: Vec::new(),
+            claims: Vec::new(),
+            in_flight: 0,
         }
     }
 
-    /// Records a claim in flight on a key that has no entry.
-    fn claim(&mut self, digest: [u8; 32], expiry: i64, token: ClaimToken) {
-        let state = State::InFlight(token);
-        if let Some(old) = self.entries.insert(digest, Entry { expiry, state }) {
+    /// `digest` with its hash in this partition.
+    fn tag(&self, digest: &[u8; 32]) -> Tagged {
+        Tagged {
+            hash: self.keyed.hash_one(digest),
+            digest: *digest,
+        }
+    }
+
+    /// Inserts `entry` for `digest`, taking whatever entry it replaces out of the indexes.
+    fn put(&mut self, digest: Tagged, entry: Entry) {
+        if let Some(old) = self.entries.insert(digest, entry) {
+            self.unindex(digest, old);
+        }
+    }
+
+    /// Takes `old`, an entry of `digest` that is gone or replaced, out of the expiry indexes: out
+    /// of the ordered set if it is there, out of the count of claims in flight if it was one (its
+    /// element in a queue is passed over when it comes to the front).
+    fn unindex(&mut self, digest: Tagged, old: Entry) {
+        if matches!(old.state, State::InFlight(_)) {
+            self.in_flight -= 1;
+        }
+        if !self.by_expiry.is_empty() {
             self.by_expiry.remove(&(old.expiry, digest));
         }
-        self.by_expiry.insert((expiry, digest));
+    }
+
+    /// Records a claim in flight on a key that has no entry, kept for `lease` seconds, until
+    /// `expiry`.
+    fn claim(&mut self, digest: Tagged, expiry: i64, lease: u64, token: ClaimToken) {
+        let state = State::in_flight(token);
+        self.put(digest, Entry { expiry, state });
+        self.in_flight += 1;
+        match queue_of(&mut self.claims, lease) {
+            Some(i) => self.claims[i].1.push_back((expiry, digest)),
+            None => {
+                self.by_expiry.insert((expiry, digest));
+            }
+        }
+        let behind: usize = self.claims.iter().map(|(_, q)| q.len()).sum();
+        if behind > self.in_flight + self.in_flight / 2 + SLACK {
+            self.compact_claims();
+        }
+    }
+
+    /// Drops the elements of the claim queues whose claim is no longer in flight.
+    fn compact_claims(&mut self) {
+        let entries = &self.entries;
+        for (_, queue) in &mut self.claims {
+            queue.retain(|(expiry, digest)| {
+                entries
+                    .get(digest)
+                    .is_some_and(|e| matches!(e.state, State::InFlight(_)) && e.expiry == *expiry)
+            });
+            if queue.capacity() > SLACK && queue.len() < queue.capacity() / 4 {
+                queue.shrink_to(queue.len() * 2);
+            }
+        }
     }
 
     /// Turns a claim in flight into a done entry kept for `window` seconds, until `expiry`.
-    fn complete(&mut self, digest: [u8; 32], expiry: i64, window: u64) {
-        let state = State::Done;
-        if let Some(old) = self.entries.insert(digest, Entry { expiry, state }) {
-            self.by_expiry.remove(&(old.expiry, digest));
-        }
-        let queue = match self.done.iter().position(|(w, _)| *w == window) {
-            Some(i) => Some(i),
-            None if self.done.len() < QUEUES => {
-                self.done.push((window, Queue::new()));
-                Some(self.done.len() - 1)
-            }
-            None => None,
-        };
-        match queue {
+    fn complete(&mut self, digest: Tagged, expiry: i64, window: u64) {
+        self.put(
+            digest,
+            Entry {
+                expiry,
+                state: State::Done,
+            },
+        );
+        match queue_of(&mut self.done, window) {
             Some(i) => self.done[i].1.push_back((expiry, digest)),
             None => {
                 self.by_expiry.insert((expiry, digest));
@@ -124,9 +249,9 @@ impl Part {
     }
 
     /// Removes a claim in flight.
-    fn release(&mut self, digest: &[u8; 32]) {
+    fn release(&mut self, digest: &Tagged) {
         if let Some(entry) = self.entries.remove(digest) {
-            self.by_expiry.remove(&(entry.expiry, *digest));
+            self.unindex(*digest, entry);
         }
     }
 
@@ -136,7 +261,34 @@ impl Part {
                 break;
             }
             self.by_expiry.pop_first();
-            self.entries.remove(&digest);
+            // Only the entry this element was indexed for (a queue may index an earlier claim of
+            // the same key).
+            if self
+                .entries
+                .get(&digest)
+                .is_some_and(|e| e.expiry == expiry)
+                && let Some(old) = self.entries.remove(&digest)
+                && matches!(old.state, State::InFlight(_))
+            {
+                self.in_flight -= 1;
+            }
+        }
+        for (_, queue) in &mut self.claims {
+            while let Some(&(expiry, digest)) = queue.front() {
+                if expiry > now {
+                    break;
+                }
+                queue.pop_front();
+                // Only while the entry is still the claim this element was queued for.
+                if self
+                    .entries
+                    .get(&digest)
+                    .is_some_and(|e| matches!(e.state, State::InFlight(_)) && e.expiry == expiry)
+                {
+                    self.entries.remove(&digest);
+                    self.in_flight -= 1;
+                }
+            }
         }
         for (_, queue) in &mut self.done {
             while let Some(&(expiry, digest)) = queue.front() {
@@ -162,10 +314,10 @@ impl Part {
         }
     }
 
-    fn held(&self, digest: &[u8; 32], token: ClaimToken) -> bool {
+    fn held(&self, digest: &Tagged, token: ClaimToken) -> bool {
         self.entries
             .get(digest)
-            .is_some_and(|e| e.state == State::InFlight(token))
+            .is_some_and(|e| e.state == State::in_flight(token))
     }
 }
 
@@ -183,6 +335,32 @@ impl Locked<'_> {
             Partition::Unverified => self.unverified.as_mut(),
         };
         guard.expect("every partition of the keys is locked")
+    }
+
+    /// Each key's digest with its hash in its partition, computed once for the whole call.
+    fn tags(&mut self, keys: &[StoreKey]) -> Tags {
+        let mut tag = |k: &StoreKey| self.part(k.partition()).tag(k.digest());
+        match keys {
+            [] => Tags::Few([Tagged::default(); 2], 0),
+            [a] => Tags::Few([tag(a), Tagged::default()], 1),
+            [a, b] => Tags::Few([tag(a), tag(b)], 2),
+            _ => Tags::Many(keys.iter().map(tag).collect()),
+        }
+    }
+}
+
+/// The [`Tagged`] keys of one call: on the stack for the one or two keys of a delivery.
+enum Tags {
+    Few([Tagged; 2], usize),
+    Many(Vec<Tagged>),
+}
+
+impl Tags {
+    fn as_slice(&self) -> &[Tagged] {
+        match self {
+            Self::Few(tags, n) => &tags[..*n],
+            Self::Many(tags) => tags,
+        }
     }
 }
 
@@ -238,6 +416,7 @@ impl InMemoryStore {
     /// Claims synchronously (the store never waits); what [`IdempotencyStore::claim`] does.
     pub fn claim_now(&self, keys: &[StoreKey], token: ClaimToken, lease: u64, now: i64) -> Claim {
         let mut locked = self.lock_for(keys);
+        let tags = locked.tags(keys);
         for partition in [Partition::Signed, Partition::Unverified] {
             if let Some(part) = match partition {
                 Partition::Signed => locked.signed.as_mut(),
@@ -247,8 +426,8 @@ impl InMemoryStore {
             }
         }
         // What is there decides first: a duplicate is acknowledged even when the store is full.
-        for (i, key) in keys.iter().enumerate() {
-            if let Some(entry) = locked.part(key.partition()).entries.get(key.digest()) {
+        for (i, (key, tag)) in keys.iter().zip(tags.as_slice()).enumerate() {
+            if let Some(entry) = locked.part(key.partition()).entries.get(tag) {
                 return match entry.state {
                     State::Done => Claim::Done { key: i },
                     State::InFlight(_) => Claim::InFlight { key: i },
@@ -271,10 +450,10 @@ impl InMemoryStore {
             }
         }
         let expiry = at(now, lease);
-        for key in keys {
+        for (key, tag) in keys.iter().zip(tags.as_slice()) {
             locked
                 .part(key.partition())
-                .claim(*key.digest(), expiry, token);
+                .claim(*tag, expiry, lease, token);
         }
         Claim::Claimed
     }
@@ -282,19 +461,17 @@ impl InMemoryStore {
     /// Completes synchronously; what [`IdempotencyStore::complete`] does.
     pub fn complete_now(&self, keys: &[StoreKey], token: ClaimToken, now: i64) -> bool {
         let mut locked = self.lock_for(keys);
-        if keys.is_empty()
-            || !keys
-                .iter()
-                .all(|k| locked.part(k.partition()).held(k.digest(), token))
+        let tags = locked.tags(keys);
+        let keys = || keys.iter().zip(tags.as_slice());
+        if tags.as_slice().is_empty()
+            || !keys().all(|(k, tag)| locked.part(k.partition()).held(tag, token))
         {
             return false;
         }
-        for key in keys {
-            locked.part(key.partition()).complete(
-                *key.digest(),
-                at(now, key.window()),
-                key.window(),
-            );
+        for (key, tag) in keys() {
+            locked
+                .part(key.partition())
+                .complete(*tag, at(now, key.window()), key.window());
         }
         true
     }
@@ -302,11 +479,12 @@ impl InMemoryStore {
     /// Releases synchronously; what [`IdempotencyStore::release`] does.
     pub fn release_now(&self, keys: &[StoreKey], token: ClaimToken) -> bool {
         let mut locked = self.lock_for(keys);
+        let tags = locked.tags(keys);
         let mut released = false;
-        for key in keys {
+        for (key, tag) in keys.iter().zip(tags.as_slice()) {
             let part = locked.part(key.partition());
-            if part.held(key.digest(), token) {
-                part.release(key.digest());
+            if part.held(tag, token) {
+                part.release(tag);
                 released = true;
             }
         }
@@ -386,6 +564,51 @@ mod tests {
             "inside the window"
         );
         assert_eq!(s.claim_now(k, t2, 10, 117), Claim::Claimed, "window over");
+    }
+
+    #[test]
+    fn claims_that_end_leave_no_more_behind_than_the_claims_in_flight() {
+        let s = InMemoryStore::default();
+        let live: Vec<_> = (0..100)
+            .map(|i| key(&format!("live-{i}"), Partition::Signed, 100))
+            .collect();
+        let t = ClaimToken::random();
+        for k in &live {
+            assert_eq!(s.claim_now(one(k), t, 10, 0), Claim::Claimed);
+        }
+        // 20,000 claims end inside the lease, released or completed: each leaves its element in
+        // the claim queue behind.
+        let mut most = 0;
+        for i in 0..20_000 {
+            let k = key(&format!("churn-{i}"), Partition::Signed, 100);
+            let t = ClaimToken::random();
+            assert_eq!(s.claim_now(one(&k), t, 10, 5), Claim::Claimed);
+            if i % 2 == 0 {
+                assert!(s.release_now(one(&k), t));
+            } else {
+                assert!(s.complete_now(one(&k), t, 5));
+            }
+            let part = lock(&s.signed);
+            let behind: usize = part.claims.iter().map(|(_, q)| q.len()).sum();
+            assert_eq!(part.in_flight, 100);
+            most = most.max(behind);
+        }
+        assert!(
+            most <= 100 + 50 + SLACK + 1,
+            "{most} elements behind 100 claims"
+        );
+        // The claims still in flight expire with their lease, and not before.
+        assert_eq!(
+            s.claim_now(one(&live[0]), t, 10, 9),
+            Claim::InFlight { key: 0 }
+        );
+        assert_eq!(s.claim_now(one(&live[0]), t, 10, 10), Claim::Claimed);
+        assert_eq!(lock(&s.signed).in_flight, 1);
+        // The completed ones are done for their window, the released ones free.
+        let done = key("churn-1", Partition::Signed, 100);
+        let free = key("churn-0", Partition::Signed, 100);
+        assert_eq!(s.claim_now(one(&done), t, 10, 10), Claim::Done { key: 0 });
+        assert_eq!(s.claim_now(one(&free), t, 10, 10), Claim::Claimed);
     }
 
     #[test]

@@ -204,6 +204,11 @@ impl ClaimToken {
         Self(u128::from(high ^ nanos) << 64 | u128::from(low.wrapping_add(n)))
     }
 
+    /// The token as two 64-bit halves, high first.
+    pub(crate) fn halves(self) -> [u64; 2] {
+        [(self.0 >> 64) as u64, self.0 as u64]
+    }
+
     /// The token as text (32 hex digits), as stored by stores that keep text.
     pub fn to_text(self) -> String {
         format!("{:032x}", self.0)
