@@ -398,15 +398,27 @@ pub(crate) fn with_sources(error: &dyn std::error::Error) -> String {
 /// At most 64 characters of `text`, for echoing input in messages: an attacker's megabyte-long
 /// header is not copied into every error.
 pub(crate) fn truncate(text: &str) -> String {
-    const MAX: usize = 64;
-    if text.len() <= MAX {
-        return text.to_owned();
+    let mut out = String::with_capacity(text.len().min(TRUNCATED));
+    push_truncated(&mut out, text);
+    out
+}
+
+/// How many bytes of a value [`truncate`] keeps.
+pub(crate) const TRUNCATED: usize = 64;
+
+/// Appends `text` to `out` as [`truncate`] gives it.
+pub(crate) fn push_truncated(out: &mut String, text: &str) {
+    if text.len() <= TRUNCATED {
+        out.push_str(text);
+        return;
     }
-    let mut end = MAX;
+    let mut end = TRUNCATED;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}… ({} bytes)", &text[..end], text.len())
+    use std::fmt::Write as _;
+    out.push_str(&text[..end]);
+    let _ = write!(out, "… ({} bytes)", text.len());
 }
 
 /// What every receiver shares: secrets, options, the idempotency store and the clock. Not public

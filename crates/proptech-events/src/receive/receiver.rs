@@ -233,7 +233,8 @@ where
         outcome = Empty,
         duration_ms = Empty
     );
-    let started = std::time::Instant::now();
+    // The span's duration, read only when a subscriber records the span.
+    let started = (!span.is_disabled()).then(std::time::Instant::now);
     telemetry::received(provider);
     let result = async {
         let delivery = receiver
@@ -282,8 +283,10 @@ where
             e.code()
         }
     };
-    span.record("outcome", outcome);
-    span.record("duration_ms", started.elapsed().as_millis() as u64);
+    if let Some(started) = started {
+        span.record("outcome", outcome);
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+    }
     result
 }
 

@@ -138,16 +138,28 @@ impl StoreKey {
             h.update((part.len() as u64).to_be_bytes());
             h.update(part.as_bytes());
         }
-        let scope = if namespace.is_empty() {
-            String::new()
-        } else {
-            format!("{} ", super::truncate(namespace))
-        };
+        // The label in one allocation: keys are made for every delivery `process` handles.
+        let mut label = String::with_capacity(
+            namespace.len().min(super::TRUNCATED)
+                + provider.len()
+                + kind.len()
+                + id.len().min(super::TRUNCATED)
+                + 3,
+        );
+        if !namespace.is_empty() {
+            super::push_truncated(&mut label, namespace);
+            label.push(' ');
+        }
+        label.push_str(provider);
+        label.push(' ');
+        label.push_str(kind);
+        label.push(' ');
+        super::push_truncated(&mut label, id);
         Self {
             digest: h.finalize().into(),
             partition,
             window,
-            label: format!("{scope}{provider} {kind} {}", super::truncate(id)),
+            label,
         }
     }
 
