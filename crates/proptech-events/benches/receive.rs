@@ -11,6 +11,7 @@
 #![allow(missing_docs)]
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use proptech_events::__private::ProviderEvent;
@@ -294,11 +295,37 @@ impl Visit for Bench<'_> {
                 );
             }
         }
-        // `process` over fresh deliveries (new ids, signed now, in the untimed setup), against
-        // `receive` over the same deliveries; the handler returns at once.
+        // `process` over fresh deliveries (new ids, dated and signed in the untimed setup),
+        // against `receive` over the same deliveries; the handler returns at once. A batch is the
+        // samples over again until it holds at least `FRESH_BATCH` deliveries, so that the
+        // runtime's `block_on` around each batch weighs the same for every provider (Valara has
+        // one sample).
+        let copies = FRESH_BATCH.div_ceil(samples.len());
+        let cycled: Vec<(String, Vec<u8>)> = samples
+            .iter()
+            .cycle()
+            .take(samples.len() * copies)
+            .cloned()
+            .collect();
+        group.throughput(Throughput::Elements(cycled.len() as u64));
+        // The receivers read `CLOCK`, which each batch moves on so that a store holds about
+        // `STEADY` deliveries' entries: entries expire as fast as they come, as in a store that
+        // has run for a dedupe window, instead of the store growing for the whole run.
+        let plain = R::with_secrets([secret]).expect("secret").with_clock(clock);
+        CLOCK.store(now(), Ordering::Relaxed);
+        let window = {
+            let (h, body) = &fresh::<R>(secret, &samples[..1], &mut 0, now())[0];
+            let delivery = plain.receive(h, body).expect("verifies");
+            delivery.dedupe_keys().iter().map(|k| k.window()).max()
+        }
+        .expect("a key");
+        let step = (window as f64 * cycled.len() as f64 / STEADY as f64).ceil() as i64;
         let mut counter = 0u64;
-        let mut batch = || fresh::<R>(secret, &samples, &mut counter, now());
-        let plain = R::with_secrets([secret]).expect("secret");
+        let mut batch = || {
+            let at = CLOCK.fetch_add(step, Ordering::Relaxed) + step;
+            fresh::<R>(secret, &cycled, &mut counter, at)
+        };
+        // One batch made, then timed: the clock stays on its date while it is processed.
         group.bench_function(BenchmarkId::from_parameter("receive_fresh"), |b| {
             b.iter_batched(
                 &mut batch,
@@ -308,41 +335,63 @@ impl Visit for Bench<'_> {
                     }
                     deliveries
                 },
-                BatchSize::SmallInput,
+                BatchSize::PerIteration,
             )
         });
         let runtime = self.runtime;
-        // Room for every delivery the benchmark makes: a full store would refuse them.
+        // The default store: `STEADY` deliveries fit in it.
         let memory = R::with_secrets([secret])
             .expect("secret")
-            .with_store(Arc::new(InMemoryStore::new(1 << 30, 1 << 20)));
+            .with_clock(clock)
+            .with_store(Arc::new(InMemoryStore::default()));
         group.bench_function(BenchmarkId::from_parameter("process_in_memory"), |b| {
             b.iter_batched(
                 &mut batch,
                 |deliveries| process_all(runtime, &memory, deliveries),
-                BatchSize::SmallInput,
+                BatchSize::PerIteration,
             )
         });
+        interleaved(runtime, &plain, &memory, provider, &mut batch);
         if let Some(url) = self.redis {
-            let store = runtime
-                .block_on(RedisStore::connect_with(url, Durability::AcceptLoss))
-                .expect("connects");
-            let redis = Arc::new(
-                R::with_secrets([secret])
-                    .expect("secret")
-                    .with_store(Arc::new(store)),
+            let store: Arc<dyn proptech_events::receive::IdempotencyStore> = Arc::new(
+                runtime
+                    .block_on(RedisStore::connect_with(url, Durability::AcceptLoss))
+                    .expect("connects"),
             );
+            let redis = R::with_secrets([secret])
+                .expect("secret")
+                .with_clock(clock)
+                .with_store(Arc::clone(&store));
             group.bench_function(BenchmarkId::from_parameter("process_redis"), |b| {
                 b.iter_batched(
                     &mut batch,
-                    |deliveries| process_all(runtime, &*redis, deliveries),
-                    BatchSize::SmallInput,
+                    |deliveries| process_all(runtime, &redis, deliveries),
+                    BatchSize::PerIteration,
                 )
             });
-            in_flight(runtime, &redis, provider, &mut batch);
+            // Deliveries made ahead of the run, dated now, for a receiver on the real clock.
+            let mut counter = counter;
+            let real = Arc::new(R::with_secrets([secret]).expect("secret").with_store(store));
+            in_flight(runtime, &real, provider, || {
+                fresh::<R>(secret, &cycled, &mut counter, now())
+            });
         }
         group.finish();
     }
+}
+
+/// The fewest deliveries in one batch of `process` and of the `receive` row beside it.
+const FRESH_BATCH: usize = 32;
+
+/// About how many deliveries' entries the in-memory store holds while `process` is measured:
+/// two thirds of the default store's 174,762 entries.
+const STEADY: usize = 120_000;
+
+/// The clock of the receivers of `process` and of the `receive` row beside it, in Unix seconds.
+static CLOCK: AtomicI64 = AtomicI64::new(0);
+
+fn clock() -> i64 {
+    CLOCK.load(Ordering::Relaxed)
 }
 
 /// Processes `deliveries` one after the other with a handler that returns at once, each a new
@@ -359,6 +408,60 @@ fn process_all<R: Receiver>(
         }
     });
     deliveries
+}
+
+/// How many batches [`interleaved`] times.
+const INTERLEAVED_BATCHES: usize = 600;
+
+/// `receive` and `process` in memory timed batch by batch over the same deliveries, taking turns
+/// at going first: the ratio of two criterion rows measured a few seconds apart moves with the
+/// machine's state between them (by a fifth on a shared 2-core machine), this one much less.
+/// Written as JSON to `target/criterion/<provider>/process_interleaved/ratio.json` for
+/// `cargo xtask bench`.
+fn interleaved<R: Receiver>(
+    runtime: &tokio::runtime::Runtime,
+    plain: &R,
+    memory: &R,
+    provider: Provider,
+    mut batch: impl FnMut() -> Signed,
+) {
+    let (mut receive, mut process, mut count) = (0f64, 0f64, 0usize);
+    for i in 0..INTERLEAVED_BATCHES {
+        let deliveries = batch();
+        let time_receive = |total: &mut f64| {
+            let started = std::time::Instant::now();
+            for (h, body) in &deliveries {
+                std::hint::black_box(plain.receive(h, body).expect("verifies"));
+            }
+            *total += started.elapsed().as_secs_f64();
+        };
+        let time_process = |total: &mut f64, deliveries: Signed| {
+            let started = std::time::Instant::now();
+            let deliveries = process_all(runtime, memory, deliveries);
+            *total += started.elapsed().as_secs_f64();
+            deliveries
+        };
+        count += deliveries.len();
+        if i % 2 == 0 {
+            time_receive(&mut receive);
+            drop(time_process(&mut process, deliveries.clone()));
+        } else {
+            drop(time_process(&mut process, deliveries.clone()));
+            time_receive(&mut receive);
+        }
+    }
+    let report = serde_json::json!({
+        "deliveries": count,
+        "receive_ns": receive * 1e9 / count as f64,
+        "process_ns": process * 1e9 / count as f64,
+    });
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/criterion")
+        .join(provider.as_str())
+        .join("process_interleaved");
+    std::fs::create_dir_all(&dir).expect("criterion's folder");
+    std::fs::write(dir.join("ratio.json"), report.to_string()).expect("written");
+    println!("{provider}/process_interleaved: {report}");
 }
 
 /// How many deliveries `process` has in flight at once on Redis, and how many it processes in
