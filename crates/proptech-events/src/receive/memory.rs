@@ -18,6 +18,11 @@ use super::store::{Claim, ClaimToken, IdempotencyStore, Partition, StoreFuture, 
 /// `memory_bound` fill a partition sized for that worst case and measure it with dhat.
 pub const ENTRY_BYTES: usize = 384;
 
+// The slot and queue element sizes `ENTRY_BYTES` counts.
+const _: () = assert!(std::mem::size_of::<(Tagged, Entry)>() == 72);
+const _: () = assert!(std::mem::size_of::<(i64, Tagged)>() == 48);
+const _: () = assert!(std::mem::size_of::<(Tagged, u32)>() == 48);
+
 /// The default in-memory [`IdempotencyStore`] of every receiver.
 ///
 /// - **Bounded in bytes**: each partition holds at most `bytes / ENTRY_BYTES` entries, whatever
@@ -51,6 +56,10 @@ const QUEUES: usize = 8;
 
 /// The done entries of one window, in the order they were completed: expiry and key.
 type Queue = VecDeque<(i64, Tagged)>;
+
+/// The claims in flight of one lease, in the order they were made: key and the claim's number
+/// ([`State::InFlight`]'s `claim`), which tells the claim apart from a later claim of the same key.
+type Claims = VecDeque<(Tagged, u32)>;
 
 /// A key's digest with the partition's keyed hash of it, computed once per store call: the
 /// table, the expiry indexes and a resize all reuse it instead of hashing the digest again.
@@ -99,10 +108,11 @@ impl Hasher for Carried {
 ///   an insertion into a tree that holds every delivery of the window. Should the clock step
 ///   back, an entry behind a later one is forgotten late, never early.
 /// - a claim in flight in the queue of its lease, in the order it was claimed, for the same
-///   reason. A claim leaves its place behind when it completes or is released: an element whose
-///   entry is no longer that claim (in flight, with that expiry) is passed over when it comes to
-///   the front, and the queues are compacted once they hold more than one and a half times the
-///   claims in flight plus [`SLACK`], so that what is left behind stays bounded by what is live.
+///   reason. A claim leaves its element behind when it completes or is released: an element
+///   whose entry is no longer its claim (each claim has a number, which its element carries) is
+///   dropped when it comes to the front, and the queues are compacted once they hold more than
+///   one and a half times the claims in flight plus [`SLACK`], so that what is left behind stays
+///   bounded by what is live.
 /// - an entry of a window or lease beyond the first [`QUEUES`], in `by_expiry`, an ordered set.
 #[derive(Debug)]
 struct Part {
@@ -113,21 +123,31 @@ struct Part {
     by_expiry: BTreeSet<(i64, Tagged)>,
     done: Vec<(u64, Queue)>,
     /// Claims in flight by lease, with the elements their completion or release left behind.
-    claims: Vec<(u64, Queue)>,
+    claims: Vec<(u64, Claims)>,
     /// How many entries are claims in flight.
     in_flight: usize,
+    /// The number of the latest claim (wrapping).
+    claimed: u32,
 }
 
 /// How many elements left behind the claim queues may hold beyond the claims in flight before
 /// they are compacted.
 const SLACK: usize = 64;
 
+/// After a burst, gives back what `queue` no longer needs: at most four times its length stays
+/// allocated.
+fn shrink<T>(queue: &mut VecDeque<T>) {
+    if queue.capacity() > 64 && queue.len() < queue.capacity() / 4 {
+        queue.shrink_to(queue.len() * 2);
+    }
+}
+
 /// The index of the queue of `seconds` in `queues`, made if there is room for one more.
-fn queue_of(queues: &mut Vec<(u64, Queue)>, seconds: u64) -> Option<usize> {
+fn queue_of<T>(queues: &mut Vec<(u64, VecDeque<T>)>, seconds: u64) -> Option<usize> {
     match queues.iter().position(|(s, _)| *s == seconds) {
         Some(i) => Some(i),
         None if queues.len() < QUEUES => {
-            queues.push((seconds, Queue::new()));
+            queues.push((seconds, VecDeque::new()));
             Some(queues.len() - 1)
         }
         None => None,
@@ -142,15 +162,24 @@ struct Entry {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    /// The claim's token, as two halves: a `u128` would align the entry to 16 bytes and make it a
-    /// third larger.
-    InFlight([u64; 2]),
+    InFlight {
+        /// The claim's token, as two halves: a `u128` would align the entry to 16 bytes and make
+        /// it a third larger.
+        token: [u64; 2],
+        /// The claim's number in its partition, which its element in a claim queue carries.
+        claim: u32,
+    },
     Done,
 }
 
 impl State {
-    fn in_flight(token: ClaimToken) -> Self {
-        Self::InFlight(token.halves())
+    fn holds(self, token: ClaimToken) -> bool {
+        matches!(self, Self::InFlight { token: t, .. } if t == token.halves())
+    }
+
+    /// Whether this is the claim numbered `number`.
+    fn is_claim(self, number: u32) -> bool {
+        matches!(self, Self::InFlight { claim, .. } if claim == number)
     }
 }
 
@@ -168,6 +197,7 @@ impl Part {
             done: Vec::new(),
             claims: Vec::new(),
             in_flight: 0,
+            claimed: 0,
         }
     }
 
@@ -190,7 +220,7 @@ impl Part {
     /// of the ordered set if it is there, out of the count of claims in flight if it was one (its
     /// element in a queue is passed over when it comes to the front).
     fn unindex(&mut self, digest: Tagged, old: Entry) {
-        if matches!(old.state, State::InFlight(_)) {
+        if matches!(old.state, State::InFlight { .. }) {
             self.in_flight -= 1;
         }
         if !self.by_expiry.is_empty() {
@@ -201,11 +231,18 @@ impl Part {
     /// Records a claim in flight on a key that has no entry, kept for `lease` seconds, until
     /// `expiry`.
     fn claim(&mut self, digest: Tagged, expiry: i64, lease: u64, token: ClaimToken) {
-        let state = State::in_flight(token);
+        if self.held(&digest, token) {
+            return; // the key came twice in one call
+        }
+        self.claimed = self.claimed.wrapping_add(1);
+        let state = State::InFlight {
+            token: token.halves(),
+            claim: self.claimed,
+        };
         self.put(digest, Entry { expiry, state });
         self.in_flight += 1;
         match queue_of(&mut self.claims, lease) {
-            Some(i) => self.claims[i].1.push_back((expiry, digest)),
+            Some(i) => self.claims[i].1.push_back((digest, self.claimed)),
             None => {
                 self.by_expiry.insert((expiry, digest));
             }
@@ -220,19 +257,24 @@ impl Part {
     fn compact_claims(&mut self) {
         let entries = &self.entries;
         for (_, queue) in &mut self.claims {
-            queue.retain(|(expiry, digest)| {
+            queue.retain(|(digest, claim)| {
                 entries
                     .get(digest)
-                    .is_some_and(|e| matches!(e.state, State::InFlight(_)) && e.expiry == *expiry)
+                    .is_some_and(|e| e.state.is_claim(*claim))
             });
-            if queue.capacity() > SLACK && queue.len() < queue.capacity() / 4 {
-                queue.shrink_to(queue.len() * 2);
-            }
+            shrink(queue);
         }
     }
 
     /// Turns a claim in flight into a done entry kept for `window` seconds, until `expiry`.
     fn complete(&mut self, digest: Tagged, expiry: i64, window: u64) {
+        if self
+            .entries
+            .get(&digest)
+            .is_some_and(|e| e.state == State::Done)
+        {
+            return; // the key came twice in one call
+        }
         self.put(
             digest,
             Entry {
@@ -268,27 +310,28 @@ impl Part {
                 .get(&digest)
                 .is_some_and(|e| e.expiry == expiry)
                 && let Some(old) = self.entries.remove(&digest)
-                && matches!(old.state, State::InFlight(_))
+                && matches!(old.state, State::InFlight { .. })
             {
                 self.in_flight -= 1;
             }
         }
         for (_, queue) in &mut self.claims {
-            while let Some(&(expiry, digest)) = queue.front() {
-                if expiry > now {
-                    break;
+            // An element whose claim has ended (completed, released, or replaced by a later claim
+            // of its key) goes as soon as it is at the front; a claim goes when its lease is over.
+            while let Some(&(digest, claim)) = queue.front() {
+                match self.entries.get(&digest) {
+                    Some(e) if e.state.is_claim(claim) => {
+                        if e.expiry > now {
+                            break;
+                        }
+                        self.entries.remove(&digest);
+                        self.in_flight -= 1;
+                    }
+                    _ => {}
                 }
                 queue.pop_front();
-                // Only while the entry is still the claim this element was queued for.
-                if self
-                    .entries
-                    .get(&digest)
-                    .is_some_and(|e| matches!(e.state, State::InFlight(_)) && e.expiry == expiry)
-                {
-                    self.entries.remove(&digest);
-                    self.in_flight -= 1;
-                }
             }
+            shrink(queue);
         }
         for (_, queue) in &mut self.done {
             while let Some(&(expiry, digest)) = queue.front() {
@@ -306,18 +349,14 @@ impl Part {
                     self.entries.remove(&digest);
                 }
             }
-            // After a burst, give back what the queue no longer needs (at most four times its
-            // length stays allocated).
-            if queue.capacity() > 64 && queue.len() < queue.capacity() / 4 {
-                queue.shrink_to(queue.len() * 2);
-            }
+            shrink(queue);
         }
     }
 
     fn held(&self, digest: &Tagged, token: ClaimToken) -> bool {
         self.entries
             .get(digest)
-            .is_some_and(|e| e.state == State::in_flight(token))
+            .is_some_and(|e| e.state.holds(token))
     }
 }
 
@@ -430,7 +469,7 @@ impl InMemoryStore {
             if let Some(entry) = locked.part(key.partition()).entries.get(tag) {
                 return match entry.state {
                     State::Done => Claim::Done { key: i },
-                    State::InFlight(_) => Claim::InFlight { key: i },
+                    State::InFlight { .. } => Claim::InFlight { key: i },
                 };
             }
         }
@@ -609,6 +648,74 @@ mod tests {
         let free = key("churn-0", Partition::Signed, 100);
         assert_eq!(s.claim_now(one(&done), t, 10, 10), Claim::Done { key: 0 });
         assert_eq!(s.claim_now(one(&free), t, 10, 10), Claim::Claimed);
+    }
+
+    /// What the claim queues hold and have allocated, in elements.
+    fn claim_queues(s: &InMemoryStore) -> (usize, usize) {
+        let part = lock(&s.signed);
+        part.claims
+            .iter()
+            .fold((0, 0), |(n, c), (_, q)| (n + q.len(), c + q.capacity()))
+    }
+
+    #[test]
+    fn one_key_claimed_and_released_over_and_over_leaves_nothing_behind() {
+        let s = InMemoryStore::new(ENTRY_BYTES, ENTRY_BYTES);
+        let k = key("again", Partition::Signed, 100);
+        for _ in 0..10_000 {
+            let t = ClaimToken::random();
+            // The same second and lease each time: every claim has the same expiry.
+            assert_eq!(s.claim_now(one(&k), t, 300, 7), Claim::Claimed);
+            assert!(s.release_now(one(&k), t));
+        }
+        let (held, _) = claim_queues(&s);
+        assert!(held <= 1 + SLACK, "{held} elements behind one key");
+    }
+
+    #[test]
+    fn a_key_repeated_in_one_claim_leaves_nothing_behind() {
+        let s = InMemoryStore::new(1 << 20, ENTRY_BYTES);
+        for i in 0..1_000 {
+            let k = key(&format!("twice-{i}"), Partition::Signed, 100);
+            let keys = [k.clone(), k.clone(), k];
+            let t = ClaimToken::random();
+            assert_eq!(s.claim_now(&keys, t, 300, 0), Claim::Claimed);
+            assert!(s.complete_now(&keys, t, 0));
+        }
+        let (held, _) = claim_queues(&s);
+        assert!(
+            held <= SLACK + 1,
+            "{held} elements behind no claim in flight"
+        );
+        let part = lock(&s.signed);
+        assert_eq!(part.in_flight, 0);
+        let done: usize = part.done.iter().map(|(_, q)| q.len()).sum();
+        assert_eq!(done, 1_000, "one element per done entry");
+    }
+
+    #[test]
+    fn claim_queues_give_their_memory_back_when_their_claims_expire() {
+        let s = InMemoryStore::new(1 << 24, ENTRY_BYTES);
+        for lease in (10..=80).step_by(10) {
+            for i in 0..2_000 {
+                let k = key(&format!("{lease}-{i}"), Partition::Signed, 100);
+                assert_eq!(
+                    s.claim_now(one(&k), ClaimToken::random(), lease, 0),
+                    Claim::Claimed
+                );
+            }
+        }
+        assert_eq!(claim_queues(&s).0, 16_000);
+        // Every lease is over: the next claim forgets them all.
+        let k = key("later", Partition::Signed, 100);
+        assert_eq!(
+            s.claim_now(one(&k), ClaimToken::random(), 10, 1_000),
+            Claim::Claimed
+        );
+        let (held, allocated) = claim_queues(&s);
+        assert_eq!(held, 1);
+        assert!(allocated <= 8 * 64, "{allocated} elements still allocated");
+        assert_eq!(s.len(Partition::Signed), 1);
     }
 
     #[test]
