@@ -84,6 +84,31 @@ pub fn run() -> Result<()> {
             to_floor(validated),
         );
     }
+    println!(
+        "\nThe same, timed in turns (each routine over the samples, one after the other, 3,000"
+    );
+    println!("times), so that the machine's state moves every column alike:\n");
+    println!(
+        "| provider | Value parse | bare typed parse (to Value) | floor | receive | receive + validate |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for provider in &signed {
+        let file = dir.join(provider).join("receive_interleaved/ratio.json");
+        let r = proptech_catalog::read_json(&file)?;
+        let ns = |k: &str| r[k].as_f64().context("a time in receive_interleaved");
+        let floor = ns("floor_ns")?;
+        let cell = |v: f64| format!("{:.2} us ({:.2}x)", v / 1000.0, v / floor);
+        let (value, bare) = (ns("value_ns")?, ns("bare_ns")?);
+        println!(
+            "| {provider} | {:.2} us | {:.2} us ({:.2}x) | {} | {} | {} |",
+            value / 1000.0,
+            bare / 1000.0,
+            bare / value,
+            cell(floor),
+            cell(ns("receive_ns")?),
+            cell(ns("receive_validate_ns")?)
+        );
+    }
     println!("\n`process` over fresh deliveries (new ids, dated and signed in the setup), handler");
     println!("returning at once, on a store kept at about 120,000 entries, against `receive` over");
     println!("the same deliveries; then the same two timed batch by batch, taking turns.\n");

@@ -253,20 +253,55 @@ impl Visit for Bench<'_> {
                 })
             },
         );
-        for (label, validate) in [("receive", false), ("receive_validate", true)] {
-            let options = Options::default().with_validate(validate);
-            let receiver = R::with_secrets([secret])
+        let receivers = [false, true].map(|validate| {
+            R::with_secrets([secret])
                 .expect("secret")
-                .with_options(options);
+                .with_options(Options::default().with_validate(validate))
+        });
+        let receive_all = |receiver: &R| {
+            for ((_, body), h) in samples.iter().zip(&headers) {
+                let delivery = receiver.receive_at(h, body, NOW).expect("verifies");
+                std::hint::black_box(delivery.event());
+            }
+        };
+        for (label, receiver) in ["receive", "receive_validate"].iter().zip(&receivers) {
             group.bench_function(BenchmarkId::from_parameter(label), |b| {
-                b.iter(|| {
-                    for ((_, body), h) in samples.iter().zip(&headers) {
-                        let delivery = receiver.receive_at(h, body, NOW).expect("verifies");
-                        std::hint::black_box(delivery.event());
-                    }
-                })
+                b.iter(|| receive_all(receiver))
             });
         }
+        // The `Value` parse, the bare typed parse, the floor, `receive` and `receive` with
+        // `validate` again, timed in turns.
+        let value = || {
+            for (_, body) in &samples {
+                std::hint::black_box(
+                    serde_json::from_slice::<serde_json::Value>(body).expect("JSON"),
+                );
+            }
+        };
+        let bare = || {
+            for (_, body) in &samples {
+                std::hint::black_box(proptech_events::parse(provider, body).expect("parses"));
+            }
+        };
+        let floor = || {
+            for (_, body) in &samples {
+                std::hint::black_box(mac(body));
+                std::hint::black_box(proptech_events::parse(provider, body).expect("parses"));
+            }
+        };
+        let [plain, validating] = &receivers;
+        in_turns(
+            provider,
+            "receive_interleaved",
+            samples.len(),
+            &[
+                ("value_ns", &value),
+                ("bare_ns", &bare),
+                ("floor_ns", &floor),
+                ("receive_ns", &|| receive_all(plain)),
+                ("receive_validate_ns", &|| receive_all(validating)),
+            ],
+        );
         // The `standardwebhooks` crate's `verify` and the same typed parse, for a provider whose
         // deliveries it verifies: what a user would otherwise write. It reads the real clock, so
         // its deliveries are signed now.
@@ -408,6 +443,43 @@ fn process_all<R: Receiver>(
         }
     });
     deliveries
+}
+
+/// How many rounds [`in_turns`] times.
+const TURNS: usize = 3_000;
+
+/// Times each of `routines` (each over `per_run` deliveries) [`TURNS`] times, one after the
+/// other in a rotating order, and writes the mean per delivery of each as JSON to
+/// `target/criterion/<provider>/<name>/ratio.json` for `cargo xtask bench`: rows timed apart move
+/// with the machine's state between them, rows timed in turns much less.
+fn in_turns(provider: Provider, name: &str, per_run: usize, routines: &[(&str, &dyn Fn())]) {
+    // Each turn runs a routine over at least `FRESH_BATCH` deliveries, so that reading the clock
+    // weighs little whatever the provider's number of samples.
+    let reps = FRESH_BATCH.div_ceil(per_run);
+    let mut totals = vec![0f64; routines.len()];
+    for turn in 0..TURNS {
+        for i in 0..routines.len() {
+            let i = (i + turn) % routines.len();
+            let started = std::time::Instant::now();
+            for _ in 0..reps {
+                (routines[i].1)();
+            }
+            totals[i] += started.elapsed().as_secs_f64();
+        }
+    }
+    let mut report = serde_json::Map::new();
+    for ((label, _), total) in routines.iter().zip(totals) {
+        let ns = total * 1e9 / (TURNS * reps * per_run) as f64;
+        report.insert((*label).to_owned(), ns.into());
+    }
+    let report = serde_json::Value::Object(report);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/criterion")
+        .join(provider.as_str())
+        .join(name);
+    std::fs::create_dir_all(&dir).expect("criterion's folder");
+    std::fs::write(dir.join("ratio.json"), report.to_string()).expect("written");
+    println!("{provider}/{name}: {report}");
 }
 
 /// How many batches [`interleaved`] times.
