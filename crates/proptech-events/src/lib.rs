@@ -7,8 +7,7 @@
 //! list is kept in its `unknown_members()`, so a provider's addition never crashes a receiver or
 //! loses data. Everything else the schema rejects, the typed parse rejects too.
 //!
-#![cfg_attr(feature = "repull", doc = "```")]
-#![cfg_attr(not(feature = "repull"), doc = "```ignore")]
+//! ```
 //! use proptech_events::{AnyEvent, Provider, repull};
 //!
 //! let body = br#"{"type": "repull.ping", "deliveryId": "evt_01HX5XPQ2K",
@@ -122,8 +121,7 @@ pub struct UnknownProvider {
 /// How completely a provider's docs describe an event's payload (the catalogs'
 /// `documentation_status`).
 ///
-#[cfg_attr(feature = "everreal", doc = "```")]
-#[cfg_attr(not(feature = "everreal"), doc = "```ignore")]
+/// ```
 /// use proptech_events::{DocumentationStatus, WebhookEvent, everreal};
 ///
 /// let status = <everreal::ListingActivated as WebhookEvent>::DOCUMENTATION_STATUS;

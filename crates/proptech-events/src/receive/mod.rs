@@ -75,8 +75,7 @@ pub use store::{
 /// `#[non_exhaustive]`, so a new setting, or a Cargo feature that adds one, is not a breaking
 /// change: build it with the setters, never with a struct literal.
 ///
-#[cfg_attr(feature = "repull", doc = "```")]
-#[cfg_attr(not(feature = "repull"), doc = "```ignore")]
+/// ```
 /// use proptech_events::receive::{Options, RepullReceiver};
 ///
 /// let options = Options::default()
