@@ -445,6 +445,18 @@ fn process_all<R: Receiver>(
     deliveries
 }
 
+/// Writes `report` to `target/criterion/<provider>/<name>/<file>`, beside criterion's estimates,
+/// for `cargo xtask bench`, and prints it.
+fn write_report(provider: Provider, name: &str, file: &str, report: &serde_json::Value) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/criterion")
+        .join(provider.as_str())
+        .join(name);
+    std::fs::create_dir_all(&dir).expect("criterion's folder");
+    std::fs::write(dir.join(file), report.to_string()).expect("written");
+    println!("{provider}/{name}: {report}");
+}
+
 /// How many rounds [`in_turns`] times.
 const TURNS: usize = 3_000;
 
@@ -473,13 +485,7 @@ fn in_turns(provider: Provider, name: &str, per_run: usize, routines: &[(&str, &
         report.insert((*label).to_owned(), ns.into());
     }
     let report = serde_json::Value::Object(report);
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/criterion")
-        .join(provider.as_str())
-        .join(name);
-    std::fs::create_dir_all(&dir).expect("criterion's folder");
-    std::fs::write(dir.join("ratio.json"), report.to_string()).expect("written");
-    println!("{provider}/{name}: {report}");
+    write_report(provider, name, "ratio.json", &report);
 }
 
 /// How many batches [`interleaved`] times.
@@ -527,13 +533,7 @@ fn interleaved<R: Receiver>(
         "receive_ns": receive * 1e9 / count as f64,
         "process_ns": process * 1e9 / count as f64,
     });
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/criterion")
-        .join(provider.as_str())
-        .join("process_interleaved");
-    std::fs::create_dir_all(&dir).expect("criterion's folder");
-    std::fs::write(dir.join("ratio.json"), report.to_string()).expect("written");
-    println!("{provider}/process_interleaved: {report}");
+    write_report(provider, "process_interleaved", "ratio.json", &report);
 }
 
 /// How many deliveries `process` has in flight at once on Redis, and how many it processes in
@@ -590,13 +590,7 @@ fn in_flight<R: Receiver>(
         "p50_us": at(0.50),
         "p99_us": at(0.99),
     });
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/criterion")
-        .join(provider.as_str())
-        .join("process_redis_64");
-    std::fs::create_dir_all(&dir).expect("criterion's folder");
-    std::fs::write(dir.join("latency.json"), report.to_string()).expect("written");
-    println!("{provider}/process_redis_64: {report}");
+    write_report(provider, "process_redis_64", "latency.json", &report);
 }
 
 fn receive_path(c: &mut Criterion) {
