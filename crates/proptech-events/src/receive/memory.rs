@@ -231,9 +231,6 @@ impl Part {
     /// Records a claim in flight on a key that has no entry, kept for `lease` seconds, until
     /// `expiry`.
     fn claim(&mut self, digest: Tagged, expiry: i64, lease: u64, token: ClaimToken) {
-        if self.held(&digest, token) {
-            return; // the key came twice in one call
-        }
         self.claimed = self.claimed.wrapping_add(1);
         let state = State::InFlight {
             token: token.halves(),
@@ -268,13 +265,6 @@ impl Part {
 
     /// Turns a claim in flight into a done entry kept for `window` seconds, until `expiry`.
     fn complete(&mut self, digest: Tagged, expiry: i64, window: u64) {
-        if self
-            .entries
-            .get(&digest)
-            .is_some_and(|e| e.state == State::Done)
-        {
-            return; // the key came twice in one call
-        }
         self.put(
             digest,
             Entry {
@@ -395,6 +385,13 @@ enum Tags {
 }
 
 impl Tags {
+    /// Whether `keys[i]` came before in `keys` (these tags'): a key twice in one call is claimed
+    /// and completed once, so that it has one element in a queue.
+    fn repeats(&self, keys: &[StoreKey], i: usize) -> bool {
+        let tags = self.as_slice();
+        (0..i).any(|j| tags[j] == tags[i] && keys[j].partition() == keys[i].partition())
+    }
+
     fn as_slice(&self) -> &[Tagged] {
         match self {
             Self::Few(tags, n) => &tags[..*n],
@@ -489,10 +486,12 @@ impl InMemoryStore {
             }
         }
         let expiry = at(now, lease);
-        for (key, tag) in keys.iter().zip(tags.as_slice()) {
-            locked
-                .part(key.partition())
-                .claim(*tag, expiry, lease, token);
+        for (i, (key, tag)) in keys.iter().zip(tags.as_slice()).enumerate() {
+            if !tags.repeats(keys, i) {
+                locked
+                    .part(key.partition())
+                    .claim(*tag, expiry, lease, token);
+            }
         }
         Claim::Claimed
     }
@@ -501,16 +500,18 @@ impl InMemoryStore {
     pub fn complete_now(&self, keys: &[StoreKey], token: ClaimToken, now: i64) -> bool {
         let mut locked = self.lock_for(keys);
         let tags = locked.tags(keys);
-        let keys = || keys.iter().zip(tags.as_slice());
+        let pairs = || keys.iter().zip(tags.as_slice());
         if tags.as_slice().is_empty()
-            || !keys().all(|(k, tag)| locked.part(k.partition()).held(tag, token))
+            || !pairs().all(|(k, tag)| locked.part(k.partition()).held(tag, token))
         {
             return false;
         }
-        for (key, tag) in keys() {
-            locked
-                .part(key.partition())
-                .complete(*tag, at(now, key.window()), key.window());
+        for (i, (key, tag)) in pairs().enumerate() {
+            if !tags.repeats(keys, i) {
+                locked
+                    .part(key.partition())
+                    .complete(*tag, at(now, key.window()), key.window());
+            }
         }
         true
     }
