@@ -14,7 +14,7 @@ const BUDGET: usize = 3_585 * proptech_events::receive::ENTRY_BYTES;
 
 fn key(id: &str) -> [StoreKey; 1] {
     [StoreKey::new(
-        "everreal",
+        "anonymous",
         "event",
         id,
         Partition::Unverified,
