@@ -5,7 +5,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::Duration;
 
 use super::store::{Claim, ClaimToken, IdempotencyStore, StoreError, StoreKey};
@@ -231,20 +231,59 @@ fn note_full(now: i64) {
     }
 }
 
-/// Polls a future, turning a panic into an error instead of unwinding through the caller.
-pub(crate) struct CatchUnwind<F>(pub(crate) Pin<Box<F>>);
+/// How a guarded handler ended.
+pub(crate) enum Guarded<T> {
+    /// It returned `T`.
+    Done(T),
+    /// It panicked, when called or when polled.
+    Panicked(Box<dyn Any + Send>),
+    /// It ran past its timeout and was dropped.
+    TimedOut,
+}
 
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, Box<dyn Any + Send>>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.0.as_mut();
-        match std::panic::catch_unwind(AssertUnwindSafe(move || inner.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Err(panic) => Poll::Ready(Err(panic)),
+/// Runs `handler(input)` to its end, or until `timeout` has passed since the call: a panic in the
+/// call or in any poll becomes [`Guarded::Panicked`] instead of unwinding through the caller.
+/// Gives how it ended and how long it ran.
+///
+/// The timer is armed only when the handler first waits: a handler that finishes in its first
+/// poll (most do: it hands the event on) costs no timer, no allocation and one clock reading at
+/// each end. The deadline counts from the call either way.
+pub(crate) async fn guarded<I, F, Fut>(
+    handler: F,
+    input: I,
+    timeout: Duration,
+) -> (Guarded<Fut::Output>, Duration)
+where
+    F: FnOnce(I) -> Fut,
+    Fut: Future,
+{
+    let started = tokio::time::Instant::now();
+    let mut call = Some((handler, input));
+    let mut running = std::pin::pin!(None::<Fut>);
+    let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
+    let ended = std::future::poll_fn(|cx| {
+        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            if let Some((handler, input)) = call.take() {
+                running.set(Some(handler(input)));
+            }
+            match running.as_mut().as_pin_mut() {
+                Some(fut) => fut.poll(cx),
+                // Not reached: the future is set above, and this is not polled after it ended.
+                None => Poll::Pending,
+            }
+        }));
+        match polled {
+            Ok(Poll::Ready(value)) => Poll::Ready(Guarded::Done(value)),
+            Err(panic) => Poll::Ready(Guarded::Panicked(panic)),
+            Ok(Poll::Pending) => {
+                let timer = timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(started + timeout)));
+                timer.as_mut().poll(cx).map(|()| Guarded::TimedOut)
+            }
         }
-    }
+    })
+    .await;
+    (ended, started.elapsed())
 }
 
 pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
@@ -300,9 +339,10 @@ impl Drop for Held {
 
 impl Core {
     /// Claims `keys` (in order), runs `handler` on `delivery`, completes on success and releases
-    /// otherwise.
+    /// otherwise. The handler's run time is recorded under `provider`.
     pub(super) async fn process<D, F, Fut, T, E>(
         &self,
+        provider: &'static str,
         delivery: D,
         keys: Vec<StoreKey>,
         handler: F,
@@ -340,14 +380,12 @@ impl Core {
         };
 
         let timeout = Duration::from_secs(self.options.handler_timeout);
-        let run = std::panic::catch_unwind(AssertUnwindSafe(|| handler(delivery)))
-            .map(|fut| CatchUnwind(Box::pin(fut)));
-        let outcome = match run {
-            Err(panic) => Ok(Err(panic)),
-            Ok(fut) => tokio::time::timeout(timeout, fut).await,
-        };
+        let (outcome, ran) = guarded(handler, delivery, timeout).await;
+        if let Guarded::Done(_) = outcome {
+            super::telemetry::handler_duration(provider, ran.as_secs_f64());
+        }
         let failure = match outcome {
-            Ok(Ok(Ok(value))) => {
+            Guarded::Done(Ok(value)) => {
                 let mut held = held;
                 let now = (self.clock)();
                 return match self.store.complete(&held.keys, token, now).await {
@@ -368,11 +406,86 @@ impl Core {
                     }
                 };
             }
-            Ok(Ok(Err(e))) => ProcessError::Handler(e),
-            Ok(Err(panic)) => ProcessError::Panicked(panic_message(panic.as_ref())),
-            Err(_elapsed) => ProcessError::TimedOut(timeout),
+            Guarded::Done(Err(e)) => ProcessError::Handler(e),
+            Guarded::Panicked(panic) => ProcessError::Panicked(panic_message(panic.as_ref())),
+            Guarded::TimedOut => ProcessError::TimedOut(timeout),
         };
         held.release().await;
         Err(failure)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("a runtime")
+            .block_on(f)
+    }
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn a_handler_ready_at_once_is_done() {
+        let (ended, ran) = block_on(guarded(|n: u32| async move { n + 1 }, 1, SECOND));
+        assert!(matches!(ended, Guarded::Done(2)));
+        assert!(ran < SECOND);
+    }
+
+    #[test]
+    fn a_panic_in_the_call_or_in_a_poll_is_caught() {
+        #[allow(unreachable_code)]
+        let call = |()| -> std::future::Ready<()> { panic!("in the call") };
+        let (ended, _) = block_on(guarded(call, (), SECOND));
+        let Guarded::Panicked(panic) = ended else {
+            panic!("not caught");
+        };
+        assert_eq!(panic_message(panic.as_ref()), "in the call");
+
+        let poll = |()| async {
+            tokio::task::yield_now().await;
+            panic!("in a poll")
+        };
+        let (ended, _) = block_on(guarded(poll, (), SECOND));
+        let Guarded::Panicked(panic) = ended else {
+            panic!("not caught");
+        };
+        assert_eq!(panic_message(panic.as_ref()), "in a poll");
+    }
+
+    #[test]
+    fn a_handler_that_waits_past_the_timeout_is_timed_out() {
+        let wait = |()| tokio::time::sleep(Duration::from_secs(60));
+        let (ended, ran) = block_on(guarded(wait, (), Duration::from_millis(50)));
+        assert!(matches!(ended, Guarded::TimedOut));
+        assert!(ran >= Duration::from_millis(50) && ran < SECOND, "{ran:?}");
+    }
+
+    #[test]
+    fn a_handler_that_waits_and_finishes_in_time_is_done() {
+        let wait = |()| async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            7
+        };
+        let (ended, ran) = block_on(guarded(wait, (), SECOND));
+        assert!(matches!(ended, Guarded::Done(7)));
+        assert!(ran >= Duration::from_millis(20), "{ran:?}");
+    }
+
+    #[test]
+    fn the_deadline_counts_from_the_call_not_from_the_first_wait() {
+        // The first poll blocks past the timeout, then the handler waits: the timer is armed
+        // with a deadline already passed, so the handler is timed out at its first wait.
+        let blocks_then_waits = |()| async {
+            std::thread::sleep(Duration::from_millis(60));
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        };
+        let (ended, ran) = block_on(guarded(blocks_then_waits, (), Duration::from_millis(50)));
+        assert!(matches!(ended, Guarded::TimedOut));
+        assert!(ran < SECOND, "{ran:?}");
     }
 }

@@ -247,19 +247,10 @@ where
         );
         current.record("delivery", display(Escaped(delivery.id())));
         let keys = delivery.dedupe_keys();
-        let timed = move |delivery| {
-            let run = handler(delivery);
-            let started = std::time::Instant::now();
-            async move {
-                let result = run.await;
-                telemetry::handler_duration(provider, started.elapsed().as_secs_f64());
-                result
-            }
-        };
         let processing = tracing::info_span!("process", keys = keys.len());
         receiver
             .__core()
-            .process(delivery, keys, timed)
+            .process(provider, delivery, keys, handler)
             .instrument(processing)
             .await
     }

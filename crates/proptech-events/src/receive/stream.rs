@@ -34,7 +34,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
@@ -42,7 +41,7 @@ use std::time::Duration;
 use redis::Value;
 use redis::aio::ConnectionManager;
 
-use super::process::{CatchUnwind, panic_message};
+use super::process::{Guarded, guarded, panic_message};
 use super::redis::{Durability, check_settings, connection_manager, out_of_memory, unavailable};
 use super::{Escaped, RetryLater, StoreError};
 use crate::{AnyEvent, Provider};
@@ -909,16 +908,10 @@ impl Consumer {
             order,
             body,
         };
-        let started = std::time::Instant::now();
-        let run = std::panic::catch_unwind(AssertUnwindSafe(|| handler(consumed)))
-            .map(|fut| CatchUnwind(Box::pin(fut)));
-        let outcome = match run {
-            Err(panic) => Ok(Err(panic)),
-            Ok(fut) => tokio::time::timeout(self.handler_timeout, fut).await,
-        };
-        let ran = Some(started.elapsed().as_secs_f64());
+        let (outcome, ran) = guarded(handler, consumed, self.handler_timeout).await;
+        let ran = Some(ran.as_secs_f64());
         let error = match outcome {
-            Ok(Ok(Ok(()))) => {
+            Guarded::Done(Ok(())) => {
                 if let (Some((key, time)), Some(memory)) = (&ordered, self.ordering) {
                     let mut conn = self.conn.clone();
                     let _: i64 = self
@@ -938,9 +931,11 @@ impl Consumer {
                 };
                 return Ok((outcome, ran));
             }
-            Ok(Ok(Err(e))) => e.to_string(),
-            Ok(Err(panic)) => format!("the handler panicked: {}", panic_message(panic.as_ref())),
-            Err(_) => format!(
+            Guarded::Done(Err(e)) => e.to_string(),
+            Guarded::Panicked(panic) => {
+                format!("the handler panicked: {}", panic_message(panic.as_ref()))
+            }
+            Guarded::TimedOut => format!(
                 "the handler did not finish within {:?}",
                 self.handler_timeout
             ),
