@@ -6,7 +6,9 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::store::{Claim, ClaimToken, IdempotencyStore, Partition, StoreFuture, StoreKey};
+use super::store::{
+    Claim, ClaimToken, IdempotencyStore, Partition, StoreError, StoreFuture, StoreKey,
+};
 
 /// What one entry may cost at worst: its hash-map slot (digest and its hash, expiry, state and
 /// control byte: 73 bytes) times the table's slack right after it doubled (up to 2.3 slots per
@@ -565,6 +567,25 @@ impl IdempotencyStore for InMemoryStore {
     fn release<'a>(&'a self, keys: &'a [StoreKey], token: ClaimToken) -> StoreFuture<'a, bool> {
         let released = self.release_now(keys, token);
         Box::pin(std::future::ready(Ok(released)))
+    }
+
+    fn claim_at_once(
+        &self,
+        keys: &[StoreKey],
+        token: ClaimToken,
+        lease: u64,
+        now: i64,
+    ) -> Option<Result<Claim, StoreError>> {
+        Some(Ok(self.claim_now(keys, token, lease, now)))
+    }
+
+    fn complete_at_once(
+        &self,
+        keys: &[StoreKey],
+        token: ClaimToken,
+        now: i64,
+    ) -> Option<Result<bool, StoreError>> {
+        Some(Ok(self.complete_now(keys, token, now)))
     }
 }
 

@@ -355,7 +355,11 @@ impl Core {
         let lease = self.options.lease();
         let now = (self.clock)();
         // Every key of the delivery is claimed as one unit: all or none.
-        match self.store.claim(&keys, token, lease, now).await {
+        let claim = match self.store.claim_at_once(&keys, token, lease, now) {
+            Some(claim) => claim,
+            None => self.store.claim(&keys, token, lease, now).await,
+        };
+        match claim {
             Ok(Claim::Claimed) => {}
             Ok(Claim::Done { key }) => {
                 return Ok(Processed::Duplicate {
@@ -388,7 +392,11 @@ impl Core {
             Guarded::Done(Ok(value)) => {
                 let mut held = held;
                 let now = (self.clock)();
-                return match self.store.complete(&held.keys, token, now).await {
+                let done = match self.store.complete_at_once(&held.keys, token, now) {
+                    Some(done) => done,
+                    None => self.store.complete(&held.keys, token, now).await,
+                };
+                return match done {
                     Ok(true) => {
                         held.keys.clear();
                         Ok(Processed::Handled(value))
