@@ -102,7 +102,8 @@ pub struct Options {
     pub dedupe_window: u64,
     /// How long `process` lets a handler run before it is abandoned and the claim released, in
     /// seconds (default 20: the providers wait 5 s to 15 s for an answer, so a handler still
-    /// running after that has already been retried or given up on).
+    /// running after that has already been retried or given up on). It counts from the call; a
+    /// handler that blocks its thread instead of awaiting is abandoned at its next `.await`.
     pub handler_timeout: u64,
     /// Accept only deliveries their event's JSON Schema accepts (off by default). The typed parse
     /// is the check: it accepts exactly what the schemas accept, apart from a value outside an
