@@ -247,7 +247,9 @@ pub(crate) enum Guarded<T> {
 ///
 /// The timer is armed only when the handler first waits: a handler that finishes in its first
 /// poll (most do: it hands the event on) costs no timer, no allocation and one clock reading at
-/// each end. The deadline counts from the call either way.
+/// each end. The deadline counts from the call either way, and is checked against the clock
+/// each time the handler returns `Pending`, so a handler busy on I/O that is always ready is
+/// timed out too.
 pub(crate) async fn guarded<I, F, Fut>(
     handler: F,
     input: I,
@@ -258,6 +260,8 @@ where
     Fut: Future,
 {
     let started = tokio::time::Instant::now();
+    // A timeout too long to be a date is no timeout.
+    let deadline = started.checked_add(timeout);
     let mut call = Some((handler, input));
     let mut running = std::pin::pin!(None::<Fut>);
     let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
@@ -276,8 +280,18 @@ where
             Ok(Poll::Ready(value)) => Poll::Ready(Guarded::Done(value)),
             Err(panic) => Poll::Ready(Guarded::Panicked(panic)),
             Ok(Poll::Pending) => {
-                let timer = timer
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(started + timeout)));
+                let Some(deadline) = deadline else {
+                    return Poll::Pending;
+                };
+                // The clock, not only the timer: a handler that spends tokio's budget for a
+                // task's poll (I/O that is always ready) returns `Pending` with the budget
+                // spent, and the timer then answers `Pending` whatever the time.
+                if tokio::time::Instant::now() >= deadline {
+                    return Poll::Ready(Guarded::TimedOut);
+                }
+                // The timer wakes the task when the handler waits past the deadline.
+                let timer =
+                    timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
                 timer.as_mut().poll(cx).map(|()| Guarded::TimedOut)
             }
         }
@@ -482,6 +496,31 @@ mod tests {
         let (ended, ran) = block_on(guarded(wait, (), SECOND));
         assert!(matches!(ended, Guarded::Done(7)));
         assert!(ran >= Duration::from_millis(20), "{ran:?}");
+    }
+
+    #[test]
+    fn a_handler_busy_on_ready_io_past_the_timeout_is_timed_out() {
+        // Each `consume_budget` is ready until the task's budget is spent, as I/O that is
+        // always ready is: the handler returns `Pending` with no budget left for the timer.
+        let busy = |()| async {
+            let until = std::time::Instant::now() + Duration::from_secs(5);
+            while std::time::Instant::now() < until {
+                tokio::task::consume_budget().await;
+            }
+        };
+        let (ended, ran) = block_on(guarded(busy, (), Duration::from_millis(100)));
+        assert!(matches!(ended, Guarded::TimedOut));
+        assert!(ran < SECOND, "{ran:?}");
+    }
+
+    #[test]
+    fn a_timeout_too_long_for_a_date_is_no_timeout() {
+        let wait = |()| async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            3
+        };
+        let (ended, _) = block_on(guarded(wait, (), Duration::from_secs(u64::MAX)));
+        assert!(matches!(ended, Guarded::Done(3)));
     }
 
     #[test]
