@@ -154,10 +154,7 @@ pub fn run() -> Result<()> {
     for provider in &signed {
         let file = dir.join(provider).join("process_interleaved/ratio.json");
         let r = proptech_catalog::read_json(&file)?;
-        let ns = |k: &str| {
-            r[k].as_f64()
-                .with_context(|| format!("{k} in {}", file.display()))
-        };
+        let ns = |k: &str| r[k].as_f64().context("a time in process_interleaved");
         let (receive, floor, process) = (
             ns("receive_ns")?,
             ns("process_floor_ns")?,

@@ -357,14 +357,14 @@ impl Visit for Bench<'_> {
         let step = (window as f64 * cycled.len() as f64 / STEADY as f64).ceil() as i64;
         // Each delivery's ids are numbered from one counter, whichever batch it is made for.
         let counter = std::cell::Cell::new(0u64);
-        let made = |samples: &[(String, Vec<u8>)], step: i64| {
-            let at = CLOCK.fetch_add(step, Ordering::Relaxed) + step;
+        let made = |samples: &[(String, Vec<u8>)], at: i64| {
             let mut n = counter.get();
             let deliveries = fresh::<R>(secret, samples, &mut n, at);
             counter.set(n);
             deliveries
         };
-        let mut batch = || made(&cycled, step);
+        let tick = |step: i64| CLOCK.fetch_add(step, Ordering::Relaxed) + step;
+        let mut batch = || made(&cycled, tick(step));
         // One batch made, then timed: the clock stays on its date while it is processed.
         group.bench_function(BenchmarkId::from_parameter("receive_fresh"), |b| {
             b.iter_batched(
@@ -387,7 +387,10 @@ impl Visit for Bench<'_> {
         group.bench_function(BenchmarkId::from_parameter("process_in_memory"), |b| {
             b.iter_batched(
                 &mut batch,
-                |deliveries| process_all(runtime, &memory, deliveries),
+                |deliveries| {
+                    process_all(runtime, &memory, &deliveries);
+                    deliveries
+                },
                 BatchSize::PerIteration,
             )
         });
@@ -400,7 +403,7 @@ impl Visit for Bench<'_> {
             .cloned()
             .collect();
         interleaved(runtime, &plain, &memory, provider, || {
-            made(&long, step * INTERLEAVED_COPIES as i64)
+            made(&long, tick(step * INTERLEAVED_COPIES as i64))
         });
         if let Some(url) = self.redis {
             let store: Arc<dyn proptech_events::receive::IdempotencyStore> = Arc::new(
@@ -415,18 +418,16 @@ impl Visit for Bench<'_> {
             group.bench_function(BenchmarkId::from_parameter("process_redis"), |b| {
                 b.iter_batched(
                     &mut batch,
-                    |deliveries| process_all(runtime, &redis, deliveries),
+                    |deliveries| {
+                        process_all(runtime, &redis, &deliveries);
+                        deliveries
+                    },
                     BatchSize::PerIteration,
                 )
             });
             // Deliveries made ahead of the run, dated now, for a receiver on the real clock.
             let real = Arc::new(R::with_secrets([secret]).expect("secret").with_store(store));
-            in_flight(runtime, &real, provider, || {
-                let mut n = counter.get();
-                let deliveries = fresh::<R>(secret, &cycled, &mut n, now());
-                counter.set(n);
-                deliveries
-            });
+            in_flight(runtime, &real, provider, || made(&cycled, now()));
         }
         group.finish();
     }
@@ -447,19 +448,14 @@ fn clock() -> i64 {
 }
 
 /// Processes `deliveries` one after the other with a handler that returns at once, each a new
-/// delivery; gives them back so they are dropped outside the timing.
-fn process_all<R: Receiver>(
-    runtime: &tokio::runtime::Runtime,
-    receiver: &R,
-    deliveries: Signed,
-) -> Signed {
+/// delivery.
+fn process_all<R: Receiver>(runtime: &tokio::runtime::Runtime, receiver: &R, deliveries: &Signed) {
     runtime.block_on(async {
-        for (h, body) in &deliveries {
+        for (h, body) in deliveries {
             let done = process(receiver, h, body, |_| async { Ok::<_, ()>(()) }).await;
             assert!(matches!(done, Ok(Processed::Handled(_))), "{done:?}");
         }
     });
-    deliveries
 }
 
 /// Writes `report` to `target/criterion/<provider>/<name>/<file>`, beside criterion's estimates,
@@ -535,17 +531,14 @@ fn interleaved<R: Receiver>(
         count += deliveries.len();
         for turn in 0..3 {
             let routine = (i + turn) % 3;
-            // `process_all` takes its deliveries: a copy made and dropped outside the timing.
-            let copy = (routine == 1).then(|| deliveries.clone());
             let started = std::time::Instant::now();
-            let returned = match (routine, copy) {
-                (0, _) => {
+            match routine {
+                0 => {
                     for (h, body) in &deliveries {
                         std::hint::black_box(plain.receive(h, body).expect("verifies"));
                     }
-                    None
                 }
-                (1, Some(copy)) => Some(process_all(runtime, memory, copy)),
+                1 => process_all(runtime, memory, &deliveries),
                 _ => {
                     for (h, body) in &deliveries {
                         let delivery = plain.receive(h, body).expect("verifies");
@@ -556,11 +549,9 @@ fn interleaved<R: Receiver>(
                         assert!(store.complete_now(&keys, token, clock()));
                         std::hint::black_box(delivery);
                     }
-                    None
                 }
-            };
+            }
             totals[routine] += started.elapsed().as_secs_f64();
-            drop(returned);
         }
     }
     let [receive, process, floor] = totals.map(|t| t * 1e9 / count as f64);

@@ -525,14 +525,15 @@ mod tests {
 
     #[test]
     fn the_deadline_counts_from_the_call_not_from_the_first_wait() {
-        // The first poll blocks past the timeout, then the handler waits: the timer is armed
-        // with a deadline already passed, so the handler is timed out at its first wait.
+        // The first poll blocks 400 ms, past the 300 ms timeout, then the handler waits: the
+        // deadline has passed, so the handler is timed out at its first wait (about 400 ms in),
+        // not 300 ms after it (700 ms in).
         let blocks_then_waits = |()| async {
-            std::thread::sleep(Duration::from_millis(60));
+            std::thread::sleep(Duration::from_millis(400));
             tokio::time::sleep(Duration::from_secs(60)).await;
         };
-        let (ended, ran) = block_on(guarded(blocks_then_waits, (), Duration::from_millis(50)));
+        let (ended, ran) = block_on(guarded(blocks_then_waits, (), Duration::from_millis(300)));
         assert!(matches!(ended, Guarded::TimedOut));
-        assert!(ran < SECOND, "{ran:?}");
+        assert!(ran < Duration::from_millis(650), "{ran:?}");
     }
 }
